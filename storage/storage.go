@@ -1,0 +1,241 @@
+// Package storage keeps kipina's data in one bbolt file.
+//
+// Data is scoped by workspace: every aggregate lives in a bucket nested
+// under its workspace's bucket, so one city's data never mixes with
+// another's. Delivery machinery (outbox, due items) lives under the system
+// scope, the empty workspace "". Records are encoded as JSON in one place
+// (Bucket); bytes are copied out before a transaction ends.
+//
+// Caveats, as bbolt's: one process holds the file (an exclusive lock), so
+// backups are taken through the running bot (Backup) or, when it is not
+// running, from the file. Every Update or Batch is one fsync'd transaction;
+// Batch groups concurrent callers into one commit and may run fn more than
+// once, so fn must not have side effects outside the transaction.
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrNotFound is returned (wrapped) when a key is not in the store.
+var ErrNotFound = errors.New("not found")
+
+// ErrNewerSchema is returned by Open when the file was written by a newer
+// kipina whose schema this one does not know.
+var ErrNewerSchema = errors.New("data file has a newer schema than this kipina")
+
+// DB is an open store.
+type DB struct {
+	bolt *bolt.DB
+	// Now is the clock used for audit entries; time.Now by default.
+	Now func() time.Time
+}
+
+// Migration upgrades the store by one schema version inside a transaction.
+type Migration func(tx *bolt.Tx) error
+
+// Migrations are applied in order; the store records how many ran. Append
+// new ones, never change old ones.
+var Migrations = []Migration{
+	func(tx *bolt.Tx) error { // 1: the root buckets.
+		for _, name := range [][]byte{bucketWorkspaces, bucketSystem} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+var (
+	bucketMeta       = []byte("meta")
+	bucketWorkspaces = []byte("ws")
+	bucketSystem     = []byte("sys")
+	keySchema        = []byte("schema")
+)
+
+// Open opens or creates the store at path and brings its schema up to date.
+// It waits at most a second for the file lock, so a second process gets a
+// clear error instead of hanging.
+func Open(path string) (*DB, error) {
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: the file is in use by another kipina process: %w", path, err)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{bolt: b, Now: time.Now}
+	if err := db.migrate(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func (db *DB) migrate() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		have := 0
+		if v := meta.Get(keySchema); v != nil {
+			if _, err := fmt.Sscan(string(v), &have); err != nil {
+				return fmt.Errorf("schema version %q: %w", v, err)
+			}
+		}
+		if have > len(Migrations) {
+			return fmt.Errorf("%w (file: %d, known: %d)", ErrNewerSchema, have, len(Migrations))
+		}
+		for i := have; i < len(Migrations); i++ {
+			if err := Migrations[i](tx); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		return meta.Put(keySchema, fmt.Appendf(nil, "%d", len(Migrations)))
+	})
+}
+
+// SchemaVersion returns the schema version stored in the file.
+func (db *DB) SchemaVersion() (int, error) {
+	v := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		_, err := fmt.Sscan(string(tx.Bucket(bucketMeta).Get(keySchema)), &v)
+		return err
+	})
+	return v, err
+}
+
+// Close closes the file.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path returns the file's path.
+func (db *DB) Path() string { return db.bolt.Path() }
+
+// Update runs fn in a read-write transaction, committed when fn returns nil.
+func (db *DB) Update(fn func(*Tx) error) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, db: db}) })
+}
+
+// Batch runs fn in a read-write transaction shared with other concurrent
+// Batch callers: one commit, one fsync for the group. fn may be run more
+// than once and must be idempotent within the transaction.
+func (db *DB) Batch(fn func(*Tx) error) error {
+	return db.bolt.Batch(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, db: db}) })
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(fn func(*Tx) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, db: db}) })
+}
+
+// Backup writes a consistent copy of the whole file to w while the store
+// stays in use, and returns the bytes written.
+func (db *DB) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// BackupFile writes a consistent copy to path (via a temporary file renamed
+// into place, so a half-written backup never has the final name).
+func (db *DB) BackupFile(path string) (int64, error) {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	n, err := db.Backup(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// Check runs bbolt's consistency check and returns every problem found.
+func (db *DB) Check() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// Tx is a transaction. Its methods and Bucket's read and write the
+// workspace-scoped buckets; ws "" is the system scope.
+type Tx struct {
+	tx *bolt.Tx
+	db *DB
+}
+
+// Now returns the store's clock reading.
+func (t *Tx) Now() time.Time { return t.db.Now() }
+
+// bucket returns ws's bucket name, creating it on writable transactions.
+// It returns nil when a read finds nothing.
+func (t *Tx) bucket(ws, name string) (*bolt.Bucket, error) {
+	root := t.tx.Bucket(bucketWorkspaces)
+	if ws == "" {
+		root = t.tx.Bucket(bucketSystem)
+	}
+	if root == nil {
+		return nil, errors.New("store not initialised")
+	}
+	if !t.tx.Writable() {
+		if ws != "" {
+			if root = root.Bucket([]byte(ws)); root == nil {
+				return nil, nil
+			}
+		}
+		return root.Bucket([]byte(name)), nil
+	}
+	if ws != "" {
+		var err error
+		if root, err = root.CreateBucketIfNotExists([]byte(ws)); err != nil {
+			return nil, err
+		}
+	}
+	return root.CreateBucketIfNotExists([]byte(name))
+}
+
+// NextSeq returns the next number of a per-workspace sequence (1, 2, …).
+func (t *Tx) NextSeq(ws, name string) (uint64, error) {
+	b, err := t.bucket(ws, name)
+	if err != nil {
+		return 0, err
+	}
+	return b.NextSequence()
+}
+
+// Workspaces lists the workspaces that have data.
+func (t *Tx) Workspaces() []string {
+	var out []string
+	t.tx.Bucket(bucketWorkspaces).ForEachBucket(func(k []byte) error {
+		out = append(out, string(k))
+		return nil
+	})
+	return out
+}
