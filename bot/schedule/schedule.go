@@ -1,0 +1,204 @@
+// Package schedule keeps scheduled work as data: a reminder or follow-up is
+// a stored due Item (recipient, kind, due time, payload). A Scheduler sweeps
+// the items that are due and hands each to the handler registered for its
+// kind, in the same store transaction that removes it, so an item runs once
+// even across crashes; the handler enqueues what it says in the outbox in
+// that transaction. Items due while the bot was down run at the first sweep
+// after start. Recurring jobs (sweeps, digests) run from cron expressions
+// with robfig/cron in the workspace's time zone.
+//
+// Time is injected: the scheduler reads the clock it is given, and cron runs
+// on the runtime's timers, which testing/synctest fakes.
+package schedule
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/storage"
+	"github.com/robfig/cron/v3"
+)
+
+// Item is a piece of scheduled work.
+type Item struct {
+	// Key identifies the item: adding the same key again replaces it, and
+	// Cancel removes it.
+	Key       string          `json:"key"`
+	Workspace string          `json:"workspace"`
+	User      chat.UserRef    `json:"user"`
+	Kind      string          `json:"kind"`
+	Due       time.Time       `json:"due"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+	// AnyHour lets the item run in quiet hours (a meeting reminder on the
+	// day of the event).
+	AnyHour bool `json:"any_hour,omitempty"`
+}
+
+var (
+	due     = storage.NewBucket[Item]("due")
+	dueKeys = storage.NewBucket[string]("due-keys")
+)
+
+func dueKey(t time.Time, key string) string {
+	return fmt.Sprintf("%020d/%s", t.UTC().UnixNano(), key)
+}
+
+// Add stores it, replacing an item with the same key.
+func Add(tx *storage.Tx, it Item) error {
+	if it.Key == "" || it.Kind == "" {
+		return fmt.Errorf("schedule: item needs a key and a kind")
+	}
+	if err := Cancel(tx, it.Key); err != nil {
+		return err
+	}
+	k := dueKey(it.Due, it.Key)
+	if err := due.Put(tx, "", k, it); err != nil {
+		return err
+	}
+	return dueKeys.Put(tx, "", it.Key, k)
+}
+
+// Cancel removes the item with key, if any.
+func Cancel(tx *storage.Tx, key string) error {
+	k, err := dueKeys.Get(tx, "", key)
+	if err != nil {
+		return nil //nolint:nilerr // nothing to cancel
+	}
+	if err := due.Delete(tx, "", k); err != nil {
+		return err
+	}
+	return dueKeys.Delete(tx, "", key)
+}
+
+// Pending lists the items of workspace ws with the given key prefix, in due
+// order.
+func Pending(tx *storage.Tx, ws, keyPrefix string) ([]Item, error) {
+	var out []Item
+	err := due.Scan(tx, "", "", func(_ string, it Item) error {
+		if it.Workspace == ws && len(it.Key) >= len(keyPrefix) && it.Key[:len(keyPrefix)] == keyPrefix {
+			out = append(out, it)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Func handles a due item inside the transaction that removes it. late is
+// how long after its due time it runs. Returning an error keeps the item
+// for the next sweep.
+type Func func(tx *storage.Tx, it Item, late time.Duration) error
+
+// Scheduler runs due items and cron jobs.
+type Scheduler struct {
+	db  *storage.DB
+	now func() time.Time
+	log *slog.Logger
+	// Zone returns a recipient's time zone and quiet hours.
+	Zone func(u chat.UserRef) (*time.Location, Quiet)
+
+	mu       sync.Mutex
+	handlers map[string]Func
+	cron     *cron.Cron
+}
+
+// New returns a scheduler. zone tells each recipient's time zone and quiet
+// hours; loc is the time zone cron expressions are read in.
+func New(db *storage.DB, now func() time.Time, loc *time.Location, log *slog.Logger) *Scheduler {
+	return &Scheduler{
+		db: db, now: now, log: log.With("component", "schedule"),
+		handlers: map[string]Func{},
+		Zone:     func(chat.UserRef) (*time.Location, Quiet) { return loc, Quiet{} },
+		cron:     cron.New(cron.WithLocation(loc), cron.WithParser(cron.NewParser(cron.Minute|cron.Hour|cron.Dom|cron.Month|cron.Dow|cron.Descriptor))),
+	}
+}
+
+// Handle registers the handler of a kind of item.
+func (s *Scheduler) Handle(kind string, fn Func) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers[kind] = fn
+}
+
+// Cron runs fn on the cron schedule spec; a bad spec is an error.
+func (s *Scheduler) Cron(name, spec string, fn func(ctx context.Context)) error {
+	_, err := s.cron.AddFunc(spec, func() { fn(context.Background()) })
+	if err != nil {
+		return fmt.Errorf("schedule %s %q: %w", name, spec, err)
+	}
+	return nil
+}
+
+// Run starts the cron jobs, sweeps once at once (items due while the bot
+// was down), and stops when ctx ends.
+func (s *Scheduler) Run(ctx context.Context) error {
+	if _, err := s.Sweep(ctx); err != nil {
+		s.log.Error("sweep at start", "err", err)
+	}
+	s.cron.Start()
+	<-ctx.Done()
+	<-s.cron.Stop().Done()
+	return ctx.Err()
+}
+
+// Sweep runs every item due now. An item in its recipient's quiet hours is
+// moved to the next allowed moment instead. It returns how many ran.
+func (s *Scheduler) Sweep(ctx context.Context) (int, error) {
+	now := s.now()
+	var list []string
+	err := s.db.View(func(tx *storage.Tx) error {
+		return due.Range(tx, "", "", dueKey(now.Add(time.Nanosecond), ""), func(k string, _ Item) error {
+			list = append(list, k)
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	ran := 0
+	for _, k := range list {
+		if ctx.Err() != nil {
+			return ran, ctx.Err()
+		}
+		did, err := s.run(k, now)
+		if err != nil {
+			s.log.Error("due item", "key", k, "err", err)
+			continue
+		}
+		if did {
+			ran++
+		}
+	}
+	return ran, nil
+}
+
+func (s *Scheduler) run(k string, now time.Time) (bool, error) {
+	did := false
+	err := s.db.Update(func(tx *storage.Tx) error {
+		it, err := due.Get(tx, "", k)
+		if err != nil {
+			return nil //nolint:nilerr // taken meanwhile
+		}
+		loc, q := s.Zone(it.User)
+		if !it.AnyHour && !q.Allowed(now, loc) {
+			it.Due = q.Next(now, loc)
+			return Add(tx, it)
+		}
+		s.mu.Lock()
+		fn := s.handlers[it.Kind]
+		s.mu.Unlock()
+		if fn == nil {
+			return fmt.Errorf("no handler for kind %q", it.Kind)
+		}
+		if err := fn(tx, it, now.Sub(it.Due)); err != nil {
+			return err
+		}
+		did = true
+		return Cancel(tx, it.Key)
+	})
+	return did, err
+}
