@@ -23,12 +23,11 @@ import (
 // filePlatform appends each message as a line "key<TAB>text" to a file, so
 // what was delivered survives the process; with finder it can look up keys.
 type filePlatform struct {
-	path   string
-	finder bool
-	mu     sync.Mutex
-	fail   []error // errors to return from the next Posts
-	calls  []time.Time
-	now    func() time.Time
+	path  string
+	mu    sync.Mutex
+	fail  []error // errors to return from the next Posts
+	calls []time.Time
+	now   func() time.Time
 }
 
 func (p *filePlatform) Name() string                                  { return "file" }

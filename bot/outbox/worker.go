@@ -35,6 +35,7 @@ type Worker struct {
 	limiters map[string]*rate.Limiter // per platform:workspace
 	paused   map[string]time.Time     // Retry-After per platform:workspace
 	wake     chan struct{}
+	pass     sync.Mutex // one delivery pass at a time
 
 	// AfterSend, when set, is called after a platform accepted a message and
 	// before that is recorded: tests use it to crash there.
@@ -87,6 +88,8 @@ func (w *Worker) Run(ctx context.Context, poll time.Duration) error {
 // Deliver makes one pass over the due messages in order and returns how many
 // were sent. Messages to a platform that is rate limited or paused wait.
 func (w *Worker) Deliver(ctx context.Context) (int, error) {
+	w.pass.Lock()
+	defer w.pass.Unlock()
 	var due []Item
 	now := w.now()
 	err := w.db.View(func(tx *storage.Tx) error {

@@ -19,7 +19,9 @@ var helsinki, _ = time.LoadLocation("Europe/Helsinki")
 
 var office = Quiet{Start: 20 * 60, End: 8 * 60, Weekends: true}
 
-func hel(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, helsinki) }
+func hel(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, helsinki)
+}
 
 func TestQuietHours(t *testing.T) {
 	xmas := func(y int, m time.Month, d int) bool { return m == 12 && (d == 24 || d == 25 || d == 26) }
@@ -82,7 +84,7 @@ type world struct {
 	ran []string
 }
 
-func (w *world) Now() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
+func (w *world) Now() time.Time  { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
 func (w *world) set(t time.Time) { w.mu.Lock(); w.now = t; w.mu.Unlock() }
 
 func newWorld(t *testing.T, start time.Time) *world {

@@ -1,0 +1,249 @@
+// Package bot is kipina's platform-neutral core: it routes the neutral
+// events of package chat to the flows (commands, forms, actions), knows who
+// people are (workspace, roles, language), and owns the store, the outbox
+// worker and the scheduler.
+//
+// The flows live in their own packages (call, jury, day, followup) as
+// Modules that register commands, actions, forms and scheduled work.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/schedule"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+	"golang.org/x/sync/errgroup"
+)
+
+// Clock tells the time. Tests inject a fake one.
+type Clock interface{ Now() time.Time }
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Workspace is a configured workspace with its parsed settings.
+type Workspace struct {
+	configs.Workspace
+	Loc   *time.Location
+	Lang  string
+	Quiet schedule.Quiet
+}
+
+// Module is a part of the bot (a flow) that registers what it handles.
+type Module interface {
+	Register(b *Bot) error
+}
+
+// Options configure a Bot.
+type Options struct {
+	Config *configs.Config
+	DB     *storage.DB
+	Clock  Clock
+	Log    *slog.Logger
+	// Platforms are the adapters the bot answers on and delivers through.
+	Platforms []chat.Platform
+	// Limits are the outbox's sending limits per platform name.
+	Limits map[string]outbox.Limit
+	// DataDir is where files the platform cannot take are saved.
+	DataDir string
+}
+
+// Bot is the core.
+type Bot struct {
+	Config  *configs.Config
+	DB      *storage.DB
+	Cat     *locale.Catalog
+	Log     *slog.Logger
+	Router  *Router
+	Outbox  *outbox.Worker
+	Sched   *schedule.Scheduler
+	DataDir string
+
+	clock      Clock
+	platforms  map[string]chat.Platform
+	workspaces map[string]*Workspace
+	handler    Handler
+}
+
+// New builds a bot and registers the core commands and the given modules.
+func New(o Options, modules ...Module) (*Bot, error) {
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	cat, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	b := &Bot{
+		Config: o.Config, DB: o.DB, Cat: cat, Log: o.Log, Router: NewRouter(), DataDir: o.DataDir,
+		clock: o.Clock, platforms: map[string]chat.Platform{}, workspaces: map[string]*Workspace{},
+	}
+	o.DB.Now = b.Now
+	quietStart, quietEnd, _ := o.Config.Defaults.QuietHours.Clock()
+	for _, w := range o.Config.Workspaces {
+		ws := &Workspace{Workspace: w, Lang: w.Language, Quiet: schedule.Quiet{
+			Start: quietStart, End: quietEnd, Weekends: o.Config.Defaults.QuietHours.Weekends, Holiday: FinnishHoliday,
+		}}
+		if ws.Lang == "" {
+			ws.Lang = o.Config.Defaults.Language
+		}
+		tz := w.Timezone
+		if tz == "" {
+			tz = o.Config.Defaults.Timezone
+		}
+		if ws.Loc, err = time.LoadLocation(tz); err != nil {
+			return nil, fmt.Errorf("workspace %s: %w", w.ID, err)
+		}
+		b.workspaces[w.ID] = ws
+	}
+	defLoc, _ := time.LoadLocation(o.Config.Defaults.Timezone)
+	b.Outbox = outbox.NewWorker(o.DB, b.Now, o.Log)
+	b.Sched = schedule.New(o.DB, b.Now, defLoc, o.Log)
+	b.Sched.Zone = func(u chat.UserRef) (*time.Location, schedule.Quiet) {
+		var loc *time.Location
+		b.DB.View(func(tx *storage.Tx) error { loc = b.Zone(tx, u); return nil })
+		q := schedule.Quiet{}
+		if ws, ok := b.workspaces[u.Workspace]; ok {
+			q = ws.Quiet
+		}
+		return loc, q
+	}
+	for _, p := range o.Platforms {
+		b.platforms[p.Name()] = p
+		b.Outbox.Register(p, o.Limits[p.Name()])
+	}
+	b.handler = chain(b.route, b.recoverer, b.logger)
+	for _, m := range append([]Module{core{}}, modules...) {
+		if err := m.Register(b); err != nil {
+			return nil, fmt.Errorf("register %T: %w", m, err)
+		}
+	}
+	if err := b.Router.Err(); err != nil {
+		return nil, err
+	}
+	for name, spec := range o.Config.Schedules {
+		if name == "sweep" {
+			if err := b.Sched.Cron(name, spec, func(ctx context.Context) { b.Tick(ctx) }); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b, nil
+}
+
+// Now reads the bot's clock.
+func (b *Bot) Now() time.Time { return b.clock.Now() }
+
+// Workspace returns a configured workspace.
+func (b *Bot) Workspace(id string) (*Workspace, bool) {
+	ws, ok := b.workspaces[id]
+	return ws, ok
+}
+
+// Platform returns the adapter of a platform, if it runs.
+func (b *Bot) Platform(name string) (chat.Platform, bool) {
+	p, ok := b.platforms[name]
+	return p, ok
+}
+
+// Update runs fn in one store transaction and wakes the outbox after it
+// commits.
+func (b *Bot) Update(fn func(tx *storage.Tx) error) error {
+	if err := b.DB.Update(fn); err != nil {
+		return err
+	}
+	b.Outbox.Wake()
+	return nil
+}
+
+// Batch is Update through bbolt's group commit, for bursts of submissions;
+// fn may run more than once and must be idempotent within its transaction.
+func (b *Bot) Batch(fn func(tx *storage.Tx) error) error {
+	if err := b.DB.Batch(fn); err != nil {
+		return err
+	}
+	b.Outbox.Wake()
+	return nil
+}
+
+// Send enqueues a message from the locale files to u, in u's language, in
+// tx. key makes it idempotent.
+func (b *Bot) Send(tx *storage.Tx, key string, u chat.UserRef, msg func(lang string) chat.Message) error {
+	_, err := outbox.Enqueue(tx, key, chat.DM(u), msg(b.LangOf(tx, u)))
+	return err
+}
+
+// Tick runs due scheduled items and delivers the outbox once: what the
+// cron sweep does, and what the shell and tests call after moving a fake
+// clock.
+func (b *Bot) Tick(ctx context.Context) {
+	if _, err := b.Sched.Sweep(ctx); err != nil {
+		b.Log.Error("sweep", "err", err)
+	}
+	if _, err := b.Outbox.Deliver(ctx); err != nil {
+		b.Log.Error("deliver", "err", err)
+	}
+}
+
+// Handle implements chat.Handler.
+func (b *Bot) Handle(ctx context.Context, e chat.Event) chat.Response {
+	o := e.Who()
+	ws, ok := b.workspaces[o.User.Workspace]
+	if !ok {
+		b.Log.Warn("event from an unconfigured workspace", "user", o.User.String())
+		return chat.Response{Reply: &chat.Message{Text: b.Cat.T("fi", "error.workspace")}}
+	}
+	u, err := b.identify(ctx, o)
+	if err != nil {
+		b.Log.Error("identify", "user", o.User.String(), "err", err)
+		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(ws.Lang, "error.internal")}}
+	}
+	r := &Request{Bot: b, Event: e, Origin: o, User: o.User, WS: ws, Lang: ws.langOf(u, o.Locale), Roles: ws.rolesOf(u)}
+	return b.handler(ctx, r)
+}
+
+// Run runs the platforms, the outbox worker and the scheduler until ctx
+// ends or one of them fails.
+func (b *Bot) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, p := range b.platforms {
+		g.Go(func() error {
+			if err := p.Run(ctx, b); err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%s: %w", p.Name(), err)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error { return b.RunBackground(ctx) })
+	return g.Wait()
+}
+
+// RunBackground runs the outbox worker and the scheduler, not the
+// platforms' event loops: for a caller that drives an adapter itself.
+func (b *Bot) RunBackground(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return ignoreCancel(b.Outbox.Run(ctx, 5*time.Second)) })
+	g.Go(func() error { return ignoreCancel(b.Sched.Run(ctx)) })
+	return g.Wait()
+}
+
+func ignoreCancel(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

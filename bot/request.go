@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/storage"
+)
+
+// Request is one event on its way through the router, with who sent it,
+// their roles and language.
+type Request struct {
+	Bot    *Bot
+	Event  chat.Event
+	Origin chat.Origin
+	User   chat.UserRef
+	WS     *Workspace
+	// Lang is the language to answer in.
+	Lang  string
+	Roles Roles
+	// Name is the command's, action's or form's id; Args the command's
+	// arguments after its name, or the id's part after the prefix.
+	Name string
+	Args []string
+}
+
+// T returns a message in the request's language.
+func (r *Request) T(id string, kv ...any) string { return r.Bot.Cat.T(r.Lang, id, kv...) }
+
+// Now returns the bot's clock reading.
+func (r *Request) Now() time.Time { return r.Bot.Now() }
+
+// Reply answers privately with a message from the locale files.
+func (r *Request) Reply(id string, kv ...any) chat.Response {
+	return chat.Response{Reply: &chat.Message{Text: r.T(id, kv...)}}
+}
+
+// ReplyText answers privately with text already in the user's language.
+func (r *Request) ReplyText(text string) chat.Response {
+	return chat.Response{Reply: &chat.Message{Text: text}}
+}
+
+// FieldErrors turns problems into an answer that keeps the form open with
+// an error per field, in the user's language.
+func (r *Request) FieldErrors(p map[string]chat.Problem) chat.Response {
+	errs := make(map[string]string, len(p))
+	for field, pr := range p {
+		kv := make([]any, 0, 2*len(pr.Data))
+		for k, v := range pr.Data {
+			kv = append(kv, k, v)
+		}
+		errs[field] = r.T(pr.ID, kv...)
+	}
+	return chat.Response{Errors: errs}
+}
+
+// Values returns a form submission's values (nil for other events).
+func (r *Request) Values() map[string]string {
+	if f, ok := r.Event.(*chat.FormSubmit); ok {
+		return f.Values
+	}
+	return nil
+}
+
+// Update runs fn in a store transaction; messages it enqueued are
+// delivered once it commits.
+func (r *Request) Update(fn func(tx *storage.Tx) error) error { return r.Bot.Update(fn) }
+
+// Audit records who did what to subject, in tx.
+func (r *Request) Audit(tx *storage.Tx, action, subject, detail string) error {
+	return tx.Audit(r.WS.ID, storage.AuditEntry{Who: r.User.String(), Action: action, Subject: subject, Detail: detail})
+}

@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/storage"
+)
+
+// Role is what a person may do.
+type Role string
+
+// The roles. Anyone needs no grant.
+const (
+	Anyone    Role = ""
+	Organiser Role = "organiser"
+	Juror     Role = "juror"
+	Company   Role = "company"
+	Process   Role = "process"
+)
+
+// Roles is a set of roles.
+type Roles map[Role]bool
+
+// Has reports whether the set allows role: everybody has Anyone and an
+// organiser may do what every role may.
+func (rs Roles) Has(role Role) bool { return role == Anyone || rs[role] || rs[Organiser] }
+
+// User is what the bot keeps of a person, per workspace.
+type User struct {
+	Ref chat.UserRef `json:"ref"`
+	// Lang is the language the person chose with /kipina lang; empty when
+	// they have not.
+	Lang    string       `json:"lang,omitempty"`
+	Roles   []Role       `json:"roles,omitempty"`
+	Profile chat.Profile `json:"profile"`
+	Fetched time.Time    `json:"fetched"`
+}
+
+// Users is the bucket of people, keyed by platform user id.
+var Users = storage.NewBucket[User]("users")
+
+func userKey(u chat.UserRef) string { return u.Platform + ":" + u.User }
+
+// LoadUser returns the stored user (a zero one with Ref set when new).
+func LoadUser(tx *storage.Tx, u chat.UserRef) User {
+	got, err := Users.Get(tx, u.Workspace, userKey(u))
+	if err != nil {
+		return User{Ref: u}
+	}
+	return got
+}
+
+// SaveUser stores u.
+func SaveUser(tx *storage.Tx, u User) error { return Users.Put(tx, u.Ref.Workspace, userKey(u.Ref), u) }
+
+// Grant gives u role (kept once); the change is audited by the caller.
+func Grant(tx *storage.Tx, u chat.UserRef, role Role) error {
+	usr := LoadUser(tx, u)
+	if !slices.Contains(usr.Roles, role) {
+		usr.Roles = append(usr.Roles, role)
+	}
+	return SaveUser(tx, usr)
+}
+
+// Revoke takes role from u.
+func Revoke(tx *storage.Tx, u chat.UserRef, role Role) error {
+	usr := LoadUser(tx, u)
+	usr.Roles = slices.DeleteFunc(usr.Roles, func(r Role) bool { return r == role })
+	return SaveUser(tx, usr)
+}
+
+// rolesOf returns the stored roles plus the organiser bootstrap of the
+// workspace configuration (by user id or e-mail).
+func (ws *Workspace) rolesOf(u User) Roles {
+	rs := Roles{}
+	for _, r := range u.Roles {
+		rs[r] = true
+	}
+	for _, o := range ws.Organisers {
+		if o == u.Ref.User || (u.Profile.Email != "" && strings.EqualFold(o, u.Profile.Email)) {
+			rs[Organiser] = true
+		}
+	}
+	return rs
+}
+
+// langOf picks the language: the person's choice, else the platform
+// profile's locale, else the workspace's.
+func (ws *Workspace) langOf(u User, originLocale string) string {
+	if u.Lang != "" {
+		return u.Lang
+	}
+	if l := locale.Normalize(originLocale); l != "" {
+		return l
+	}
+	if l := locale.Normalize(u.Profile.Locale); l != "" {
+		return l
+	}
+	return ws.Lang
+}
+
+// LangOf returns the language to write to u in.
+func (b *Bot) LangOf(tx *storage.Tx, u chat.UserRef) string {
+	ws, ok := b.workspaces[u.Workspace]
+	if !ok {
+		return "fi"
+	}
+	return ws.langOf(LoadUser(tx, u), "")
+}
+
+// Zone returns u's time zone: the profile's, else the workspace's.
+func (b *Bot) Zone(tx *storage.Tx, u chat.UserRef) *time.Location {
+	ws, ok := b.workspaces[u.Workspace]
+	if !ok {
+		return time.UTC
+	}
+	if tz := LoadUser(tx, u).Profile.Timezone; tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	return ws.Loc
+}
+
+// profileTTL is how long a platform profile is trusted before it is read
+// again.
+const profileTTL = 24 * time.Hour
+
+// identify loads the user, refreshing the profile from the platform's
+// directory when it is old.
+func (b *Bot) identify(ctx context.Context, o chat.Origin) (User, error) {
+	var u User
+	if err := b.DB.View(func(tx *storage.Tx) error { u = LoadUser(tx, o.User); return nil }); err != nil {
+		return u, err
+	}
+	dir, ok := b.platforms[o.User.Platform].(chat.Directory)
+	if !ok || b.Now().Sub(u.Fetched) < profileTTL {
+		return u, nil
+	}
+	p, err := dir.Profile(ctx, o.User)
+	if err != nil {
+		b.Log.Warn("profile", "user", o.User.String(), "err", err)
+		return u, nil // the workspace's defaults serve meanwhile
+	}
+	u.Profile, u.Fetched = p, b.Now()
+	return u, b.DB.Update(func(tx *storage.Tx) error {
+		cur := LoadUser(tx, o.User)
+		cur.Profile, cur.Fetched = p, u.Fetched
+		return SaveUser(tx, cur)
+	})
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+)
+
+// serveAdmin listens on a Unix socket in the data directory, reachable only
+// by the bot's own user (mode 0600), for host commands that need the
+// running process: "backup PATH" writes a consistent copy of the store.
+func serveAdmin(ctx context.Context, path string, db *storage.DB, log *slog.Logger) (io.Closer, error) {
+	os.Remove(path) // a socket left by a crash
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, err
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go handleAdmin(c, db, log)
+		}
+	}()
+	go func() { <-ctx.Done(); l.Close() }()
+	return l, nil
+}
+
+func handleAdmin(c net.Conn, db *storage.DB, log *slog.Logger) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Minute))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return
+	}
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	switch cmd {
+	case "backup":
+		n, err := db.BackupFile(arg)
+		if err != nil {
+			fmt.Fprintf(c, "error %v\n", err)
+			return
+		}
+		log.Info("backup", "path", arg, "bytes", n)
+		fmt.Fprintf(c, "ok %d\n", n)
+	default:
+		fmt.Fprintf(c, "error unknown command %q\n", cmd)
+	}
+}
+
+// runBackup is "kipina backup FILE": through the running bot's admin socket
+// when it runs, else straight from the file.
+func runBackup(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	f := newFlags("backup", stderr)
+	f.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: kipina backup FILE [--data DIR] [--config FILE]")
+		f.PrintDefaults()
+	}
+	if code := f.parse(args); code >= 0 {
+		return code
+	}
+	if f.NArg() != 1 {
+		f.Usage()
+		return 2
+	}
+	cfg, err := configs.Load(f.config)
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina: the configuration needs fixing:\n%v\n", err)
+		return 2
+	}
+	dir := dataDir(f.data, cfg)
+	dst, err := filepath.Abs(f.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina backup: %v\n", err)
+		return 1
+	}
+	n, how, err := backup(dir, dst)
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina backup: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "backup written to %s (%d bytes, %s)\n", dst, n, how)
+	return 0
+}
+
+func backup(dir, dst string) (int64, string, error) {
+	c, err := net.DialTimeout("unix", filepath.Join(dir, "admin.sock"), 2*time.Second)
+	if err == nil {
+		defer c.Close()
+		fmt.Fprintf(c, "backup %s\n", dst)
+		reply, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			return 0, "", fmt.Errorf("running bot: %w", err)
+		}
+		var n int64
+		if _, err := fmt.Sscanf(reply, "ok %d", &n); err != nil {
+			return 0, "", fmt.Errorf("running bot: %s", strings.TrimSpace(strings.TrimPrefix(reply, "error ")))
+		}
+		return n, "through the running bot", nil
+	}
+	src := filepath.Join(dir, "kipina.db")
+	if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
+		return 0, "", fmt.Errorf("no store at %s (use --data)", src)
+	}
+	db, err := storage.Open(src)
+	if err != nil {
+		return 0, "", err
+	}
+	defer db.Close()
+	n, err := db.BackupFile(dst)
+	return n, "from the file; the bot was not running", err
+}

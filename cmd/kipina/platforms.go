@@ -1,0 +1,25 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+)
+
+// modules are the flows the bot runs.
+func modules(cfg *configs.Config) []bot.Module {
+	return []bot.Module{}
+}
+
+func newBot(cfg *configs.Config, db *storage.DB, clock bot.Clock, log *slog.Logger, platforms []chat.Platform, dir string) (*bot.Bot, error) {
+	return bot.New(bot.Options{Config: cfg, DB: db, Clock: clock, Log: log, Platforms: platforms, DataDir: dir}, modules(cfg)...)
+}
+
+// chatPlatform builds the adapter of a workspace on a chat platform.
+func chatPlatform(_ *configs.Config, w configs.Workspace) (chat.Platform, error) {
+	return nil, fmt.Errorf("workspace %s: platform %s is not supported by this build yet", w.ID, w.Platform)
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/shell"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+)
+
+// dataDir picks the data directory: the flag, the configuration, ./data.
+func dataDir(flagValue string, cfg *configs.Config) string {
+	switch {
+	case flagValue != "":
+		return flagValue
+	case cfg.DataDir != "":
+		return cfg.DataDir
+	default:
+		return "data"
+	}
+}
+
+// offsetClock is the real clock plus an offset the shell demo can move.
+type offsetClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *offsetClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	f := newFlags("run", stderr)
+	if code := f.parse(args); code >= 0 {
+		return code
+	}
+	cfg, err := configs.Load(f.config)
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina: the configuration needs fixing:\n%v\n", err)
+		return 2
+	}
+	dir := dataDir(f.data, cfg)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		fmt.Fprintf(stderr, "kipina: data directory: %v\n", err)
+		return 1
+	}
+	logFile, err := os.OpenFile(filepath.Join(dir, "kipina.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina: log file: %v\n", err)
+		return 1
+	}
+	defer logFile.Close()
+	db, err := storage.Open(filepath.Join(dir, "kipina.db"))
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina: %v\n", err)
+		return 1
+	}
+	defer db.Close()
+
+	platforms, clock, sh, err := buildPlatforms(ctx, cfg, stdin, stdout, stderr, dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if sh == nil { // on a chat platform the terminal shows the log too
+		log = slog.New(slog.NewTextHandler(io.MultiWriter(logFile, stderr), nil))
+	}
+	b, err := newBot(cfg, db, clock, log, platforms, dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina: %v\n", err)
+		return 1
+	}
+	if sh != nil {
+		sh.T = func(u chat.UserRef, id string, kv ...any) string {
+			var lang string
+			db.View(func(tx *storage.Tx) error { lang = b.LangOf(tx, u); return nil })
+			return b.Cat.T(lang, id, kv...)
+		}
+		sh.AfterLine = b.Tick
+	}
+	admin, err := serveAdmin(ctx, filepath.Join(dir, "admin.sock"), db, log)
+	if err != nil {
+		log.Warn("admin socket not available", "err", err)
+	} else {
+		defer admin.Close()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if sh != nil {
+		// The shell ends the program when its input ends.
+		go func() { b.RunBackground(ctx) }()
+		err = sh.Run(ctx, b)
+		b.Tick(context.Background())
+	} else {
+		err = b.Run(ctx)
+	}
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "kipina: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// buildPlatforms starts an adapter per configured platform; with none but
+// the shell, it returns the terminal adapter on an offset clock.
+func buildPlatforms(_ context.Context, cfg *configs.Config, stdin io.Reader, stdout, _ io.Writer, dir string) ([]chat.Platform, bot.Clock, *shell.Adapter, error) {
+	var out []chat.Platform
+	var shellWS string
+	for _, w := range cfg.Workspaces {
+		switch w.Platform {
+		case "shell":
+			if shellWS == "" {
+				shellWS = w.ID
+			}
+		default:
+			p, err := chatPlatform(cfg, w)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if p != nil {
+				out = append(out, p)
+			}
+		}
+	}
+	if len(out) > 0 || shellWS == "" {
+		return out, bot.SystemClock{}, nil, nil
+	}
+	user := "nina"
+	if w, _ := cfg.Workspace(shellWS); len(w.Organisers) > 0 {
+		user = w.Organisers[0]
+	}
+	clock := &offsetClock{}
+	sh := shell.New(stdin, stdout, shellWS, user)
+	sh.Echo = !isTerminal(stdin)
+	sh.Advance = clock.Advance
+	sh.FileDir = filepath.Join(dir, "files")
+	return []chat.Platform{sh}, clock, sh, nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
