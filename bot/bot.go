@@ -21,6 +21,7 @@ import (
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
 )
 
 // Clock tells the time. Tests inject a fake one.
@@ -53,7 +54,8 @@ type Options struct {
 	Log    *slog.Logger
 	// Platforms are the adapters the bot answers on and delivers through.
 	Platforms []chat.Platform
-	// Limits are the outbox's sending limits per platform name.
+	// Limits are the outbox's sending limits per platform name; a platform
+	// that is chat.RateLimited supplies its own otherwise.
 	Limits map[string]outbox.Limit
 	// DataDir is where files the platform cannot take are saved.
 	DataDir string
@@ -124,7 +126,12 @@ func New(o Options, modules ...Module) (*Bot, error) {
 	}
 	for _, p := range o.Platforms {
 		b.platforms[p.Name()] = p
-		b.Outbox.Register(p, o.Limits[p.Name()])
+		lim, ok := o.Limits[p.Name()]
+		if rl, can := p.(chat.RateLimited); can && !ok {
+			perSecond, burst := rl.SendRate()
+			lim = outbox.Limit{Rate: rate.Limit(perSecond), Burst: burst}
+		}
+		b.Outbox.Register(p, lim)
 	}
 	b.handler = chain(b.route, b.recoverer, b.logger)
 	for _, m := range append([]Module{core{}}, modules...) {

@@ -256,3 +256,10 @@ func (e *RetryAfterError) Unwrap() error { return e.Err }
 // ErrPermanent marks a delivery error that retrying cannot fix (unknown
 // user, channel not found); the outbox records it as failed at once.
 var ErrPermanent = errors.New("permanent delivery error")
+
+// RateLimited is the optional capability to tell the outbox how fast the
+// platform accepts messages per workspace. Fallback: no limit beyond the
+// platform's own Retry-After answers.
+type RateLimited interface {
+	SendRate() (perSecond float64, burst int)
+}

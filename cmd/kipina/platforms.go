@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 
 	"github.com/kipina/kipina/bot"
@@ -19,7 +18,3 @@ func newBot(cfg *configs.Config, db *storage.DB, clock bot.Clock, log *slog.Logg
 	return bot.New(bot.Options{Config: cfg, DB: db, Clock: clock, Log: log, Platforms: platforms, DataDir: dir}, modules(cfg)...)
 }
 
-// chatPlatform builds the adapter of a workspace on a chat platform.
-func chatPlatform(_ *configs.Config, w configs.Workspace) (chat.Platform, error) {
-	return nil, fmt.Errorf("workspace %s: platform %s is not supported by this build yet", w.ID, w.Platform)
-}

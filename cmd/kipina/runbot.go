@@ -122,34 +122,34 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 
 // buildPlatforms starts an adapter per configured platform; with none but
 // the shell, it returns the terminal adapter on an offset clock.
-func buildPlatforms(_ context.Context, cfg *configs.Config, stdin io.Reader, stdout, _ io.Writer, dir string) ([]chat.Platform, bot.Clock, *shell.Adapter, error) {
-	var out []chat.Platform
-	var shellWS string
+func buildPlatforms(ctx context.Context, cfg *configs.Config, stdin io.Reader, stdout, _ io.Writer, dir string) ([]chat.Platform, bot.Clock, *shell.Adapter, error) {
+	byPlatform := map[string][]configs.Workspace{}
 	for _, w := range cfg.Workspaces {
-		switch w.Platform {
-		case "shell":
-			if shellWS == "" {
-				shellWS = w.ID
-			}
-		default:
-			p, err := chatPlatform(cfg, w)
+		byPlatform[w.Platform] = append(byPlatform[w.Platform], w)
+	}
+	var out []chat.Platform
+	for _, b := range []struct {
+		name  string
+		build func(context.Context, *configs.Config, []configs.Workspace, string) (chat.Platform, error)
+	}{{"slack", slackPlatform}, {"mattermost", mattermostPlatform}} {
+		if wss := byPlatform[b.name]; len(wss) > 0 {
+			p, err := b.build(ctx, cfg, wss, dir)
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			if p != nil {
-				out = append(out, p)
-			}
+			out = append(out, p)
 		}
 	}
-	if len(out) > 0 || shellWS == "" {
+	shells := byPlatform["shell"]
+	if len(out) > 0 || len(shells) == 0 {
 		return out, bot.SystemClock{}, nil, nil
 	}
 	user := "nina"
-	if w, _ := cfg.Workspace(shellWS); len(w.Organisers) > 0 {
-		user = w.Organisers[0]
+	if len(shells[0].Organisers) > 0 {
+		user = shells[0].Organisers[0]
 	}
 	clock := &offsetClock{}
-	sh := shell.New(stdin, stdout, shellWS, user)
+	sh := shell.New(stdin, stdout, shells[0].ID, user)
 	sh.Echo = !isTerminal(stdin)
 	sh.Advance = clock.Advance
 	sh.FileDir = filepath.Join(dir, "files")
