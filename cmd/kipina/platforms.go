@@ -17,4 +17,3 @@ func modules(cfg *configs.Config) []bot.Module {
 func newBot(cfg *configs.Config, db *storage.DB, clock bot.Clock, log *slog.Logger, platforms []chat.Platform, dir string) (*bot.Bot, error) {
 	return bot.New(bot.Options{Config: cfg, DB: db, Clock: clock, Log: log, Platforms: platforms, DataDir: dir}, modules(cfg)...)
 }
-
