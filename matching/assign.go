@@ -89,6 +89,13 @@ func (e *InfeasibleError) Is(target error) bool { return target == ErrInfeasible
 // and the problem solved again, so the answer is always optimal on the full
 // graph. The result is deterministic: ties go to lower indices.
 //
+// Speed: 2,000 applications × 100 jurors × 3 reviews with independent fits
+// takes 0.3–0.7 s on one core. When everyone prefers the same few jurors and
+// loads are capped, the greedy start overloads them, the sparse graph is
+// infeasible, and the full graph needs thousands of phases: tens of seconds
+// at that size (exact all the same). A price-adjusted start (auction
+// potentials) would fix this; it is not done yet.
+//
 // Errors: an *InfeasibleError (matching ErrInfeasible) explains infeasible
 // input in words; other errors report malformed input.
 func Assign(in AssignInput) (Assignment, error) {
