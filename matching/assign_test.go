@@ -192,7 +192,7 @@ func TestAssignInvariants(t *testing.T) {
 // wrong (every app prefers the same few jurors, loads tight).
 func TestAssignSparseCertificate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for trial := 0; trial < 20; trial++ {
+	for trial := 0; trial < 8; trial++ {
 		nA, nJ := 60, 30
 		in := AssignInput{Reviews: 3, MinLoad: 6, MaxLoad: 6}
 		fit := make([][]float64, nJ)
