@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -11,7 +12,7 @@ import (
 
 // modules are the flows the bot runs.
 func modules(cfg *configs.Config) []bot.Module {
-	return []bot.Module{}
+	return []bot.Module{call.Module{}}
 }
 
 func newBot(cfg *configs.Config, db *storage.DB, clock bot.Clock, log *slog.Logger, platforms []chat.Platform, dir string) (*bot.Bot, error) {

@@ -1,0 +1,315 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/storage"
+)
+
+// MaxSummary is the longest solution summary, in characters.
+const MaxSummary = 3000
+
+// Hook is called in the transaction that stores a new or edited
+// application, so other flows (matching) can act on it atomically.
+type Hook func(r *bot.Request, tx *storage.Tx, a *Application) error
+
+// OnSubmit hooks run for every stored application; set them before the bot
+// handles events.
+var OnSubmit []Hook
+
+// targetOptions lists what an application can aim at: the call's
+// challenges, then the city's core processes.
+func targetOptions(r *bot.Request, ev Event) []chat.Option {
+	var out []chat.Option
+	for _, c := range ev.Challenges {
+		out = append(out, chat.Option{Value: c.ID, Label: r.T("apply.target.challenge", "Name", c.Name.Get(r.Lang))})
+	}
+	for _, t := range r.Bot.Config.Tracks {
+		out = append(out, chat.Option{Value: t.ID, Label: r.T("apply.target.process", "Name", t.Name.Get(r.Lang))})
+	}
+	return out
+}
+
+// applyForm is the application form of ev, prefilled from a when editing.
+func applyForm(r *bot.Request, ev Event, a *Application) *chat.Form {
+	privacy := r.WS.PrivacyURL
+	f := &chat.Form{
+		ID: "apply:" + ev.ID, Title: r.T("apply.form.title"), Submit: r.T("apply.submit.button"), State: ev.ID,
+		Intro: r.T("apply.intro", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline)),
+		Fields: []chat.Field{
+			{ID: "company", Kind: chat.ShortText, Label: r.T("apply.company.label")},
+			{ID: "business_id", Kind: chat.ShortText, Label: r.T("apply.business_id.label"), Help: r.T("apply.business_id.help"), Placeholder: "1234567-1", MaxLen: 12},
+			{ID: "contact_name", Kind: chat.ShortText, Label: r.T("apply.contact_name.label")},
+			{ID: "email", Kind: chat.Email, Label: r.T("apply.email.label")},
+			{ID: "website", Kind: chat.URL, Label: r.T("apply.website.label"), Optional: true, Placeholder: "https://"},
+			{ID: "target", Kind: chat.SelectOne, Label: r.T("apply.target.label"), Help: r.T("apply.target.help"), Options: targetOptions(r, ev)},
+			{ID: "summary", Kind: chat.LongText, Label: r.T("apply.summary.label"), Help: r.T("apply.summary.help"), MaxLen: MaxSummary},
+			{ID: "maturity", Kind: chat.SelectOne, Label: r.T("apply.maturity.label"), Options: []chat.Option{
+				r.Option("idea", "apply.maturity.idea"), r.Option("prototype", "apply.maturity.prototype"), r.Option("market", "apply.maturity.market")}},
+			{ID: "references", Kind: chat.LongText, Label: r.T("apply.references.label"), Optional: true, MaxLen: 1500},
+			{ID: "pilot", Kind: chat.LongText, Label: r.T("apply.pilot.label"), Help: r.T("apply.pilot.help"), Optional: true, MaxLen: 1500},
+			{ID: "deck", Kind: chat.URL, Label: r.T("apply.deck.label"), Optional: true, Placeholder: "https://"},
+			{ID: "lang", Kind: chat.SelectOne, Label: r.T("apply.lang.label"), Value: r.Lang, Options: []chat.Option{
+				{Value: "fi", Label: "suomi"}, {Value: "en", Label: "English"}, {Value: "sv", Label: "svenska"}}},
+			{ID: "secrets", Kind: chat.YesNo, Label: r.T("apply.secrets.label"), Help: r.T("apply.secrets.help"), Value: "no"},
+			{ID: "consent", Kind: chat.YesNo, Label: r.T("apply.consent.label"), Help: r.T("apply.consent.help", "URL", privacy)},
+		},
+	}
+	if a != nil {
+		f.ID, f.State = "apply:edit", a.ID
+		vals := map[string]string{"company": a.Company, "business_id": a.BusinessID, "contact_name": a.Contact, "email": a.Email,
+			"website": a.Website, "target": a.Target, "summary": a.Summary, "maturity": a.Maturity, "references": a.References,
+			"pilot": a.Pilot, "deck": a.Deck, "lang": a.Lang, "secrets": yesNo(a.Secrets), "consent": yesNo(a.Consent)}
+		for i := range f.Fields {
+			f.Fields[i].Value = vals[f.Fields[i].ID]
+		}
+	}
+	return f
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// applyOpen is the Apply button: it opens the form while the call is open.
+func applyOpen(_ context.Context, r *bot.Request) chat.Response {
+	ev, bad := event(r, strings.Join(r.Args, ":"))
+	if bad != nil {
+		return *bad
+	}
+	if !ev.Open(r.Now()) {
+		return closedReply(r, ev)
+	}
+	return chat.Response{Form: applyForm(r, ev, nil)}
+}
+
+func closedReply(r *bot.Request, ev Event) chat.Response {
+	switch {
+	case ev.Cancelled:
+		return r.Reply("apply.cancelled", "Event", ev.Name)
+	case !r.Now().Before(ev.Deadline):
+		return r.Reply("apply.deadline_passed", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+	default:
+		return r.Reply("apply.call_closed", "Event", ev.Name)
+	}
+}
+
+// appEditOpen opens an application for editing by its sender or contacts.
+func appEditOpen(_ context.Context, r *bot.Request) chat.Response {
+	a, ev, resp := ownApp(r, r.Args[0])
+	if resp != nil {
+		return *resp
+	}
+	if !ev.Open(r.Now()) {
+		return closedReply(r, ev)
+	}
+	return chat.Response{Form: applyForm(r, ev, &a)}
+}
+
+// ownApp loads an application the user may edit, or answers why not.
+func ownApp(r *bot.Request, id string) (Application, Event, *chat.Response) {
+	var a Application
+	var ev Event
+	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) {
+		if a, err = LoadApp(tx, r.WS.ID, id); err != nil {
+			return err
+		}
+		ev, err = LoadEvent(tx, r.WS.ID, a.Event)
+		return err
+	})
+	if err != nil || !a.MayEdit(r.User) {
+		resp := r.Reply("app.not_yours", "App", id)
+		return a, ev, &resp
+	}
+	return a, ev, nil
+}
+
+// errDuplicate carries who to contact about an existing application.
+type errDuplicate struct {
+	id    string
+	owner chat.UserRef
+	mine  bool
+}
+
+func (e errDuplicate) Error() string { return "duplicate application " + e.id }
+
+// applySubmit validates and stores a new or edited application.
+func applySubmit(_ context.Context, r *bot.Request) chat.Response {
+	sub := r.Event.(*chat.FormSubmit)
+	editing := sub.FormID == "apply:edit"
+	var ev Event
+	var prev Application
+	if editing {
+		a, e, resp := ownApp(r, sub.State)
+		if resp != nil {
+			return *resp
+		}
+		prev, ev = a, e
+	} else {
+		e, bad := event(r, sub.State)
+		if bad != nil {
+			return *bad
+		}
+		ev = e
+	}
+	if !ev.Open(r.Now()) {
+		// Keep the form open with what was typed, and say why.
+		return chat.Response{Errors: map[string]string{"company": closedReply(r, ev).Reply.Text}}
+	}
+	v, problems := validate(r, ev, sub.Values)
+	if len(problems) > 0 {
+		return r.FieldErrors(problems)
+	}
+	a := prev
+	if !editing {
+		a = Application{Event: ev.ID, Owner: r.User, State: Submitted, Submitted: r.Now()}
+	}
+	fill(&a, v)
+	a.Updated = r.Now()
+	err := r.Bot.Batch(func(tx *storage.Tx) error { return store(r, tx, &a, prev.BusinessID, editing) })
+	var dup errDuplicate
+	switch {
+	case errors.As(err, &dup) && dup.mine:
+		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.yours", Data: map[string]any{"App": dup.id}}})
+	case errors.As(err, &dup):
+		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.exists", Data: map[string]any{"Owner": "@" + dup.owner.User}}})
+	case err != nil:
+		return internal(r, "store application", err)
+	case editing:
+		return r.Reply("apply.updated", "App", a.ID)
+	default:
+		return r.Reply("apply.received", "App", a.ID, "Event", ev.Name)
+	}
+}
+
+// validate checks every field and returns the cleaned values.
+func validate(r *bot.Request, ev Event, in map[string]string) (map[string]string, map[string]chat.Problem) {
+	v := make(map[string]string, len(in))
+	for k, s := range in {
+		v[k] = strings.TrimSpace(s)
+	}
+	problems := applyForm(r, ev, nil).Check(v)
+	if problems["business_id"].ID == "" && v["business_id"] != "" {
+		bid, err := ParseBusinessID(v["business_id"])
+		switch {
+		case errors.Is(err, ErrBusinessIDCheck):
+			problems["business_id"] = chat.Problem{ID: "apply.business_id.check"}
+		case err != nil:
+			problems["business_id"] = chat.Problem{ID: "apply.business_id.format"}
+		default:
+			v["business_id"] = bid
+		}
+	}
+	if problems["consent"].ID == "" && v["consent"] != "yes" {
+		problems["consent"] = chat.Problem{ID: "apply.consent.required"}
+	}
+	return v, problems
+}
+
+func fill(a *Application, v map[string]string) {
+	a.Company, a.BusinessID, a.Contact, a.Email, a.Website = v["company"], v["business_id"], v["contact_name"], v["email"], v["website"]
+	a.Target, a.Summary, a.Maturity, a.References, a.Pilot, a.Deck = v["target"], v["summary"], v["maturity"], v["references"], v["pilot"], v["deck"]
+	a.Lang, a.Secrets, a.Consent = v["lang"], v["secrets"] == "yes", v["consent"] == "yes"
+}
+
+// store writes the application, its business-ID index, the audit entry,
+// the confirmation to the applicant and the notice to organisers, in one
+// transaction. It may run more than once (Batch): it only reads and writes
+// the transaction.
+func store(r *bot.Request, tx *storage.Tx, a *Application, oldBID string, editing bool) error {
+	key := businessKey(a.Event, a.BusinessID)
+	if id, err := byBusiness.Get(tx, r.WS.ID, key); err == nil && id != a.ID {
+		other, err := LoadApp(tx, r.WS.ID, id)
+		if err != nil {
+			return err
+		}
+		if other.State != Withdrawn || other.Owner != r.User {
+			return errDuplicate{id: id, owner: other.Owner, mine: other.MayEdit(r.User)}
+		}
+	}
+	if !editing {
+		n, err := tx.NextSeq(r.WS.ID, "app-ids")
+		if err != nil {
+			return err
+		}
+		a.ID = appID(n)
+	}
+	if editing && oldBID != a.BusinessID {
+		if err := byBusiness.Delete(tx, r.WS.ID, businessKey(a.Event, oldBID)); err != nil {
+			return err
+		}
+	}
+	for _, h := range OnSubmit {
+		if err := h(r, tx, a); err != nil {
+			return err
+		}
+	}
+	if err := Apps.Put(tx, r.WS.ID, a.ID, *a); err != nil {
+		return err
+	}
+	if err := byBusiness.Put(tx, r.WS.ID, key, a.ID); err != nil {
+		return err
+	}
+	if err := bot.Grant(tx, r.User, bot.Company); err != nil {
+		return err
+	}
+	action := "app.submit"
+	if editing {
+		action = "app.edit"
+	}
+	if err := r.Audit(tx, action, "app/"+a.ID, a.Company); err != nil {
+		return err
+	}
+	if editing {
+		return nil
+	}
+	ev, err := LoadEvent(tx, r.WS.ID, a.Event)
+	if err != nil {
+		return err
+	}
+	confirm := chat.Message{Text: r.Bot.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
+		"Target", targetName(r, ev, a.Target, a.Lang), "Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
+		"Summary", clip(a.Summary, 300))}
+	if _, err := outbox.Enqueue(tx, "app/"+r.WS.ID+"/"+a.ID+"/received", chat.DM(r.User), confirm); err != nil {
+		return err
+	}
+	if ch := r.WS.NotifyChannel; ch != "" {
+		notice := chat.Message{Text: r.Bot.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
+			"Target", targetName(r, ev, a.Target, r.WS.Lang))}
+		to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
+		if _, err := outbox.Enqueue(tx, "app/"+r.WS.ID+"/"+a.ID+"/notice", to, notice); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// targetName names a challenge or core process in lang.
+func targetName(r *bot.Request, ev Event, id, lang string) string {
+	for _, c := range ev.Challenges {
+		if c.ID == id {
+			return c.Name.Get(lang)
+		}
+	}
+	for _, t := range r.Bot.Config.Tracks {
+		if t.ID == id {
+			return t.Name.Get(lang)
+		}
+	}
+	return id
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}

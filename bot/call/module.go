@@ -1,0 +1,152 @@
+package call
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/storage"
+)
+
+// Module registers the call → application flow.
+type Module struct{}
+
+// Register adds the commands, forms and actions and seeds the demo event.
+func (Module) Register(b *bot.Bot) error {
+	rt := b.Router
+	org := bot.Organiser
+	for _, c := range []bot.Command{
+		{Name: "event new", Role: org, Run: eventNew},
+		{Name: "event edit", Role: org, MinArgs: 1, MaxArgs: 1, Run: eventEdit},
+		{Name: "event extend", Role: org, MinArgs: 2, MaxArgs: 2, Run: eventExtend},
+		{Name: "event cancel", Role: org, MinArgs: 1, MaxArgs: 1, Run: eventCancel},
+		{Name: "events", Role: org, Run: eventList},
+		{Name: "challenge add", Role: org, MinArgs: 1, MaxArgs: 1, Run: challengeAdd},
+		{Name: "challenge edit", Role: org, MinArgs: 2, MaxArgs: 2, Run: challengeEdit},
+		{Name: "challenges", MinArgs: 1, MaxArgs: 1, Run: challengeList},
+		{Name: "call open", Role: org, MinArgs: 1, MaxArgs: 1, Run: callSet(true)},
+		{Name: "call close", Role: org, MinArgs: 1, MaxArgs: 1, Run: callSet(false)},
+		{Name: "call reopen", Role: org, MinArgs: 1, MaxArgs: 1, Run: callSet(true)},
+		{Name: "status", Role: org, MaxArgs: 1, Run: status},
+		{Name: "apps", Role: org, MaxArgs: 2, Run: appList},
+		{Name: "app", Role: org, MinArgs: 1, MaxArgs: 1, Run: appShow},
+		{Name: "my", MaxArgs: 0, Run: myApps},
+		{Name: "contact add", MinArgs: 2, MaxArgs: 2, Run: contactAdd},
+		{Name: "backup", Role: org, MaxArgs: 0, Run: backup},
+	} {
+		rt.Command(c)
+	}
+	rt.Form("event", org, eventSubmit)
+	rt.Form("challenge", org, challengeSubmit)
+	rt.Action("event-cancel", org, eventCancelConfirm)
+	rt.Action("apply", bot.Anyone, applyOpen)
+	rt.Form("apply", bot.Anyone, applySubmit)
+	rt.Action("app-edit", bot.Anyone, appEditOpen)
+	rt.Action("withdraw", bot.Anyone, withdrawAsk)
+	rt.Action("withdraw-yes", bot.Anyone, withdrawDo)
+	rt.Action("withdraw-undo", bot.Anyone, withdrawUndo)
+	return seedDemo(b)
+}
+
+// seedDemo adds the configured demo event to every workspace that has no
+// events yet, so there is something to apply to at once. A deployment turns
+// it off with an empty demo_event.id.
+func seedDemo(b *bot.Bot) error {
+	d := b.Config.DemoEvent
+	if d.ID == "" {
+		return nil
+	}
+	return b.Update(func(tx *storage.Tx) error {
+		for _, w := range b.Config.Workspaces {
+			ws, _ := b.Workspace(w.ID)
+			n := 0
+			Events.Scan(tx, w.ID, "", func(string, Event) error { n++; return storage.ErrStop })
+			if n > 0 {
+				continue
+			}
+			now := b.Now().In(ws.Loc)
+			ev := Event{
+				ID: d.ID, Name: d.Name.Get(ws.Lang), Place: d.Place, CallOpen: false, Created: b.Now(),
+				Date:        time.Date(now.Year(), now.Month(), now.Day()+d.DateOffsetDays, 9, 0, 0, 0, ws.Loc),
+				Deadline:    endOfDay(now.AddDate(0, 0, d.DeadlineOffsetDays), ws.Loc),
+				Description: d.Name.Get(ws.Lang),
+			}
+			for _, c := range d.Challenges {
+				ev.Challenges = append(ev.Challenges, Challenge{ID: c.ID, Name: c.Name, Description: c.Description, Keywords: c.Keywords})
+			}
+			if err := Events.Put(tx, w.ID, ev.ID, ev); err != nil {
+				return err
+			}
+			if err := tx.Audit(w.ID, storage.AuditEntry{Who: "system", Action: "event.seed", Subject: "event/" + ev.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// endOfDay is 23:59 of t's date in loc: a deadline date means the whole day.
+func endOfDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 23, 59, 0, 0, loc)
+}
+
+// event loads the event named by an argument, or answers why not.
+func event(r *bot.Request, id string) (Event, *chat.Response) {
+	var ev Event
+	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) { ev, err = LoadEvent(tx, r.WS.ID, id); return })
+	if err != nil {
+		resp := r.Reply("event.not_found", "Event", id)
+		return ev, &resp
+	}
+	return ev, nil
+}
+
+// internal logs err and answers politely.
+func internal(r *bot.Request, what string, err error) chat.Response {
+	r.Bot.Log.Error(what, "user", r.User.String(), "err", err)
+	return r.Reply("error.internal")
+}
+
+// slug makes an id from a name: lower-case letters, digits and hyphens.
+func slug(s string) string {
+	var sb strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(s) {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			sb.WriteRune(c)
+			dash = false
+		case c == 'ä' || c == 'å':
+			sb.WriteRune('a')
+			dash = false
+		case c == 'ö':
+			sb.WriteRune('o')
+			dash = false
+		default:
+			if !dash && sb.Len() > 0 {
+				sb.WriteRune('-')
+				dash = true
+			}
+		}
+	}
+	out := strings.Trim(sb.String(), "-")
+	if len(out) > 40 {
+		out = strings.Trim(out[:40], "-")
+	}
+	if out == "" {
+		out = "event"
+	}
+	return out
+}
+
+// uniqueID returns base, or base-2, base-3, … if taken.
+func uniqueID(tx *storage.Tx, ws, base string) string {
+	id := base
+	for i := 2; Events.Has(tx, ws, id); i++ {
+		id = fmt.Sprintf("%s-%d", base, i)
+	}
+	return id
+}

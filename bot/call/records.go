@@ -1,0 +1,118 @@
+// Package call is the call → application flow: organisers create events
+// with challenges and open calls; companies apply through a form, edit and
+// withdraw; organisers read and manage the applications.
+package call
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+)
+
+// Event is one Kipinä round.
+type Event struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Date        time.Time   `json:"date"`
+	Place       string      `json:"place"`
+	Deadline    time.Time   `json:"deadline"`
+	Description string      `json:"description"`
+	Challenges  []Challenge `json:"challenges"`
+	CallOpen    bool        `json:"call_open"`
+	Cancelled   bool        `json:"cancelled"`
+	Created     time.Time   `json:"created"`
+}
+
+// Challenge is a problem the city brings to a call.
+type Challenge struct {
+	ID          string              `json:"id"`
+	Name        configs.Text        `json:"name"`
+	Description configs.Text        `json:"description"`
+	Keywords    map[string][]string `json:"keywords,omitempty"`
+}
+
+// Open reports whether applications are accepted at now.
+func (e Event) Open(now time.Time) bool { return e.CallOpen && !e.Cancelled && now.Before(e.Deadline) }
+
+// Application states.
+const (
+	Submitted = "submitted"
+	Withdrawn = "withdrawn"
+	Accepted  = "accepted"
+	Declined  = "declined"
+)
+
+// Application is a company's application to an event's call.
+type Application struct {
+	ID         string         `json:"id"`
+	Event      string         `json:"event"`
+	Owner      chat.UserRef   `json:"owner"`
+	Contacts   []chat.UserRef `json:"contacts,omitempty"`
+	State      string         `json:"state"`
+	Submitted  time.Time      `json:"submitted"`
+	Updated    time.Time      `json:"updated"`
+	Company    string         `json:"company"`
+	BusinessID string         `json:"business_id"`
+	Contact    string         `json:"contact_name"`
+	Email      string         `json:"email"`
+	Website    string         `json:"website"`
+	Target     string         `json:"target"`
+	Summary    string         `json:"summary"`
+	Maturity   string         `json:"maturity"`
+	References string         `json:"references,omitempty"`
+	Pilot      string         `json:"pilot,omitempty"`
+	Deck       string         `json:"deck,omitempty"`
+	Lang       string         `json:"lang"`
+	Secrets    bool           `json:"secrets"`
+	Consent    bool           `json:"consent"`
+}
+
+// MayEdit reports whether u created the application or is one of its
+// contacts.
+func (a Application) MayEdit(u chat.UserRef) bool {
+	if a.Owner == u {
+		return true
+	}
+	for _, c := range a.Contacts {
+		if c == u {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	// Events holds the events of a workspace by id.
+	Events = storage.NewBucket[Event]("events")
+	// Apps holds the applications of a workspace by id.
+	Apps = storage.NewBucket[Application]("apps")
+	// byBusiness maps event + "/" + business ID to an application id.
+	byBusiness = storage.NewBucket[string]("apps-by-business")
+)
+
+func businessKey(event, bid string) string { return event + "/" + bid }
+
+// appID formats the n-th application id of a workspace.
+func appID(n uint64) string { return fmt.Sprintf("H%04d", n) }
+
+// LoadEvent reads an event.
+func LoadEvent(tx *storage.Tx, ws, id string) (Event, error) { return Events.Get(tx, ws, id) }
+
+// LoadApp reads an application.
+func LoadApp(tx *storage.Tx, ws, id string) (Application, error) { return Apps.Get(tx, ws, id) }
+
+// EventApps lists the applications of an event (all events when event is
+// empty) in id order.
+func EventApps(tx *storage.Tx, ws, event string) ([]Application, error) {
+	var out []Application
+	err := Apps.Scan(tx, ws, "", func(_ string, a Application) error {
+		if event == "" || a.Event == event {
+			out = append(out, a)
+		}
+		return nil
+	})
+	return out, err
+}

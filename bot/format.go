@@ -1,0 +1,33 @@
+package bot
+
+import (
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+)
+
+// FormatDate writes a date the way lang writes dates (layout from the
+// locale files).
+func (r *Request) FormatDate(t time.Time) string {
+	return r.Bot.FormatTime(r.Lang, "format.date", t, r.WS.Loc)
+}
+
+// FormatDateTime writes a date and time in lang in the workspace's zone.
+func (r *Request) FormatDateTime(t time.Time) string {
+	return r.Bot.FormatTime(r.Lang, "format.datetime", t, r.WS.Loc)
+}
+
+// FormatTime formats t in loc with the Go layout stored under id for lang.
+func (b *Bot) FormatTime(lang, id string, t time.Time, loc *time.Location) string {
+	return t.In(loc).Format(b.Cat.T(lang, id))
+}
+
+// Option is a select option whose label comes from the locale files.
+func (r *Request) Option(value, id string) chat.Option {
+	return chat.Option{Value: value, Label: r.T(id)}
+}
+
+// Button is a button whose label comes from the locale files.
+func (r *Request) Button(actionID, id string) chat.Control {
+	return chat.Control{Kind: chat.Button, ID: actionID, Label: r.T(id)}
+}
