@@ -1,0 +1,347 @@
+// Package slack is kipina's Slack adapter: one process serves every
+// configured Slack workspace, over Socket Mode (the default: no public URL
+// needed) or HTTP (slash command, interactivity and events endpoints with
+// signed requests).
+//
+// Inbound, every envelope is acknowledged within Slack's 3 seconds, always:
+// each envelope is handled on its own goroutine (bounded by
+// Options.MaxInFlight), the core's handler gets Options.AckBudget (2.5 s by
+// default) and the ack carries its answer — a slash-command reply, a modal's
+// field errors, or "clear". A handler that takes longer is acknowledged
+// without an answer and its answer is delivered afterwards as well as Slack
+// allows (see late). Everything slow (views.open, chat.update, ephemeral
+// replies, direct messages) happens after the ack.
+//
+// Outbound, the outbox calls Post and Update. A 429 becomes a
+// *chat.RetryAfterError, errors retrying cannot fix (unknown channel or
+// user, archived channel…) wrap chat.ErrPermanent, everything else is
+// transient. Posts carry the outbox key in the message metadata, so FindSent
+// can look for a copy sent just before a crash (with the im:history scope;
+// without it the outbox falls back to at-least-once delivery).
+//
+// Identity: UserRef.Workspace is kipina's workspace id from the
+// configuration, found from the payload's team_id; UserRef.User is the
+// Slack user id. Mentions in command text (<@U123|name>) reach the core as
+// "@U123". SDK types never leave this package.
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/slack-go/slack"
+	"golang.org/x/time/rate"
+)
+
+// Mode is how Slack reaches the bot.
+type Mode string
+
+// The modes.
+const (
+	// SocketMode opens a websocket to Slack with the app-level token.
+	SocketMode Mode = "socket"
+	// HTTPMode serves Slack's requests on Options.Listen.
+	HTTPMode Mode = "http"
+)
+
+// Workspace is one Slack workspace the adapter serves.
+type Workspace struct {
+	// WorkspaceID is kipina's id of the workspace (UserRef.Workspace).
+	WorkspaceID string
+	// TeamID is Slack's team id (T…); when empty it is learned from
+	// auth.test by Check.
+	TeamID string
+	// BotToken (xoxb-…) calls the Web API.
+	BotToken string
+	// AppToken (xapp-…) opens the Socket Mode connection.
+	AppToken string
+	// SigningSecret verifies HTTP mode requests.
+	SigningSecret string
+	// Mode is SocketMode (the default) or HTTPMode.
+	Mode Mode
+	// BotTokenEnv, AppTokenEnv and SigningSecretEnv name where the secrets
+	// came from, for error messages; optional.
+	BotTokenEnv, AppTokenEnv, SigningSecretEnv string
+}
+
+// Options configure an Adapter.
+type Options struct {
+	Workspaces []Workspace
+	// APIURL is the Web API base URL, with a trailing slash; Slack's by
+	// default. Tests point it at loopback; government workspaces use
+	// another host.
+	APIURL string
+	// Listen is the HTTP mode listen address (":3000").
+	Listen string
+	// Log is the adapter's logger; slog.Default() when nil.
+	Log *slog.Logger
+	// HTTPClient makes the Web API calls; a client with a 10 s timeout when
+	// nil.
+	HTTPClient *http.Client
+	// AckBudget is how long the core may take before an envelope is
+	// acknowledged without its answer; 2.5 s when zero.
+	AckBudget time.Duration
+	// MaxInFlight bounds the envelopes handled at once; 1000 when zero.
+	MaxInFlight int
+	// PingInterval is how long Socket Mode waits for Slack's ping before it
+	// reconnects; slack-go's 30 s when zero.
+	PingInterval time.Duration
+}
+
+// Adapter is the Slack platform.
+type Adapter struct {
+	opts   Options
+	log    *slog.Logger
+	budget time.Duration
+	slots  chan struct{}
+	wg     sync.WaitGroup // envelopes in flight and their after-ack work
+
+	mu     sync.RWMutex
+	byID   map[string]*workspace // by kipina workspace id
+	byTeam map[string]*workspace // by Slack team id
+
+	users   *ttlCache[chat.Profile]
+	dms     *ttlCache[string]
+	events  *seenSet // events_api event ids already handled
+	replays *seenSet // HTTP request signatures already accepted
+
+	chMu     sync.Mutex
+	channels map[string]*rate.Limiter // per workspace:channel
+
+	handler   chat.Handler  // set by Run
+	httpAddr  string        // HTTP mode: the address listened on
+	listening chan struct{} // closed once httpAddr is set
+}
+
+// workspace is a configured workspace with its Web API client.
+type workspace struct {
+	Workspace
+	api api
+}
+
+var (
+	_ chat.Platform     = (*Adapter)(nil)
+	_ chat.Ephemeral    = (*Adapter)(nil)
+	_ chat.Directory    = (*Adapter)(nil)
+	_ chat.RateLimited  = (*Adapter)(nil)
+	_ chat.FileUploader = (*Adapter)(nil)
+	_ chat.SentFinder   = (*Adapter)(nil)
+)
+
+// ErrConfig is wrapped by New's and Check's errors about the configuration:
+// a missing or malformed token, a team mismatch.
+var ErrConfig = errors.New("slack configuration")
+
+// New checks the workspaces' settings (token prefixes, a signing secret for
+// HTTP mode) and builds the adapter. It makes no network call; Check does.
+func New(opts Options) (*Adapter, error) {
+	if len(opts.Workspaces) == 0 {
+		return nil, fmt.Errorf("%w: no workspaces", ErrConfig)
+	}
+	if opts.APIURL == "" {
+		opts.APIURL = slack.APIURL
+	}
+	if !strings.HasSuffix(opts.APIURL, "/") {
+		opts.APIURL += "/"
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.AckBudget <= 0 {
+		opts.AckBudget = 2500 * time.Millisecond
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 1000
+	}
+	a := &Adapter{
+		opts: opts, log: opts.Log.With("component", "slack"), budget: opts.AckBudget,
+		slots: make(chan struct{}, opts.MaxInFlight),
+		byID:  map[string]*workspace{}, byTeam: map[string]*workspace{},
+		users: newTTLCache[chat.Profile](time.Hour), dms: newTTLCache[string](24 * time.Hour),
+		events: newSeenSet(10 * time.Minute), replays: newSeenSet(6 * time.Minute),
+		channels: map[string]*rate.Limiter{}, listening: make(chan struct{}),
+	}
+	for _, w := range opts.Workspaces {
+		if err := w.validate(); err != nil {
+			return nil, err
+		}
+		if w.Mode == "" {
+			w.Mode = SocketMode
+		}
+		if w.Mode == HTTPMode && opts.Listen == "" {
+			return nil, fmt.Errorf("%w: workspace %s: HTTP mode needs a listen address", ErrConfig, w.WorkspaceID)
+		}
+		if _, dup := a.byID[w.WorkspaceID]; dup {
+			return nil, fmt.Errorf("%w: workspace %s configured twice", ErrConfig, w.WorkspaceID)
+		}
+		ws := &workspace{Workspace: w, api: a.client(w)}
+		a.byID[w.WorkspaceID] = ws
+		if w.TeamID != "" {
+			if other, dup := a.byTeam[w.TeamID]; dup {
+				return nil, fmt.Errorf("%w: workspaces %s and %s have the same team_id %s", ErrConfig, other.WorkspaceID, w.WorkspaceID, w.TeamID)
+			}
+			a.byTeam[w.TeamID] = ws
+		}
+	}
+	return a, nil
+}
+
+func (a *Adapter) client(w Workspace) *slack.Client {
+	opts := []slack.Option{slack.OptionAPIURL(a.opts.APIURL), slack.OptionHTTPClient(a.opts.HTTPClient)}
+	if w.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(w.AppToken))
+	}
+	return slack.New(w.BotToken, opts...)
+}
+
+// source names where a secret came from.
+func source(env, what string) string {
+	if env != "" {
+		return "$" + env
+	}
+	return "the " + what
+}
+
+func (w Workspace) validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: workspace %s: %s", ErrConfig, w.WorkspaceID, fmt.Sprintf(format, a...))
+	}
+	switch {
+	case w.WorkspaceID == "":
+		return fmt.Errorf("%w: a workspace without an id", ErrConfig)
+	case w.BotToken == "":
+		return bad("the bot token is empty: set %s to the Bot User OAuth Token (xoxb-…)", source(w.BotTokenEnv, "bot token"))
+	case !strings.HasPrefix(w.BotToken, "xoxb-"):
+		return bad("%s does not hold a bot token: it must start with xoxb- (OAuth & Permissions → Bot User OAuth Token)", source(w.BotTokenEnv, "bot token"))
+	}
+	switch w.Mode {
+	case "", SocketMode:
+		if w.AppToken == "" {
+			return bad("Socket Mode needs the app-level token: set %s (xapp-…, Basic Information → App-Level Tokens, scope connections:write)", source(w.AppTokenEnv, "app token"))
+		}
+		if !strings.HasPrefix(w.AppToken, "xapp-") {
+			return bad("%s does not hold an app-level token: it must start with xapp-", source(w.AppTokenEnv, "app token"))
+		}
+	case HTTPMode:
+		if w.SigningSecret == "" {
+			return bad("HTTP mode needs the signing secret: set %s (Basic Information → Signing Secret)", source(w.SigningSecretEnv, "signing secret"))
+		}
+	default:
+		return bad("mode %q is not socket or http", w.Mode)
+	}
+	return nil
+}
+
+// Check calls auth.test with every workspace's bot token, learns team ids
+// not configured and refuses a token of another team than the one
+// configured.
+func (a *Adapter) Check(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ws := range a.byID {
+		res, err := ws.api.AuthTestContext(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: workspace %s: auth.test with %s failed: %v (is the token current and the app installed?)",
+				ErrConfig, ws.WorkspaceID, source(ws.BotTokenEnv, "bot token"), err)
+		}
+		switch {
+		case ws.TeamID == "":
+			if other, dup := a.byTeam[res.TeamID]; dup {
+				return fmt.Errorf("%w: workspaces %s and %s are the same Slack team %s", ErrConfig, other.WorkspaceID, ws.WorkspaceID, res.TeamID)
+			}
+			ws.TeamID = res.TeamID
+			a.byTeam[res.TeamID] = ws
+		case res.TeamID != ws.TeamID:
+			return fmt.Errorf("%w: workspace %s: %s belongs to team %s, not the configured team_id %s",
+				ErrConfig, ws.WorkspaceID, source(ws.BotTokenEnv, "bot token"), res.TeamID, ws.TeamID)
+		}
+		a.log.Info("workspace ready", "workspace", ws.WorkspaceID, "team", res.TeamID, "bot", res.UserID, "mode", ws.Mode)
+	}
+	return nil
+}
+
+// Name returns "slack".
+func (a *Adapter) Name() string { return "slack" }
+
+// SendRate is the outbox's pace per workspace: chat.postMessage allows
+// about one message a second per channel (Post paces each channel) and a
+// few hundred a minute per workspace.
+func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
+
+// Run serves every workspace until ctx ends: one Socket Mode connection per
+// distinct app-level token and, when a workspace uses HTTP mode, the HTTP
+// endpoints. It returns when ctx ends or a connection fails for good
+// (revoked token), after the envelopes in flight are handled.
+func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+	a.handler = h
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(a.byID)+1)
+	var loops sync.WaitGroup
+	byToken := map[string]*workspace{}
+	httpMode := false
+	for _, ws := range a.byID {
+		if ws.Mode == HTTPMode {
+			httpMode = true
+		} else if _, ok := byToken[ws.AppToken]; !ok {
+			byToken[ws.AppToken] = ws
+		}
+	}
+	for _, ws := range byToken {
+		loops.Go(func() { errc <- a.runSocket(ctx, ws) })
+	}
+	if httpMode {
+		ln, err := a.listen()
+		if err != nil {
+			cancel()
+			loops.Wait()
+			return err
+		}
+		a.httpAddr = ln.Addr().String()
+		close(a.listening)
+		loops.Go(func() { errc <- a.serveHTTP(ctx, ln) })
+	}
+	err := <-errc
+	cancel()
+	loops.Wait()
+	a.wg.Wait()
+	if errors.Is(err, context.Canceled) {
+		return ctx.Err()
+	}
+	return err
+}
+
+// team returns the workspace of a Slack team, or fallback when the payload
+// names none.
+func (a *Adapter) team(teamID string, fallback *workspace) (*workspace, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if ws, ok := a.byTeam[teamID]; ok {
+		return ws, true
+	}
+	if teamID == "" && fallback != nil {
+		return fallback, true
+	}
+	return nil, false
+}
+
+// workspaceOf returns a configured workspace by kipina id.
+func (a *Adapter) workspaceOf(id string) (*workspace, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	ws, ok := a.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: workspace %q is not a configured Slack workspace", chat.ErrPermanent, id)
+	}
+	return ws, nil
+}

@@ -1,0 +1,400 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/slack-go/slack"
+)
+
+// afterAckTimeout bounds the work done after an ack (views.open, replies).
+const afterAckTimeout = 30 * time.Second
+
+// maxAckPayload keeps an ack under slack-go's 20 KB refusal.
+const maxAckPayload = 19 * 1024
+
+// envelope is one request from Slack, by Socket Mode or HTTP.
+type envelope struct {
+	received time.Time
+	via      *workspace // the connection's workspace, when the payload names no team
+	cmd      *slack.SlashCommand
+	cb       *slack.InteractionCallback
+	event    *eventCallback
+	// ack answers Slack with the payload (nil: an empty ack). It is
+	// called exactly once.
+	ack func(payload any)
+}
+
+// eventCallback is an Events API payload.
+type eventCallback struct {
+	Type      string `json:"type"` // event_callback, url_verification
+	TeamID    string `json:"team_id"`
+	EventID   string `json:"event_id"`
+	Challenge string `json:"challenge"`
+	Event     struct {
+		Type        string `json:"type"`
+		User        string `json:"user"`
+		Text        string `json:"text"`
+		Channel     string `json:"channel"`
+		ChannelType string `json:"channel_type"`
+		BotID       string `json:"bot_id"`
+		Subtype     string `json:"subtype"`
+	} `json:"event"`
+}
+
+// kind is what an incoming event is, for rendering the core's answer.
+type kind int
+
+const (
+	kindCommand kind = iota
+	kindSubmit
+	kindAction
+	kindText
+)
+
+// incoming is an envelope turned into a neutral event, with what the
+// adapter needs to answer it.
+type incoming struct {
+	ws          *workspace
+	kind        kind
+	event       chat.Event
+	origin      chat.Origin
+	responseURL string
+	message     chat.MessageRef // the message an action came from
+	ephemeral   bool            // … when it is an ephemeral message
+	view        slack.View      // the submitted view
+}
+
+// dispatch hands an envelope to a goroutine of its own, bounded by
+// MaxInFlight. When every slot is taken the envelope is acknowledged
+// unhandled at once rather than left to miss its deadline.
+func (a *Adapter) dispatch(ctx context.Context, env *envelope) {
+	select {
+	case a.slots <- struct{}{}:
+	default:
+		a.log.Error("overloaded: envelope acknowledged without handling it", "in_flight", cap(a.slots))
+		env.ack(nil)
+		return
+	}
+	a.wg.Add(1)
+	go func() {
+		defer func() { <-a.slots; a.wg.Done() }()
+		a.process(ctx, env)
+	}()
+}
+
+// process handles one envelope: the core's handler gets what is left of
+// the ack budget; the ack goes out with its answer or, when the budget
+// runs out first, without it. What the answer needs beyond the ack
+// happens afterwards.
+func (a *Adapter) process(ctx context.Context, env *envelope) {
+	var once sync.Once
+	ack := func(p any) (sent bool) {
+		once.Do(func() { sent = true; env.ack(p) })
+		return sent
+	}
+	deadline := time.AfterFunc(a.budget-time.Since(env.received), func() {
+		if ack(nil) {
+			a.log.Warn("handler slow: acknowledged without its answer", "budget", a.budget)
+		}
+	})
+	defer deadline.Stop()
+	defer func() {
+		if v := recover(); v != nil {
+			ack(nil)
+			a.log.Error("panic handling an envelope", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	in := a.decode(ctx, env)
+	if in == nil {
+		ack(nil)
+		return
+	}
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterAckTimeout)
+	defer cancel()
+	resp := a.handler.Handle(hctx, in.event)
+	payload := a.ackPayload(in, resp)
+	if ack(payload) {
+		a.after(hctx, in, resp, payload != nil)
+		return
+	}
+	a.late(hctx, in, resp)
+}
+
+// decode turns an envelope into an incoming event; nil when there is
+// nothing for the core (a closed modal, a bot's own message, a retry).
+func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
+	switch {
+	case env.cmd != nil:
+		c := env.cmd
+		ws, ok := a.teamOf(c.TeamID, env.via)
+		if !ok {
+			return nil
+		}
+		in := &incoming{ws: ws, kind: kindCommand, responseURL: c.ResponseURL}
+		in.origin = a.origin(ctx, ws, c.UserID, c.ChannelID, c.TriggerID)
+		in.event = &chat.Command{Origin: in.origin, Text: plainText(c.Text)}
+		return in
+	case env.cb != nil:
+		return a.decodeInteraction(ctx, env)
+	case env.event != nil:
+		e := env.event
+		ws, ok := a.teamOf(e.TeamID, env.via)
+		if !ok || e.Type != "event_callback" || (e.EventID != "" && !a.events.first(ws.TeamID+":"+e.EventID)) {
+			return nil
+		}
+		ev := e.Event
+		isText := ev.Type == "app_mention" || (ev.Type == "message" && ev.ChannelType == "im")
+		if !isText || ev.BotID != "" || ev.Subtype != "" || ev.User == "" {
+			return nil
+		}
+		in := &incoming{ws: ws, kind: kindText}
+		in.origin = a.origin(ctx, ws, ev.User, ev.Channel, "")
+		in.event = &chat.Text{Origin: in.origin, Text: plainText(ev.Text)}
+		return in
+	}
+	return nil
+}
+
+func (a *Adapter) decodeInteraction(ctx context.Context, env *envelope) *incoming {
+	cb := env.cb
+	team := cb.Team.ID
+	if team == "" {
+		team = cb.View.TeamID
+	}
+	ws, ok := a.teamOf(team, env.via)
+	if !ok {
+		return nil
+	}
+	in := &incoming{ws: ws, responseURL: cb.ResponseURL}
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		in.kind, in.view = kindSubmit, cb.View
+		in.origin = a.origin(ctx, ws, cb.User.ID, "", cb.TriggerID)
+		in.event = &chat.FormSubmit{Origin: in.origin, FormID: cb.View.CallbackID,
+			State: cb.View.PrivateMetadata, Values: submittedValues(cb.View.State)}
+	case slack.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return nil
+		}
+		act := cb.ActionCallback.BlockActions[0]
+		ch := cb.Channel.ID
+		if ch == "" {
+			ch = cb.Container.ChannelID
+		}
+		ts := cb.Container.MessageTs
+		if ts == "" {
+			ts = cb.Message.Timestamp
+		}
+		in.kind, in.ephemeral = kindAction, cb.Container.IsEphemeral
+		in.message = chat.MessageRef{Channel: ch, ID: ts}
+		in.origin = a.origin(ctx, ws, cb.User.ID, ch, cb.TriggerID)
+		in.event = &chat.Action{Origin: in.origin, Message: in.message, ActionID: act.ActionID, Value: actionValue(*act)}
+	default: // view_closed and the rest: nothing to do
+		return nil
+	}
+	return in
+}
+
+// teamOf finds the workspace of a payload's team; an unknown team is
+// logged and ignored.
+func (a *Adapter) teamOf(team string, via *workspace) (*workspace, bool) {
+	ws, ok := a.team(team, via)
+	if !ok {
+		a.log.Warn("envelope from a team not configured", "team", team)
+	}
+	return ws, ok
+}
+
+// origin builds the sender of an event; the locale comes from users.info
+// (cached), asked for at most 700 ms.
+func (a *Adapter) origin(ctx context.Context, ws *workspace, user, channel, trigger string) chat.Origin {
+	o := chat.Origin{User: chat.UserRef{Platform: "slack", Workspace: ws.WorkspaceID, User: user}, Channel: channel, Trigger: trigger}
+	pctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
+	defer cancel()
+	if p, err := a.Profile(pctx, o.User); err == nil {
+		o.Locale = p.Locale
+	} else {
+		a.log.Debug("no profile for the locale", "user", o.User.String(), "err", err)
+	}
+	return o
+}
+
+// commandReply is a slash command's answer in its ack.
+type commandReply struct {
+	ResponseType string        `json:"response_type"`
+	Text         string        `json:"text"`
+	Blocks       []slack.Block `json:"blocks,omitempty"`
+}
+
+// ackPayload renders the part of the core's answer that rides on the ack:
+// a command's reply, a submission's errors, "clear" or a next modal.
+func (a *Adapter) ackPayload(in *incoming, r chat.Response) any {
+	switch in.kind {
+	case kindCommand:
+		if r.Reply == nil {
+			return nil
+		}
+		p := &commandReply{ResponseType: slack.ResponseTypeEphemeral, Text: mrkdwn(r.Reply.Text), Blocks: messageBlocks(*r.Reply)}
+		if b, err := json.Marshal(p); err != nil || len(b) > maxAckPayload {
+			return nil // sent through response_url after the ack
+		}
+		return p
+	case kindSubmit:
+		switch {
+		case len(r.Errors) > 0:
+			return slack.NewErrorsViewSubmissionResponse(blockErrors(in.view, r.Errors))
+		case r.Form != nil:
+			v := modal(*r.Form, in.origin.Locale)
+			if b, err := json.Marshal(v); err == nil && len(b) <= maxAckPayload {
+				return slack.NewUpdateViewSubmissionResponse(&v)
+			}
+		}
+		return slack.NewClearViewSubmissionResponse()
+	}
+	return nil
+}
+
+// blockErrors keys errors by the submitted view's block ids; an error
+// about a field the view does not have goes to its first input, so Slack
+// does not refuse the whole answer.
+func blockErrors(v slack.View, errs map[string]string) map[string]string {
+	blocks := map[string]bool{}
+	first := ""
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok {
+			blocks[in.BlockID] = true
+			if first == "" {
+				first = in.BlockID
+			}
+		}
+	}
+	if v.State != nil {
+		ids := make([]string, 0, len(v.State.Values))
+		for id := range v.State.Values {
+			blocks[id] = true
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		if first == "" && len(ids) > 0 {
+			first = ids[0]
+		}
+	}
+	out := map[string]string{}
+	var stray []string
+	for id, msg := range errs {
+		if blocks[id] {
+			out[id] = msg
+		} else {
+			stray = append(stray, id+": "+msg)
+		}
+	}
+	if len(stray) > 0 && first != "" {
+		sort.Strings(stray)
+		out[first] = strings.TrimSpace(out[first] + " " + strings.Join(stray, " "))
+	}
+	return out
+}
+
+// after does what the answer needs beyond the ack: open a form, update the
+// message an action came from, show a reply.
+func (a *Adapter) after(ctx context.Context, in *incoming, r chat.Response, replied bool) {
+	if r.Form != nil && in.kind != kindSubmit {
+		a.openForm(ctx, in, *r.Form)
+	}
+	if r.Update != nil {
+		a.updateOrigin(ctx, in, *r.Update)
+	}
+	if r.Reply != nil && !(in.kind == kindCommand && replied) {
+		a.reply(ctx, in, *r.Reply)
+	}
+}
+
+// late delivers an answer whose ack already went out without it: a
+// submission's errors and reply come as a direct message (the modal is
+// closed), the rest as after the ack.
+func (a *Adapter) late(ctx context.Context, in *incoming, r chat.Response) {
+	if in.kind != kindSubmit {
+		a.after(ctx, in, r, false)
+		return
+	}
+	if len(r.Errors) > 0 {
+		labels := fieldLabels(in.view)
+		ids := make([]string, 0, len(r.Errors))
+		for id := range r.Errors {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		var sb strings.Builder
+		for _, id := range ids {
+			label := labels[id]
+			if label == "" {
+				label = id
+			}
+			fmt.Fprintf(&sb, "• *%s*: %s\n", label, r.Errors[id])
+		}
+		a.reply(ctx, in, chat.Message{Text: sb.String()})
+	}
+	if r.Reply != nil {
+		a.reply(ctx, in, *r.Reply)
+	}
+}
+
+func (a *Adapter) openForm(ctx context.Context, in *incoming, f chat.Form) {
+	if err := f.Validate(); err != nil {
+		a.log.Error("form not opened", "form", f.ID, "err", err)
+		return
+	}
+	if _, err := in.ws.api.OpenViewContext(ctx, in.origin.Trigger, modal(f, in.origin.Locale)); err != nil {
+		a.log.Error("views.open", "form", f.ID, "user", in.origin.User.String(), "err", err)
+	}
+}
+
+// updateOrigin rewrites the message an action came from: chat.update, or
+// the response URL for an ephemeral message.
+func (a *Adapter) updateOrigin(ctx context.Context, in *incoming, m chat.Message) {
+	var err error
+	switch {
+	case in.ephemeral && in.responseURL != "":
+		_, _, _, err = in.ws.api.SendMessageContext(ctx, "", append(messageOptions(m), slack.MsgOptionReplaceOriginal(in.responseURL))...)
+	case in.message.ID != "":
+		err = a.Update(ctx, chat.Address{Platform: "slack", Workspace: in.ws.WorkspaceID, Channel: in.message.Channel}, in.message, m)
+	default:
+		return
+	}
+	if err != nil {
+		a.log.Error("update the message of an action", "user", in.origin.User.String(), "err", err)
+	}
+}
+
+// reply shows m to the user who acted: through the response URL where
+// there is one, else ephemeral in the channel, else (and when those fail)
+// as a direct message.
+func (a *Adapter) reply(ctx context.Context, in *incoming, m chat.Message) {
+	m.Key = ""
+	u := in.origin.User
+	if in.responseURL != "" && in.kind != kindSubmit {
+		_, _, _, err := in.ws.api.SendMessageContext(ctx, "", append(messageOptions(m), slack.MsgOptionResponseURL(in.responseURL, slack.ResponseTypeEphemeral))...)
+		if err == nil {
+			return
+		}
+		a.log.Warn("reply by response_url", "user", u.String(), "err", err)
+	}
+	if ch := in.origin.Channel; ch != "" && in.kind != kindText && !strings.HasPrefix(ch, "D") {
+		err := a.PostEphemeral(ctx, chat.Address{Platform: "slack", Workspace: u.Workspace, Channel: ch}, u, m)
+		if err == nil {
+			return
+		}
+		a.log.Warn("ephemeral reply", "user", u.String(), "err", err)
+	}
+	if _, err := a.Post(ctx, chat.DM(u), m); err != nil {
+		a.log.Error("reply", "user", u.String(), "err", err)
+	}
+}

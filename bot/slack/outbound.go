@@ -1,0 +1,221 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/slack-go/slack"
+	"golang.org/x/time/rate"
+)
+
+// metadataEvent is the event type of the metadata kipina attaches to the
+// messages it posts; its payload holds the outbox key.
+const metadataEvent = "kipina_outbox"
+
+// messageOptions renders m for chat.postMessage, chat.update and
+// chat.postEphemeral.
+func messageOptions(m chat.Message) []slack.MsgOption {
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(truncate(mrkdwn(m.Text), maxFallback), false),
+		slack.MsgOptionBlocks(messageBlocks(m)...),
+	}
+	if m.Key != "" {
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
+			EventType: metadataEvent, EventPayload: map[string]any{"key": m.Key},
+		}))
+	}
+	return opts
+}
+
+// channel returns where to post: the address's channel, or the direct
+// message channel with its user (conversations.open, cached).
+func (a *Adapter) channel(ctx context.Context, ws *workspace, to chat.Address) (string, error) {
+	if to.Channel != "" {
+		return to.Channel, nil
+	}
+	if to.User == "" {
+		return "", fmt.Errorf("%w: address %s has neither channel nor user", chat.ErrPermanent, to)
+	}
+	key := ws.WorkspaceID + ":" + to.User
+	if ch, ok := a.dms.get(key); ok {
+		return ch, nil
+	}
+	c, _, _, err := ws.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{to.User}})
+	if err != nil {
+		return "", deliveryError("conversations.open "+to.User, err)
+	}
+	a.dms.put(key, c.ID)
+	return c.ID, nil
+}
+
+// pace waits for the channel's turn: Slack takes about one message a
+// second per channel, with short bursts.
+func (a *Adapter) pace(ctx context.Context, ws *workspace, channel string) error {
+	key := ws.WorkspaceID + ":" + channel
+	a.chMu.Lock()
+	l, ok := a.channels[key]
+	if !ok {
+		if len(a.channels) > 10000 {
+			clear(a.channels)
+		}
+		l = rate.NewLimiter(1, 3)
+		a.channels[key] = l
+	}
+	a.chMu.Unlock()
+	return l.Wait(ctx)
+}
+
+// Post sends m to a channel or, when the address has no channel, as a
+// direct message. The outbox key travels in the message metadata.
+func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (chat.MessageRef, error) {
+	ws, err := a.workspaceOf(to.Workspace)
+	if err != nil {
+		return chat.MessageRef{}, err
+	}
+	ch, err := a.channel(ctx, ws, to)
+	if err != nil {
+		return chat.MessageRef{}, err
+	}
+	if err := a.pace(ctx, ws, ch); err != nil {
+		return chat.MessageRef{}, err
+	}
+	got, ts, err := ws.api.PostMessageContext(ctx, ch, messageOptions(m)...)
+	if err != nil {
+		return chat.MessageRef{}, deliveryError("chat.postMessage to "+to.String(), err)
+	}
+	if got == "" {
+		got = ch
+	}
+	return chat.MessageRef{Channel: got, ID: ts}, nil
+}
+
+// Update rewrites a message the bot posted (chat.update).
+func (a *Adapter) Update(ctx context.Context, to chat.Address, ref chat.MessageRef, m chat.Message) error {
+	ws, err := a.workspaceOf(to.Workspace)
+	if err != nil {
+		return err
+	}
+	if ref.Channel == "" || ref.ID == "" {
+		return fmt.Errorf("%w: update of %s: no message reference", chat.ErrPermanent, to)
+	}
+	opts := messageOptions(m)
+	_, _, _, err = ws.api.UpdateMessageContext(ctx, ref.Channel, ref.ID, opts...)
+	return deliveryError("chat.update in "+to.String(), err)
+}
+
+// PostEphemeral shows m to user only, in the address's channel; without a
+// channel it is a direct message.
+func (a *Adapter) PostEphemeral(ctx context.Context, to chat.Address, user chat.UserRef, m chat.Message) error {
+	if to.Channel == "" {
+		_, err := a.Post(ctx, chat.DM(user), m)
+		return err
+	}
+	ws, err := a.workspaceOf(to.Workspace)
+	if err != nil {
+		return err
+	}
+	m.Key = ""
+	_, err = ws.api.PostEphemeralContext(ctx, to.Channel, user.User, messageOptions(m)...)
+	return deliveryError("chat.postEphemeral in "+to.String(), err)
+}
+
+// Upload shares a file in a channel or a direct message (files:write).
+func (a *Adapter) Upload(ctx context.Context, to chat.Address, f chat.File, comment string) error {
+	ws, err := a.workspaceOf(to.Workspace)
+	if err != nil {
+		return err
+	}
+	ch, err := a.channel(ctx, ws, to)
+	if err != nil {
+		return err
+	}
+	title := f.Title
+	if title == "" {
+		title = f.Name
+	}
+	_, err = ws.api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Reader: bytes.NewReader(f.Content), FileSize: len(f.Content), Filename: f.Name,
+		Title: title, InitialComment: comment, Channel: ch,
+	})
+	return deliveryError("file upload to "+to.String(), err)
+}
+
+// Profile reads a user's name, e-mail, locale and time zone (users.info,
+// cached for an hour).
+func (a *Adapter) Profile(ctx context.Context, u chat.UserRef) (chat.Profile, error) {
+	ws, err := a.workspaceOf(u.Workspace)
+	if err != nil {
+		return chat.Profile{}, err
+	}
+	key := ws.WorkspaceID + ":" + u.User
+	if p, ok := a.users.get(key); ok {
+		return p, nil
+	}
+	su, err := ws.api.GetUserInfoContext(ctx, u.User, slack.GetUserInfoOptionIncludeLocale(true))
+	if err != nil {
+		return chat.Profile{}, fmt.Errorf("users.info %s: %w", u, err)
+	}
+	p := profileOf(su)
+	a.users.put(key, p)
+	return p, nil
+}
+
+func profileOf(su *slack.User) chat.Profile {
+	name := su.RealName
+	if name == "" {
+		name = su.Profile.DisplayName
+	}
+	if name == "" {
+		name = su.Name
+	}
+	return chat.Profile{Name: name, Email: su.Profile.Email, Locale: su.Locale, Timezone: su.TZ}
+}
+
+// LookupEmail finds a workspace member by e-mail (users.lookupByEmail).
+func (a *Adapter) LookupEmail(ctx context.Context, workspace, email string) (chat.UserRef, error) {
+	ws, err := a.workspaceOf(workspace)
+	if err != nil {
+		return chat.UserRef{}, err
+	}
+	su, err := ws.api.GetUserByEmailContext(ctx, strings.TrimSpace(email))
+	if err != nil {
+		return chat.UserRef{}, fmt.Errorf("users.lookupByEmail %s: %w", email, err)
+	}
+	a.users.put(ws.WorkspaceID+":"+su.ID, profileOf(su))
+	return chat.UserRef{Platform: "slack", Workspace: ws.WorkspaceID, User: su.ID}, nil
+}
+
+// FindSent looks for a message the bot posted with the outbox key in the
+// last 100 messages of the conversation (conversations.history with
+// metadata). Without the history scope it finds nothing, and the outbox
+// delivers at least once.
+func (a *Adapter) FindSent(ctx context.Context, to chat.Address, key string) (chat.MessageRef, bool, error) {
+	ws, err := a.workspaceOf(to.Workspace)
+	if err != nil {
+		return chat.MessageRef{}, false, err
+	}
+	ch, err := a.channel(ctx, ws, to)
+	if err != nil {
+		return chat.MessageRef{}, false, err
+	}
+	h, err := ws.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: ch, Limit: 100, IncludeAllMetadata: true,
+	})
+	if err != nil {
+		switch slackCode(err) {
+		case "missing_scope", "not_in_channel", "channel_not_found", "not_allowed_token_type":
+			a.log.Debug("cannot look for a sent copy", "to", to.String(), "err", err)
+			return chat.MessageRef{}, false, nil
+		}
+		return chat.MessageRef{}, false, deliveryError("conversations.history of "+to.String(), err)
+	}
+	for _, m := range h.Messages {
+		if m.Metadata.EventType == metadataEvent && fmt.Sprint(m.Metadata.EventPayload["key"]) == key {
+			return chat.MessageRef{Channel: ch, ID: m.Timestamp}, true, nil
+		}
+	}
+	return chat.MessageRef{}, false, nil
+}
