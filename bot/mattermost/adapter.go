@@ -1,0 +1,352 @@
+// Package mattermost is kipina's Mattermost adapter: it turns slash
+// commands, interactive dialog submissions, message button and select
+// clicks and direct messages into the neutral events of package chat, and
+// renders the core's answers as command responses, dialogs and posts.
+//
+// How the pieces travel:
+//
+//   - The bot logs in with a bot account's personal access token and reads
+//     direct messages from the websocket (reconnecting with backoff).
+//   - At start it registers its /kipina slash command on each configured
+//     team (updating the one it made before, so restarts are idempotent) and
+//     keeps the command's token; a command request without that token is
+//     refused.
+//   - Commands, dialog submissions and clicks reach one HTTP endpoint the
+//     Mattermost server calls (Options.CallbackURL). Mattermost does not
+//     sign those requests, so every button's context and every dialog's state
+//     carries the bot's own HMAC-SHA256 signature and an expiry; a request
+//     with a missing, forged or expired signature is refused.
+//
+// Caveats: the 2024 servers (v8/v9) have no multi-select and no date
+// element in dialogs. A multi-select is rendered as a text field taking
+// comma-separated choices (listed in its help), a date as a text field with
+// a YYYY-MM-DD placeholder; the core validates both. Ephemeral posts need
+// the create_post_ephemeral permission (system admins only by default);
+// without it PostEphemeral falls back to a direct message. SDK types
+// (model.*) never leave this package.
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// Name is the platform name in chat.UserRef and chat.Address.
+const Name = "mattermost"
+
+// Trigger is the slash command the adapter registers.
+const Trigger = "kipina"
+
+// The endpoint paths under Options.CallbackURL.
+const (
+	PathCommand = "/mattermost/command"
+	PathDialog  = "/mattermost/dialog"
+	PathAction  = "/mattermost/action"
+)
+
+// Workspace is one configured team.
+type Workspace struct {
+	// ID is our workspace id (chat.UserRef.Workspace).
+	ID string
+	// ServerURL is the Mattermost server, e.g. https://chat.example.fi.
+	ServerURL string
+	// TeamName is the team's name (the URL slug, not the display name).
+	TeamName string
+	// Token is the bot account's personal access token.
+	Token string
+}
+
+// Options configure an Adapter.
+type Options struct {
+	Workspaces []Workspace
+	// Listen is the address the bot's HTTP endpoint listens on.
+	Listen string
+	// CallbackURL is where the Mattermost server reaches Listen, e.g.
+	// http://10.0.0.5:8066, without a trailing slash.
+	CallbackURL string
+	// Secret signs button contexts and dialog states (≥ 16 bytes).
+	Secret []byte
+	// ActionTTL is how long buttons stay valid (default 60 days): a click on
+	// an older button is refused. DialogTTL is the same for an open dialog
+	// (default 24 hours).
+	ActionTTL, DialogTTL time.Duration
+	// Log receives the adapter's log; slog.Default() when nil.
+	Log *slog.Logger
+	// Now is the clock signatures use; time.Now when nil.
+	Now func() time.Time
+
+	// newAPI replaces the SDK client in unit tests.
+	newAPI func(serverURL, token string) api
+}
+
+// Adapter is the Mattermost platform. It implements chat.Platform and the
+// optional chat.Ephemeral, chat.Directory, chat.SentFinder and
+// chat.RateLimited.
+type Adapter struct {
+	opts   Options
+	log    *slog.Logger
+	sign   signer
+	conns  []*conn
+	byWS   map[string]*team
+	ready  chan struct{}
+	mu     sync.RWMutex
+	byTeam map[string]*team // Mattermost team id → team, filled by Run
+	forms  formCache
+}
+
+var (
+	_ chat.Platform    = (*Adapter)(nil)
+	_ chat.Ephemeral   = (*Adapter)(nil)
+	_ chat.Directory   = (*Adapter)(nil)
+	_ chat.SentFinder  = (*Adapter)(nil)
+	_ chat.RateLimited = (*Adapter)(nil)
+)
+
+// team is a configured workspace once resolved on its server.
+type team struct {
+	ws       Workspace
+	conn     *conn
+	id       string // Mattermost team id
+	cmdToken string // the /kipina command's token
+}
+
+// conn is one server + bot account; workspaces on the same server with the
+// same token share it (and its websocket).
+type conn struct {
+	url   string
+	token string
+	api   api
+	teams []*team
+
+	mu      sync.Mutex
+	botID   string
+	dms     map[string]string // user id → direct channel id
+	names   map[string]string // username → user id
+	noEphem bool              // CreatePostEphemeral was refused
+}
+
+// New checks the options and builds the adapter; Run connects.
+func New(opts Options) (*Adapter, error) {
+	if len(opts.Workspaces) == 0 {
+		return nil, errors.New("mattermost: no workspace configured")
+	}
+	if len(opts.Secret) < 16 {
+		return nil, errors.New("mattermost: the signing secret must be at least 16 bytes")
+	}
+	if opts.Listen == "" {
+		return nil, errors.New("mattermost: listen address missing")
+	}
+	cb, err := url.Parse(opts.CallbackURL)
+	if err != nil || (cb.Scheme != "http" && cb.Scheme != "https") || cb.Host == "" {
+		return nil, fmt.Errorf("mattermost: callback_url %q: want http(s)://host:port of the bot as the server sees it", opts.CallbackURL)
+	}
+	opts.CallbackURL = strings.TrimRight(opts.CallbackURL, "/")
+	if opts.ActionTTL <= 0 {
+		opts.ActionTTL = 60 * 24 * time.Hour
+	}
+	if opts.DialogTTL <= 0 {
+		opts.DialogTTL = 24 * time.Hour
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.newAPI == nil {
+		opts.newAPI = newClient
+	}
+	a := &Adapter{
+		opts: opts, log: opts.Log.With("component", "mattermost"),
+		sign: signer{key: append([]byte(nil), opts.Secret...), now: opts.Now},
+		byWS: map[string]*team{}, byTeam: map[string]*team{}, ready: make(chan struct{}),
+	}
+	conns := map[string]*conn{}
+	for _, w := range opts.Workspaces {
+		w.ServerURL = strings.TrimRight(w.ServerURL, "/")
+		switch {
+		case w.ID == "" || w.TeamName == "":
+			return nil, fmt.Errorf("mattermost: workspace %q: id and team name are needed", w.ID)
+		case w.Token == "":
+			return nil, fmt.Errorf("mattermost: workspace %s: the bot's access token is empty", w.ID)
+		case a.byWS[w.ID] != nil:
+			return nil, fmt.Errorf("mattermost: workspace %s configured twice", w.ID)
+		}
+		u, err := url.Parse(w.ServerURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("mattermost: workspace %s: server url %q: want http(s)://host", w.ID, w.ServerURL)
+		}
+		key := w.ServerURL + "\x00" + w.Token
+		c := conns[key]
+		if c == nil {
+			c = &conn{url: w.ServerURL, token: w.Token, api: opts.newAPI(w.ServerURL, w.Token),
+				dms: map[string]string{}, names: map[string]string{}}
+			conns[key] = c
+			a.conns = append(a.conns, c)
+		}
+		for _, t := range c.teams {
+			if strings.EqualFold(t.ws.TeamName, w.TeamName) {
+				return nil, fmt.Errorf("mattermost: workspaces %s and %s are the same team", t.ws.ID, w.ID)
+			}
+		}
+		t := &team{ws: w, conn: c}
+		c.teams = append(c.teams, t)
+		a.byWS[w.ID] = t
+	}
+	return a, nil
+}
+
+// Name returns "mattermost".
+func (a *Adapter) Name() string { return Name }
+
+// SendRate is a modest pace the default server rate limit (10 requests a
+// second per user) absorbs with room for the interactive answers.
+func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
+
+// Ready is closed once Run has logged in and registered the slash commands.
+func (a *Adapter) Ready() <-chan struct{} { return a.ready }
+
+// Run connects to every server, registers the slash command on every team,
+// serves the HTTP endpoint and reads direct messages until ctx ends.
+func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+	for _, c := range a.conns {
+		if err := a.setup(ctx, c); err != nil {
+			return err
+		}
+	}
+	close(a.ready)
+	errc := make(chan error, 1)
+	go func() { errc <- a.serve(ctx, h) }()
+	var wg sync.WaitGroup
+	for _, c := range a.conns {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.listen(ctx, c, h) }()
+	}
+	err := <-errc
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// setup logs in and resolves and registers the teams, retrying while the
+// server cannot be reached.
+func (a *Adapter) setup(ctx context.Context, c *conn) error {
+	for attempt := 0; ; attempt++ {
+		err := a.setupOnce(ctx, c)
+		if err == nil || !transient(err) {
+			return err
+		}
+		d := backoff(attempt)
+		a.log.Warn("Mattermost not reachable; retrying", "server", c.url, "in", d, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+	}
+}
+
+func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
+	me, resp, err := c.api.GetMe(ctx, "")
+	if err != nil {
+		return apiError(fmt.Sprintf("log in to %s with the bot token", c.url), resp, err)
+	}
+	c.mu.Lock()
+	c.botID = me.Id
+	c.mu.Unlock()
+	for _, t := range c.teams {
+		tm, resp, err := c.api.GetTeamByName(ctx, t.ws.TeamName, "")
+		if err != nil {
+			return apiError(fmt.Sprintf("workspace %s: team %q (is the bot a member?)", t.ws.ID, t.ws.TeamName), resp, err)
+		}
+		tok, err := a.register(ctx, c, tm.Id)
+		if err != nil {
+			return fmt.Errorf("workspace %s: %w", t.ws.ID, err)
+		}
+		a.mu.Lock()
+		if old := a.byTeam[tm.Id]; old != nil && old != t {
+			a.mu.Unlock()
+			return fmt.Errorf("mattermost: workspaces %s and %s are the same team", old.ws.ID, t.ws.ID)
+		}
+		t.id, t.cmdToken = tm.Id, tok
+		a.byTeam[tm.Id] = t
+		a.mu.Unlock()
+		a.log.Info("team ready", "workspace", t.ws.ID, "team", t.ws.TeamName, "team_id", tm.Id)
+	}
+	return nil
+}
+
+// register creates the /kipina command on a team, or updates the one
+// there, and returns its token.
+func (a *Adapter) register(ctx context.Context, c *conn, teamID string) (string, error) {
+	want := &model.Command{
+		TeamId: teamID, Trigger: Trigger, Method: model.CommandMethodPost,
+		URL: a.opts.CallbackURL + PathCommand, DisplayName: "Kipinä", Username: "",
+		Description: "Kipinä pitch events", AutoComplete: true,
+		AutoCompleteDesc: "Kipinä: /kipina help", AutoCompleteHint: "[help]",
+	}
+	cmds, resp, err := c.api.ListCommands(ctx, teamID, true)
+	if err != nil {
+		return "", apiError("list slash commands (the bot needs to be a team admin or have manage_slash_commands)", resp, err)
+	}
+	for _, old := range cmds {
+		if !strings.EqualFold(old.Trigger, Trigger) || old.DeleteAt != 0 {
+			continue
+		}
+		upd := *old
+		upd.Method, upd.URL, upd.DisplayName, upd.Description = want.Method, want.URL, want.DisplayName, want.Description
+		upd.AutoComplete, upd.AutoCompleteDesc, upd.AutoCompleteHint = want.AutoComplete, want.AutoCompleteDesc, want.AutoCompleteHint
+		got, resp, err := c.api.UpdateCommand(ctx, &upd)
+		if err != nil {
+			return "", apiError("update the /"+Trigger+" command", resp, err)
+		}
+		if got.Token == "" {
+			got.Token = old.Token
+		}
+		return got.Token, nil
+	}
+	got, resp, err := c.api.CreateCommand(ctx, want)
+	if err != nil {
+		return "", apiError("create the /"+Trigger+" command (the bot needs to be a team admin or have manage_slash_commands)", resp, err)
+	}
+	return got.Token, nil
+}
+
+// teamOf returns the configured team with Mattermost id id.
+func (a *Adapter) teamOf(id string) *team {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.byTeam[id]
+}
+
+// workspace returns the configured team of our workspace id ws.
+func (a *Adapter) workspace(ws string) (*team, error) {
+	t := a.byWS[ws]
+	if t == nil {
+		return nil, fmt.Errorf("mattermost: workspace %q is not configured: %w", ws, chat.ErrPermanent)
+	}
+	return t, nil
+}
+
+// user returns the reference of Mattermost user id in t's workspace.
+func (t *team) user(id string) chat.UserRef {
+	return chat.UserRef{Platform: Name, Workspace: t.ws.ID, User: id}
+}
+
+// backoff is the wait before retry attempt n (0-based): 1 s doubling to a
+// minute.
+func backoff(n int) time.Duration {
+	d := time.Second << min(n, 6)
+	return min(d, time.Minute)
+}

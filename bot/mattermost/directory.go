@@ -1,0 +1,97 @@
+package mattermost
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// Profile reads a user's name, e-mail (empty unless the server shows
+// e-mail addresses to the bot), locale and time zone.
+func (a *Adapter) Profile(ctx context.Context, u chat.UserRef) (chat.Profile, error) {
+	t, err := a.workspace(u.Workspace)
+	if err != nil {
+		return chat.Profile{}, err
+	}
+	usr, resp, err := t.conn.api.GetUser(ctx, u.User, "")
+	if err != nil {
+		return chat.Profile{}, apiError("profile of "+u.String(), resp, err)
+	}
+	return profile(usr), nil
+}
+
+func profile(u *model.User) chat.Profile {
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if name == "" {
+		name = u.Nickname
+	}
+	if name == "" {
+		name = u.Username
+	}
+	tz := u.Timezone["manualTimezone"]
+	if u.Timezone["useAutomaticTimezone"] == "true" || tz == "" {
+		tz = u.Timezone["automaticTimezone"]
+	}
+	return chat.Profile{Name: name, Email: u.Email, Locale: u.Locale, Timezone: tz}
+}
+
+// LookupEmail finds the member of the workspace's team with an e-mail
+// address.
+func (a *Adapter) LookupEmail(ctx context.Context, workspace, email string) (chat.UserRef, error) {
+	t, err := a.workspace(workspace)
+	if err != nil {
+		return chat.UserRef{}, err
+	}
+	usr, resp, err := t.conn.api.GetUserByEmail(ctx, email, "")
+	if err != nil {
+		return chat.UserRef{}, apiError("user with e-mail "+email, resp, err)
+	}
+	if _, resp, err := t.conn.api.GetTeamMember(ctx, t.id, usr.Id, ""); err != nil {
+		return chat.UserRef{}, apiError("membership of "+email+" in "+t.ws.TeamName, resp, err)
+	}
+	return t.user(usr.Id), nil
+}
+
+var mentionRE = regexp.MustCompile(`(^|[\s(,])@([A-Za-z0-9][A-Za-z0-9._-]*)`)
+
+// mentions rewrites "@username" as "@" + user id, the core's form. Names
+// no user has stay as typed.
+func (a *Adapter) mentions(ctx context.Context, c *conn, text string) string {
+	return mentionRE.ReplaceAllStringFunc(text, func(m string) string {
+		sub := mentionRE.FindStringSubmatch(m)
+		lead, name := sub[1], strings.TrimRight(sub[2], ".-_")
+		rest := sub[2][len(name):]
+		id := a.userID(ctx, c, strings.ToLower(name))
+		if id == "" {
+			return m
+		}
+		return lead + "@" + id + rest
+	})
+}
+
+// userID returns the id of a username ("" if none), cached.
+func (a *Adapter) userID(ctx context.Context, c *conn, name string) string {
+	c.mu.Lock()
+	id, ok := c.names[name]
+	c.mu.Unlock()
+	if ok {
+		return id
+	}
+	u, resp, err := c.api.GetUserByUsername(ctx, name, "")
+	if err != nil {
+		if resp == nil || resp.StatusCode != 404 {
+			a.log.Warn("look up a mention", "username", name, "err", err)
+		}
+		return ""
+	}
+	c.mu.Lock()
+	if len(c.names) > 10000 {
+		clear(c.names)
+	}
+	c.names[name] = u.Id
+	c.mu.Unlock()
+	return u.Id
+}
