@@ -101,6 +101,17 @@ func (a *Adapter) readLine(prompt string) (string, error) {
 // Run reads lines until the input ends or ctx is done.
 func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.printf("%s\n", a.t("shell.welcome", "User", a.me().User))
+	return a.loop(ctx, h)
+}
+
+// Script handles the lines of input as if typed, then returns: scenario
+// tests feed a conversation in steps through one adapter.
+func (a *Adapter) Script(ctx context.Context, h chat.Handler, input string) error {
+	a.in = bufio.NewReader(strings.NewReader(input))
+	return a.loop(ctx, h)
+}
+
+func (a *Adapter) loop(ctx context.Context, h chat.Handler) error {
 	for ctx.Err() == nil {
 		line, err := a.readLine(a.me().User + "> ")
 		if err == io.EOF {

@@ -1,0 +1,149 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/storage"
+)
+
+func TestSplitArgs(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"  help  ", []string{"help"}},
+		{"event extend kipina-2017 31.12.2026", []string{"event", "extend", "kipina-2017", "31.12.2026"}},
+		{`apps "Acme Oy" x`, []string{"apps", "Acme Oy", "x"}},
+		{"apps “Acme Oy”", []string{"apps", "Acme Oy"}},
+		{"apps 'a b", []string{"apps", "a b"}},
+		{`x ""`, []string{"x", ""}},
+		{"a\u00a0b\tc\nd", []string{"a", "b", "c", "d"}},
+	} {
+		got := bot.SplitArgs(c.in)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") || len(got) != len(c.want) {
+			t.Errorf("SplitArgs(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// FuzzSplitArgs: whatever a person types, splitting never panics and never
+// invents characters: every word's runes come from the input.
+func FuzzSplitArgs(f *testing.F) {
+	for _, s := range []string{"help", `apps "a b" c`, "“x”", "'", "\u00a0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, w := range bot.SplitArgs(s) {
+			for _, r := range w {
+				if !strings.ContainsRune(s, r) {
+					t.Fatalf("word %q has %q, not in %q", w, r, s)
+				}
+			}
+		}
+	})
+}
+
+func TestRouterRegistrationErrors(t *testing.T) {
+	rt := bot.NewRouter()
+	h := func(context.Context, *bot.Request) chat.Response { return chat.Response{} }
+	rt.Command(bot.Command{Name: "x", Run: h})
+	rt.Command(bot.Command{Name: "x", Run: h})
+	rt.Action("a:b", bot.Anyone, h)
+	rt.Form("", bot.Anyone, h)
+	err := rt.Err()
+	if err == nil {
+		t.Fatal("no registration error")
+	}
+	for _, want := range []string{`command "x" registered twice`, `action "a:b"`, `form ""`, "bot_test.go:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+// testModule adds commands that exercise roles, arguments and a panic.
+type testModule struct{}
+
+func (testModule) Register(b *bot.Bot) error {
+	b.Router.Command(bot.Command{Name: "boom", Role: bot.Juror, Run: func(context.Context, *bot.Request) chat.Response {
+		panic("handler bug")
+	}})
+	return nil
+}
+
+func TestHelpRolesAndErrorsFinnishAndEnglish(t *testing.T) {
+	h := bottest.New(t, testModule{})
+	for _, c := range []struct {
+		name, script string
+		want, not    []string
+	}{
+		{"organiser help", "/kipina help", []string{"Kipinä-botin komennot", "/kipina organiser add @käyttäjä… — lisää järjestäjiä", "/kipina undelivered"}, nil},
+		{"help of one", "/kipina help lang", []string{"Käyttö: /kipina lang fi|en|sv", "Esimerkki: /kipina lang en"}, nil},
+		{"related help", "/kipina help organiser", []string{"organiser add", "organiser remove"}, []string{"/kipina lang"}},
+		{"unknown", "/kipina frobnicate", []string{"Tuntematon komento ”frobnicate”"}, nil},
+		{"unknown with suggestions", "/kipina organiser promote", []string{"organiser add", "organiser remove"}, nil},
+		{"usage", "/kipina lang", []string{"Komennon muoto ei ollut oikea.", "Käyttö: /kipina lang fi|en|sv"}, nil},
+		{"bad language", "/kipina lang de", []string{"Kieltä ”de” ei ole"}, nil},
+		{"refused", ":as mikko\n/kipina undelivered", []string{"vaatii roolin: järjestäjä"}, nil},
+		{"help hides what one may not run", ":as mikko\n/kipina help", []string{"/kipina lang"}, []string{"undelivered", "organiser add"}},
+		{"english", ":as mikko\n/kipina lang en\n/kipina undelivered\n/kipina help\n/kipina nope",
+			[]string{"Language changed: English.", "The command /kipina undelivered needs the role: organiser.", "Kipinä bot commands you can use", "Unknown command “nope”"}, nil},
+		{"a panic is answered, not crashed", ":as nina\n/kipina boom", []string{"Jotain meni vikaan meidän päässämme"}, nil},
+		{"organiser adds another", ":as nina\n/kipina organiser add @mikko\n:as mikko\n/kipina undelivered", []string{"Järjestäjiksi lisätty: @mikko.", "Every message has been delivered."}, nil},
+		{"not oneself", ":as nina\n/kipina organiser remove @nina", []string{"Et voi poistaa itseäsi"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := h.Run(c.script)
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestLanguageFromProfileLocale(t *testing.T) {
+	h := bottest.New(t)
+	ask := func(user, locale string) string {
+		r := h.Bot.Handle(context.Background(), &chat.Command{Origin: chat.Origin{
+			User: chat.UserRef{Platform: "shell", Workspace: "demo", User: user}, Locale: locale}, Text: "whoami"})
+		return r.Reply.Text
+	}
+	if got := ask("sven", "sv_SE"); !strings.HasPrefix(got, "Du är sven") {
+		t.Errorf("Swedish profile: %q", got)
+	}
+	if got := ask("pekka", "de_DE"); !strings.HasPrefix(got, "Olet pekka") {
+		t.Errorf("unsupported locale falls back to the workspace's Finnish: %q", got)
+	}
+	h.Run(":as sven\n/kipina lang en")
+	if got := ask("sven", "sv_SE"); !strings.HasPrefix(got, "You are sven") {
+		t.Errorf("a chosen language wins over the profile: %q", got)
+	}
+}
+
+func TestUnknownWorkspaceRefused(t *testing.T) {
+	h := bottest.New(t)
+	r := h.Bot.Handle(context.Background(), &chat.Command{Origin: chat.Origin{
+		User: chat.UserRef{Platform: "shell", Workspace: "elsewhere", User: "x"}}, Text: "help"})
+	if r.Reply == nil || !strings.Contains(r.Reply.Text, "työtilaa ei ole määritetty") {
+		t.Fatalf("reply = %+v", r.Reply)
+	}
+	h.DB.View(func(tx *storage.Tx) error {
+		if ws := tx.Workspaces(); len(ws) != 0 {
+			t.Errorf("an unknown workspace left data: %v", ws)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,143 @@
+// Package bottest runs the bot in tests: a real store in a temporary
+// directory, the shell adapter wired to a buffer, and a fake clock, so a
+// test plays a whole conversation as several users and reads the
+// transcript.
+package bottest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/shell"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+)
+
+// Clock is a fake clock that moves only when told.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// Harness is a bot driven through the shell adapter.
+type Harness struct {
+	T      testing.TB
+	Bot    *bot.Bot
+	DB     *storage.DB
+	Clock  *Clock
+	Shell  *shell.Adapter
+	Config *configs.Config
+	Dir    string
+	out    bytes.Buffer
+	mu     sync.Mutex
+}
+
+// Start is the default start time of harnesses: a Monday morning in
+// Helsinki, 2027-01-11 09:00.
+var Start = time.Date(2027, 1, 11, 9, 0, 0, 0, time.FixedZone("EET", 2*3600))
+
+// New starts a bot on the default configuration with the given modules,
+// acting first as nina (an organiser of the demo workspace).
+func New(t testing.TB, modules ...bot.Module) *Harness {
+	return NewWith(t, configs.Default(), modules...)
+}
+
+// NewWith is New with a configuration.
+func NewWith(t testing.TB, cfg *configs.Config, modules ...bot.Module) *Harness {
+	t.Helper()
+	h := &Harness{T: t, Clock: NewClock(Start), Config: cfg, Dir: t.TempDir()}
+	db, err := storage.Open(filepath.Join(h.Dir, "kipina.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.DB = db
+	t.Cleanup(func() {
+		if err := db.Check(); err != nil {
+			t.Errorf("store consistency: %v", err)
+		}
+		db.Close()
+	})
+	h.Shell = shell.New(nil, &syncWriter{h: h}, cfg.Workspaces[0].ID, "nina")
+	h.Shell.Echo = true
+	h.Shell.Advance = func(d time.Duration) { h.Clock.Advance(d) }
+	h.Shell.FileDir = filepath.Join(h.Dir, "files")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	b, err := bot.New(bot.Options{Config: cfg, DB: db, Clock: h.Clock, Log: log, Platforms: []chat.Platform{h.Shell}, DataDir: h.Dir}, modules...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Bot = b
+	h.Shell.T = func(u chat.UserRef, id string, kv ...any) string {
+		var lang string
+		db.View(func(tx *storage.Tx) error { lang = b.LangOf(tx, u); return nil })
+		return b.Cat.T(lang, id, kv...)
+	}
+	h.Shell.AfterLine = b.Tick
+	return h
+}
+
+// Run types the lines of script (as the current user; ":as NAME" switches)
+// and returns what the conversation printed.
+func (h *Harness) Run(script string) string {
+	h.T.Helper()
+	h.mu.Lock()
+	h.out.Reset()
+	h.mu.Unlock()
+	if err := h.Shell.Script(context.Background(), h.Bot, script); err != nil {
+		h.T.Fatal(err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.out.String()
+}
+
+// Tick moves the clock, runs what fell due and delivers the outbox, and
+// returns what that printed.
+func (h *Harness) Tick(d time.Duration) string {
+	h.mu.Lock()
+	h.out.Reset()
+	h.mu.Unlock()
+	h.Clock.Advance(d)
+	h.Bot.Tick(context.Background())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.out.String()
+}
+
+type syncWriter struct{ h *Harness }
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.h.mu.Lock()
+	defer w.h.mu.Unlock()
+	return w.h.out.Write(p)
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
+}

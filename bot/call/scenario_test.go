@@ -1,0 +1,162 @@
+package call_test
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/storage"
+)
+
+// button finds the number of the last button with label in out.
+func button(t *testing.T, out, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		t.Fatalf("no button %q in:\n%s", label, out)
+	}
+	return m[len(m)-1][1]
+}
+
+func must(t *testing.T, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func mustNot(t *testing.T, out string, not ...string) {
+	t.Helper()
+	for _, w := range not {
+		if strings.Contains(out, w) {
+			t.Errorf("output has %q:\n%s", w, out)
+		}
+	}
+}
+
+// answers joins form answers, one line each.
+func answers(a ...string) string { return strings.Join(a, "\n") + "\n" }
+
+type texts struct {
+	lang                                                     string
+	eventSaved, dateTooEarly, callOpened, apply              string
+	bidCheck, emailBad, consent, received, confirmDM, notice string
+	edit, updated, exists, withdraw, withdrawYes, withdrawn  string
+	undo, statusWithdrawn, deadlinePassed, history           string
+}
+
+var finnish = texts{
+	lang: "fi", eventSaved: "Tapahtuma tallennettu: Kipinä 2027 (tunniste kipina-2027)", dateTooEarly: "Hakuajan pitää päättyä viimeistään tapahtumapäivänä.",
+	callOpened: "Haku Kipinä 2027 on auki", apply: "Hae mukaan",
+	bidCheck: "Y-tunnuksen tarkistusnumero ei täsmää", emailBad: "Anna sähköpostiosoite", consent: "vain, kun hyväksyt tietosuojaselosteen",
+	received: "Kiitos! Hakemus H0001 tapahtumaan Kipinä 2027 on vastaanotettu", confirmDM: "Hakemuksesi H0001 on vastaanotettu: Katuvalo Oy → Kipinä 2027",
+	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Muokkaa H0001", updated: "Hakemus H0001 on päivitetty.",
+	exists:   "Tällä Y-tunnuksella on jo hakemus tähän tapahtumaan. Ota yhteyttä sen lähettäjään (@anna)",
+	withdraw: "Peru H0001", withdrawYes: "Kyllä, peru hakemus", withdrawn: "Hakemus H0001 on peruttu.", undo: "Kumoa",
+	statusWithdrawn: "peruttu: 1", deadlinePassed: "haku päättyi", history: "app.withdraw",
+}
+
+var english = texts{
+	lang: "en", eventSaved: "Event saved: Kipinä 2027 (id kipina-2027)", dateTooEarly: "The deadline must be on or before the day of the event.",
+	callOpened: "The call for Kipinä 2027 is open", apply: "Hae mukaan", // the channel post is in the workspace's language
+	bidCheck: "The check digit of the business ID does not match", emailBad: "Give an e-mail address", consent: "only after accepting the privacy notice",
+	received: "Thank you! Application H0001 to Kipinä 2027 is received", confirmDM: "Your application H0001 is received: Katuvalo Oy → Kipinä 2027",
+	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Edit H0001", updated: "Application H0001 is updated.",
+	exists:   "There is already an application with this business ID for this event. Contact its sender (@anna)",
+	withdraw: "Withdraw H0001", withdrawYes: "Yes, withdraw", withdrawn: "Application H0001 is withdrawn.", undo: "Undo",
+	statusWithdrawn: "withdrawn: 1", deadlinePassed: "closed", history: "app.withdraw",
+}
+
+// TestCallToApplication drives the whole first flow through the shell:
+// organiser → event → call → apply (invalid fields first, then corrected)
+// → edit → a second user with the same business ID refused → withdraw →
+// status, in Finnish and in English.
+func TestCallToApplication(t *testing.T) {
+	for _, x := range []texts{finnish, english} {
+		t.Run(x.lang, func(t *testing.T) {
+			h := bottest.New(t, call.Module{})
+			lang := "/kipina lang " + x.lang + "\n"
+
+			out := h.Run(lang + "/kipina event new\n" + answers("Kipinä 2027", "2027-03-01", "Tampere-talo", "2027-03-05", "Kevään kipinä") +
+				answers("2027-02-15"))
+			must(t, out, x.dateTooEarly, x.eventSaved)
+
+			out = h.Run("/kipina call open kipina-2027\n")
+			must(t, out, x.callOpened, "── #shell", "Kipinä 2027")
+			apply := button(t, out, x.apply)
+
+			// anna applies: three bad fields, kept and asked again.
+			out = h.Run(":as anna\n" + lang + apply + "\n" + answers(
+				"Katuvalo Oy", "1572860-1", "Anna Virtanen", "anna@katuvalo", "https://katuvalo.fi", "2",
+				"Katuvalot mittaavat liikennettä ja ilmanlaatua sensoreilla.", "2", "Tampereen Hervanta", "Pilotti Hervannassa", "-", "", "no", "no",
+			) + answers("1572860-0", "anna@katuvalo.fi", "yes"))
+			must(t, out, x.bidCheck, x.emailBad, x.consent, "[1/3]", x.received, "── @anna", x.confirmDM, "── #kipina-organisers", x.notice)
+
+			// A double submission of the same form does not make a second
+			// application.
+			out = h.Run(apply + "\n" + answers("Katuvalo Oy", "1572860-0", "Anna Virtanen", "anna@katuvalo.fi", "", "2",
+				"Sama uudestaan.", "2", "", "", "", "", "no", "yes") + ":cancel\n")
+			must(t, out, "H0001", "/kipina my")
+			mustNot(t, out, "H0002")
+
+			// anna edits the summary; everything else is kept.
+			out = h.Run("/kipina my\n")
+			edit := button(t, out, x.edit)
+			out = h.Run(edit + "\n" + answers("", "", "", "", "", "", "Katuvalot mittaavat liikennettä, melua ja ilmanlaatua.", "", "", "", "", "", "", ""))
+			must(t, out, x.updated)
+
+			// ville tries the same business ID: refused, told whom to ask,
+			// shown nothing of the application.
+			out = h.Run(":as ville\n" + lang + apply + "\n" + answers("Katuvalo", "1572860-0", "Ville", "ville@example.fi", "", "3",
+				"Meidän versio.", "1", "", "", "", "", "no", "yes") + ":cancel\n")
+			must(t, out, x.exists)
+			mustNot(t, out, "melua", "Hervanta")
+
+			// anna withdraws, after confirming.
+			out = h.Run(":as anna\n/kipina my\n")
+			out = h.Run(button(t, out, x.withdraw) + "\n")
+			out = h.Run(button(t, out, x.withdrawYes) + "\n")
+			must(t, out, x.withdrawn, x.undo)
+
+			out = h.Run(":as nina\n/kipina status\n/kipina app H0001\n/kipina apps kipina-2027 sensors\n")
+			must(t, out, x.statusWithdrawn, x.history, "app.submit", "app.edit", "Katuvalo Oy")
+
+			// After the deadline the form refuses and says when it closed.
+			h.Clock.Set(time.Date(2027, 3, 2, 8, 0, 0, 0, time.UTC))
+			out = h.Run(":as ville\n" + apply + "\n")
+			must(t, out, x.deadlinePassed, map[string]string{"fi": "15.2.2027 klo 23.59", "en": "15 Feb 2027 23:59"}[x.lang])
+
+			h.DB.View(func(tx *storage.Tx) error {
+				apps, _ := call.EventApps(tx, "demo", "kipina-2027")
+				if len(apps) != 1 || apps[0].State != call.Withdrawn || !strings.Contains(apps[0].Summary, "melua") || apps[0].BusinessID != "1572860-0" {
+					t.Errorf("stored = %+v", apps)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func TestEventCancelTellsApplicants(t *testing.T) {
+	h := bottest.New(t, call.Module{})
+	out := h.Run("/kipina call open kipina-2017\n")
+	apply := button(t, out, "Hae mukaan")
+	for i, who := range []string{"anna", "sven"} {
+		bid := []string{"1572860-0", "0112038-9"}[i]
+		lang := map[string]string{"anna": "1", "sven": "3"}[who]
+		h.Run(fmt.Sprintf(":as %s\n%s\n", who, apply) + answers("Yritys "+who, bid, who, who+"@example.fi", "", "4",
+			"Terveyspalvelu.", "1", "", "", "", lang, "no", "yes"))
+	}
+	out = h.Run(":as nina\n/kipina event cancel kipina-2017\n")
+	must(t, out, "2 hakijalle")
+	out = h.Run(button(t, out, "Peru tapahtuma") + "\n")
+	must(t, out, "── @anna", "Valitettavasti", "── @sven", "Tyvärr har")
+	out = h.Run(":as anna\n" + apply + "\n")
+	must(t, out, "on peruttu")
+}
