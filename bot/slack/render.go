@@ -49,8 +49,8 @@ var (
 	mentionOut = regexp.MustCompile(`(^|[\s(,;])@([UW][A-Z0-9]{2,})\b`)
 	// mentionIn is Slack's <@U123> or <@U123|name>, <#C123|name> and
 	// <https://…|label> in text a user typed.
-	mentionIn   = regexp.MustCompile(`<([@#!])([^>|]+)(?:\|[^>]*)?>|<([^>|@#!][^>|]*)(?:\|[^>]*)?>`)
-	unescaper   = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+	mentionIn = regexp.MustCompile(`<([@#!])([^>|]+)(?:\|[^>]*)?>|<([^>|@#!][^>|]*)(?:\|[^>]*)?>`)
+	unescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 )
 
 // mrkdwn turns the core's text (plain with *bold*) into Slack mrkdwn:

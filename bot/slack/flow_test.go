@@ -1,0 +1,101 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/storage"
+)
+
+// TestApplicationFlow drives the foundation flow through Socket Mode with
+// the real core and the application module: an organiser opens the call
+// with a slash command, the call is posted with its Apply button, the
+// button opens the modal, a bad business ID comes back as an error on its
+// block, the corrected form is stored, the modal clears, and the
+// confirmation arrives as a direct message.
+func TestApplicationFlow(t *testing.T) {
+	f := newFakeSlack(t)
+	_, b := startBot(t, f, nil)
+	ctx := context.Background()
+
+	// /kipina call open kipina-2017, in channel C1.
+	got := decode(t, f.roundTrip("slash_commands", f.slashCommand("UORG", "C1", "call open kipina-2017")).Payload)
+	if got["response_type"] != "ephemeral" || !strings.Contains(got["text"].(string), "Kipinä 2017") {
+		t.Fatalf("ack of the command: %v", got)
+	}
+	if _, err := b.Outbox.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	post := f.waitCall("chat.postMessage", 1)
+	if post.Form.Get("channel") != "C1" || !strings.Contains(post.Form.Get("blocks"), `"action_id":"apply:kipina-2017"`) {
+		t.Fatalf("call post: %v", post.Form)
+	}
+	if !strings.Contains(post.Form.Get("metadata"), "kipina_outbox") {
+		t.Errorf("post without the outbox key: %v", post.Form.Get("metadata"))
+	}
+
+	// The applicant presses Apply: the modal opens with the trigger.
+	a := f.roundTrip("interactive", f.blockAction("UAPP", "C1", "1700000000.000001", "apply:kipina-2017", ""))
+	if len(a.Payload) != 0 {
+		t.Errorf("button ack carries %s", a.Payload)
+	}
+	open := f.waitCall("views.open", 1)
+	if open.JSON["trigger_id"] != "trig-a-UAPP" {
+		t.Errorf("views.open trigger %v", open.JSON["trigger_id"])
+	}
+	view := viewOf(t, open)
+	if view["callback_id"] != "apply:kipina-2017" || view["private_metadata"] != "kipina-2017" {
+		t.Fatalf("modal: callback %v, metadata %v", view["callback_id"], view["private_metadata"])
+	}
+	raw, _ := json.Marshal(view)
+	for _, want := range []string{`"block_id":"business_id"`, `"type":"email_text_input"`, `"type":"url_text_input"`,
+		`"type":"static_select"`, `"type":"radio_buttons"`, `"multiline":true`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("modal lacks %s", want)
+		}
+	}
+
+	// A bad business ID: the ack keeps the modal open with the error on
+	// the business_id block.
+	values := application(t, view, "1234567-8")
+	got = decode(t, f.roundTrip("interactive", viewSubmission("UAPP", view, values)).Payload)
+	errs, _ := got["errors"].(map[string]any)
+	if got["response_action"] != "errors" || errs["business_id"] == nil || len(errs) != 1 {
+		t.Fatalf("ack of the bad submission: %v", got)
+	}
+
+	// Corrected: the ack clears, the application is stored, the reply
+	// and the confirmation come as direct messages.
+	values["business_id"] = businessID(t, 0)
+	got = decode(t, f.roundTrip("interactive", viewSubmission("UAPP", view, values)).Payload)
+	if got["response_action"] != "clear" {
+		t.Fatalf("ack of the good submission: %v", got)
+	}
+	var apps []call.Application
+	b.DB.View(func(tx *storage.Tx) (err error) { apps, err = call.Apps.All(tx, "tampere"); return })
+	if len(apps) != 1 || apps[0].BusinessID != values["business_id"] || apps[0].Owner.User != "UAPP" || apps[0].Owner.Platform != "slack" {
+		t.Fatalf("stored: %+v", apps)
+	}
+	reply := f.waitCall("chat.postMessage", 2)
+	if reply.Form.Get("channel") != "DUAPP" || reply.Form.Get("metadata") != "" {
+		t.Errorf("reply after the ack: %v", reply.Form)
+	}
+	if _, err := b.Outbox.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var confirm apiCall
+	for _, p := range f.callsTo("chat.postMessage") {
+		if strings.Contains(p.Form.Get("metadata"), "/received") {
+			confirm = p
+		}
+	}
+	if confirm.Form.Get("channel") != "DUAPP" {
+		t.Errorf("confirmation to %s", confirm.Form.Get("channel"))
+	}
+	if n := len(f.callsTo("conversations.open")); n != 1 {
+		t.Errorf("conversations.open %d times, want 1 (cached)", n)
+	}
+}
