@@ -50,8 +50,8 @@ func newAdapter(t testing.TB, f *fakeSlack, mod func(*Options)) *Adapter {
 }
 
 // newCore builds the real core on a store in t.TempDir() with the Slack
-// workspace appended to the default configuration.
-func newCore(t testing.TB, a *Adapter, modules ...bot.Module) *bot.Bot {
+// workspace appended to the default configuration; clock may be nil.
+func newCore(t testing.TB, a *Adapter, clock bot.Clock, modules ...bot.Module) *bot.Bot {
 	t.Helper()
 	cfg := configs.Default()
 	cfg.Workspaces = append(cfg.Workspaces, configs.Workspace{
@@ -64,7 +64,7 @@ func newCore(t testing.TB, a *Adapter, modules ...bot.Module) *bot.Bot {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	b, err := bot.New(bot.Options{Config: cfg, DB: db, Log: testLog(), Platforms: []chat.Platform{a}}, modules...)
+	b, err := bot.New(bot.Options{Config: cfg, DB: db, Clock: clock, Log: testLog(), Platforms: []chat.Platform{a}}, modules...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func run(t testing.TB, a *Adapter, h chat.Handler) {
 func startBot(t testing.TB, f *fakeSlack, mod func(*Options)) (*Adapter, *bot.Bot) {
 	t.Helper()
 	a := newAdapter(t, f, mod)
-	b := newCore(t, a, call.Module{})
+	b := newCore(t, a, nil, call.Module{})
 	run(t, a, b)
 	f.waitConnected(1)
 	return a, b
