@@ -1,0 +1,376 @@
+package mattermost
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+	"github.com/kipina/kipina/testtools/mmserver"
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// e2e is the state of the end-to-end scenario.
+type e2e struct {
+	t       *testing.T
+	s       *mmserver.Server
+	admin   string // admin session token
+	teamID  string
+	town    string // town-square channel id
+	botID   string
+	botTok  string
+	port    int
+	secret  []byte
+	db      *storage.DB
+	cfg     *configs.Config
+	adapter *Adapter
+	stop    func()
+}
+
+// TestEndToEnd drives the call → application flow through a real Mattermost
+// server: slash commands, a button, a dialog with field errors, the
+// confirmation DM, refused forgeries and a restart.
+func TestEndToEnd(t *testing.T) {
+	begin := time.Now()
+	s := mmserver.Start(t)
+	started := time.Now()
+	e := &e2e{t: t, s: s, secret: []byte("0123456789abcdef-e2e-secret")}
+	suffix := fmt.Sprint(time.Now().UnixNano() % 1e6) // a reused server (KIPINA_MM_URL) gets fresh names
+	e.admin = s.CreateAdmin(t, "kipina-admin", "Admin-pass-123!")
+	e.teamID = s.CreateTeam(t, e.admin, "tampere-"+suffix, "Tampere")
+	users := map[string]string{}
+	tokens := map[string]string{}
+	for _, name := range []string{"nina", "yritys", "juri"} {
+		uname := name + suffix
+		users[name] = s.CreateUser(t, e.admin, uname, "Pass-word-123!")
+		s.AddToTeam(t, e.admin, e.teamID, users[name])
+		tokens[name] = s.Login(t, uname, "Pass-word-123!")
+	}
+	e.botID, e.botTok = s.CreateBot(t, e.admin, "kipina-bot-"+suffix)
+	s.AddToTeam(t, e.admin, e.teamID, e.botID)
+	s.SetTeamRoles(t, e.admin, e.teamID, e.botID, "team_user team_admin")
+	e.town = s.ChannelID(t, tokens["nina"], e.teamID, "town-square")
+	e.port = freePort(t)
+	e.cfg = configs.Default()
+	e.cfg.Workspaces = append(e.cfg.Workspaces, configs.Workspace{
+		ID: "tre", Name: "Tampere", Platform: Name, Organisers: []string{users["nina"]}, Language: "en",
+		Mattermost: &configs.MattermostSettings{URL: s.URL, TeamName: "tampere-" + suffix},
+	})
+	var err error
+	if e.db, err = storage.Open(filepath.Join(t.TempDir(), "k.db")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.db.Close() })
+	e.start()
+	t.Cleanup(func() { e.stop() })
+	if n := e.commands(); n != 1 {
+		t.Fatalf("the team has %d /kipina commands, want 1", n)
+	}
+	dialogs := openDialogs(t, s.URL, tokens["yritys"])
+
+	t.Run("command with a wrong token is refused", func(t *testing.T) {
+		form := url.Values{"token": {"wrongwrongwrongwrongwrong1"}, "team_id": {e.teamID}, "user_id": {users["nina"]},
+			"channel_id": {e.town}, "text": {"whoami"}}
+		req, _ := http.NewRequest("POST", e.callback()+PathCommand, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Token wrongwrongwrongwrongwrong1")
+		if code := do(t, req); code != http.StatusForbidden {
+			t.Fatalf("status %d, want 403", code)
+		}
+	})
+
+	t.Run("mention normalised to the user id", func(t *testing.T) {
+		text := e.execute(tokens["nina"], "/kipina organiser add @juri"+suffix)
+		if !strings.Contains(text, users["juri"]) {
+			t.Fatalf("reply %q does not name juri's id %s", text, users["juri"])
+		}
+	})
+
+	var callPost string
+	t.Run("organiser opens the call in the channel", func(t *testing.T) {
+		text := e.execute(tokens["nina"], "/kipina call open kipina-2017")
+		if text == "" {
+			t.Fatal("no reply to call open")
+		}
+		callPost = e.waitPost(tokens["nina"], e.town, func(p *model.Post) bool { return len(p.Attachments()) > 0 })
+	})
+	if callPost == "" {
+		t.FailNow()
+	}
+
+	var dlg model.OpenDialogRequest
+	t.Run("apply button opens the dialog", func(t *testing.T) {
+		e.click(tokens["yritys"], callPost)
+		dlg = nextDialog(t, dialogs)
+		if !strings.HasPrefix(dlg.Dialog.CallbackId, "apply:kipina-2017") || dlg.URL != e.callback()+PathDialog {
+			t.Fatalf("dialog %q at %q", dlg.Dialog.CallbackId, dlg.URL)
+		}
+	})
+	if dlg.Dialog.CallbackId == "" {
+		t.FailNow()
+	}
+	good := map[string]any{"company": "Pajakulma Oy", "business_id": "1572860-0", "contact_name": "Yrjö Yrittäjä",
+		"email": "yrjo@pajakulma.fi", "summary": "Sensors that tell when a bus stop shelter needs cleaning.",
+		"secrets": false, "consent": true}
+	for _, el := range dlg.Dialog.Elements {
+		if el.Type == "select" && good[el.Name] == nil && len(el.Options) > 0 {
+			good[el.Name] = el.Options[0].Value
+		}
+	}
+
+	t.Run("bad fields keep the dialog open with errors", func(t *testing.T) {
+		bad := map[string]any{}
+		for k, v := range good {
+			bad[k] = v
+		}
+		bad["business_id"], bad["email"] = "1234567-8", "not-an-address"
+		errs := e.submit(tokens["yritys"], dlg, bad)
+		if errs["business_id"] == "" || errs["email"] == "" || len(errs) != 2 {
+			t.Fatalf("errors %v, want business_id and email", errs)
+		}
+	})
+
+	t.Run("good submission is confirmed by DM", func(t *testing.T) {
+		if errs := e.submit(tokens["yritys"], dlg, good); len(errs) > 0 {
+			t.Fatalf("errors %v", errs)
+		}
+		dm := e.dm(tokens["yritys"], users["yritys"])
+		e.waitPost(tokens["yritys"], dm, func(p *model.Post) bool { return p.UserId == e.botID && p.GetProp(PropKey) != nil })
+	})
+
+	t.Run("tampered dialog state is refused", func(t *testing.T) {
+		sub := model.SubmitDialogRequest{CallbackId: dlg.Dialog.CallbackId, State: dlg.Dialog.State + "x",
+			UserId: users["yritys"], ChannelId: e.town, TeamId: e.teamID, Submission: good}
+		if code := e.post(PathDialog, sub); code != http.StatusForbidden {
+			t.Fatalf("status %d, want 403", code)
+		}
+		sub.State, sub.UserId = dlg.Dialog.State, users["juri"] // someone else's dialog
+		if code := e.post(PathDialog, sub); code != http.StatusForbidden {
+			t.Fatalf("status %d, want 403", code)
+		}
+	})
+
+	t.Run("forged and expired actions are refused", func(t *testing.T) {
+		a := action{ID: "apply:kipina-2017", Workspace: "tre", Channel: e.town}
+		req := model.PostActionIntegrationRequest{UserId: users["juri"], ChannelId: e.town, TeamId: e.teamID, PostId: callPost}
+		for name, ctx := range map[string]map[string]any{
+			"no signature": {ctxAction: a.ID, ctxWorkspace: "tre", ctxChannel: e.town},
+			"forged":       e.adapter.sign.signAction(a, time.Hour),
+			"expired":      e.adapter.sign.signAction(a, -time.Minute),
+		} {
+			if name == "forged" {
+				ctx[ctxAction] = "withdraw-yes:A1"
+			}
+			req.Context = ctx
+			if code := e.post(PathAction, req); code != http.StatusForbidden {
+				t.Errorf("%s: status %d, want 403", name, code)
+			}
+		}
+		req.Context = e.adapter.sign.signAction(a, time.Hour) // the same, correctly signed, passes
+		if code := e.post(PathAction, req); code != http.StatusOK {
+			t.Errorf("signed: status %d, want 200", code)
+		}
+	})
+
+	t.Run("direct message gets an answer", func(t *testing.T) {
+		dm := e.dm(tokens["juri"], users["juri"])
+		e.s.MustCall(t, "POST", "/api/v4/posts", tokens["juri"], map[string]any{"channel_id": dm, "message": "hello bot"}, nil)
+		e.waitPost(tokens["juri"], dm, func(p *model.Post) bool { return p.UserId == e.botID })
+	})
+
+	t.Run("restart keeps one command and old buttons", func(t *testing.T) {
+		e.stop()
+		e.start()
+		if n := e.commands(); n != 1 {
+			t.Fatalf("after a restart the team has %d /kipina commands, want 1", n)
+		}
+		if text := e.execute(tokens["nina"], "/kipina whoami"); !strings.Contains(text, users["nina"]) {
+			t.Fatalf("whoami after restart: %q", text)
+		}
+		e.click(tokens["yritys"], callPost)
+		if d := nextDialog(t, dialogs); d.Dialog.CallbackId != dlg.Dialog.CallbackId {
+			t.Fatalf("dialog after restart %q", d.Dialog.CallbackId)
+		}
+	})
+	t.Logf("e2e: server start %s, scenario %s", started.Sub(begin).Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
+}
+
+// start builds a new adapter and bot on the same store and runs them.
+func (e *e2e) start() {
+	t := e.t
+	ws := e.cfg.Workspaces[len(e.cfg.Workspaces)-1]
+	a, err := New(Options{
+		Workspaces: []Workspace{{ID: ws.ID, ServerURL: e.s.URL, TeamName: ws.Mattermost.TeamName, Token: e.botTok}},
+		Listen:     fmt.Sprintf("127.0.0.1:%d", e.port), CallbackURL: e.callback(), Secret: e.secret,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bot.New(bot.Options{Config: e.cfg, DB: e.db, Platforms: []chat.Platform{a}}, call.Module{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	select {
+	case <-a.Ready():
+	case err := <-done:
+		t.Fatalf("bot stopped: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("adapter not ready in 60 s")
+	}
+	e.adapter = a
+	e.stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("bot.Run: %v", err)
+		}
+		e.stop = func() {}
+	}
+}
+
+func (e *e2e) callback() string { return fmt.Sprintf("http://127.0.0.1:%d", e.port) }
+
+// commands counts the team's /kipina commands.
+func (e *e2e) commands() int {
+	var cmds []model.Command
+	e.s.MustCall(e.t, "GET", "/api/v4/commands?custom_only=true&team_id="+e.teamID, e.admin, nil, &cmds)
+	n := 0
+	for _, c := range cmds {
+		if c.Trigger == Trigger && c.DeleteAt == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// execute runs a slash command as a user in town-square and returns the
+// ephemeral reply.
+func (e *e2e) execute(token, command string) string {
+	var resp model.CommandResponse
+	e.s.MustCall(e.t, "POST", "/api/v4/commands/execute", token,
+		map[string]string{"channel_id": e.town, "team_id": e.teamID, "command": command}, &resp)
+	return resp.Text
+}
+
+// click presses the first button of a post as a user.
+func (e *e2e) click(token, postID string) {
+	var p model.Post
+	e.s.MustCall(e.t, "GET", "/api/v4/posts/"+postID, token, nil, &p)
+	att := p.Attachments()
+	if len(att) == 0 || len(att[0].Actions) == 0 {
+		e.t.Fatalf("post %s has no button", postID)
+	}
+	e.s.MustCall(e.t, "POST", "/api/v4/posts/"+postID+"/actions/"+att[0].Actions[0].Id, token, map[string]any{}, nil)
+}
+
+// submit sends a dialog through the server as the user and returns the
+// field errors.
+func (e *e2e) submit(token string, d model.OpenDialogRequest, sub map[string]any) map[string]string {
+	var resp model.SubmitDialogResponse
+	e.s.MustCall(e.t, "POST", "/api/v4/actions/dialogs/submit", token, map[string]any{
+		"url": d.URL, "callback_id": d.Dialog.CallbackId, "state": d.Dialog.State,
+		"channel_id": e.town, "team_id": e.teamID, "submission": sub}, &resp)
+	return resp.Errors
+}
+
+// dm returns the direct channel of a user with the bot.
+func (e *e2e) dm(token, user string) string {
+	var ch model.Channel
+	e.s.MustCall(e.t, "POST", "/api/v4/channels/direct", token, []string{user, e.botID}, &ch)
+	return ch.Id
+}
+
+// waitPost waits for a post in a channel that ok accepts and returns its id.
+func (e *e2e) waitPost(token, channel string, ok func(*model.Post) bool) string {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var list model.PostList
+		e.s.MustCall(e.t, "GET", "/api/v4/channels/"+channel+"/posts?per_page=30", token, nil, &list)
+		for _, id := range list.Order {
+			if p := list.Posts[id]; p != nil && p.UserId == e.botID && ok(p) {
+				return id
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	e.t.Fatalf("no matching post of the bot in channel %s within 30 s", channel)
+	return ""
+}
+
+// post sends a JSON request straight to the bot's endpoint, as an attacker
+// who reached it would, and returns the status.
+func (e *e2e) post(path string, body any) int {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", e.callback()+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	return do(e.t, req)
+}
+
+func do(t *testing.T, req *http.Request) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// openDialogs listens on a user's websocket for the dialogs the server asks
+// the user's client to open.
+func openDialogs(t *testing.T, serverURL, token string) <-chan model.OpenDialogRequest {
+	ws, err := model.NewWebSocketClient4("ws"+strings.TrimPrefix(serverURL, "http"), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.Listen()
+	t.Cleanup(ws.Close)
+	out := make(chan model.OpenDialogRequest, 10)
+	go func() {
+		for ev := range ws.EventChannel {
+			if ev.EventType() != model.WebsocketEventOpenDialog {
+				continue
+			}
+			var d model.OpenDialogRequest
+			if s, _ := ev.GetData()["dialog"].(string); json.Unmarshal([]byte(s), &d) == nil {
+				out <- d
+			}
+		}
+	}()
+	return out
+}
+
+func nextDialog(t *testing.T, c <-chan model.OpenDialogRequest) model.OpenDialogRequest {
+	t.Helper()
+	select {
+	case d := <-c:
+		return d
+	case <-time.After(30 * time.Second):
+		t.Fatal("no dialog opened within 30 s")
+		return model.OpenDialogRequest{}
+	}
+}
