@@ -27,7 +27,7 @@ const (
 	maxIntroText = 3000
 )
 
-var boldRE = regexp.MustCompile(`(^|[\s(>"'])\*([^*\n]+?)\*($|[\s).,:;!?"'<])`)
+var boldRE = regexp.MustCompile(`(^|[\s(>"'])\*([^*\s](?:[^*\n]*?[^*\s])?)\*($|[\s).,:;!?"'<])`)
 
 // markdown turns the core's plain text (*bold*, line breaks) into
 // Mattermost markdown (**bold**) within the post size limit.
