@@ -1,0 +1,252 @@
+package matching
+
+import (
+	"sync"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+
+	snowball "github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/english"
+	"github.com/blevesearch/snowballstem/finnish"
+	"github.com/blevesearch/snowballstem/swedish"
+)
+
+// Languages the matcher understands, in the order Finnish first.
+const (
+	langFI = "fi"
+	langEN = "en"
+	langSV = "sv"
+)
+
+// languages lists the supported language codes; the index of a code is its
+// position in per-language arrays.
+var languages = [...]string{langFI, langEN, langSV}
+
+// langIndex returns the position of lang in languages, or -1.
+func langIndex(lang string) int {
+	switch lang {
+	case langFI:
+		return 0
+	case langEN:
+		return 1
+	case langSV:
+		return 2
+	}
+	return -1
+}
+
+// span is a token's byte range in a lower-cased buffer.
+type span struct{ start, end int32 }
+
+// lowerTokens lower-cases s into buf and returns the spans of its tokens in
+// buf. A token is a maximal run of letters, digits and combining marks that
+// contains at least one letter; everything else separates tokens. buf and
+// spans are reused (truncated) so that callers can pool them.
+func lowerTokens(s string, buf []byte, spans []span) ([]byte, []span) {
+	buf, spans = buf[:0], spans[:0]
+	start, hasLetter := -1, false
+	flush := func() {
+		if start >= 0 && hasLetter {
+			spans = append(spans, span{int32(start), int32(len(buf))})
+		}
+		start, hasLetter = -1, false
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf { // ASCII fast path
+			i++
+			switch {
+			case 'a' <= c && c <= 'z':
+				hasLetter = true
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+				hasLetter = true
+			case '0' <= c && c <= '9':
+			default:
+				flush()
+				continue
+			}
+			if start < 0 {
+				start = len(buf)
+			}
+			buf = append(buf, c)
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case unicode.IsLetter(r):
+			hasLetter = true
+		case unicode.IsDigit(r):
+		case unicode.Is(unicode.Mn, r) && start >= 0:
+		default:
+			flush()
+			continue
+		}
+		if start < 0 {
+			start = len(buf)
+		}
+		buf = utf8.AppendRune(buf, unicode.ToLower(r))
+	}
+	flush()
+	return buf, spans
+}
+
+// tokenize returns the lower-cased tokens of s. It is the allocation-heavy
+// form of lowerTokens, for profiles and tests.
+func tokenize(s string) []string {
+	buf, spans := lowerTokens(s, nil, nil)
+	out := make([]string, len(spans))
+	for i, sp := range spans {
+		out[i] = string(buf[sp.start:sp.end])
+	}
+	return out
+}
+
+// DetectLanguage guesses whether text is Finnish ("fi"), English ("en") or
+// Swedish ("sv") from its function words and a few letter patterns. Text
+// with no evidence either way (empty, numbers only) is taken to be
+// Finnish, the bot's first language.
+func DetectLanguage(text string) string {
+	buf, spans := lowerTokens(text, nil, nil)
+	return detect(buf, spans)
+}
+
+// detect scores the tokens of buf for each language: a function word
+// counts 1 divided among the languages that share it, and letters or
+// endings typical of only one language count a little.
+func detect(buf []byte, spans []span) string {
+	var score [len(languages)]float64
+	for _, sp := range spans {
+		w := buf[sp.start:sp.end]
+		if mask := functionWords[string(w)]; mask != 0 {
+			n := float64(popcount(mask))
+			for i := range languages {
+				if mask&(1<<i) != 0 {
+					score[i] += 1 / n
+				}
+			}
+		}
+		if h := letterHint(w); h >= 0 {
+			score[h] += 0.3
+		}
+	}
+	best := 0
+	for i := range score {
+		if score[i] > score[best] {
+			best = i
+		}
+	}
+	return languages[best]
+}
+
+// finnishEndings are case endings and suffixes that English and Swedish
+// words rarely end with.
+var finnishEndings = []string{"ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle", "ksi", "nen", "isen", "iden", "jen", "ään", "aan", "ita", "itä"}
+
+// letterHint returns the index of the language a word's spelling points
+// at, or -1: å is Swedish, w or "th" is English, and the endings in
+// finnishEndings are Finnish. Hints only break near-ties between counts of
+// function words.
+func letterHint(w []byte) int {
+	s := string(w)
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 0xc3: // å is 0xc3 0xa5 in UTF-8
+			if i+1 < len(s) && s[i+1] == 0xa5 {
+				return 2
+			}
+		case 'w':
+			return 1
+		case 't':
+			if i+1 < len(s) && s[i+1] == 'h' {
+				return 1
+			}
+		}
+	}
+	if len(s) >= 5 {
+		for _, e := range finnishEndings {
+			if len(s) > len(e) && s[len(s)-len(e):] == e {
+				return 0
+			}
+		}
+	}
+	return -1
+}
+
+func popcount(m uint8) int {
+	n := 0
+	for ; m != 0; m &= m - 1 {
+		n++
+	}
+	return n
+}
+
+// stemCacheLimit bounds the shared stem cache so that unbounded input
+// (fuzzing, spam) cannot grow it without end; past it stems are computed
+// each time.
+const stemCacheLimit = 1 << 18
+
+var (
+	stemCache  [len(languages)]sync.Map // word -> stem
+	stemCached atomic.Int64
+)
+
+// stem returns the Snowball stem of the lower-cased word in the language
+// with index li. Results are cached; stemming is a pure function, so the
+// cache is shared by all matchers.
+func stem(li int, word string) string {
+	if s, ok := stemCache[li].Load(word); ok {
+		return s.(string)
+	}
+	s := stemNoCache(li, word)
+	if stemCached.Load() < stemCacheLimit {
+		if _, loaded := stemCache[li].LoadOrStore(word, s); !loaded {
+			stemCached.Add(1)
+		}
+	}
+	return s
+}
+
+// stemNoCache stems without the cache, for one-off strings such as the
+// tails of compound words.
+func stemNoCache(li int, word string) string {
+	env := snowball.NewEnv(word)
+	switch li {
+	case 0:
+		finnish.Stem(env)
+	case 1:
+		english.Stem(env)
+	default:
+		swedish.Stem(env)
+	}
+	return env.Current()
+}
+
+// runeLen counts the runes of s.
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// commonPrefixRunes returns the number of leading runes a and b share.
+func commonPrefixRunes(a, b string) int {
+	n := 0
+	for len(a) > 0 && len(b) > 0 {
+		ra, sa := utf8.DecodeRuneInString(a)
+		rb, sb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			break
+		}
+		a, b = a[sa:], b[sb:]
+		n++
+	}
+	return n
+}
+
+// trimRunes drops the last n runes of s.
+func trimRunes(s string, n int) string {
+	for ; n > 0 && len(s) > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}
