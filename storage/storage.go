@@ -33,7 +33,8 @@ var ErrNewerSchema = errors.New("data file has a newer schema than this kipina")
 
 // DB is an open store.
 type DB struct {
-	bolt *bolt.DB
+	bolt  *bolt.DB
+	group group
 	// Now is the clock used for audit entries; time.Now by default.
 	Now func() time.Time
 }
@@ -65,7 +66,13 @@ var (
 // It waits at most a second for the file lock, so a second process gets a
 // clear error instead of hanging.
 func Open(path string) (*DB, error) {
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	b, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: time.Second,
+		// Map generously at once: growing the map waits for every reader,
+		// which stalls a burst of submissions.
+		InitialMmapSize: 256 << 20,
+		FreelistType:    bolt.FreelistMapType,
+	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: the file is in use by another kipina process: %w", path, err)
@@ -123,13 +130,6 @@ func (db *DB) Path() string { return db.bolt.Path() }
 // Update runs fn in a read-write transaction, committed when fn returns nil.
 func (db *DB) Update(fn func(*Tx) error) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, db: db}) })
-}
-
-// Batch runs fn in a read-write transaction shared with other concurrent
-// Batch callers: one commit, one fsync for the group. fn may be run more
-// than once and must be idempotent within the transaction.
-func (db *DB) Batch(fn func(*Tx) error) error {
-	return db.bolt.Batch(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, db: db}) })
 }
 
 // View runs fn in a read-only transaction.

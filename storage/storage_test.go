@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -175,4 +176,41 @@ func TestBackupRestore(t *testing.T) {
 	if err := restored.Check(); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestBatchGroupsAndIsolatesFailures: concurrent Batch callers all commit;
+// a failing or panicking caller gets its own error and the others are kept.
+func TestBatchGroupsAndIsolatesFailures(t *testing.T) {
+	db := openTest(t)
+	const n = 200
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- db.Batch(func(tx *Tx) error {
+				switch i {
+				case 7:
+					return errors.New("refused")
+				case 8:
+					panic("bug")
+				}
+				return recs.Put(tx, "w", fmt.Sprint(i), rec{N: i})
+			})
+		}()
+	}
+	failed := 0
+	for range n {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Errorf("%d callers failed, want 2", failed)
+	}
+	db.View(func(tx *Tx) error {
+		all, _ := recs.All(tx, "w")
+		if len(all) != n-2 {
+			t.Errorf("%d stored, want %d", len(all), n-2)
+		}
+		return nil
+	})
 }

@@ -174,7 +174,7 @@ func applySubmit(_ context.Context, r *bot.Request) chat.Response {
 	}
 	fill(&a, v)
 	a.Updated = r.Now()
-	err := r.Bot.Batch(func(tx *storage.Tx) error { return store(r, tx, &a, prev.BusinessID, editing) })
+	err := r.Bot.Batch(func(tx *storage.Tx) error { return store(r, tx, ev, &a, prev.BusinessID, editing) })
 	var dup errDuplicate
 	switch {
 	case errors.As(err, &dup) && dup.mine:
@@ -223,8 +223,9 @@ func fill(a *Application, v map[string]string) {
 // store writes the application, its business-ID index, the audit entry,
 // the confirmation to the applicant and the notice to organisers, in one
 // transaction. It may run more than once (Batch): it only reads and writes
-// the transaction.
-func store(r *bot.Request, tx *storage.Tx, a *Application, oldBID string, editing bool) error {
+// the transaction. ev is the event as read before the transaction: only its
+// name and deadline are used, for the messages.
+func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID string, editing bool) error {
 	key := businessKey(a.Event, a.BusinessID)
 	if id, err := byBusiness.Get(tx, r.WS.ID, key); err == nil && id != a.ID {
 		other, err := LoadApp(tx, r.WS.ID, id)
@@ -270,10 +271,6 @@ func store(r *bot.Request, tx *storage.Tx, a *Application, oldBID string, editin
 	}
 	if editing {
 		return nil
-	}
-	ev, err := LoadEvent(tx, r.WS.ID, a.Event)
-	if err != nil {
-		return err
 	}
 	confirm := chat.Message{Text: r.Bot.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
 		"Target", targetName(r, ev, a.Target, a.Lang), "Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
