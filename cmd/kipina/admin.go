@@ -76,7 +76,7 @@ func runBackup(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if code := f.parse(args); code >= 0 {
 		return code
 	}
-	if f.NArg() != 1 {
+	if len(f.positional) != 1 {
 		f.Usage()
 		return 2
 	}
@@ -86,7 +86,7 @@ func runBackup(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return 2
 	}
 	dir := dataDir(f.data, cfg)
-	dst, err := filepath.Abs(f.Arg(0))
+	dst, err := filepath.Abs(f.positional[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "kipina backup: %v\n", err)
 		return 1

@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 type flags struct {
 	*flag.FlagSet
 	config, data string
+	positional   []string
 }
 
 func newFlags(name string, stderr io.Writer) *flags {
@@ -90,12 +91,21 @@ func newFlags(name string, stderr io.Writer) *flags {
 
 // parse parses args; it returns a non-negative exit code when the program
 // should stop (help asked, or bad flags).
+// Flags may come before or after the positional arguments.
 func (f *flags) parse(args []string) int {
-	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
 		}
-		return 2
+		if f.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, f.Arg(0)), f.Args()[1:]
 	}
+	f.positional = pos
 	return -1
 }
