@@ -154,11 +154,8 @@ func (m *Matcher) Rank(t Text) Ranking {
 	}
 	defer m.scratch.Put(sc)
 
-	text := t.Description
-	if t.Name != "" {
-		text = t.Name + "\n" + t.Description
-	}
-	sc.buf, sc.spans = lowerTokens(text, sc.buf, sc.spans)
+	sc.buf, sc.spans = lowerTokens(t.Name, sc.buf[:0], sc.spans[:0])
+	sc.buf, sc.spans = lowerTokens(t.Description, sc.buf, sc.spans)
 	lang := t.Lang
 	if langIndex(lang) < 0 {
 		lang = detect(sc.buf, sc.spans)

@@ -28,7 +28,8 @@ const (
 	weightFuzzy    = 0.9 // a stem matching a profile stem up to an inflection-length ending
 	weightCompound = 0.8 // a part of a compound word matching a profile term
 
-	minPartRunes   = 4 // shortest known word accepted as part of a compound
+	minPartRunes   = 5 // shortest known word accepted as the first part of a compound
+	minHeadRunes   = 4 // shortest last part of a compound analysed on its own
 	minStemPart    = 5 // shortest known stem accepted as part of a compound
 	minCompound    = 8 // shortest word tried as a compound
 	minFuzzyPrefix = 5 // fewest shared leading runes for a fuzzy stem match
@@ -343,7 +344,7 @@ func (lx *lexicon) compound(r []rune, depth int) []feat {
 		}
 		return append(out, hf...)
 	}
-	for i := 3; n-i >= minPartRunes; i++ {
+	for i := 3; n-i >= minPartRunes; i++ { // a known last part
 		if id, ok := lx.matchStem(stemNoCache(lx.li, string(r[i:]))); ok {
 			return []feat{{id, weightCompound}}
 		}
@@ -353,7 +354,7 @@ func (lx *lexicon) compound(r []rune, depth int) []feat {
 
 // head analyses the last part of a compound.
 func (lx *lexicon) head(r []rune, depth int) []feat {
-	if len(r) < minPartRunes {
+	if len(r) < minHeadRunes {
 		return nil
 	}
 	w := string(r)

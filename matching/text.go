@@ -41,10 +41,10 @@ type span struct{ start, end int32 }
 
 // lowerTokens lower-cases s into buf and returns the spans of its tokens in
 // buf. A token is a maximal run of letters, digits and combining marks that
-// contains at least one letter; everything else separates tokens. buf and
-// spans are reused (truncated) so that callers can pool them.
+// contains at least one letter; everything else separates tokens. The
+// results are appended to buf and spans, so that callers can pool them and
+// tokenise several fields one after another.
 func lowerTokens(s string, buf []byte, spans []span) ([]byte, []span) {
-	buf, spans = buf[:0], spans[:0]
 	start, hasLetter := -1, false
 	flush := func() {
 		if start >= 0 && hasLetter {
@@ -114,13 +114,12 @@ func DetectLanguage(text string) string {
 }
 
 // detect scores the tokens of buf for each language: a function word
-// counts 1 divided among the languages that share it, and letters or
-// endings typical of only one language count a little.
+// counts 1 divided among the languages that share it. Only when that
+// leaves the languages close do spelling hints (letterHint) count too.
 func detect(buf []byte, spans []span) string {
 	var score [len(languages)]float64
-	for _, sp := range spans {
-		w := buf[sp.start:sp.end]
-		if mask := functionWords[string(w)]; mask != 0 {
+	for k, sp := range spans {
+		if mask := functionWords[string(buf[sp.start:sp.end])]; mask != 0 {
 			n := float64(popcount(mask))
 			for i := range languages {
 				if mask&(1<<i) != 0 {
@@ -128,17 +127,40 @@ func detect(buf []byte, spans []span) string {
 				}
 			}
 		}
-		if h := letterHint(w); h >= 0 {
-			score[h] += 0.3
+		if k&31 == 31 { // decided already? long texts need not be read to the end
+			if best, second := rank2(score); score[best] >= 6 && score[best] >= 3*score[second] {
+				return languages[best]
+			}
 		}
 	}
-	best := 0
-	for i := range score {
-		if score[i] > score[best] {
-			best = i
+	best, second := rank2(score)
+	if score[best] < 3 || score[best] < 1.5*score[second] {
+		for _, sp := range spans {
+			if h := letterHint(buf[sp.start:sp.end]); h >= 0 {
+				score[h] += 0.3
+			}
 		}
+		best, _ = rank2(score)
 	}
 	return languages[best]
+}
+
+// rank2 returns the indexes of the highest and second highest scores;
+// ties go to the earlier language.
+func rank2(score [len(languages)]float64) (best, second int) {
+	best, second = 0, 1
+	if score[1] > score[0] {
+		best, second = 1, 0
+	}
+	for i := 2; i < len(score); i++ {
+		switch {
+		case score[i] > score[best]:
+			best, second = i, best
+		case score[i] > score[second]:
+			second = i
+		}
+	}
+	return best, second
 }
 
 // finnishEndings are case endings and suffixes that English and Swedish

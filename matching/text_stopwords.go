@@ -16,7 +16,9 @@ var functionWordLists = [len(languages)]string{
 	saavat tulee tulevat tarvitse tekee tehdä pitää sekä ettei eikä myöskin sillä jolloin jossa josta johon
 	jolla jolle joille joissa joista joilla hänen heidän heille sinä minä me ovatko onko kanssamme meitä
 	usein aina heti ennen jälkeen vuonna vuoden vuotta kuitenkin siten näin nopeasti helposti uusi uuden uutta
-	uusia yhdessä yhteistyössä kerran koko osana osa ainoa ensimmäinen toinen sekä tällä tälle näille sekä`,
+	uusia yhdessä yhteistyössä kerran koko osana osa ainoa ensimmäinen toinen sekä tällä tälle näille sekä
+	aika ajan aikaa aikaan ajaksi ajassa aikana perustuu perustuvat perustuva kautta verkossa muuten tarvittaessa
+	joka päivä päivän päivittäin viikon viikoittain kuukauden vuoden prosenttia prosentilla keskimäärin`,
 	// English
 	`the a an and or but of to in on at by for with from as is are was were be been being it its this that
 	these those which who whom whose what when where why how we our ours us you your they their them he she
@@ -24,7 +26,8 @@ var functionWordLists = [len(languages)]string{
 	has have had having into onto about over under between through during before after above below up down
 	out off again further then once here there all any both each few more most other some such only own same
 	also just while because until if per via within without across against among around behind beyond
-	upon whether yet one two three new easily already every many much well first second`,
+	upon whether yet one two three new easily already every many much well first second
+	people person day days time times week weeks percent average`,
 	// Swedish
 	`och i att det som en på är av för med till den har de inte om ett men var sig så vi kan man när
 	eller från ut också vid efter under eftersom hos mot utan inom genom över mellan sedan alla allt andra
@@ -32,7 +35,8 @@ var functionWordLists = [len(languages)]string{
 	honom jag mig min mina mitt oss sin sina sitt vår våra vårt vilka vilken vilket vad hur nu redan än
 	även dock både sådan sådana samma ska skall skulle kunde kunna måste får få fått göra gör gjorde varit
 	vara ha hade haft här där hit dit ingen inget inga något några någon mycket mer mest många enkelt
-	ny nya nytt ett två tre första andra varje vilken per via`,
+	ny nya nytt ett två tre första andra varje vilken per via dem denne
+	dag dagen dagar dagens tid tiden tider vecka veckan procent genomsnitt`,
 }
 
 // genericWordLists are words every pitch uses whatever its subject
@@ -50,18 +54,21 @@ var genericWordLists = [len(languages)]string{
 	tiimi tiimimme tavoite tavoitteena haluamme vuosi vuotta kuukausi kuukauden euroa hinta kustannus
 	kustannukset kustannuksia säästää säästöjä ehdotamme ehdotus toteuttaa toteutus kokeilu kokeilun
 	kokeiluun kokeilua mahdollistaa mahdollisuus helppo helppokäyttöinen tieto tietoa avulla hyödyntää
-	tarve tarpeet tarpeisiin käyttö käytössä toimii toiminta kokemus kokemusta tulokset tulos`,
+	tarve tarpeet tarpeisiin käyttö käytössä toimii toiminta kokemus kokemusta tulokset tulos
+	tuki tukea tukee vapaaehtoinen vapaaehtoiset vapaaehtoisia`,
 	`solution solutions service services app application platform company startup city cities municipality
 	pilot piloting user users customer customers product products offer offers provide provides developed
 	develop team goal aim want year years month months euro euros cost costs save savings propose
 	proposal implement implementation trial enable enables easy digital system systems tampere finland
-	based use using used need needs works experience results innovative help helps make makes way`,
+	based use using used need needs works experience results innovative help helps make makes way
+	support supports volunteer volunteers`,
 	`lösning lösningen lösningar tjänst tjänsten tjänster app appen applikation plattform plattformen
 	företag företaget bolag stad staden städer kommun kommunen pilot piloten pilotprojekt användare
 	användarna kund kunder produkt produkten erbjuder erbjuda utvecklat utvecklar team mål vill år
 	månad månader euro kostnad kostnader spara besparingar föreslår förslag genomföra försök möjliggör
 	enkel digital digitala system systemet tammerfors finland baserad använder användning behov
-	fungerar erfarenhet resultat innovativ hjälper hjälpa gör`,
+	fungerar erfarenhet resultat innovativ hjälper hjälpa gör
+	stöd stödja stöder frivillig frivilliga`,
 }
 
 // functionWords maps a function word to a bit mask of the languages it
