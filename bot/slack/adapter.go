@@ -101,7 +101,9 @@ type Adapter struct {
 	log    *slog.Logger
 	budget time.Duration
 	slots  chan struct{}
-	wg     sync.WaitGroup // envelopes in flight and their after-ack work
+	// followSlots bounds the replies and updates sent after acks.
+	followSlots chan struct{}
+	wg          sync.WaitGroup // envelopes in flight and their after-ack work
 
 	mu     sync.RWMutex
 	byID   map[string]*workspace // by kipina workspace id
@@ -115,9 +117,10 @@ type Adapter struct {
 	chMu     sync.Mutex
 	channels map[string]*rate.Limiter // per workspace:channel
 
-	handler   chat.Handler  // set by Run
-	httpAddr  string        // HTTP mode: the address listened on
-	listening chan struct{} // closed once httpAddr is set
+	handler   chat.Handler    // set by Run
+	afterCtx  context.Context // set by Run: handlers and after-ack work
+	httpAddr  string          // HTTP mode: the address listened on
+	listening chan struct{}   // closed once httpAddr is set
 }
 
 // workspace is a configured workspace with its Web API client.
@@ -134,6 +137,10 @@ var (
 	_ chat.FileUploader = (*Adapter)(nil)
 	_ chat.SentFinder   = (*Adapter)(nil)
 )
+
+// shutdownGrace is how long Run waits, once its context ends, for
+// handlers and after-ack work before cancelling them.
+const shutdownGrace = 3 * time.Second
 
 // ErrConfig is wrapped by New's and Check's errors about the configuration:
 // a missing or malformed token, a team mismatch.
@@ -155,7 +162,9 @@ func New(opts Options) (*Adapter, error) {
 		opts.Log = slog.Default()
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 32 // replies after a burst reuse connections
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: tr}
 	}
 	if opts.AckBudget <= 0 {
 		opts.AckBudget = 2500 * time.Millisecond
@@ -165,8 +174,8 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		opts: opts, log: opts.Log.With("component", "slack"), budget: opts.AckBudget,
-		slots: make(chan struct{}, opts.MaxInFlight),
-		byID:  map[string]*workspace{}, byTeam: map[string]*workspace{},
+		slots: make(chan struct{}, opts.MaxInFlight), followSlots: make(chan struct{}, 16),
+		byID: map[string]*workspace{}, byTeam: map[string]*workspace{},
 		users: newTTLCache[chat.Profile](time.Hour), dms: newTTLCache[string](24 * time.Hour),
 		events: newSeenSet(10 * time.Minute), replays: newSeenSet(6 * time.Minute),
 		channels: map[string]*rate.Limiter{}, listening: make(chan struct{}),
@@ -284,6 +293,10 @@ func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
 // (revoked token), after the envelopes in flight are handled.
 func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.handler = h
+	// Work after an ack outlives ctx by a grace period at most.
+	after, stopAfter := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAfter()
+	a.afterCtx = after
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, len(a.byID)+1)
@@ -314,6 +327,8 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	err := <-errc
 	cancel()
 	loops.Wait()
+	grace := time.AfterFunc(shutdownGrace, stopAfter)
+	defer grace.Stop()
 	a.wg.Wait()
 	if errors.Is(err, context.Canceled) {
 		return ctx.Err()

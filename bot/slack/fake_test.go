@@ -243,6 +243,13 @@ func (f *fakeSlack) ws(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// connections returns how many Socket Mode connections were made.
+func (f *fakeSlack) connections() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.conns
+}
+
 // waitConnected waits for the n-th Socket Mode connection.
 func (f *fakeSlack) waitConnected(n int) {
 	f.t.Helper()
@@ -267,27 +274,46 @@ func (f *fakeSlack) drop() {
 	c.UnderlyingConn().Close()
 }
 
-// send writes an envelope and returns the channel its ack arrives on.
-func (f *fakeSlack) send(typ string, payload any) (string, <-chan ack, time.Time) {
+// envelopeOut is an envelope ready to be written.
+type envelopeOut struct {
+	id  string
+	raw []byte
+	ch  chan ack
+}
+
+// prepare encodes an envelope and registers for its ack.
+func (f *fakeSlack) prepare(typ string, payload any) envelopeOut {
 	id := fmt.Sprintf("env-%d", f.seq.Add(1))
-	ch := make(chan ack, 1)
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	env := map[string]any{"type": typ, "envelope_id": id, "payload": json.RawMessage(raw), "accepts_response_payload": typ != "events_api"}
+	env, _ := json.Marshal(map[string]any{"type": typ, "envelope_id": id, "payload": json.RawMessage(raw), "accepts_response_payload": typ != "events_api"})
+	e := envelopeOut{id: id, raw: env, ch: make(chan ack, 1)}
 	f.mu.Lock()
-	f.waiting[id] = ch
+	f.waiting[id] = e.ch
+	f.mu.Unlock()
+	return e
+}
+
+// write sends a prepared envelope and returns when it was sent.
+func (f *fakeSlack) write(e envelopeOut) time.Time {
+	f.mu.Lock()
 	c := f.conn
 	f.mu.Unlock()
 	f.wmu.Lock()
+	defer f.wmu.Unlock()
 	sent := time.Now()
-	err = c.WriteJSON(env)
-	f.wmu.Unlock()
-	if err != nil {
+	if err := c.WriteMessage(websocket.TextMessage, e.raw); err != nil {
 		f.t.Errorf("send envelope: %v", err)
 	}
-	return id, ch, sent
+	return sent
+}
+
+// send writes an envelope and returns the channel its ack arrives on.
+func (f *fakeSlack) send(typ string, payload any) (string, <-chan ack, time.Time) {
+	e := f.prepare(typ, payload)
+	return e.id, e.ch, f.write(e)
 }
 
 // roundTrip sends an envelope and waits for its ack.

@@ -96,8 +96,9 @@ func startBot(t testing.TB, f *fakeSlack, mod func(*Options)) (*Adapter, *bot.Bo
 	t.Helper()
 	a := newAdapter(t, f, mod)
 	b := newCore(t, a, nil, call.Module{})
+	n := f.connections()
 	run(t, a, b)
-	f.waitConnected(1)
+	f.waitConnected(n + 1)
 	return a, b
 }
 

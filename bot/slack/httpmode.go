@@ -79,7 +79,7 @@ func parseInteraction(body []byte, env *envelope) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var cb slack.InteractionCallback
+	var cb interaction
 	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
 		return "", nil, fmt.Errorf("interaction payload: %w", err)
 	}

@@ -24,9 +24,12 @@ const maxAckPayload = 19 * 1024
 type envelope struct {
 	received time.Time
 	via      *workspace // the connection's workspace, when the payload names no team
-	cmd      *slack.SlashCommand
-	cb       *slack.InteractionCallback
-	event    *eventCallback
+	// socketType and raw are a Socket Mode payload still to be parsed.
+	socketType string
+	raw        json.RawMessage
+	cmd        *slack.SlashCommand
+	cb         *interaction
+	event      *eventCallback
 	// ack answers Slack with the payload (nil: an empty ack). It is
 	// called exactly once.
 	ack func(payload any)
@@ -69,7 +72,7 @@ type incoming struct {
 	responseURL string
 	message     chat.MessageRef // the message an action came from
 	ephemeral   bool            // … when it is an ephemeral message
-	view        slack.View      // the submitted view
+	view        view            // the submitted view
 }
 
 // dispatch hands an envelope to a goroutine of its own, bounded by
@@ -112,16 +115,34 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 			a.log.Error("panic handling an envelope", "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
+	if env.socketType != "" {
+		if err := env.parse(); err != nil {
+			a.log.Warn("unreadable envelope", "type", env.socketType, "err", err)
+			ack(nil)
+			return
+		}
+	}
 	in := a.decode(ctx, env)
 	if in == nil {
 		ack(nil)
 		return
 	}
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterAckTimeout)
+	hctx, cancel := context.WithTimeout(a.afterCtx, afterAckTimeout)
 	defer cancel()
 	resp := a.handler.Handle(hctx, in.event)
 	payload := a.ackPayload(in, resp)
-	if ack(payload) {
+	acked := ack(payload)
+	deadline.Stop()
+	// A form opens at once: its trigger expires in 3 s. Replies and
+	// updates queue for a few workers, so a burst's follow-ups do not
+	// crowd out the envelopes still to be acknowledged.
+	if resp.Form != nil && in.kind != kindSubmit {
+		a.openForm(hctx, in, *resp.Form)
+		resp.Form = nil
+	}
+	a.followSlots <- struct{}{}
+	defer func() { <-a.followSlots }()
+	if acked {
 		a.after(hctx, in, resp, payload != nil)
 		return
 	}
@@ -175,28 +196,28 @@ func (a *Adapter) decodeInteraction(ctx context.Context, env *envelope) *incomin
 	}
 	in := &incoming{ws: ws, responseURL: cb.ResponseURL}
 	switch cb.Type {
-	case slack.InteractionTypeViewSubmission:
+	case string(slack.InteractionTypeViewSubmission):
 		in.kind, in.view = kindSubmit, cb.View
 		in.origin = a.origin(ctx, ws, cb.User.ID, "", cb.TriggerID)
 		in.event = &chat.FormSubmit{Origin: in.origin, FormID: cb.View.CallbackID,
-			State: cb.View.PrivateMetadata, Values: submittedValues(cb.View.State)}
-	case slack.InteractionTypeBlockActions:
-		if len(cb.ActionCallback.BlockActions) == 0 {
+			State: cb.View.PrivateMetadata, Values: submittedValues(cb.View)}
+	case string(slack.InteractionTypeBlockActions):
+		if len(cb.Actions) == 0 {
 			return nil
 		}
-		act := cb.ActionCallback.BlockActions[0]
+		act := cb.Actions[0]
 		ch := cb.Channel.ID
 		if ch == "" {
 			ch = cb.Container.ChannelID
 		}
 		ts := cb.Container.MessageTs
 		if ts == "" {
-			ts = cb.Message.Timestamp
+			ts = cb.Message.Ts
 		}
 		in.kind, in.ephemeral = kindAction, cb.Container.IsEphemeral
 		in.message = chat.MessageRef{Channel: ch, ID: ts}
 		in.origin = a.origin(ctx, ws, cb.User.ID, ch, cb.TriggerID)
-		in.event = &chat.Action{Origin: in.origin, Message: in.message, ActionID: act.ActionID, Value: actionValue(*act)}
+		in.event = &chat.Action{Origin: in.origin, Message: in.message, ActionID: act.ActionID, Value: act.value()}
 	default: // view_closed and the rest: nothing to do
 		return nil
 	}
@@ -265,27 +286,25 @@ func (a *Adapter) ackPayload(in *incoming, r chat.Response) any {
 // blockErrors keys errors by the submitted view's block ids; an error
 // about a field the view does not have goes to its first input, so Slack
 // does not refuse the whole answer.
-func blockErrors(v slack.View, errs map[string]string) map[string]string {
+func blockErrors(v view, errs map[string]string) map[string]string {
 	blocks := map[string]bool{}
 	first := ""
-	for _, b := range v.Blocks.BlockSet {
-		if in, ok := b.(*slack.InputBlock); ok {
-			blocks[in.BlockID] = true
+	for _, b := range v.Blocks {
+		if b.Type == "input" {
+			blocks[b.BlockID] = true
 			if first == "" {
-				first = in.BlockID
+				first = b.BlockID
 			}
 		}
 	}
-	if v.State != nil {
-		ids := make([]string, 0, len(v.State.Values))
-		for id := range v.State.Values {
-			blocks[id] = true
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		if first == "" && len(ids) > 0 {
-			first = ids[0]
-		}
+	ids := make([]string, 0, len(v.State.Values))
+	for id := range v.State.Values {
+		blocks[id] = true
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if first == "" && len(ids) > 0 {
+		first = ids[0]
 	}
 	out := map[string]string{}
 	var stray []string

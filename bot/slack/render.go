@@ -259,25 +259,22 @@ func fieldElement(fd chat.Field, locale string) slack.BlockElement {
 // submittedValues reads a view's state: each block's value by block id
 // (= field id); a multi-select's values joined with commas, a date as
 // YYYY-MM-DD, a yes/no as "yes" or "no".
-func submittedValues(state *slack.ViewState) map[string]string {
+func submittedValues(v view) map[string]string {
 	out := map[string]string{}
-	if state == nil {
-		return out
-	}
-	for blockID, byAction := range state.Values {
+	for blockID, byAction := range v.State.Values {
 		for _, a := range byAction {
-			out[blockID] = actionValue(a)
+			out[blockID] = a.value()
 		}
 	}
 	return out
 }
 
-// actionValue is the value of an input or a control, whatever its type.
-func actionValue(a slack.BlockAction) string {
+// value is the value of an input or a control, whatever its type.
+func (a blockValue) value() string {
 	switch {
-	case a.Type == slack.ActionType(slack.METDatepicker):
+	case a.Type == string(slack.METDatepicker):
 		return a.SelectedDate
-	case len(a.SelectedOptions) > 0 || a.Type == slack.ActionType(slack.MultiOptTypeStatic):
+	case len(a.SelectedOptions) > 0 || a.Type == slack.MultiOptTypeStatic:
 		vals := make([]string, 0, len(a.SelectedOptions))
 		for _, o := range a.SelectedOptions {
 			vals = append(vals, o.Value)
@@ -291,11 +288,11 @@ func actionValue(a slack.BlockAction) string {
 }
 
 // fieldLabels reads the labels of a submitted view's input blocks.
-func fieldLabels(v slack.View) map[string]string {
+func fieldLabels(v view) map[string]string {
 	out := map[string]string{}
-	for _, b := range v.Blocks.BlockSet {
-		if in, ok := b.(*slack.InputBlock); ok && in.Label != nil {
-			out[in.BlockID] = in.Label.Text
+	for _, b := range v.Blocks {
+		if b.Type == "input" {
+			out[b.BlockID] = b.Label.Text
 		}
 	}
 	return out

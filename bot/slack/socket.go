@@ -6,103 +6,203 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 )
 
-// runSocket keeps a Socket Mode connection with ws's app-level token and
-// hands every envelope to dispatch. slack-go reconnects after a dropped
-// socket, a missing ping or a "disconnect" (with backoff); runSocket
-// returns when ctx ends or the token is refused.
+// Socket Mode is spoken here rather than through slack-go's socketmode
+// client, which decodes every envelope (a view_submission with its whole
+// view) on one goroutine before handing it on: under a burst the acks
+// queued behind that decoding. This reader only splits envelopes; each is
+// decoded on its own goroutine (dispatch), and acks are written as soon as
+// they are ready.
+
+const (
+	defaultPingInterval = 30 * time.Second
+	maxBackoff          = time.Minute
+	writeTimeout        = 5 * time.Second
+	maxAck              = 20 * 1024 // Slack drops larger Socket Mode answers
+)
+
+// socketEnvelope is a Socket Mode message from Slack.
+type socketEnvelope struct {
+	Type         string          `json:"type"`
+	EnvelopeID   string          `json:"envelope_id"`
+	Payload      json.RawMessage `json:"payload"`
+	RetryAttempt int             `json:"retry_attempt"`
+	Reason       string          `json:"reason"`
+}
+
+// errFatal marks a connection error that retrying will not fix.
+var errFatal = errors.New("refused")
+
+// runSocket keeps a Socket Mode connection with ws's app-level token,
+// reconnecting after a dropped socket, a missing ping or a "disconnect"
+// (at once after a connection that worked, else with exponential backoff
+// and jitter). It returns when ctx ends or Slack refuses the token.
 func (a *Adapter) runSocket(ctx context.Context, ws *workspace) error {
-	opts := []socketmode.Option{}
-	if a.opts.PingInterval > 0 {
-		opts = append(opts, socketmode.OptionPingInterval(a.opts.PingInterval))
-	}
 	client := slack.New(ws.BotToken, slack.OptionAPIURL(a.opts.APIURL),
 		slack.OptionHTTPClient(a.opts.HTTPClient), slack.OptionAppLevelToken(ws.AppToken))
-	smc := socketmode.New(client, opts...)
 	log := a.log.With("workspace", ws.WorkspaceID)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- smc.RunContext(ctx) }()
-	for {
-		select {
-		case err := <-done:
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("%w: workspace %s: Socket Mode stopped: %v (check %s and that Socket Mode is enabled for the app)",
+	failures := 0
+	for n := 1; ; n++ {
+		worked, err := a.connect(ctx, ws, client, log, n)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, errFatal) {
+			return fmt.Errorf("%w: workspace %s: Socket Mode: %v (check %s and that Socket Mode is enabled for the app)",
 				ErrConfig, ws.WorkspaceID, err, source(ws.AppTokenEnv, "app token"))
-		case evt := <-smc.Events:
-			a.socketEvent(ctx, ws, smc, evt, log)
+		}
+		if worked {
+			failures = 0
+			log.Info("socket mode connection ended, reconnecting", "reason", err)
+			continue
+		}
+		failures++
+		wait := min(time.Second<<min(failures-1, 6), maxBackoff)
+		wait += rand.N(wait / 2)
+		log.Warn("socket mode connection failed, retrying", "err", err, "in", wait)
+		if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+			wait = max(wait, rl.RetryAfter)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
 		}
 	}
 }
 
-// socketEvent handles one event of the Socket Mode client.
-func (a *Adapter) socketEvent(ctx context.Context, ws *workspace, smc *socketmode.Client, evt socketmode.Event, log *slog.Logger) {
-	switch evt.Type {
-	case socketmode.EventTypeConnected:
-		if c, ok := evt.Data.(*socketmode.ConnectedEvent); ok {
-			log.Info("socket mode connected", "connection", c.ConnectionCount+1)
+// connect opens one connection and reads it until it ends; worked tells
+// whether Slack said hello on it.
+func (a *Adapter) connect(ctx context.Context, ws *workspace, client *slack.Client, log *slog.Logger, n int) (worked bool, err error) {
+	_, url, err := client.StartSocketModeContext(ctx)
+	if err != nil {
+		switch slackCode(err) {
+		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type":
+			return false, fmt.Errorf("%w: apps.connections.open: %v", errFatal, err)
 		}
-		return
-	case socketmode.EventTypeConnectionError:
-		log.Warn("socket mode connection failed, retrying", "err", fmt.Sprint(evt.Data))
-		return
-	case socketmode.EventTypeInvalidAuth:
-		log.Error("socket mode: the app-level token was refused", "token", source(ws.AppTokenEnv, "app token"))
-		return
-	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
-		log.Warn("socket mode", "event", string(evt.Type), "detail", fmt.Sprintf("%+v", evt.Data))
-		return
-	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
-	default: // connecting, hello, disconnect
-		return
+		return false, fmt.Errorf("apps.connections.open: %w", err)
 	}
-	if evt.Request == nil {
-		return
+	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second, WriteBufferSize: 32 * 1024}
+	conn, resp, err := dialer.DialContext(ctx, url, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
 	}
-	req := *evt.Request
-	env := &envelope{received: time.Now(), via: ws, ack: func(payload any) {
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
-		defer cancel()
-		err := smc.AckCtx(actx, req.EnvelopeID, payload)
-		if err != nil && payload != nil && !errors.Is(err, context.DeadlineExceeded) {
-			log.Warn("ack refused, acknowledging without its payload", "err", err)
-			err = smc.AckCtx(actx, req.EnvelopeID, nil)
+	if err != nil {
+		return false, fmt.Errorf("dial: %w", err)
+	}
+	sock := &socket{conn: conn}
+	defer conn.Close()
+
+	interval := a.opts.PingInterval
+	if interval <= 0 {
+		interval = defaultPingInterval
+	}
+	var lastPing atomic.Int64
+	lastPing.Store(time.Now().UnixNano())
+	conn.SetPingHandler(func(data string) error {
+		lastPing.Store(time.Now().UnixNano())
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeTimeout))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
 		}
+		return err
+	})
+	done := make(chan struct{})
+	defer close(done)
+	go func() { // close on shutdown or when Slack stops pinging
+		t := time.NewTicker(interval / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				conn.Close()
+				return
+			case <-t.C:
+				if time.Since(time.Unix(0, lastPing.Load())) > interval {
+					log.Warn("socket mode: no ping from Slack, reconnecting", "for", interval)
+					conn.Close()
+					return
+				}
+			}
+		}
+	}()
+
+	for {
+		_, msg, err := conn.ReadMessage()
 		if err != nil {
-			log.Error("ack", "envelope", req.EnvelopeID, "err", err)
+			return worked, err
 		}
-	}}
-	switch evt.Type {
-	case socketmode.EventTypeSlashCommand:
-		cmd, ok := evt.Data.(slack.SlashCommand)
-		if !ok {
-			env.ack(nil)
-			return
+		var e socketEnvelope
+		if err := json.Unmarshal(msg, &e); err != nil {
+			log.Warn("socket mode: unreadable message", "err", err)
+			continue
 		}
-		env.cmd = &cmd
-	case socketmode.EventTypeInteractive:
-		cb, ok := evt.Data.(slack.InteractionCallback)
-		if !ok {
-			env.ack(nil)
-			return
+		switch e.Type {
+		case "hello":
+			worked = true
+			log.Info("socket mode connected", "connection", n)
+		case "disconnect":
+			return worked, fmt.Errorf("Slack asked to reconnect (%s)", e.Reason)
+		case "slash_commands", "interactive", "events_api":
+			a.dispatch(ctx, &envelope{received: time.Now(), via: ws, socketType: e.Type, raw: e.Payload,
+				ack: sock.acker(e.EnvelopeID, log)})
+		default:
+			log.Debug("socket mode: message ignored", "type", e.Type)
 		}
-		env.cb = &cb
-	case socketmode.EventTypeEventsAPI:
-		var e eventCallback
-		if err := json.Unmarshal(req.Payload, &e); err != nil {
-			log.Warn("events_api payload", "err", err)
-			env.ack(nil)
-			return
-		}
-		env.event = &e
 	}
-	a.dispatch(ctx, env)
+}
+
+// socket is one Socket Mode connection; writes are serialised.
+type socket struct {
+	mu   sync.Mutex
+	conn *websocket.Conn
+}
+
+// acker returns the ack of one envelope: its id and, when not nil and
+// small enough, the payload.
+func (s *socket) acker(id string, log *slog.Logger) func(any) {
+	return func(payload any) {
+		msg, err := json.Marshal(struct {
+			EnvelopeID string `json:"envelope_id"`
+			Payload    any    `json:"payload,omitempty"`
+		}{id, payload})
+		if err != nil || len(msg) >= maxAck {
+			log.Warn("ack payload too large or unencodable, acknowledging without it", "size", len(msg), "err", err)
+			msg, _ = json.Marshal(map[string]string{"envelope_id": id})
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if err := s.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+			log.Error("ack not sent", "envelope", id, "err", err)
+		}
+	}
+}
+
+// parse decodes a Socket Mode payload into the envelope, on the
+// envelope's own goroutine.
+func (env *envelope) parse() error {
+	var err error
+	switch env.socketType {
+	case "slash_commands":
+		env.cmd = new(slack.SlashCommand)
+		err = json.Unmarshal(env.raw, env.cmd)
+	case "interactive":
+		env.cb = new(interaction)
+		err = json.Unmarshal(env.raw, env.cb)
+	case "events_api":
+		env.event = new(eventCallback)
+		err = json.Unmarshal(env.raw, env.event)
+	}
+	return err
 }
