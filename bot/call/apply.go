@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
@@ -15,12 +16,29 @@ import (
 const MaxSummary = 3000
 
 // Hook is called in the transaction that stores a new or edited
-// application, so other flows (matching) can act on it atomically.
+// application, so other flows (matching) can act on it atomically. It may
+// run more than once for one submission (group commit) and must only read
+// and write the transaction.
 type Hook func(r *bot.Request, tx *storage.Tx, a *Application) error
 
-// OnSubmit hooks run for every stored application; set them before the bot
-// handles events.
-var OnSubmit []Hook
+var (
+	hooksMu sync.Mutex
+	hooks   = map[*bot.Bot][]Hook{}
+)
+
+// OnSubmit adds a hook that runs for every application b stores; modules
+// call it from Register.
+func OnSubmit(b *bot.Bot, h Hook) {
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
+	hooks[b] = append(hooks[b], h)
+}
+
+func hooksOf(b *bot.Bot) []Hook {
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
+	return hooks[b]
+}
 
 // targetOptions lists what an application can aim at: the call's
 // challenges, then the city's core processes.
@@ -248,7 +266,7 @@ func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID stri
 			return err
 		}
 	}
-	for _, h := range OnSubmit {
+	for _, h := range hooksOf(r.Bot) {
 		if err := h(r, tx, a); err != nil {
 			return err
 		}

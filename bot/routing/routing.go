@@ -1,0 +1,174 @@
+// Package routing is the matching glue: it ranks every application against
+// the city's core processes and the call's challenges when it is submitted
+// or edited (matching.Matcher), stores the ranking, routes the application
+// to its primary target's contacts, lets organisers override the match (and
+// learns from it), and sends a daily digest per target.
+package routing
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/internal/matchcli"
+	"github.com/kipina/kipina/matching"
+	"github.com/kipina/kipina/storage"
+)
+
+// Match is what is stored per application.
+type Match struct {
+	App      string           `json:"app"`
+	Event    string           `json:"event"`
+	Ranking  matching.Ranking `json:"ranking"`
+	Override string           `json:"override,omitempty"`
+	Routed   string           `json:"routed,omitempty"` // the target whose contacts were told
+	Updated  time.Time        `json:"updated"`
+}
+
+// Primary is the override or the best-ranked target.
+func (m Match) Primary() string {
+	if m.Override != "" {
+		return m.Override
+	}
+	if len(m.Ranking.Matches) > 0 {
+		return m.Ranking.Matches[0].Target
+	}
+	return ""
+}
+
+// correction is an organiser's override, replayed into matchers so that
+// learning survives restarts.
+type correction struct {
+	Event  string        `json:"event"`
+	Target string        `json:"target"`
+	Text   matching.Text `json:"text"`
+}
+
+var (
+	matches     = storage.NewBucket[Match]("matches")
+	corrections = storage.NewBucket[correction]("match-corrections")
+	contactsB   = storage.NewBucket[[]chat.UserRef]("contacts")
+)
+
+// Ranking returns the stored ranking of an application.
+func Ranking(tx *storage.Tx, ws, appID string) (matching.Ranking, bool) {
+	m, err := matches.Get(tx, ws, appID)
+	return m.Ranking, err == nil
+}
+
+// Primary returns the target an application is routed to: the organiser's
+// override, else the best match ("" when not matched).
+func Primary(tx *storage.Tx, ws, appID string) string {
+	m, err := matches.Get(tx, ws, appID)
+	if err != nil {
+		return ""
+	}
+	return m.Primary()
+}
+
+// Score returns an application's matching score for target (0 if unknown).
+func Score(tx *storage.Tx, ws, appID, target string) float64 {
+	m, _ := matches.Get(tx, ws, appID)
+	for _, x := range m.Ranking.Matches {
+		if x.Target == target {
+			return x.Score
+		}
+	}
+	return 0
+}
+
+// Contacts returns the people who hear about applications matched to
+// target: from the configuration and added by command.
+func Contacts(tx *storage.Tx, ws, target string) []chat.UserRef {
+	stored, _ := contactsB.Get(tx, ws, target)
+	return stored
+}
+
+// TargetsOf returns the targets user is a contact of.
+func TargetsOf(tx *storage.Tx, ws string, u chat.UserRef) []string {
+	var out []string
+	contactsB.Scan(tx, ws, "", func(target string, us []chat.UserRef) error {
+		if slices.Contains(us, u) {
+			out = append(out, target)
+		}
+		return nil
+	})
+	return out
+}
+
+// matchers caches a Matcher per workspace and event; an entry is rebuilt
+// when the event's challenges or the corrections change.
+type matchers struct {
+	mu sync.Mutex
+	m  map[string]cached
+}
+
+type cached struct {
+	sig string
+	m   *matching.Matcher
+}
+
+// targets are the core processes followed by the event's challenges.
+func targets(b *bot.Bot, ev call.Event) []matching.Target {
+	out := matchcli.TargetsFromConfig(b.Config.Tracks)
+	for _, c := range ev.Challenges {
+		out = append(out, matching.Target{ID: c.ID, Names: c.Name, Descriptions: c.Description, Keywords: c.Keywords})
+	}
+	return out
+}
+
+// get returns the matcher of an event, with the workspace's corrections
+// learned.
+func (ms *matchers) get(b *bot.Bot, tx *storage.Tx, ws string, ev call.Event) *matching.Matcher {
+	var sig strings.Builder
+	for _, c := range ev.Challenges {
+		sig.WriteString(c.ID + "|" + c.Name.Get("fi") + "|" + c.Description.Get("fi") + ";")
+	}
+	var corr []correction
+	corrections.Scan(tx, ws, "", func(_ string, c correction) error {
+		corr = append(corr, c)
+		return nil
+	})
+	fmt.Fprintf(&sig, "#%d", len(corr))
+	key := ws + "/" + ev.ID
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if c, ok := ms.m[key]; ok && c.sig == sig.String() {
+		return c.m
+	}
+	m := matching.NewMatcher(targets(b, ev))
+	for _, c := range corr {
+		m.Learn(c.Target, c.Text) // a target of another event's call is not here: skipped
+	}
+	ms.m[key] = cached{sig: sig.String(), m: m}
+	return m
+}
+
+// text is what of an application is matched.
+func text(a *call.Application) matching.Text {
+	desc := a.Summary
+	if a.Pilot != "" {
+		desc += "\n" + a.Pilot
+	}
+	return matching.Text{ID: a.ID, Name: a.Company, Description: desc}
+}
+
+// targetName names a target in lang.
+func targetName(b *bot.Bot, ev call.Event, id, lang string) string {
+	for _, c := range ev.Challenges {
+		if c.ID == id {
+			return c.Name.Get(lang)
+		}
+	}
+	for _, t := range b.Config.Tracks {
+		if t.ID == id {
+			return t.Name.Get(lang)
+		}
+	}
+	return id
+}

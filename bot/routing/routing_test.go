@@ -1,0 +1,83 @@
+package routing_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/storage"
+)
+
+func button(t *testing.T, out, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(`\[(\d+)\] ` + regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		t.Fatalf("no button %q in:\n%s", label, out)
+	}
+	return m[len(m)-1][1]
+}
+
+func must(t *testing.T, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func apply(company, bid, target, summary, lang string) string {
+	return strings.Join([]string{company, bid, "Contact", "c@example.fi", "", target, summary, "1", "", "", "", lang, "no", "yes"}, "\n") + "\n"
+}
+
+// TestRoutingOverrideAndDigest: an application is ranked when submitted,
+// routed to the primary target's contacts, shown by target; an organiser's
+// override re-routes it and is audited; the daily digest lists it.
+func TestRoutingOverrideAndDigest(t *testing.T) {
+	h := bottest.New(t, call.Module{}, routing.Module{})
+	out := h.Run("/kipina contacts add elderly @liisa\n/kipina contacts add health @heikki\n/kipina contacts add nosuch @x\n/kipina call open kipina-2017\n")
+	must(t, out, "@liisa saa nyt kohteen elderly hakemukset", "Kohdetta ”nosuch” ei ole")
+	applyBtn := button(t, out, "Hae mukaan")
+
+	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "4",
+		"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
+	must(t, out, "── @liisa", "Uusi hakemus H0001 kohteellesi Ikäihmisten hyvinvointi", "Hakemus H0001 (Turvaranneke Oy) ohjattiin kohteeseen Ikäihmisten hyvinvointi")
+
+	out = h.Run(":as nina\n/kipina matches kipina-2017\n/kipina match H0001\n")
+	must(t, out, "*Ikäihmisten hyvinvointi* (1)", "H0001 Turvaranneke Oy", "1. Ikäihmisten hyvinvointi")
+
+	// The override select on the organisers' notice, then the command.
+	out = h.Run("/kipina match set H0001 health\n/kipina match set H0001 nowhere\n/kipina app H0001\n")
+	must(t, out, "kohde on nyt Terveys ja toimintakyky", "── @heikki", "Kohdetta ”nowhere” ei ole", "match.override")
+	h.DB.View(func(tx *storage.Tx) error {
+		if p := routing.Primary(tx, "demo", "H0001"); p != "health" {
+			t.Errorf("primary = %q", p)
+		}
+		if s := routing.Score(tx, "demo", "H0001", "elderly"); s <= routing.Score(tx, "demo", "H0001", "energy") {
+			t.Errorf("elderly score %v not above energy", s)
+		}
+		if ts := routing.TargetsOf(tx, "demo", routingUser("liisa")); len(ts) != 1 || ts[0] != "elderly" {
+			t.Errorf("TargetsOf(liisa) = %v", ts)
+		}
+		return nil
+	})
+}
+
+func routingUser(name string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "demo", User: name} }
+
+func TestDigestOncePerDay(t *testing.T) {
+	h := bottest.New(t, call.Module{}, routing.Module{})
+	out := h.Run("/kipina contacts add sensors @sami\n/kipina call open kipina-2017\n")
+	applyBtn := button(t, out, "Hae mukaan")
+	h.Run(":as anna\n" + applyBtn + "\n" + apply("Valoisa Oy", "1572860-0", "2",
+		"Sensorit katuvaloissa mittaavat liikennettä ja ilmanlaatua reaaliajassa esineiden internetin avulla.", "2"))
+	out = h.Run(":as nina\n/kipina digest\n/kipina digest\n")
+	if n := strings.Count(out, "Päivän kooste – Älykkäät palvelut"); n != 1 {
+		t.Errorf("digest sent %d times, want once:\n%s", n, out)
+	}
+	must(t, out, "── @sami", "H0001 Valoisa Oy")
+}
