@@ -101,7 +101,7 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 		opts = append(opts, chat.Option{Value: x.Target, Label: clip(fmt.Sprintf("%s %.2f", name, x.Score), 70)})
 	}
 	msg := chat.Message{
-		Text: m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", targetName(m.b, ev, primary, lang)) + "\n" + strings.Join(lines, "\n"),
+		Text:     m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", targetName(m.b, ev, primary, lang)) + "\n" + strings.Join(lines, "\n"),
 		Controls: []chat.Control{{Kind: chat.Select, ID: "match:" + a.ID, Label: m.b.Cat.T(lang, "routing.override.label"), Options: opts}},
 	}
 	to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ws.NotifyChannel}

@@ -14,7 +14,7 @@ import (
 
 func button(t *testing.T, out, label string) string {
 	t.Helper()
-	m := regexp.MustCompile(`\[(\d+)\] ` + regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
+	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
 	if len(m) == 0 {
 		t.Fatalf("no button %q in:\n%s", label, out)
 	}
@@ -67,7 +67,9 @@ func TestRoutingOverrideAndDigest(t *testing.T) {
 	})
 }
 
-func routingUser(name string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "demo", User: name} }
+func routingUser(name string) chat.UserRef {
+	return chat.UserRef{Platform: "shell", Workspace: "demo", User: name}
+}
 
 func TestDigestOncePerDay(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
