@@ -158,10 +158,3 @@ func (s *seenSet) first(k string) bool {
 	s.m[k] = now
 	return true
 }
-
-// forget removes k, so a request whose handling failed may come again.
-func (s *seenSet) forget(k string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, k)
-}

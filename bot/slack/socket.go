@@ -152,7 +152,7 @@ func (a *Adapter) connect(ctx context.Context, ws *workspace, client *slack.Clie
 			worked = true
 			log.Info("socket mode connected", "connection", n)
 		case "disconnect":
-			return worked, fmt.Errorf("Slack asked to reconnect (%s)", e.Reason)
+			return worked, fmt.Errorf("disconnect requested by Slack (%s)", e.Reason)
 		case "slash_commands", "interactive", "events_api":
 			a.dispatch(ctx, &envelope{received: time.Now(), via: ws, socketType: e.Type, raw: e.Payload,
 				ack: sock.acker(e.EnvelopeID, log)})
