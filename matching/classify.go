@@ -1,10 +1,11 @@
 package matching
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -174,7 +175,7 @@ func (m *Matcher) Rank(t Text) Ranking {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return raw[order[a]] > raw[order[b]] })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(raw[b], raw[a]) })
 	sorted := make([]Match, len(order))
 	for i, ti := range order {
 		sorted[i] = r.Matches[ti]
@@ -293,12 +294,28 @@ func (m *Matcher) surface(sc *rankScratch, id int32) string {
 	return b.String()
 }
 
-// containsWord reports whether w is one of the reasons or a word of one.
+// containsWord reports whether w is one of the reasons, or a word of a
+// reason or a reason a word of w (a phrase and its own words).
 func containsWord(reasons []string, w string) bool {
 	for _, r := range reasons {
-		if r == w || strings.Contains(" "+r+" ", " "+w+" ") || strings.Contains(" "+w+" ", " "+r+" ") {
+		if hasWord(r, w) || hasWord(w, r) {
 			return true
 		}
+	}
+	return false
+}
+
+// hasWord reports whether w is one of the space-separated words of s.
+func hasWord(s, w string) bool {
+	for len(s) >= len(w) {
+		if s[:len(w)] == w && (len(s) == len(w) || s[len(w)] == ' ') {
+			return true
+		}
+		i := strings.IndexByte(s, ' ')
+		if i < 0 {
+			return false
+		}
+		s = s[i+1:]
 	}
 	return false
 }

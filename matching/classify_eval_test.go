@@ -103,24 +103,34 @@ func (a accuracy) rate(m map[string]int, lang string) float64 {
 	return float64(m[lang]) / float64(max(a.n[lang], 1))
 }
 
+// TestEvaluation reports top-1 and top-2 accuracy per language on the
+// hand-written applications: eval.jsonl, written before the keyword lists
+// were extended (and used to examine errors), and eval_fresh.jsonl,
+// written afterwards and never used for tuning. Top-1 counts a hard case
+// correct when the best match is its label or its second acceptable target
+// (also); top-2 counts it correct when either is among the first two.
 func TestEvaluation(t *testing.T) {
-	items := loadEval(t, "testdata/eval.jsonl")
 	m := NewMatcher(defaultTargets())
-	a := measure(m, items, t)
-	for _, l := range []string{"fi", "en", "sv", ""} {
-		name := l
-		if l == "" {
-			name = "all"
+	for _, c := range []struct {
+		file           string
+		floor1, floor2 float64 // a little under what the set achieves
+	}{
+		{"testdata/eval.jsonl", 0.93, 0.98},
+		{"testdata/eval_fresh.jsonl", 0.92, 0.96},
+	} {
+		a := measure(m, loadEval(t, c.file), t)
+		for _, l := range []string{"fi", "en", "sv", ""} {
+			name := l
+			if l == "" {
+				name = "all"
+			}
+			t.Logf("%-26s %-3s n=%2d top-1 %.3f top-2 %.3f", c.file, name, a.n[l], a.rate(a.top1, l), a.rate(a.top2, l))
 		}
-		t.Logf("%-3s n=%2d top-1 %.3f top-2 %.3f", name, a.n[l], a.rate(a.top1, l), a.rate(a.top2, l))
-	}
-	// Floors a little under what the set achieves, so that a change that
-	// makes matching worse fails.
-	const floor1, floor2 = 0.90, 0.97
-	if got := a.rate(a.top1, ""); got < floor1 {
-		t.Errorf("top-1 accuracy %.3f < %.2f", got, floor1)
-	}
-	if got := a.rate(a.top2, ""); got < floor2 {
-		t.Errorf("top-2 accuracy %.3f < %.2f", got, floor2)
+		if got := a.rate(a.top1, ""); got < c.floor1 {
+			t.Errorf("%s: top-1 accuracy %.3f < %.2f", c.file, got, c.floor1)
+		}
+		if got := a.rate(a.top2, ""); got < c.floor2 {
+			t.Errorf("%s: top-2 accuracy %.3f < %.2f", c.file, got, c.floor2)
+		}
 	}
 }

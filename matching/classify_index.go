@@ -14,7 +14,7 @@ const (
 	bm25K1 = 1.2  // saturation of a term's weight within a profile
 	bm25B  = 0.3  // profile length normalisation (profiles differ mostly by how much they were taught)
 	queryK = 2.0  // saturation of a term repeated in the application
-	scaleK = 12.0 // raw score giving 1-1/e ≈ 0.63 after normalisation
+	scaleK = 18.0 // raw score giving 1-1/e ≈ 0.63 after normalisation
 
 	weightName    = 3.0 // a word of a target's name, per language
 	weightKeyword = 2.0 // a keyword (a phrase gives this to its bigram, half to each word)

@@ -46,25 +46,22 @@ type span struct{ start, end int32 }
 // tokenise several fields one after another.
 func lowerTokens(s string, buf []byte, spans []span) ([]byte, []span) {
 	start, hasLetter := -1, false
-	flush := func() {
-		if start >= 0 && hasLetter {
-			spans = append(spans, span{int32(start), int32(len(buf))})
-		}
-		start, hasLetter = -1, false
-	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf { // ASCII fast path
 			i++
-			switch {
-			case 'a' <= c && c <= 'z':
+			switch asciiClass[c] {
+			case classLetter:
 				hasLetter = true
-			case 'A' <= c && c <= 'Z':
+			case classUpper:
 				c += 'a' - 'A'
 				hasLetter = true
-			case '0' <= c && c <= '9':
+			case classDigit:
 			default:
-				flush()
+				if start >= 0 && hasLetter {
+					spans = append(spans, span{int32(start), int32(len(buf))})
+				}
+				start, hasLetter = -1, false
 				continue
 			}
 			if start < 0 {
@@ -75,13 +72,27 @@ func lowerTokens(s string, buf []byte, spans []span) ([]byte, []span) {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
+		if r >= 0xC0 && r <= 0xFF && r != 0xD7 && r != 0xF7 { // Latin-1 letters: ä ö å é …
+			if r <= 0xDE {
+				r += 0x20
+			}
+			if start < 0 {
+				start = len(buf)
+			}
+			hasLetter = true
+			buf = utf8.AppendRune(buf, r)
+			continue
+		}
 		switch {
 		case unicode.IsLetter(r):
 			hasLetter = true
 		case unicode.IsDigit(r):
 		case unicode.Is(unicode.Mn, r) && start >= 0:
 		default:
-			flush()
+			if start >= 0 && hasLetter {
+				spans = append(spans, span{int32(start), int32(len(buf))})
+			}
+			start, hasLetter = -1, false
 			continue
 		}
 		if start < 0 {
@@ -89,9 +100,30 @@ func lowerTokens(s string, buf []byte, spans []span) ([]byte, []span) {
 		}
 		buf = utf8.AppendRune(buf, unicode.ToLower(r))
 	}
-	flush()
+	if start >= 0 && hasLetter {
+		spans = append(spans, span{int32(start), int32(len(buf))})
+	}
 	return buf, spans
 }
+
+// Classes of ASCII bytes for lowerTokens.
+const (
+	classSep = iota
+	classLetter
+	classUpper
+	classDigit
+)
+
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = classLetter
+		t[c-'a'+'A'] = classUpper
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = classDigit
+	}
+	return t
+}()
 
 // tokenize returns the lower-cased tokens of s. It is the allocation-heavy
 // form of lowerTokens, for profiles and tests.
