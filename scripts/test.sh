@@ -18,6 +18,11 @@ go vet ./...
 echo "== staticcheck"
 go tool staticcheck ./...
 
-echo "== go test -race"
 export KIPINA_MM_E2E=${KIPINA_MM_E2E:-1}
+if [ "$KIPINA_MM_E2E" = 1 ] && [ -z "${KIPINA_MM_URL:-}" ]; then
+  echo "== Mattermost test server (built once per machine, then cached)"
+  bash scripts/mattermost.sh build
+fi
+
+echo "== go test -race"
 go test -race -count=1 -timeout 40m ./... 2>&1 | tee /tmp/kipina-test.log
