@@ -1,0 +1,307 @@
+package jury
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/storage"
+)
+
+// add puts jurors on an event's jury: "/kipina jury add <event> @user…
+// [targets…]". Every named user gets the named expertise targets (added to
+// what they had), the Juror role and a direct message.
+func (m *module) add(_ context.Context, r *bot.Request) chat.Response {
+	ev, _, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	var users []chat.UserRef
+	var targets []string
+	for _, a := range r.Args[1:] {
+		if strings.HasPrefix(a, "@") {
+			users = append(users, bot.Mention(r, a))
+			continue
+		}
+		if !knownTarget(m.b, ev, a) {
+			return r.Reply("jury.target.unknown", "Target", a, "Targets", strings.Join(targetIDs(m.b, ev), ", "))
+		}
+		if !slices.Contains(targets, a) {
+			targets = append(targets, a)
+		}
+	}
+	if len(users) == 0 {
+		return r.Reply("jury.add.no_users")
+	}
+	err := r.Update(func(tx *storage.Tx) error {
+		j := loadJury(tx, r.WS.ID, ev.ID)
+		for _, u := range users {
+			i := slices.IndexFunc(j.Jurors, func(x Juror) bool { return x.User.User == u.User })
+			if i < 0 {
+				j.Jurors = append(j.Jurors, Juror{User: u, Added: r.Now()})
+				i = len(j.Jurors) - 1
+			}
+			jr := &j.Jurors[i]
+			jr.Removed = false
+			for _, t := range targets {
+				if !slices.Contains(jr.Targets, t) {
+					jr.Targets = append(jr.Targets, t)
+				}
+			}
+			if err := bot.Grant(tx, u, bot.Juror); err != nil {
+				return err
+			}
+			if err := r.Audit(tx, "jury.add", "event/"+ev.ID, mention(u)+" "+strings.Join(jr.Targets, ",")); err != nil {
+				return err
+			}
+			lang := m.b.LangOf(tx, u)
+			text := m.b.Cat.T(lang, "jury.added.dm", "Event", ev.Name, "EventID", ev.ID,
+				"Targets", m.targetNames(ev, jr.Targets, lang))
+			key := fmt.Sprintf("jury/%s/%s/added/%s", r.WS.ID, ev.ID, u.User)
+			if _, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text}); err != nil {
+				return err
+			}
+		}
+		return Juries.Put(tx, r.WS.ID, ev.ID, j)
+	})
+	if err != nil {
+		return internal(r, "add jurors", err)
+	}
+	names := make([]string, len(users))
+	for i, u := range users {
+		names[i] = mention(u)
+	}
+	return r.Reply("jury.added", "Count", len(users), "Users", strings.Join(names, ", "), "Event", ev.Name,
+		"Targets", m.targetNames(ev, targets, r.Lang))
+}
+
+// targetNames lists targets by name, or says "none".
+func (m *module) targetNames(ev call.Event, ids []string, lang string) string {
+	if len(ids) == 0 {
+		return m.b.Cat.T(lang, "jury.targets.none")
+	}
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = targetName(m.b, ev, id, lang)
+	}
+	return strings.Join(names, ", ")
+}
+
+var errNotJuror = errors.New("not on the jury")
+
+// remove takes a juror off the jury. After publishing, their unfinished
+// reviews move to other jurors (matching.Reassign); reviews they already
+// gave stay and count.
+func (m *module) remove(_ context.Context, r *bot.Request) chat.Response {
+	ev, _, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	u := bot.Mention(r, r.Args[1])
+	var moved []string
+	var failed []string
+	err := r.Update(func(tx *storage.Tx) error {
+		j := loadJury(tx, r.WS.ID, ev.ID)
+		i := j.juror(u.User)
+		if i < 0 {
+			return errNotJuror
+		}
+		if j.Published != nil {
+			for _, app := range j.Published.AppsOf(u.User) {
+				if rv, err := Reviews.Get(tx, r.WS.ID, reviewKey(ev.ID, app, u.User)); err == nil && rv.Done() {
+					continue
+				}
+				j.Jurors[i].Removed = true // conflicted with everything from now on
+				to, why, err := m.moveReview(tx, r.WS, u.Platform, ev, &j, u.User, app)
+				if err != nil {
+					return err
+				}
+				if to == "" {
+					failed = append(failed, app+": "+why)
+				} else {
+					moved = append(moved, app+" → @"+to)
+				}
+			}
+		}
+		j.Jurors[i].Removed = true
+		if j.Published == nil {
+			j.Jurors = slices.Delete(j.Jurors, i, i+1)
+		}
+		if err := cancelReminders(tx, r.WS.ID, ev.ID, u.User); err != nil {
+			return err
+		}
+		if !onAnyJury(tx, r.WS.ID, u.User, ev.ID) {
+			if err := bot.Revoke(tx, u, bot.Juror); err != nil {
+				return err
+			}
+		}
+		if err := r.Audit(tx, "jury.remove", "event/"+ev.ID, mention(u)); err != nil {
+			return err
+		}
+		return Juries.Put(tx, r.WS.ID, ev.ID, j)
+	})
+	switch {
+	case errors.Is(err, errNotJuror):
+		return r.Reply("jury.not_member", "User", mention(u), "Event", ev.Name)
+	case err != nil:
+		return internal(r, "remove juror", err)
+	}
+	s := r.T("jury.removed", "User", mention(u), "Event", ev.Name)
+	if len(moved) > 0 {
+		s += "\n" + r.T("jury.removed.moved", "Moves", strings.Join(moved, ", "))
+	}
+	if len(failed) > 0 {
+		s += "\n" + r.T("jury.removed.failed", "Reasons", strings.Join(failed, "; "))
+	}
+	return r.ReplyText(s)
+}
+
+// onAnyJury reports whether user is an active juror of an event other
+// than except.
+func onAnyJury(tx *storage.Tx, ws, user, except string) bool {
+	found := false
+	Juries.Scan(tx, ws, "", func(ev string, j Jury) error {
+		if ev != except && j.juror(user) >= 0 {
+			found = true
+			return storage.ErrStop
+		}
+		return nil
+	})
+	return found
+}
+
+// list shows the jury: members, expertise, conflicts and, once an
+// assignment exists, loads.
+func (m *module) list(_ context.Context, r *bot.Request) chat.Response {
+	ev, j, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	act := j.active()
+	if len(act) == 0 {
+		return r.Reply("jury.empty", "Event", ev.Name, "EventID", ev.ID)
+	}
+	plan := j.Published
+	if plan == nil {
+		plan = j.Draft
+	}
+	var sb strings.Builder
+	sb.WriteString(r.T("jury.list.head", "Event", ev.Name, "Count", len(act)) + "\n")
+	for _, jr := range act {
+		line := r.T("jury.list.line", "User", mention(jr.User), "Targets", m.targetNames(ev, jr.Targets, r.Lang))
+		n := len(j.Conflicts[jr.User.User])
+		for _, d := range j.Declared {
+			if d.Juror == jr.User.User {
+				n++
+			}
+		}
+		if n > 0 {
+			line += " — " + r.T("jury.list.conflicts", "Count", n)
+		}
+		if plan != nil {
+			line += " — " + r.T("jury.list.load", "Count", plan.Load()[jr.User.User])
+		}
+		sb.WriteString("• " + line + "\n")
+	}
+	var tz *time.Location = r.WS.Loc
+	sb.WriteString(r.T("jury.list.deadline", "Deadline", m.b.FormatTime(r.Lang, "format.datetime", j.deadline(ev.Date, tz), tz)))
+	return r.ReplyText(sb.String())
+}
+
+// setDeadline sets when scoring ends and moves the reminders.
+func (m *module) setDeadline(_ context.Context, r *bot.Request) chat.Response {
+	ev, _, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	d, err := chat.ParseDate(r.Args[1])
+	if err != nil {
+		return r.Reply("field.date")
+	}
+	dl := endOfDay(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, r.WS.Loc), r.WS.Loc)
+	if !dl.After(r.Now()) {
+		return r.Reply("jury.deadline.past")
+	}
+	err = r.Update(func(tx *storage.Tx) error {
+		j := loadJury(tx, r.WS.ID, ev.ID)
+		j.Deadline = dl
+		if j.Published != nil && !j.Closed {
+			if err := m.scheduleReminders(tx, r.WS.ID, ev, &j); err != nil {
+				return err
+			}
+		}
+		if err := r.Audit(tx, "jury.deadline", "event/"+ev.ID, dl.Format(time.RFC3339)); err != nil {
+			return err
+		}
+		return Juries.Put(tx, r.WS.ID, ev.ID, j)
+	})
+	if err != nil {
+		return internal(r, "jury deadline", err)
+	}
+	return r.Reply("jury.deadline.set", "Event", ev.Name, "Deadline", r.FormatDateTime(dl))
+}
+
+// declare records a juror's conflict of interest with a company, by name
+// or business ID: "/kipina conflict <event> <company or business ID>". It
+// excludes the matching applications from the assignment; after
+// publishing, a matching review the juror has moves to another juror.
+func (m *module) declare(_ context.Context, r *bot.Request) chat.Response {
+	ev, _, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	text := strings.Join(r.Args[1:], " ")
+	var hits, moved []string
+	err := r.Update(func(tx *storage.Tx) error {
+		j := loadJury(tx, r.WS.ID, ev.ID)
+		if j.juror(r.User.User) < 0 {
+			return errNotJuror
+		}
+		j.Declared = append(j.Declared, Declaration{Juror: r.User.User, Text: text, At: r.Now()})
+		apps, err := call.EventApps(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
+		for _, a := range apps {
+			if a.State == call.Withdrawn || !declMatches(text, a.Company, a.BusinessID) {
+				continue
+			}
+			hits = append(hits, a.ID+" "+a.Company)
+			if j.Published.Has(r.User.User, a.ID) && !j.Closed {
+				to, why, err := m.moveReview(tx, r.WS, r.User.Platform, ev, &j, r.User.User, a.ID)
+				if err != nil {
+					return err
+				}
+				if to != "" {
+					why = "@" + to
+				}
+				moved = append(moved, a.ID+" → "+why)
+			}
+		}
+		if err := r.Audit(tx, "jury.conflict", "event/"+ev.ID, mention(r.User)+": "+text); err != nil {
+			return err
+		}
+		return Juries.Put(tx, r.WS.ID, ev.ID, j)
+	})
+	switch {
+	case errors.Is(err, errNotJuror):
+		return r.Reply("jury.not_member", "User", mention(r.User), "Event", ev.Name)
+	case err != nil:
+		return internal(r, "declare conflict", err)
+	}
+	if len(hits) == 0 {
+		return r.Reply("jury.conflict.noted_none", "Text", text, "Event", ev.Name)
+	}
+	s := r.T("jury.conflict.noted", "Text", text, "Apps", strings.Join(hits, ", "))
+	if len(moved) > 0 {
+		s += "\n" + r.T("jury.conflict.moved_list", "Moves", strings.Join(moved, ", "))
+	}
+	return r.ReplyText(s)
+}

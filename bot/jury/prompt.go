@@ -1,0 +1,384 @@
+package jury
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/storage"
+)
+
+func promptKey(ws, event, juror, app string) string {
+	return fmt.Sprintf("jury/%s/%s/prompt/%s/%s", ws, event, juror, app)
+}
+
+// criterionName names a rubric criterion in lang; a criterion the locale
+// files do not know is shown by its id.
+func (m *module) criterionName(lang, id string) string {
+	if m.b.Cat.Has(lang, "jury.criterion."+id+".label") {
+		return m.b.Cat.T(lang, "jury.criterion."+id+".label")
+	}
+	return id
+}
+
+// sendList tells a juror which applications they review.
+func (m *module) sendList(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, apps []string) error {
+	lang := m.b.LangOf(tx, u)
+	var sb strings.Builder
+	for _, id := range apps {
+		a, err := call.LoadApp(tx, ws.ID, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&sb, "\n• %s %s — %s", a.ID, a.Company, targetName(m.b, ev, appTarget(tx, ws.ID, a), lang))
+	}
+	crit := make([]string, len(m.b.Config.Rubric))
+	for i, c := range m.b.Config.Rubric {
+		crit[i] = m.criterionName(lang, c.ID)
+	}
+	dl := j.deadline(ev.Date, ws.Loc)
+	text := m.b.Cat.T(lang, "jury.list.dm", "Event", ev.Name, "Count", len(apps), "Criteria", strings.Join(crit, ", "),
+		"Deadline", m.b.FormatTime(lang, "format.datetime", dl, m.b.Zone(tx, u))) + sb.String()
+	key := fmt.Sprintf("jury/%s/%s/list/%s", ws.ID, ev.ID, u.User)
+	_, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text})
+	return err
+}
+
+// sendPrompt enqueues the scoring prompt of app to juror u. moved marks a
+// review that came from another juror.
+func (m *module) sendPrompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, app string, moved bool) error {
+	msg, err := m.prompt(tx, ws, ev, j, u, app, moved)
+	if err != nil {
+		return err
+	}
+	_, err = outbox.Enqueue(tx, promptKey(ws.ID, ev.ID, u.User, app), chat.DM(u), msg)
+	return err
+}
+
+// updatePrompt rewrites a juror's prompt to show its current state (what
+// was given, abstained, moved away, closed), or sends it if it never was.
+func (m *module) updatePrompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, app string) error {
+	key := promptKey(ws.ID, ev.ID, u.User, app)
+	if _, err := outbox.Lookup(tx, key); err != nil {
+		if !j.Published.Has(u.User, app) {
+			return nil
+		}
+		return m.sendPrompt(tx, ws, ev, j, u, app, false)
+	}
+	msg, err := m.prompt(tx, ws, ev, j, u, app, false)
+	if err != nil {
+		return err
+	}
+	seq, err := tx.NextSeq(ws.ID, "jury-prompt-seq")
+	if err != nil {
+		return err
+	}
+	_, err = outbox.EnqueueUpdate(tx, key+"/u"+strconv.FormatUint(seq, 10), key, msg)
+	return err
+}
+
+// prompt renders the scoring prompt in the juror's language.
+func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, app string, moved bool) (chat.Message, error) {
+	lang := m.b.LangOf(tx, u)
+	T := func(id string, kv ...any) string { return m.b.Cat.T(lang, id, kv...) }
+	a, err := call.LoadApp(tx, ws.ID, app)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	rv, _ := Reviews.Get(tx, ws.ID, reviewKey(ev.ID, app, u.User))
+	var sb strings.Builder
+	if moved {
+		sb.WriteString(T("jury.prompt.moved_in") + "\n")
+	}
+	sb.WriteString(T("jury.prompt.head", "App", a.ID, "Company", a.Company, "Event", ev.Name,
+		"Target", targetName(m.b, ev, appTarget(tx, ws.ID, a), lang)) + "\n")
+	sb.WriteString(clip(a.Summary, 400) + "\n\n")
+	assigned := j.Published.Has(u.User, app)
+	switch {
+	case !assigned:
+		sb.WriteString(T("jury.prompt.state.moved"))
+		return chat.Message{Text: sb.String()}, nil
+	case rv.Abstain:
+		sb.WriteString(T("jury.prompt.state.abstained"))
+	case len(rv.Scores) > 0:
+		sb.WriteString(T("jury.prompt.state.scored", "Scores", m.scoreLine(lang, rv)))
+		if rv.Comment != "" {
+			sb.WriteString("\n" + T("jury.prompt.comment", "Comment", clip(rv.Comment, 300)))
+		}
+	default:
+		crit := make([]string, len(m.b.Config.Rubric))
+		for i, c := range m.b.Config.Rubric {
+			crit[i] = m.criterionName(lang, c.ID)
+		}
+		sb.WriteString(T("jury.prompt.state.open", "Criteria", strings.Join(crit, ", ")))
+	}
+	if j.Closed {
+		sb.WriteString("\n" + T("jury.prompt.closed"))
+		return chat.Message{Text: sb.String()}, nil
+	}
+	arg := ev.ID + ":" + app
+	score := "jury.prompt.score.button"
+	if rv.Done() {
+		score = "jury.prompt.change.button"
+	}
+	ctrls := []chat.Control{
+		{Kind: chat.Button, ID: "jury-score:" + arg, Label: T(score), Style: "primary"},
+		{Kind: chat.Button, ID: "jury-full:" + arg, Label: T("jury.prompt.full.button")},
+		{Kind: chat.Button, ID: "jury-conflict:" + arg, Label: T("jury.prompt.conflict.button")},
+	}
+	if !rv.Abstain {
+		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: "jury-abstain:" + arg, Label: T("jury.prompt.abstain.button")})
+	}
+	return chat.Message{Text: sb.String(), Controls: ctrls}, nil
+}
+
+// scoreLine writes the scores given, criterion by criterion.
+func (m *module) scoreLine(lang string, rv Review) string {
+	var parts []string
+	for _, c := range m.b.Config.Rubric {
+		if s, ok := rv.Scores[c.ID]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", m.criterionName(lang, c.ID), s))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// access loads what an action on a juror's prompt needs and checks that
+// the user reviews the application (organisers may read, when read is
+// set). It answers why not otherwise.
+func (m *module) access(r *bot.Request, event, app string, read bool) (call.Event, Jury, call.Application, *chat.Response) {
+	var a call.Application
+	ev, j, bad := load(r, event)
+	if bad != nil {
+		return ev, j, a, bad
+	}
+	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) { a, err = call.LoadApp(tx, r.WS.ID, app); return })
+	mine := j.Published.Has(r.User.User, app) && j.juror(r.User.User) >= 0
+	if err != nil || a.Event != ev.ID || !(mine || read && r.Roles[bot.Organiser]) {
+		resp := r.Reply("jury.not_assigned", "App", app)
+		return ev, j, a, &resp
+	}
+	if !read && j.Closed {
+		resp := r.Reply("jury.closed.no_changes", "Event", ev.Name)
+		return ev, j, a, &resp
+	}
+	return ev, j, a, nil
+}
+
+// actionArgs reads "event:app" from an action id.
+func actionArgs(r *bot.Request) (string, string, bool) {
+	if len(r.Args) != 2 {
+		return "", "", false
+	}
+	return r.Args[0], r.Args[1], true
+}
+
+// fullText answers with the whole application, to its jurors and
+// organisers only.
+func (m *module) fullText(_ context.Context, r *bot.Request) chat.Response {
+	event, app, ok := actionArgs(r)
+	if !ok {
+		return r.Reply("error.stale")
+	}
+	ev, _, a, bad := m.access(r, event, app, true)
+	if bad != nil {
+		return *bad
+	}
+	var sb strings.Builder
+	sb.WriteString(r.T("jury.full.head", "App", a.ID, "Company", a.Company, "Event", ev.Name) + "\n")
+	if a.Secrets {
+		sb.WriteString(r.T("app.secrets") + "\n")
+	}
+	for _, line := range [][2]string{
+		{"apply.business_id.label", a.BusinessID}, {"apply.contact_name.label", a.Contact},
+		{"apply.website.label", a.Website}, {"apply.target.label", targetName(m.b, ev, a.Target, r.Lang)},
+		{"apply.maturity.label", r.T("apply.maturity." + a.Maturity)}, {"apply.summary.label", a.Summary},
+		{"apply.references.label", a.References}, {"apply.pilot.label", a.Pilot}, {"apply.deck.label", a.Deck},
+	} {
+		if line[1] != "" {
+			fmt.Fprintf(&sb, "%s: %s\n", r.T(line[0]), line[1])
+		}
+	}
+	return r.ReplyText(strings.TrimRight(sb.String(), "\n"))
+}
+
+// scoreForm is the rubric: one 1–5 select per criterion and a comment,
+// filled with what the juror gave before.
+func (m *module) scoreForm(r *bot.Request, ev call.Event, a call.Application, rv Review) *chat.Form {
+	f := &chat.Form{ID: "jury-score", State: ev.ID + "/" + a.ID, Title: r.T("jury.score.title", "App", a.ID),
+		Submit: r.T("jury.score.submit.button"), Intro: r.T("jury.score.intro", "Company", a.Company)}
+	scale := make([]chat.Option, 5)
+	for i := range scale {
+		scale[i] = chat.Option{Value: strconv.Itoa(i + 1), Label: r.T("jury.scale." + strconv.Itoa(i+1))}
+	}
+	for _, c := range m.b.Config.Rubric {
+		fd := chat.Field{ID: c.ID, Kind: chat.SelectOne, Label: m.criterionName(r.Lang, c.ID), Options: scale}
+		if r.Bot.Cat.Has(r.Lang, "jury.criterion."+c.ID+".help") {
+			fd.Help = r.T("jury.criterion." + c.ID + ".help")
+		}
+		if s, ok := rv.Scores[c.ID]; ok {
+			fd.Value = strconv.Itoa(s)
+		}
+		f.Fields = append(f.Fields, fd)
+	}
+	f.Fields = append(f.Fields, chat.Field{ID: "comment", Kind: chat.LongText, Label: r.T("jury.score.comment.label"),
+		Optional: true, MaxLen: 1500, Value: rv.Comment})
+	return f
+}
+
+// scoreOpen opens the rubric form.
+func (m *module) scoreOpen(_ context.Context, r *bot.Request) chat.Response {
+	event, app, ok := actionArgs(r)
+	if !ok {
+		return r.Reply("error.stale")
+	}
+	ev, _, a, bad := m.access(r, event, app, false)
+	if bad != nil {
+		return *bad
+	}
+	var rv Review
+	r.Bot.DB.View(func(tx *storage.Tx) error {
+		rv, _ = Reviews.Get(tx, r.WS.ID, reviewKey(ev.ID, a.ID, r.User.User))
+		return nil
+	})
+	return chat.Response{Form: m.scoreForm(r, ev, a, rv)}
+}
+
+// scoreSubmit stores the scores at once and rewrites the prompt.
+func (m *module) scoreSubmit(_ context.Context, r *bot.Request) chat.Response {
+	event, app, _ := strings.Cut(r.Event.(*chat.FormSubmit).State, "/")
+	ev, _, a, bad := m.access(r, event, app, false)
+	if bad != nil {
+		return *bad
+	}
+	v := r.Values()
+	if p := m.scoreForm(r, ev, a, Review{}).Check(v); len(p) > 0 {
+		return r.FieldErrors(p)
+	}
+	scores := map[string]int{}
+	for _, c := range m.b.Config.Rubric {
+		n, _ := strconv.Atoi(v[c.ID])
+		scores[c.ID] = n
+	}
+	rv, err := m.saveReview(r, ev, a.ID, func(rv *Review) {
+		rv.Scores, rv.Comment, rv.Abstain = scores, strings.TrimSpace(v["comment"]), false
+	})
+	if err != nil {
+		return m.answerErr(r, ev, "save scores", err)
+	}
+	return r.Reply("jury.score.saved", "App", a.ID, "Company", a.Company, "Scores", m.scoreLine(r.Lang, rv))
+}
+
+// abstain records that the juror does not score the application; it can
+// be undone by scoring until the jury closes.
+func (m *module) abstain(_ context.Context, r *bot.Request) chat.Response {
+	event, app, ok := actionArgs(r)
+	if !ok {
+		return r.Reply("error.stale")
+	}
+	ev, _, a, bad := m.access(r, event, app, false)
+	if bad != nil {
+		return *bad
+	}
+	_, err := m.saveReview(r, ev, a.ID, func(rv *Review) { rv.Scores, rv.Comment, rv.Abstain = nil, "", true })
+	if err != nil {
+		return m.answerErr(r, ev, "abstain", err)
+	}
+	return r.Reply("jury.abstained", "App", a.ID, "Company", a.Company)
+}
+
+var errClosed = fmt.Errorf("jury closed")
+
+// saveReview changes the user's review of app, checking again inside the
+// transaction that the review is still theirs and the jury open, and
+// rewrites the prompt.
+func (m *module) saveReview(r *bot.Request, ev call.Event, app string, change func(*Review)) (Review, error) {
+	var rv Review
+	err := r.Update(func(tx *storage.Tx) error {
+		j := loadJury(tx, r.WS.ID, ev.ID)
+		if !j.Published.Has(r.User.User, app) || j.juror(r.User.User) < 0 {
+			return errNotJuror
+		}
+		if j.Closed {
+			return errClosed
+		}
+		k := reviewKey(ev.ID, app, r.User.User)
+		rv, _ = Reviews.Get(tx, r.WS.ID, k)
+		rv.Event, rv.App, rv.Juror = ev.ID, app, r.User
+		change(&rv)
+		rv.Updated, rv.Version = r.Now(), rv.Version+1
+		if err := Reviews.Put(tx, r.WS.ID, k, rv); err != nil {
+			return err
+		}
+		return m.updatePrompt(tx, r.WS, ev, &j, r.User, app)
+	})
+	return rv, err
+}
+
+// answerErr answers the errors of saveReview and the conflict button.
+func (m *module) answerErr(r *bot.Request, ev call.Event, what string, err error) chat.Response {
+	switch err {
+	case errNotJuror:
+		return r.Reply("jury.not_assigned", "App", "")
+	case errClosed:
+		return r.Reply("jury.closed.no_changes", "Event", ev.Name)
+	}
+	return internal(r, what, err)
+}
+
+// conflictAsk asks the juror to confirm a conflict of interest.
+func (m *module) conflictAsk(_ context.Context, r *bot.Request) chat.Response {
+	event, app, ok := actionArgs(r)
+	if !ok {
+		return r.Reply("error.stale")
+	}
+	ev, _, a, bad := m.access(r, event, app, false)
+	if bad != nil {
+		return *bad
+	}
+	return chat.Response{Reply: &chat.Message{
+		Text:     r.T("jury.conflict.confirm", "App", a.ID, "Company", a.Company),
+		Controls: []chat.Control{{Kind: chat.Button, ID: "jury-conflict-yes:" + ev.ID + ":" + a.ID, Label: r.T("jury.conflict.yes.button"), Style: "danger"}},
+	}}
+}
+
+// conflictYes records the conflict and moves the review to another juror.
+func (m *module) conflictYes(_ context.Context, r *bot.Request) chat.Response {
+	event, app, ok := actionArgs(r)
+	if !ok {
+		return r.Reply("error.stale")
+	}
+	ev, _, a, bad := m.access(r, event, app, false)
+	if bad != nil {
+		return *bad
+	}
+	var to string
+	err := r.Update(func(tx *storage.Tx) (err error) {
+		j := loadJury(tx, r.WS.ID, ev.ID)
+		if !j.Published.Has(r.User.User, app) {
+			return errNotJuror
+		}
+		if j.Closed {
+			return errClosed
+		}
+		if to, _, err = m.moveReview(tx, r.WS, r.User.Platform, ev, &j, r.User.User, app); err != nil {
+			return err
+		}
+		if err := r.Audit(tx, "jury.conflict", "event/"+ev.ID, mention(r.User)+": "+app); err != nil {
+			return err
+		}
+		return Juries.Put(tx, r.WS.ID, ev.ID, j)
+	})
+	if err != nil {
+		return m.answerErr(r, ev, "conflict", err)
+	}
+	if to == "" {
+		return r.Reply("jury.conflict.recorded_unmoved", "App", a.ID, "Company", a.Company)
+	}
+	return r.Reply("jury.conflict.recorded", "App", a.ID, "Company", a.Company)
+}

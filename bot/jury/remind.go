@@ -1,0 +1,240 @@
+package jury
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/schedule"
+	"github.com/kipina/kipina/storage"
+)
+
+// ReminderDays are how many days before the jury deadline unfinished
+// jurors are reminded, at ReminderHour in their own time zone (the
+// scheduler moves a reminder out of quiet hours).
+var ReminderDays = []int{3, 1}
+
+// ReminderHour is the local hour of the reminders.
+const ReminderHour = 9
+
+type remindPayload struct {
+	Event string `json:"event"`
+	Days  int    `json:"days"`
+}
+
+func remindKey(ws, event, juror string, days int) string {
+	return fmt.Sprintf("jury/%s/%s/remind/%s/%d", ws, event, juror, days)
+}
+
+// scheduleReminders (re)schedules the reminders of every juror with
+// reviews.
+func (m *module) scheduleReminders(tx *storage.Tx, ws string, ev call.Event, j *Jury) error {
+	for _, jr := range j.active() {
+		if err := m.scheduleJuror(tx, ws, ev, j, jr.User); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scheduleJuror schedules u's reminders that are still ahead.
+func (m *module) scheduleJuror(tx *storage.Tx, ws string, ev call.Event, j *Jury, u chat.UserRef) error {
+	if j.Published == nil || len(j.Published.AppsOf(u.User)) == 0 {
+		return nil
+	}
+	wsp, _ := m.b.Workspace(ws)
+	loc := m.b.Zone(tx, u)
+	dl := j.deadline(ev.Date, wsp.Loc)
+	for _, d := range ReminderDays {
+		due := schedule.At(dl, -d, ReminderHour, 0, loc)
+		key := remindKey(ws, ev.ID, u.User, d)
+		if !due.After(m.b.Now()) {
+			if err := schedule.Cancel(tx, key); err != nil {
+				return err
+			}
+			continue
+		}
+		payload, _ := json.Marshal(remindPayload{Event: ev.ID, Days: d})
+		if err := schedule.Add(tx, schedule.Item{Key: key, Workspace: ws, User: u, Kind: remindKind, Due: due, Payload: payload}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cancelReminders removes u's reminders for the event.
+func cancelReminders(tx *storage.Tx, ws, event, u string) error {
+	for _, d := range ReminderDays {
+		if err := schedule.Cancel(tx, remindKey(ws, event, u, d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unfinished lists the applications u still has to score or abstain on.
+func unfinished(tx *storage.Tx, ws string, j *Jury, u string) []string {
+	var out []string
+	if j.Published == nil {
+		return nil
+	}
+	for _, app := range j.Published.AppsOf(u) {
+		rv, err := Reviews.Get(tx, ws, reviewKey(j.Event, app, u))
+		if err != nil || !rv.Done() {
+			out = append(out, app)
+		}
+	}
+	return out
+}
+
+// remind runs a due reminder: it decides at run time whether the juror
+// still has unfinished reviews, and says nothing if not, or if the jury
+// closed or the deadline passed meanwhile.
+func (m *module) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
+	var p remindPayload
+	if err := json.Unmarshal(it.Payload, &p); err != nil {
+		return nil //nolint:nilerr // a malformed item is dropped, not retried forever
+	}
+	ev, err := call.LoadEvent(tx, it.Workspace, p.Event)
+	if err != nil {
+		return nil //nolint:nilerr // the event is gone
+	}
+	j := loadJury(tx, it.Workspace, p.Event)
+	ws, ok := m.b.Workspace(it.Workspace)
+	if !ok || j.Closed || j.Published == nil || j.juror(it.User.User) < 0 {
+		return nil
+	}
+	dl := j.deadline(ev.Date, ws.Loc)
+	if !m.b.Now().Before(dl) {
+		return nil
+	}
+	left := unfinished(tx, it.Workspace, &j, it.User.User)
+	if len(left) == 0 {
+		return nil
+	}
+	lang := m.b.LangOf(tx, it.User)
+	text := m.b.Cat.T(lang, "jury.remind.dm", "Event", ev.Name, "Count", len(left), "Apps", strings.Join(left, ", "),
+		"Deadline", m.b.FormatTime(lang, "format.datetime", dl, m.b.Zone(tx, it.User)))
+	var ctrls []chat.Control
+	for i, app := range left {
+		if i == 5 {
+			break
+		}
+		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: "jury-score:" + ev.ID + ":" + app,
+			Label: m.b.Cat.T(lang, "jury.remind.score.button", "App", app)})
+	}
+	key := fmt.Sprintf("%s/%d", it.Key, it.Due.Unix())
+	_, err = outbox.Enqueue(tx, key, chat.DM(it.User), chat.Message{Text: text, Controls: ctrls})
+	return err
+}
+
+// progress shows organisers who has done what.
+func (m *module) progress(_ context.Context, r *bot.Request) chat.Response {
+	ev, j, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	if j.Published == nil {
+		return r.Reply("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
+	}
+	var sb strings.Builder
+	var all, done int
+	r.Bot.DB.View(func(tx *storage.Tx) error {
+		for _, jr := range j.Jurors {
+			u := jr.User.User
+			apps := j.Published.AppsOf(u)
+			if len(apps) == 0 && jr.Removed {
+				continue
+			}
+			var scored, abstained int
+			var missing []string
+			for _, app := range apps {
+				rv, err := Reviews.Get(tx, r.WS.ID, reviewKey(ev.ID, app, u))
+				switch {
+				case err == nil && rv.Abstain:
+					abstained++
+				case err == nil && len(rv.Scores) > 0:
+					scored++
+				default:
+					missing = append(missing, app)
+				}
+			}
+			all += len(apps)
+			done += len(apps) - len(missing)
+			line := r.T("jury.progress.line", "User", mention(jr.User), "Done", len(apps)-len(missing), "Count", len(apps),
+				"Scored", scored, "Abstained", abstained, "Conflicts", len(j.Conflicts[u]))
+			if len(missing) > 0 {
+				line += " — " + r.T("jury.progress.missing", "Apps", strings.Join(missing, ", "))
+			}
+			if jr.Removed {
+				line += " " + r.T("jury.progress.removed")
+			}
+			sb.WriteString("• " + line + "\n")
+		}
+		return nil
+	})
+	pct := 0
+	if all > 0 {
+		pct = 100 * done / all
+	}
+	state := r.T("jury.progress.open", "Deadline", r.FormatDateTime(j.deadline(ev.Date, r.WS.Loc)))
+	if j.Closed {
+		state = r.T("jury.progress.closed")
+	}
+	head := r.T("jury.progress.head", "Event", ev.Name, "Done", done, "Count", all, "Percent", pct) + " " + state
+	return r.ReplyText(head + "\n" + strings.TrimRight(sb.String(), "\n"))
+}
+
+// close ends scoring: answers can no longer change, reminders are
+// cancelled and every prompt loses its buttons.
+func (m *module) close(_ context.Context, r *bot.Request) chat.Response {
+	ev, _, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	already := false
+	err := r.Update(func(tx *storage.Tx) error {
+		j := loadJury(tx, r.WS.ID, ev.ID)
+		if j.Closed {
+			already = true
+			return nil
+		}
+		return m.closeJury(r, tx, ev, &j)
+	})
+	switch {
+	case err != nil:
+		return internal(r, "close jury", err)
+	case already:
+		return r.Reply("jury.closed.already", "Event", ev.Name)
+	}
+	return r.Reply("jury.closed", "Event", ev.Name, "EventID", ev.ID)
+}
+
+// closeJury marks the jury closed in tx, cancels reminders, rewrites the
+// prompts without buttons, and saves it.
+func (m *module) closeJury(r *bot.Request, tx *storage.Tx, ev call.Event, j *Jury) error {
+	j.Closed = true
+	for _, jr := range j.Jurors {
+		if err := cancelReminders(tx, r.WS.ID, ev.ID, jr.User.User); err != nil {
+			return err
+		}
+		if j.Published == nil {
+			continue
+		}
+		for _, app := range j.Published.AppsOf(jr.User.User) {
+			if err := m.updatePrompt(tx, r.WS, ev, j, jr.User, app); err != nil {
+				return err
+			}
+		}
+	}
+	if err := r.Audit(tx, "jury.close", "event/"+ev.ID, ""); err != nil {
+		return err
+	}
+	return Juries.Put(tx, r.WS.ID, ev.ID, *j)
+}

@@ -1,0 +1,328 @@
+package jury
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/matching"
+	"github.com/kipina/kipina/storage"
+)
+
+// ranking computes the results of the published assignment: only reviews
+// of pairs still assigned count (a review given before a conflict does not).
+func (m *module) ranking(tx *storage.Tx, ws string, j *Jury) []matching.AppResult {
+	if j.Published == nil {
+		return nil
+	}
+	weights := make([]float64, len(m.b.Config.Rubric))
+	for i, c := range m.b.Config.Rubric {
+		weights[i] = c.Weight
+	}
+	var rs []matching.Review
+	Reviews.Scan(tx, ws, j.Event+"/", func(_ string, rv Review) error {
+		if !j.Published.Has(rv.Juror.User, rv.App) || !rv.Done() {
+			return nil
+		}
+		mr := matching.Review{Juror: rv.Juror.User, App: rv.App, Abstain: rv.Abstain}
+		for _, c := range m.b.Config.Rubric {
+			s, ok := rv.Scores[c.ID]
+			if !ok {
+				mr.Scores = append(mr.Scores, math.NaN())
+				continue
+			}
+			mr.Scores = append(mr.Scores, float64(s))
+		}
+		rs = append(rs, mr)
+		return nil
+	})
+	return matching.Results(rs, weights)
+}
+
+// bar draws mean ± standard error of a normalised score on a line of
+// width characters spanning −2…+2: "·" outside, "─" the spread, "●" the
+// mean, "|" zero.
+func bar(mean, se float64, width int) string {
+	const lo, hi = -2.0, 2.0
+	pos := func(x float64) int {
+		p := int(math.Round((min(hi, max(lo, x)) - lo) / (hi - lo) * float64(width-1)))
+		return p
+	}
+	line := []rune(strings.Repeat("·", width))
+	line[pos(0)] = '|'
+	for i := pos(mean - se); i <= pos(mean+se); i++ {
+		line[i] = '─'
+	}
+	line[pos(mean)] = '●'
+	return string(line)
+}
+
+// results ranks the applications: mean, normalised score ± standard
+// error, number of reviews, and a bar of the spread.
+func (m *module) results(_ context.Context, r *bot.Request) chat.Response {
+	ev, j, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	if j.Published == nil {
+		return r.Reply("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
+	}
+	var res []matching.AppResult
+	companies := map[string]string{}
+	r.Bot.DB.View(func(tx *storage.Tx) error {
+		res = m.ranking(tx, r.WS.ID, &j)
+		for _, x := range res {
+			if a, err := call.LoadApp(tx, r.WS.ID, x.App); err == nil {
+				companies[x.App] = a.Company
+			}
+		}
+		return nil
+	})
+	if len(res) == 0 {
+		return r.Reply("jury.results.none", "Event", ev.Name)
+	}
+	var sb strings.Builder
+	sb.WriteString(r.T("jury.results.head", "Event", ev.Name, "Count", len(res)) + "\n```\n")
+	fmt.Fprintf(&sb, "%3s %-6s %-22s %5s %6s %5s %2s  %s\n", "#", "", r.T("jury.results.col.company"), r.T("jury.results.col.mean"),
+		r.T("jury.results.col.norm"), "±", "n", "−2       0       +2")
+	for i, x := range res {
+		if x.N == 0 {
+			fmt.Fprintf(&sb, "%3s %-6s %-22s %5s %6s %5s %2d\n", "–", x.App, clip(companies[x.App], 21), "–", "–", "–", 0)
+			continue
+		}
+		fmt.Fprintf(&sb, "%3d %-6s %-22s %5s %6s %5s %2d  %s\n", i+1, x.App, clip(companies[x.App], 21), num(r.Lang, x.Mean, 2),
+			signed(r.Lang, x.Normalised), num(r.Lang, x.StdErr, 2), x.N, bar(x.Normalised, x.StdErr, 17))
+	}
+	sb.WriteString("```\n" + r.T("jury.results.explain", "EventID", ev.ID))
+	return r.ReplyText(sb.String())
+}
+
+func signed(lang string, x float64) string {
+	s := num(lang, x, 2)
+	if x >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+var errDecided = errors.New("already decided")
+
+// shortlist stores who pitches: "top N" from the results, or application
+// ids.
+func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
+	ev, j, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	if j.Decided {
+		return r.Reply("jury.decide.already", "Event", ev.Name)
+	}
+	var ids []string
+	var why string
+	r.Bot.DB.View(func(tx *storage.Tx) error {
+		if strings.EqualFold(r.Args[1], "top") {
+			n, err := 0, error(nil)
+			if len(r.Args) == 3 {
+				n, err = strconv.Atoi(r.Args[2])
+			}
+			if len(r.Args) != 3 || err != nil || n < 1 {
+				why = "jury.shortlist.usage"
+				return nil
+			}
+			for _, x := range m.ranking(tx, r.WS.ID, &j) {
+				if x.N > 0 && len(ids) < n {
+					ids = append(ids, x.App)
+				}
+			}
+			if len(ids) == 0 {
+				why = "jury.results.none"
+			}
+			return nil
+		}
+		for _, a := range r.Args[1:] {
+			id := strings.ToUpper(strings.TrimSuffix(a, ","))
+			app, err := call.LoadApp(tx, r.WS.ID, id)
+			if err != nil || app.Event != ev.ID || app.State != call.Submitted {
+				why = "jury.shortlist.bad_app"
+				ids = []string{id}
+				return nil
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	if why != "" {
+		app := ""
+		if len(ids) > 0 {
+			app = ids[0]
+		}
+		return r.Reply(why, "App", app, "Event", ev.Name)
+	}
+	var lines []string
+	err := r.Update(func(tx *storage.Tx) error {
+		cur := loadJury(tx, r.WS.ID, ev.ID)
+		if cur.Decided {
+			return errDecided
+		}
+		cur.Event = ev.ID
+		cur.Shortlist = ids
+		for _, id := range ids {
+			a, _ := call.LoadApp(tx, r.WS.ID, id)
+			lines = append(lines, fmt.Sprintf("• %s %s", id, a.Company))
+		}
+		if err := r.Audit(tx, "jury.shortlist", "event/"+ev.ID, strings.Join(ids, " ")); err != nil {
+			return err
+		}
+		return Juries.Put(tx, r.WS.ID, ev.ID, cur)
+	})
+	switch {
+	case errors.Is(err, errDecided):
+		return r.Reply("jury.decide.already", "Event", ev.Name)
+	case err != nil:
+		return internal(r, "shortlist", err)
+	}
+	return r.ReplyText(r.T("jury.shortlist.saved", "Event", ev.Name, "Count", len(ids), "EventID", ev.ID) + "\n" + strings.Join(lines, "\n"))
+}
+
+// decisionText is the message a company gets, in lang.
+func (m *module) decisionText(ws *bot.Workspace, ev call.Event, a call.Application, accepted bool, lang string) string {
+	id := "jury.decision.declined.dm"
+	if accepted {
+		id = "jury.decision.accepted.dm"
+	}
+	return m.b.Cat.T(lang, id, "Company", a.Company, "App", a.ID, "Event", ev.Name, "Place", ev.Place,
+		"Date", m.b.FormatTime(lang, "format.date", ev.Date, ws.Loc))
+}
+
+func appLang(a call.Application) string {
+	if a.Lang == "" {
+		return "fi"
+	}
+	return a.Lang
+}
+
+// decideAsk previews the decision: how many are accepted and declined and
+// the two messages as they read in Finnish, with a Confirm button.
+func (m *module) decideAsk(_ context.Context, r *bot.Request) chat.Response {
+	ev, j, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	switch {
+	case j.Decided:
+		return r.Reply("jury.decide.already", "Event", ev.Name)
+	case len(j.Shortlist) == 0:
+		return r.Reply("jury.decide.no_shortlist", "EventID", ev.ID)
+	}
+	var acc, dec []call.Application
+	r.Bot.DB.View(func(tx *storage.Tx) error {
+		apps, _ := submitted(tx, r.WS.ID, ev.ID)
+		for _, a := range apps {
+			if slices.Contains(j.Shortlist, a.ID) {
+				acc = append(acc, a)
+			} else {
+				dec = append(dec, a)
+			}
+		}
+		return nil
+	})
+	langs := map[string]int{}
+	for _, a := range append(append([]call.Application{}, acc...), dec...) {
+		if l := appLang(a); l != "fi" {
+			langs[l]++
+		}
+	}
+	sample := func(as []call.Application) call.Application {
+		if len(as) > 0 {
+			return as[0]
+		}
+		return call.Application{ID: "H0000", Company: r.T("jury.decide.sample_company")}
+	}
+	var sb strings.Builder
+	sb.WriteString(r.T("jury.decide.preview", "Event", ev.Name, "Accepted", len(acc), "Declined", len(dec)) + "\n\n")
+	sb.WriteString(r.T("jury.decide.accept_sample") + "\n> " + strings.ReplaceAll(m.decisionText(r.WS, ev, sample(acc), true, "fi"), "\n", "\n> ") + "\n\n")
+	sb.WriteString(r.T("jury.decide.decline_sample") + "\n> " + strings.ReplaceAll(m.decisionText(r.WS, ev, sample(dec), false, "fi"), "\n", "\n> ") + "\n\n")
+	sb.WriteString(r.T("jury.decide.languages", "English", langs["en"], "Swedish", langs["sv"]))
+	return chat.Response{Reply: &chat.Message{Text: sb.String(), Controls: []chat.Control{
+		{Kind: chat.Button, ID: "jury-decide:" + ev.ID, Label: r.T("jury.decide.confirm.button"), Style: "primary"},
+	}}}
+}
+
+// decide sets every submitted application of the event accepted
+// (shortlisted) or declined and tells each company owner once, in the
+// application's language; the jury closes. A second confirmation finds
+// nothing submitted and the decision made, and sends nothing.
+func (m *module) decide(_ context.Context, r *bot.Request) chat.Response {
+	if len(r.Args) != 1 {
+		return r.Reply("error.stale")
+	}
+	ev, _, bad := load(r, r.Args[0])
+	if bad != nil {
+		return *bad
+	}
+	var acc, dec int
+	err := r.Update(func(tx *storage.Tx) error {
+		j := loadJury(tx, r.WS.ID, ev.ID)
+		if j.Decided {
+			return errDecided
+		}
+		if len(j.Shortlist) == 0 {
+			return errNoShortlist
+		}
+		apps, err := submitted(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
+		for _, a := range apps {
+			ok := slices.Contains(j.Shortlist, a.ID)
+			a.State, a.Updated = call.Declined, r.Now()
+			action := "app.decline"
+			if ok {
+				a.State, action = call.Accepted, "app.accept"
+				acc++
+			} else {
+				dec++
+			}
+			if err := call.Apps.Put(tx, r.WS.ID, a.ID, a); err != nil {
+				return err
+			}
+			if err := r.Audit(tx, action, "app/"+a.ID, ev.ID); err != nil {
+				return err
+			}
+			key := fmt.Sprintf("jury/%s/%s/decision/%s", r.WS.ID, ev.ID, a.ID)
+			msg := chat.Message{Text: m.decisionText(r.WS, ev, a, ok, appLang(a))}
+			if _, err := outbox.Enqueue(tx, key, chat.DM(a.Owner), msg); err != nil {
+				return err
+			}
+		}
+		j.Event, j.Decided = ev.ID, true
+		if err := r.Audit(tx, "jury.decide", "event/"+ev.ID, fmt.Sprintf("accepted %d, declined %d", acc, dec)); err != nil {
+			return err
+		}
+		if !j.Closed {
+			return m.closeJury(r, tx, ev, &j)
+		}
+		return Juries.Put(tx, r.WS.ID, ev.ID, j)
+	})
+	switch {
+	case errors.Is(err, errDecided):
+		return r.Reply("jury.decide.already", "Event", ev.Name)
+	case errors.Is(err, errNoShortlist):
+		return r.Reply("jury.decide.no_shortlist", "EventID", ev.ID)
+	case err != nil:
+		return internal(r, "decide", err)
+	}
+	return r.Reply("jury.decided", "Event", ev.Name, "Accepted", acc, "Declined", dec)
+}
+
+var errNoShortlist = errors.New("no shortlist")
