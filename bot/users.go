@@ -148,7 +148,8 @@ func (b *Bot) identify(ctx context.Context, o chat.Origin) (User, error) {
 		return u, nil // the workspace's defaults serve meanwhile
 	}
 	u.Profile, u.Fetched = p, b.Now()
-	return u, b.DB.Update(func(tx *storage.Tx) error {
+	// Batch: a burst of first-time users shares commits.
+	return u, b.DB.Batch(func(tx *storage.Tx) error {
 		cur := LoadUser(tx, o.User)
 		cur.Profile, cur.Fetched = p, u.Fetched
 		return SaveUser(tx, cur)
