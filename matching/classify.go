@@ -123,11 +123,12 @@ func (m *Matcher) Learn(targetID string, t Text) error {
 	if idx < 0 {
 		return fmt.Errorf("learn %q: %w", targetID, ErrUnknownTarget)
 	}
-	lang := t.Lang
+	sc := m.getScratch()
+	sc.buf, sc.spans = lowerTokens(t.Name, sc.buf[:0], sc.spans[:0])
+	sc.buf, sc.spans = lowerTokens(t.Description, sc.buf, sc.spans)
+	lang, _ := m.language(sc, t.Lang)
+	m.scratch.Put(sc)
 	li := langIndex(lang)
-	if li < 0 {
-		li = langIndex(DetectLanguage(t.Name + "\n" + t.Description))
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.profiles.addLearned(li, idx, t.Name+"\n"+t.Description)
@@ -149,22 +150,11 @@ type rankScratch struct {
 
 // Rank scores t against every target. It is safe for concurrent use.
 func (m *Matcher) Rank(t Text) Ranking {
-	sc, _ := m.scratch.Get().(*rankScratch)
-	if sc == nil {
-		sc = &rankScratch{}
-	}
+	sc := m.getScratch()
 	defer m.scratch.Put(sc)
-
 	sc.buf, sc.spans = lowerTokens(t.Name, sc.buf[:0], sc.spans[:0])
 	sc.buf, sc.spans = lowerTokens(t.Description, sc.buf, sc.spans)
-	lang := t.Lang
-	if langIndex(lang) < 0 {
-		lang = detect(sc.buf, sc.spans)
-	}
-	m.mu.RLock()
-	lx := m.lex[langIndex(lang)]
-	m.mu.RUnlock()
-
+	lang, lx := m.language(sc, t.Lang)
 	m.accumulate(lx, sc)
 	r := Ranking{ID: t.ID, Lang: lang, Matches: make([]Match, len(m.ids))}
 	raw := make([]float64, len(m.ids))
@@ -181,11 +171,65 @@ func (m *Matcher) Rank(t Text) Ranking {
 		sorted[i] = r.Matches[ti]
 	}
 	r.Matches = sorted
+	sc.reset()
+	return r
+}
+
+func (m *Matcher) getScratch() *rankScratch {
+	if sc, ok := m.scratch.Get().(*rankScratch); ok {
+		return sc
+	}
+	return &rankScratch{}
+}
+
+// reset clears the per-term sums of the last accumulate.
+func (sc *rankScratch) reset() {
 	for _, id := range sc.touched {
 		sc.acc[id] = 0
 	}
 	sc.touched = sc.touched[:0]
-	return r
+}
+
+// language decides the language of the tokens in sc: given, if it is one
+// the matcher knows; else detected from function words; and when those
+// are too few to be sure (a name, a list of keywords), the language whose
+// profiles the text matches best, preferring the detected one on a tie.
+func (m *Matcher) language(sc *rankScratch, given string) (string, *lexicon) {
+	m.mu.RLock()
+	lexs := m.lex
+	m.mu.RUnlock()
+	if li := langIndex(given); li >= 0 {
+		return given, lexs[li]
+	}
+	lang, sure := detect(sc.buf, sc.spans)
+	if sure || len(m.ids) == 0 {
+		return lang, lexs[langIndex(lang)]
+	}
+	first := langIndex(lang)
+	best, bestRaw := first, -1.0
+	for _, li := range [...]int{first, 0, 1, 2} {
+		if li == first && bestRaw >= 0 {
+			continue
+		}
+		m.accumulate(lexs[li], sc)
+		for ti := range m.ids {
+			if raw := m.rawScore(lexs[li], sc, ti); raw > bestRaw {
+				best, bestRaw = li, raw
+			}
+		}
+		sc.reset()
+	}
+	return languages[best], lexs[best]
+}
+
+// rawScore is the BM25 score of the accumulated application for target ti.
+func (m *Matcher) rawScore(lx *lexicon, sc *rankScratch, ti int) float64 {
+	var raw float64
+	for _, id := range sc.touched {
+		c := float64(sc.acc[id])
+		raw += float64(lx.weight[int(id)*lx.nT+ti]) * c * (queryK + 1) / (c + queryK)
+	}
+	return raw
 }
 
 // accumulate sums, per profile term, how strongly the tokens in sc stand

@@ -103,6 +103,10 @@ func TestRankCases(t *testing.T) {
 		{"Home care visits for older people", "en", "elderly", "home care"},
 		{"District heating control for apartment buildings", "en", "energy", ""},
 		{"Språkkurs för nyanlända invandrare", "sv", "integration", ""},
+		// Too short for function words to decide the language.
+		{"Parking sensors", "en", "sensors", "sensors"},
+		{"Solpaneler på taket", "sv", "energy", ""},
+		{"Päiväkotien viestintäsovellus", "fi", "children", ""},
 	} {
 		r := m.Rank(Text{Description: c.text})
 		if r.Lang != c.lang || r.Matches[0].Target != c.want {

@@ -142,13 +142,16 @@ func tokenize(s string) []string {
 // Finnish, the bot's first language.
 func DetectLanguage(text string) string {
 	buf, spans := lowerTokens(text, nil, nil)
-	return detect(buf, spans)
+	lang, _ := detect(buf, spans)
+	return lang
 }
 
 // detect scores the tokens of buf for each language: a function word
 // counts 1 divided among the languages that share it. Only when that
 // leaves the languages close do spelling hints (letterHint) count too.
-func detect(buf []byte, spans []span) string {
+// sure reports that function words alone decided clearly; short texts
+// such as a name or a few keywords are rarely sure.
+func detect(buf []byte, spans []span) (lang string, sure bool) {
 	var score [len(languages)]float64
 	for k, sp := range spans {
 		if mask := functionWords[string(buf[sp.start:sp.end])]; mask != 0 {
@@ -161,11 +164,12 @@ func detect(buf []byte, spans []span) string {
 		}
 		if k&31 == 31 { // decided already? long texts need not be read to the end
 			if best, second := rank2(score); score[best] >= 6 && score[best] >= 3*score[second] {
-				return languages[best]
+				return languages[best], true
 			}
 		}
 	}
 	best, second := rank2(score)
+	sure = score[best] >= 2 && score[best] >= 2*score[second]
 	if score[best] < 3 || score[best] < 1.5*score[second] {
 		for _, sp := range spans {
 			if h := letterHint(buf[sp.start:sp.end]); h >= 0 {
@@ -174,7 +178,7 @@ func detect(buf []byte, spans []span) string {
 		}
 		best, _ = rank2(score)
 	}
-	return languages[best]
+	return languages[best], sure
 }
 
 // rank2 returns the indexes of the highest and second highest scores;
@@ -199,9 +203,15 @@ func rank2(score [len(languages)]float64) (best, second int) {
 // words rarely end with.
 var finnishEndings = []string{"ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "lle", "ksi", "nen", "isen", "iden", "jen", "ään", "aan", "ita", "itä"}
 
+// englishEndings and swedishEndings are suffixes typical of one language.
+var (
+	englishEndings = []string{"ing", "tion", "tions", "ness", "ment", "ments", "ity", "ies", "ed"}
+	swedishEndings = []string{"ning", "ningar", "ering", "eringen", "heten", "erna", "arna", "orna", "ligt", "lig", "ande", "ende"}
+)
+
 // letterHint returns the index of the language a word's spelling points
-// at, or -1: å is Swedish, w or "th" is English, and the endings in
-// finnishEndings are Finnish. Hints only break near-ties between counts of
+// at, or -1: å is Swedish, w or "th" is English, and so are the endings
+// listed per language (the longest ending that fits decides). Hints only break near-ties between counts of
 // function words.
 func letterHint(w []byte) int {
 	s := string(w)
@@ -219,14 +229,17 @@ func letterHint(w []byte) int {
 			}
 		}
 	}
+	hint, longest := -1, 0
 	if len(s) >= 5 {
-		for _, e := range finnishEndings {
-			if len(s) > len(e) && s[len(s)-len(e):] == e {
-				return 0
+		for li, endings := range [...][]string{finnishEndings, englishEndings, swedishEndings} {
+			for _, e := range endings {
+				if len(e) > longest && len(s) > len(e) && s[len(s)-len(e):] == e {
+					hint, longest = li, len(e)
+				}
 			}
 		}
 	}
-	return -1
+	return hint
 }
 
 func popcount(m uint8) int {

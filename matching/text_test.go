@@ -40,6 +40,9 @@ func TestDetectLanguage(t *testing.T) {
 		{"Fallövervakning för hemvårdens klienter", "sv"},
 		{"Vi erbjuder en tjänst för barn och unga i Tammerfors.", "sv"},
 		{"Tarjoamme palvelun lapsille ja nuorille Tampereella.", "fi"},
+		{"Smart parking", "en"},
+		{"Delaktig planering", "sv"},
+		{"Kotihoidon reititys", "fi"},
 	} {
 		if got := DetectLanguage(c.in); got != c.want {
 			t.Errorf("DetectLanguage(%q) = %s, want %s", c.in, got, c.want)
