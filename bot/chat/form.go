@@ -15,19 +15,28 @@ type FieldKind string
 
 // The field kinds every adapter renders.
 const (
-	ShortText   FieldKind = "text"
-	LongText    FieldKind = "textarea"
-	Email       FieldKind = "email"
-	URL         FieldKind = "url"
-	Number      FieldKind = "number"
-	SelectOne   FieldKind = "select"
-	SelectMany  FieldKind = "multiselect"
-	YesNo       FieldKind = "yesno"
-	Date        FieldKind = "date"
-	DateLayout            = "2006-01-02"
-	MaxShortLen           = 150
-	MaxLongLen            = 3000
-	MaxLabelLen           = 24
+	ShortText  FieldKind = "text"
+	LongText   FieldKind = "textarea"
+	Email      FieldKind = "email"
+	URL        FieldKind = "url"
+	Number     FieldKind = "number"
+	SelectOne  FieldKind = "select"
+	SelectMany FieldKind = "multiselect"
+	YesNo      FieldKind = "yesno"
+	Date       FieldKind = "date"
+)
+
+// Limits every adapter can render.
+const (
+	// DateLayout is how a date field's value is written.
+	DateLayout = "2006-01-02"
+	// MaxShortLen and MaxLongLen bound short and long text fields
+	// (Mattermost's text element takes 150 characters, a textarea 3000).
+	MaxShortLen = 150
+	MaxLongLen  = 3000
+	// MaxLabelLen bounds form titles, field labels and button labels on
+	// both Slack and Mattermost.
+	MaxLabelLen = 24
 )
 
 // Form is a dialog described once and rendered as a Slack modal, a
