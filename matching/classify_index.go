@@ -333,6 +333,11 @@ func (lx *lexicon) compound(r []rune, depth int) []feat {
 	n := len(r)
 	for i := n - 3; i >= minPartRunes; i-- {
 		id, ok := lx.parts[string(r[:i])]
+		if !ok && i >= minFuzzyPrefix+2 {
+			// A first part in its compound form: kotoutumis- for
+			// kotoutuminen, energia- or energian- for energia.
+			id, ok = lx.matchStem(string(r[:i]))
+		}
 		if !ok {
 			continue
 		}
