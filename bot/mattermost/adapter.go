@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
@@ -132,6 +133,8 @@ type conn struct {
 	dms     map[string]string // user id → direct channel id
 	names   map[string]string // username → user id
 	noEphem bool              // CreatePostEphemeral was refused
+
+	connects atomic.Int64 // websocket connections made, for tests
 }
 
 // New checks the options and builds the adapter; Run connects.

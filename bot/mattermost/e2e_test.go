@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +40,7 @@ type e2e struct {
 	cfg     *configs.Config
 	adapter *Adapter
 	stop    func()
+	proxy   *proxy // between the bot and the server, to take the server away
 }
 
 // TestEndToEnd drives the call → application flow through a real Mattermost
@@ -46,6 +50,7 @@ func TestEndToEnd(t *testing.T) {
 	begin := time.Now()
 	s := mmserver.Start(t)
 	started := time.Now()
+	t.Cleanup(func() { serverLogs(t, s) })
 	e := &e2e{t: t, s: s, secret: []byte("0123456789abcdef-e2e-secret")}
 	suffix := fmt.Sprint(time.Now().UnixNano() % 1e6) // a reused server (KIPINA_MM_URL) gets fresh names
 	e.admin = s.CreateAdmin(t, "kipina-admin", "Admin-pass-123!")
@@ -63,6 +68,7 @@ func TestEndToEnd(t *testing.T) {
 	s.SetTeamRoles(t, e.admin, e.teamID, e.botID, "team_user team_admin")
 	e.town = s.ChannelID(t, tokens["nina"], e.teamID, "town-square")
 	e.port = freePort(t)
+	e.proxy = newProxy(t, strings.TrimPrefix(s.URL, "http://"))
 	e.cfg = configs.Default()
 	e.cfg.Workspaces = append(e.cfg.Workspaces, configs.Workspace{
 		ID: "tre", Name: "Tampere", Platform: Name, Organisers: []string{users["nina"]}, Language: "en",
@@ -190,6 +196,34 @@ func TestEndToEnd(t *testing.T) {
 		e.waitPost(tokens["juri"], dm, func(p *model.Post) bool { return p.UserId == e.botID })
 	})
 
+	t.Run("server away: outbox waits, websocket reconnects", func(t *testing.T) {
+		reconnects := e.adapter.conns[0].connects.Load()
+		dm := e.dm(tokens["juri"], users["juri"])
+		botPosts := func(channel, token string) int {
+			var list model.PostList
+			e.s.MustCall(t, "GET", "/api/v4/channels/"+channel+"/posts?per_page=100", token, nil, &list)
+			n := 0
+			for _, p := range list.Posts {
+				if p.UserId == e.botID && (channel != e.town || len(p.Attachments()) > 0) {
+					n++
+				}
+			}
+			return n
+		}
+		calls := botPosts(e.town, tokens["nina"])
+		e.proxy.setDown(true)
+		if text := e.execute(tokens["nina"], "/kipina call open kipina-2017"); text == "" {
+			t.Fatal("no reply to call open while the bot cannot reach the server")
+		}
+		time.Sleep(3 * time.Second) // the outbox fails at least once
+		e.proxy.setDown(false)
+		waitFor(t, "the call post after the outage", func() bool { return botPosts(e.town, tokens["nina"]) == calls+1 })
+		waitFor(t, "the websocket to reconnect", func() bool { return e.adapter.conns[0].connects.Load() > reconnects })
+		replies := botPosts(dm, tokens["juri"])
+		e.s.MustCall(t, "POST", "/api/v4/posts", tokens["juri"], map[string]any{"channel_id": dm, "message": "still there?"}, nil)
+		waitFor(t, "an answer to a DM after the reconnect", func() bool { return botPosts(dm, tokens["juri"]) > replies })
+	})
+
 	t.Run("restart keeps one command and old buttons", func(t *testing.T) {
 		e.stop()
 		e.start()
@@ -212,7 +246,7 @@ func (e *e2e) start() {
 	t := e.t
 	ws := e.cfg.Workspaces[len(e.cfg.Workspaces)-1]
 	a, err := New(Options{
-		Workspaces: []Workspace{{ID: ws.ID, ServerURL: e.s.URL, TeamName: ws.Mattermost.TeamName, Token: e.botTok}},
+		Workspaces: []Workspace{{ID: ws.ID, ServerURL: e.proxy.url(), TeamName: ws.Mattermost.TeamName, Token: e.botTok}},
 		Listen:     fmt.Sprintf("127.0.0.1:%d", e.port), CallbackURL: e.callback(), Secret: e.secret,
 	})
 	if err != nil {
@@ -300,7 +334,11 @@ func (e *e2e) waitPost(token, channel string, ok func(*model.Post) bool) string 
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var list model.PostList
-		e.s.MustCall(e.t, "GET", "/api/v4/channels/"+channel+"/posts?per_page=30", token, nil, &list)
+		// A direct channel the user and the bot opened at the same moment
+		// may answer 403 for a moment: retry until the deadline.
+		if _, err := e.s.Call("GET", "/api/v4/channels/"+channel+"/posts?per_page=30", token, nil, &list); err != nil {
+			e.t.Logf("read posts: %v", err)
+		}
 		for _, id := range list.Order {
 			if p := list.Posts[id]; p != nil && p.UserId == e.botID && ok(p) {
 				return id
@@ -372,5 +410,94 @@ func nextDialog(t *testing.T, c <-chan model.OpenDialogRequest) model.OpenDialog
 	case <-time.After(30 * time.Second):
 		t.Fatal("no dialog opened within 30 s")
 		return model.OpenDialogRequest{}
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(40 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 40 s for %s", what)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// proxy is a TCP proxy that can drop all its connections and refuse new
+// ones, as if the server had gone away.
+type proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]bool
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	t.Cleanup(func() { ln.Close(); p.setDown(true) })
+	go p.accept()
+	return p
+}
+
+func (p *proxy) url() string { return "http://" + p.ln.Addr().String() }
+
+func (p *proxy) accept() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			c.Close()
+			continue
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns[c], p.conns[up] = true, true
+		p.mu.Unlock()
+		go func() { io.Copy(up, c); up.Close() }()
+		go func() { io.Copy(c, up); c.Close() }()
+	}
+}
+
+// setDown takes the server away (dropping every connection) or brings it
+// back.
+func (p *proxy) setDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for c := range p.conns {
+			c.Close()
+		}
+		clear(p.conns)
+	}
+}
+
+// serverLogs shows the end of the server's logs when the test failed.
+func serverLogs(t *testing.T, s *mmserver.Server) {
+	if !t.Failed() || s.Dir == "" {
+		return
+	}
+	for _, name := range []string{"mattermost.log", "postgres.log"} {
+		b, err := os.ReadFile(filepath.Join(s.Dir, name))
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		t.Logf("last lines of %s:\n%s", name, strings.Join(lines[max(0, len(lines)-40):], "\n"))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/mattermost/mattermost/server/public/model"
@@ -21,6 +22,16 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 		return chat.MessageRef{}, err
 	}
 	p, resp, err := t.conn.api.CreatePost(ctx, a.post(t.ws.ID, channel, m))
+	if err != nil && to.Channel == "" && resp != nil && resp.StatusCode == http.StatusForbidden {
+		// A direct channel created at the same moment by the user and the
+		// bot may lack a membership for a moment: try once more.
+		select {
+		case <-ctx.Done():
+			return chat.MessageRef{}, ctx.Err()
+		case <-time.After(time.Second):
+		}
+		p, resp, err = t.conn.api.CreatePost(ctx, a.post(t.ws.ID, channel, m))
+	}
 	if err != nil {
 		return chat.MessageRef{}, apiError("post to "+to.String(), resp, err)
 	}

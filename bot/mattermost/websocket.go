@@ -41,6 +41,7 @@ func (a *Adapter) readSocket(ctx context.Context, c *conn, wsURL string, h chat.
 		return err
 	}
 	ws.Listen()
+	c.connects.Add(1)
 	a.log.Info("websocket connected", "server", c.url)
 	defer ws.Close()
 	for {
