@@ -1,0 +1,259 @@
+package day_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/day"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/matching"
+	"github.com/kipina/kipina/storage"
+)
+
+func must(t *testing.T, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func mustNot(t *testing.T, out string, not ...string) {
+	t.Helper()
+	for _, w := range not {
+		if strings.Contains(out, w) {
+			t.Errorf("output has %q:\n%s", w, out)
+		}
+	}
+}
+
+// section returns what was printed under the last header (e.g. "── @kaisa")
+// up to the next message header.
+func section(t *testing.T, out, header string) string {
+	t.Helper()
+	i := strings.LastIndex(out, header+"\n")
+	if i < 0 {
+		t.Fatalf("no %q in:\n%s", header, out)
+	}
+	rest := out[i+len(header)+1:]
+	if j := strings.Index(rest, "\n── "); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// control finds the number of the last control whose label matches the
+// regular expression re in out.
+func control(t *testing.T, out, re string) string {
+	t.Helper()
+	m := regexp.MustCompile(`\[(\d+)\] `+re).FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		t.Fatalf("no control %q in:\n%s", re, out)
+	}
+	return m[len(m)-1][1]
+}
+
+// pick is the select of a prompt row naming who (a select then asks for
+// an option: 1 must, 2 would, 3 no thanks).
+func pick(t *testing.T, out, who string) string {
+	t.Helper()
+	return control(t, out, `\d+\. `+regexp.QuoteMeta(who))
+}
+
+func answers(a ...string) string { return strings.Join(a, "\n") + "\n" }
+
+// apply submits an application as user through the call's form.
+func apply(h *bottest.Harness, applyBtn, user, company, bid, target, summary, lang string) {
+	h.Run(":as " + user + "\n" + applyBtn + "\n" + answers(company, bid, user, user+"@example.fi", "", target, summary, "2", "", "", "", lang, "no", "yes"))
+}
+
+func wantOf(t *testing.T, h *bottest.Harness, k string) (matching.Interest, bool) {
+	t.Helper()
+	var v matching.Interest
+	var err error
+	h.DB.View(func(tx *storage.Tx) error { v, err = day.Wants.Get(tx, "demo", k); return nil })
+	return v, err == nil
+}
+
+func loadDay(t *testing.T, h *bottest.Harness) day.Day {
+	t.Helper()
+	var d day.Day
+	h.DB.View(func(tx *storage.Tx) (err error) { d, err = day.Days.Get(tx, "demo", "kipina-2017"); return })
+	return d
+}
+
+// TestTheDay runs the event day through the shell with a fake clock:
+// agenda → publish (DMs in each company's language) → a move that tells
+// only those it moves → meeting requests answered through the prompts by
+// companies and city people → draft and preview → publish → personal
+// schedules and .ics files → reminders at the right minute → a no-show
+// re-paired (first accept wins, the second is told it is taken) → Cancel
+// from a reminder.
+func TestTheDay(t *testing.T) {
+	h := bottest.New(t, call.Module{}, routing.Module{}, day.Module{})
+	out := h.Run("/kipina call open kipina-2017\n")
+	applyBtn := control(t, out, "Hae mukaan")
+	apply(h, applyBtn, "anna", "Katuvalo Oy", "1572860-0", "2", "Katuvalojen sensoriverkko mittaa liikennettä, melua ja ilmanlaatua; älykäs infrastruktuuri ja avoin data.", "1")
+	apply(h, applyBtn, "sven", "Vård Ab", "0112038-9", "4", "Distansmottagning och fjärrövervakning för patienter med diabetes inom hälsovården.", "3")
+	apply(h, applyBtn, "olli", "Koulu Oy", "1234567-1", "7", "A learning app for school pupils and teachers, with library reading challenges.", "2")
+	h.DB.Update(func(tx *storage.Tx) error {
+		for _, id := range []string{"H0001", "H0002", "H0003"} {
+			a, err := call.LoadApp(tx, "demo", id)
+			if err != nil {
+				t.Fatalf("%s: %v", id, err)
+			}
+			a.State = call.Accepted
+			if err := call.Apps.Put(tx, "demo", id, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return nil
+	})
+
+	// The city's people: two process contacts and a staff member.
+	out = h.Run(":as nina\n/kipina contacts add health @kaisa\n/kipina contacts add sensors @pekka\n/kipina day people add kipina-2017 @ville\n/kipina day people kipina-2017\n")
+	must(t, out, "3 kaupungin osallistujaa, 3 yritystä", "@kaisa — prosessin yhteyshenkilö: Terveys ja toimintakyky", "@ville — kaupungin edustaja")
+
+	// Agenda: ordered by track (health, then education, then the sensors
+	// challenge), the break skipped.
+	out = h.Run("/kipina agenda kipina-2017 start=nine\n/kipina agenda kipina-2017 start=09:00 slot=10 break=09:20-09:30\n")
+	must(t, out, "En ymmärrä kohtaa ”start=nine”", "Esimerkki: /kipina agenda kipina-2017",
+		"1. 09:00–09:10 Vård Ab (H0002)", "2. 09:10–09:20 Koulu Oy (H0003)", "3. 09:30–09:40 Katuvalo Oy (H0001)", "Tauko 09:20–09:30", "Ei vielä julkaistu")
+
+	// Publish: the post here, each company its slot in its own language.
+	out = h.Run("/kipina agenda publish kipina-2017\n")
+	must(t, out, "── #shell", "*Pitchausohjelma: Kipinä 2017",
+		"── @anna", "Katuvalo Oy (H0001) esittäytyy 10.2.2027 klo 09:30–09:40",
+		"── @sven", "Vård Ab (H0002) pitchar 10.2.2027 kl. 09:00–09:10",
+		"── @olli", "Koulu Oy (H0003) pitches on 10 Feb 2027 at 09:10–09:20")
+
+	// A move tells exactly those whose slot changed and updates the post.
+	out = h.Run("/kipina agenda move kipina-2017 H0002 2\n")
+	must(t, out, "1. 09:00–09:10 Koulu Oy (H0003)", "2. 09:10–09:20 Vård Ab (H0002)", "Muutoksesta kerrottiin 2 yritykselle",
+		"── @sven", "pitchtiden för Vård Ab (H0002) har ändrats: nu 10.2.2027 kl. 09:10–09:20",
+		"── @olli", "now 10 Feb 2027 at 09:00–09:10", "── #shell (~")
+	mustNot(t, out, "── @anna")
+
+	// Meeting requests.
+	out = h.Run("/kipina meetings open kipina-2017\n")
+	must(t, out, "Kysyttiin 3 yritykseltä ja 3 kaupungin osallistujalta", "── @kaisa", "Keitä yrityksiä haluat tavata", "── @anna", "Keitä haluatte tavata",
+		"── @olli", "Whom do you want to meet", "── @sven", "Vem vill ni träffa")
+	kaisa, pekka, ville := section(t, out, "── @kaisa"), section(t, out, "── @pekka"), section(t, out, "── @ville")
+	anna, sven, olli := section(t, out, "── @anna"), section(t, out, "── @sven"), section(t, out, "── @olli")
+	// The best match first: kaisa (health) sees Vård Ab first with its score.
+	if !regexp.MustCompile(`1\. \*Vård Ab \(H0002\)\* — Terveys ja toimintakyky: .*\(sopivuus \d+ %\)`).MatchString(kaisa) {
+		t.Errorf("kaisa's prompt does not start with Vård Ab and a score:\n%s", kaisa)
+	}
+
+	// Someone else's select is refused.
+	out = h.Run(":as anna\n" + pick(t, kaisa, "Vård Ab") + "\n1\n")
+	must(t, out, "Tämä valinta kuuluu toiselle osallistujalle")
+
+	out = h.Run(":as kaisa\n" + pick(t, kaisa, "Vård Ab") + "\n1\n")
+	must(t, out, "Vård Ab (H0002)* — ", "→ Pakko tavata")
+	h.Run(pick(t, out, "Katuvalo Oy") + "\n2\n")
+	h.Run(":as pekka\n" + pick(t, pekka, "Katuvalo Oy") + "\n1\n")
+	h.Run(":as ville\n" + pick(t, ville, "Koulu Oy") + "\n1\n")
+	out = h.Run(pick(t, ville, "Katuvalo Oy") + "\n3\n") // no thanks … then changed
+	h.Run(pick(t, out, "Katuvalo Oy") + "\n2\n")
+	h.Run(":as anna\n" + pick(t, anna, "@pekka") + "\n1\n")
+	out = h.Run(pick(t, anna, "@kaisa") + "\n2\n")
+	must(t, out, "@kaisa* — prosessin yhteyshenkilö: Terveys ja toimintakyky", "→ Haluaisin tavata")
+	h.Run(":as sven\n" + pick(t, sven, "@kaisa") + "\n1\n")
+	h.Run(":as olli\n" + pick(t, olli, "@ville") + "\n1\n")
+	out = h.Run(pick(t, olli, "@kaisa") + "\n1\n")
+	must(t, out, "→ Must meet")
+	if v, ok := wantOf(t, h, "kipina-2017/p/ville/H0001"); !ok || v != matching.InterestWould {
+		t.Errorf("ville's changed answer = %v, %v; want would", v, ok)
+	}
+	if v, _ := wantOf(t, h, "kipina-2017/c/H0001/pekka"); v != matching.InterestMust {
+		t.Errorf("anna's answer for pekka = %v", v)
+	}
+
+	out = h.Run(":as nina\n/kipina meetings close kipina-2017\n:as kaisa\n" + pick(t, kaisa, "Koulu Oy") + "\n1\n")
+	must(t, out, "Tapaamistoiveet on suljettu (10 vastausta)", "Tapaamistoiveita ei nyt oteta vastaan")
+
+	// The draft: 3 slots (09:15 would overlap the break), one table; the
+	// pitches block H0003 and H0002 at 09:00 and H0001 at 09:30, so
+	// every mutual must-meet fits only as H0001–pekka at 09:00.
+	out = h.Run(":as nina\n/kipina meetings schedule kipina-2017 slot=15 window=09:00-10:00 tables=1\n")
+	must(t, out, "*Luonnos: Kipinä 2017 – avoin haku*", "3 tapaamista, 3 aikaväliä à 15 min, pöytiä: 1", "Paino 300 / yläraja 300 (100.0 %)",
+		"Tapaamiset klo 09:00–10:00", "H0001 1, H0002 1, H0003 1", "@kaisa 1, @pekka 1, @ville 1",
+		"1 pakko tavata -toive jäi ilman tapaamista:", "Koulu Oy (H0003) – @kaisa (vain toinen pakko)", "/kipina meetings publish kipina-2017")
+	d := loadDay(t, h)
+	if d.Draft == nil || d.Plan != nil || len(d.Draft.Meetings) != 3 {
+		t.Fatalf("draft = %+v", d.Draft)
+	}
+
+	// Publish: a personal schedule per person, in their language and zone,
+	// and an .ics file saved by the shell.
+	out = h.Run("/kipina meetings publish kipina-2017\n")
+	must(t, out, "3 tapaamista julkaistu",
+		"── @anna", "*Oma aikataulusi: Kipinä 2017 – avoin haku*", "09:00–09:15 pöytä 1: @pekka — prosessin yhteyshenkilö", "09:30–09:40 oma esitys",
+		"── @sven", "*Ditt schema: Kipinä 2017 – avoin haku*", "── @olli", "*Your schedule: Kipinä 2017 – avoin haku*", "09:00–09:10 your pitch",
+		"── @pekka", "09:00–09:15 pöytä 1: Katuvalo Oy (H0001)", "Ajat aikavyöhykkeellä Europe/Helsinki (EET)",
+		"kipina-kipina-2017-anna.ics")
+	ics, err := os.ReadFile(filepath.Join(h.Dir, "files", "kipina-kipina-2017-anna.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, string(ics), "BEGIN:VCALENDAR", "BEGIN:VEVENT", "DTSTART:20270210T070000Z", "SUMMARY:Tapaaminen: @pekka", "SUMMARY:Esitys: Kipinä 2017 – avoin haku")
+
+	// Publishing the same plan again tells nobody anew.
+	out = h.Run("/kipina meetings schedule kipina-2017 slot=15 window=09:00-10:00 tables=1\n/kipina meetings publish kipina-2017\n")
+	must(t, out, "aikataulu lähti 0 henkilölle")
+	mustNot(t, out, "── @anna")
+
+	// The event day. Reminders come 5 minutes before, at any hour.
+	day0 := time.Date(2027, 2, 10, 8, 50, 0, 0, time.FixedZone("EET", 2*3600))
+	h.Clock.Set(day0)
+	h.Tick(0)
+	// pekka cannot come: his 09:00 meeting is freed and offered to kaisa
+	// and ville, who are free then and wanted to meet Katuvalo Oy.
+	out = h.Run(":as nina\n/kipina noshow kipina-2017 @pekka\n")
+	must(t, out, "@pekka: 1 tapaaminen vapautettiin; aikaa tarjottiin 2 kertaa",
+		"── @anna", "@pekka ei pääse tapaamiseenne klo 09:00 (pöytä 1). Aikaa tarjotaan 2 muulle",
+		"── @kaisa", "*Vapautui aika* (Kipinä 2017 – avoin haku): klo 09:00–09:15, pöytä 1, tapaaminen Katuvalo Oy (H0001)", "── @ville")
+	offerK, offerV := control(t, section(t, out, "── @kaisa"), "Hyväksy"), control(t, section(t, out, "── @ville"), "Hyväksy")
+	out = h.Run(":as kaisa\n" + offerK + "\n")
+	must(t, out, "Aika on sinun: klo 09:00, pöytä 1, tapaaminen Katuvalo Oy (H0001)", "── @anna", "Uusi tapaaminen klo 09:00, pöytä 1: @kaisa")
+	out = h.Run(":as ville\n" + offerV + "\n")
+	must(t, out, "joku ehti ensin")
+
+	out = h.Tick(4*time.Minute + 30*time.Second)
+	mustNot(t, out, "minuutin päästä", "minutes")
+	out = h.Tick(30 * time.Second) // 08:55
+	must(t, out, "── @kaisa", "*5 minuutin päästä* klo 09:00, pöytä 1: tapaaminen Katuvalo Oy (H0001)", "── @anna", "tapaaminen @kaisa", "En pääse")
+	mustNot(t, out, "── @pekka")
+
+	// ville cancels from his reminder: his meeting is freed, Koulu Oy told.
+	d = loadDay(t, h)
+	var villeAt time.Time
+	for _, mt := range d.Plan.Meetings {
+		if mt.Person == "ville" && !mt.Cancelled {
+			villeAt = mt.Start
+		}
+	}
+	h.Clock.Set(villeAt.Add(-5 * time.Minute))
+	out = h.Tick(0)
+	must(t, out, "── @ville", "*5 minuutin päästä*", "Koulu Oy (H0003)")
+	out = h.Run(":as ville\n" + control(t, section(t, out, "── @ville"), "En pääse") + "\n")
+	must(t, out, "Kiitos tiedosta. 1 tapaamisesi peruttiin", "── @olli", "@ville cannot come to your meeting at "+villeAt.In(day0.Location()).Format("15:04"))
+
+	d = loadDay(t, h)
+	if !d.Absent["p/pekka"] || !d.Absent["p/ville"] || len(d.Offers) != 2 || d.Offers[0].Taken != "kaisa" {
+		t.Errorf("absent %v, offers %+v", d.Absent, d.Offers)
+	}
+	var log []storage.AuditEntry
+	h.DB.View(func(tx *storage.Tx) (err error) { log, err = tx.AuditLog("demo", "c/H0001"); return })
+	if len(log) != 1 || log[0].Action != "meetings.repair" || log[0].Detail != "p/kaisa" {
+		t.Errorf("audit of the re-pairing = %+v", log)
+	}
+}
