@@ -31,15 +31,19 @@ type Text struct {
 	ID          string
 	Name        string
 	Description string
-	// Lang is fi, en or sv; anything else, including "", means detect.
+	// Lang is fi, en or sv (any case); anything else, including "",
+	// means detect.
 	Lang string
 }
 
 // Match is how well an application fits one target.
 type Match struct {
 	Target string `json:"target"`
-	// Score is in [0, 1], rounded to three decimals: 0 shares no term
-	// with the target's profile, about 0.6 and above is a clear fit.
+	// Score is in [0, 1], rounded to three decimals: 1-exp(-bm25/18),
+	// an absolute measure comparable across applications. 0 shares no
+	// term with the target's profile; on the evaluation set the best
+	// match of an application scores 0.5-0.9 (median 0.74) and the
+	// runner-up 0.15-0.55 (median 0.3).
 	Score float64 `json:"score"`
 	// Reasons are up to three words or phrases of the application, as it
 	// wrote them (lower-cased), that contributed most to the score.
@@ -198,6 +202,7 @@ func (m *Matcher) language(sc *rankScratch, given string) (string, *lexicon) {
 	m.mu.RLock()
 	lexs := m.lex
 	m.mu.RUnlock()
+	given = strings.ToLower(strings.TrimSpace(given))
 	if li := langIndex(given); li >= 0 {
 		return given, lexs[li]
 	}
