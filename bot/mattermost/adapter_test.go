@@ -292,9 +292,15 @@ func TestPostUpdateFindAndErrors(t *testing.T) {
 		503: func(err error) bool { return err != nil && !errors.Is(err, chat.ErrPermanent) },
 	} {
 		f.failNext = &model.Response{StatusCode: status, Header: http.Header{"Retry-After": {"7"}}}
-		if _, err := a.Post(ctx, to, chat.Message{Text: "x"}); !check(err) {
+		channel := chat.Address{Platform: Name, Workspace: "ws1", Channel: model.NewId()}
+		if _, err := a.Post(ctx, channel, chat.Message{Text: "x"}); !check(err) {
 			t.Errorf("HTTP %d: error %v", status, err)
 		}
+	}
+	// A direct channel just created may refuse a post for a moment.
+	f.failNext = &model.Response{StatusCode: http.StatusForbidden}
+	if _, err := a.Post(ctx, to, chat.Message{Text: "x"}); err != nil {
+		t.Errorf("DM refused once: %v", err)
 	}
 }
 
