@@ -245,9 +245,3 @@ func internal(r *bot.Request, what string, err error) chat.Response {
 func key(ws string, parts ...string) string {
 	return "day/" + ws + "/" + strings.Join(parts, "/")
 }
-
-// userRef makes a reference to a user id of the request's workspace and
-// platform.
-func userRef(r *bot.Request, id string) chat.UserRef {
-	return chat.UserRef{Platform: r.User.Platform, Workspace: r.User.Workspace, User: id}
-}

@@ -6,6 +6,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/day"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -13,7 +14,7 @@ import (
 
 // modules are the flows the bot runs.
 func modules(cfg *configs.Config) []bot.Module {
-	return []bot.Module{call.Module{}, routing.Module{}}
+	return []bot.Module{call.Module{}, routing.Module{}, day.Module{}}
 }
 
 func newBot(cfg *configs.Config, db *storage.DB, clock bot.Clock, log *slog.Logger, platforms []chat.Platform, dir string) (*bot.Bot, error) {
