@@ -7,6 +7,8 @@ import (
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/day"
+	"github.com/kipina/kipina/bot/export"
+	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -14,7 +16,7 @@ import (
 
 // modules are the flows the bot runs.
 func modules(cfg *configs.Config) []bot.Module {
-	return []bot.Module{call.Module{}, routing.Module{}, day.Module{}}
+	return []bot.Module{call.Module{}, routing.Module{}, day.Module{}, followup.Module{}, export.Module{}}
 }
 
 func newBot(cfg *configs.Config, db *storage.DB, clock bot.Clock, log *slog.Logger, platforms []chat.Platform, dir string) (*bot.Bot, error) {

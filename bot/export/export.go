@@ -1,0 +1,381 @@
+// Package export writes an event's data as spreadsheets: applications,
+// jury reviews, results, the follow-up funnel and the feedback survey,
+// each as CSV (UTF-8 with a byte-order mark, so Excel reads the Finnish
+// letters right) and all together as one XLSX workbook. Rows about
+// applications whose owner marked them as containing trade secrets are
+// marked in a column of their own and, in the workbook, shaded.
+//
+// Collect reads the store; CSV and XLSX only format, so the chat command
+// (/kipina export, Module) and the host command (kipina export) share them.
+package export
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/matching"
+	"github.com/kipina/kipina/storage"
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet is one table of an export.
+type Sheet struct {
+	// ID names the CSV file (applications, reviews, results, funnel,
+	// survey); Title is the workbook tab, in the export's language.
+	ID, Title string
+	Header    []string
+	Rows      [][]string
+	// Secret marks the rows about trade-secret applications.
+	Secret []bool
+}
+
+// Options say how to write: the configuration (tracks, rubric), the
+// messages, the language of headers and the time zone of times.
+type Options struct {
+	Config *configs.Config
+	Cat    *locale.Catalog
+	Lang   string
+	Loc    *time.Location
+}
+
+func (o Options) t(id string, kv ...any) string { return o.Cat.T(o.Lang, id, kv...) }
+
+func (o Options) cols(ids ...string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = o.t("export.col." + id)
+	}
+	return out
+}
+
+func (o Options) time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(o.Loc).Format("2006-01-02 15:04")
+}
+
+func (o Options) secret(s bool) string {
+	if s {
+		return o.t("export.secret")
+	}
+	return ""
+}
+
+// Collect reads an event's sheets in one transaction.
+func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
+	ev, err := call.LoadEvent(tx, ws, event)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", event, err)
+	}
+	apps, err := call.EventApps(tx, ws, event)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]call.Application{}
+	for _, a := range apps {
+		byID[a.ID] = a
+	}
+	pairs, err := followup.EventPairs(tx, ws, event)
+	if err != nil {
+		return nil, err
+	}
+	stage := map[string]string{}
+	for _, p := range pairs {
+		stage[p.App] = p.Stage
+	}
+	j, _ := jury.Juries.Get(tx, ws, event)
+	reviews, err := eventReviews(tx, ws, event)
+	if err != nil {
+		return nil, err
+	}
+	target := func(id string) string { return followup.TargetNameIn(o.Config, ev, id, o.Lang) }
+
+	appSheet := Sheet{ID: "applications", Title: o.t("export.sheet.applications"), Header: o.cols(
+		"app", "state", "company", "business_id", "contact", "email", "website", "owner", "target", "primary",
+		"maturity", "summary", "references", "pilot", "deck", "lang", "submitted", "updated", "secret")}
+	for _, a := range apps {
+		appSheet.add(a.Secrets, a.ID, o.t("export.state."+a.State), a.Company, a.BusinessID, a.Contact, a.Email, a.Website,
+			a.Owner.User, target(a.Target), target(routing.Primary(tx, ws, a.ID)), a.Maturity, a.Summary, a.References, a.Pilot,
+			a.Deck, a.Lang, o.time(a.Submitted), o.time(a.Updated), o.secret(a.Secrets))
+	}
+
+	crit := make([]string, len(o.Config.Rubric))
+	for i, c := range o.Config.Rubric {
+		crit[i] = c.ID
+	}
+	revSheet := Sheet{ID: "reviews", Title: o.t("export.sheet.reviews"),
+		Header: append(append(o.cols("app", "company", "juror"), crit...), o.cols("abstain", "comment", "updated", "secret")...)}
+	for _, rv := range reviews {
+		a := byID[rv.App]
+		row := []string{rv.App, a.Company, rv.Juror.User}
+		for _, c := range crit {
+			if s, ok := rv.Scores[c]; ok {
+				row = append(row, strconv.Itoa(s))
+			} else {
+				row = append(row, "")
+			}
+		}
+		row = append(row, yes(o, rv.Abstain), rv.Comment, o.time(rv.Updated), o.secret(a.Secrets))
+		revSheet.add(a.Secrets, row...)
+	}
+
+	results := Results(o.Config, &j, reviews)
+	resSheet := Sheet{ID: "results", Title: o.t("export.sheet.results"), Header: o.cols(
+		"rank", "app", "company", "state", "shortlisted", "reviews", "mean", "normalised", "stderr", "primary", "match", "stage", "secret")}
+	ranked := map[string]int{}
+	for i, x := range results {
+		ranked[x.App] = i
+	}
+	order := slices.Clone(apps)
+	sort.SliceStable(order, func(a, b int) bool {
+		ra, oka := ranked[order[a].ID]
+		rb, okb := ranked[order[b].ID]
+		if oka != okb {
+			return oka
+		}
+		return oka && ra < rb
+	})
+	for _, a := range order {
+		if a.State == call.Withdrawn {
+			continue
+		}
+		rank, mean, norm, se, n := "", "", "", "", "0"
+		if i, ok := ranked[a.ID]; ok {
+			x := results[i]
+			rank, n = strconv.Itoa(i+1), strconv.Itoa(x.N)
+			if x.N > 0 {
+				mean, norm, se = num(x.Mean), num(x.Normalised), num(x.StdErr)
+			}
+		}
+		p := routing.Primary(tx, ws, a.ID)
+		if p == "" {
+			p = a.Target
+		}
+		st := ""
+		if s, ok := stage[a.ID]; ok {
+			st = o.t("followup.stage." + s)
+		}
+		resSheet.add(a.Secrets, rank, a.ID, a.Company, o.t("export.state."+a.State), yes(o, slices.Contains(j.Shortlist, a.ID)), n,
+			mean, norm, se, target(p), num(routing.Score(tx, ws, a.ID, p)), st, o.secret(a.Secrets))
+	}
+
+	funSheet := Sheet{ID: "funnel", Title: o.t("export.sheet.funnel"), Header: o.cols(
+		"app", "company", "target", "stage", "reached", "reason", "since", "escalated", "history", "secret")}
+	for _, p := range pairs {
+		a := byID[p.App]
+		var hist []string
+		for _, c := range p.History {
+			hist = append(hist, fmt.Sprintf("%s %s %s→%s %s %s", o.time(c.At), c.Who, c.From, c.To, c.Answer, c.Reason))
+		}
+		funSheet.add(a.Secrets, p.App, p.Company, target(p.Target), o.t("followup.stage."+p.Stage),
+			o.t("followup.stage."+followup.Funnel[p.Reached()]), p.Reason, o.time(p.Since), o.time(p.Escalated),
+			strings.Join(hist, "\n"), o.secret(a.Secrets))
+	}
+
+	answers, err := followup.EventAnswers(tx, ws, event)
+	if err != nil {
+		return nil, err
+	}
+	surSheet := Sheet{ID: "survey", Title: o.t("export.sheet.survey"), Header: o.cols("user", "role", "score", "comment", "at")}
+	for _, a := range answers {
+		score := ""
+		if a.Score > 0 {
+			score = strconv.Itoa(a.Score)
+		}
+		surSheet.add(false, a.User.User, o.t("followup.role."+a.Role), score, a.Comment, o.time(a.At))
+	}
+	return []Sheet{appSheet, revSheet, resSheet, funSheet, surSheet}, nil
+}
+
+func (s *Sheet) add(secret bool, row ...string) {
+	s.Rows = append(s.Rows, row)
+	s.Secret = append(s.Secret, secret)
+}
+
+func yes(o Options, b bool) string {
+	if b {
+		return o.t("export.yes")
+	}
+	return ""
+}
+
+func num(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'f', 3, 64)
+}
+
+// eventReviews lists the event's jury reviews.
+func eventReviews(tx *storage.Tx, ws, event string) ([]jury.Review, error) {
+	var out []jury.Review
+	err := jury.Reviews.Scan(tx, ws, event+"/", func(_ string, rv jury.Review) error {
+		out = append(out, rv)
+		return nil
+	})
+	return out, err
+}
+
+// Results ranks the applications from the reviews of the jury's published
+// assignment the way the jury does (matching.Results: weighted rubric
+// means, normalised per juror). With no published assignment every done
+// review counts.
+func Results(cfg *configs.Config, j *jury.Jury, reviews []jury.Review) []matching.AppResult {
+	weights := make([]float64, len(cfg.Rubric))
+	for i, c := range cfg.Rubric {
+		weights[i] = c.Weight
+	}
+	var rs []matching.Review
+	for _, rv := range reviews {
+		if !rv.Done() || (j.Published != nil && !j.Published.Has(rv.Juror.User, rv.App)) {
+			continue
+		}
+		mr := matching.Review{Juror: rv.Juror.User, App: rv.App, Abstain: rv.Abstain}
+		for _, c := range cfg.Rubric {
+			if s, ok := rv.Scores[c.ID]; ok {
+				mr.Scores = append(mr.Scores, float64(s))
+			} else {
+				mr.Scores = append(mr.Scores, math.NaN())
+			}
+		}
+		rs = append(rs, mr)
+	}
+	return matching.Results(rs, weights)
+}
+
+// bom is the UTF-8 byte-order mark Excel looks for.
+const bom = "\ufeff"
+
+// CSV writes a sheet as RFC 4180 CSV with a UTF-8 byte-order mark.
+func CSV(s Sheet) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(bom)
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true // what Excel writes and expects
+	w.Write(s.Header)
+	for _, r := range s.Rows {
+		w.Write(r)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// XLSX writes the sheets as one workbook: a bold frozen header with a
+// filter on every sheet, trade-secret rows shaded.
+func XLSX(sheets []Sheet) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#DDEBF7"}}})
+	if err != nil {
+		return nil, err
+	}
+	secret, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#F8CBAD"}},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range sheets {
+		name := sheetName(s.Title, i)
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return nil, err
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			return nil, err
+		}
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return nil, err
+		}
+		if err := sw.SetRow("A1", cells(s.Header, head)); err != nil {
+			return nil, err
+		}
+		for r, row := range s.Rows {
+			style := 0
+			if s.Secret[r] {
+				style = secret
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, r+2)
+			if err := sw.SetRow(cell, cells(row, style)); err != nil {
+				return nil, err
+			}
+		}
+		if err := sw.Flush(); err != nil {
+			return nil, err
+		}
+		if len(s.Header) > 0 {
+			last, _ := excelize.CoordinatesToCellName(len(s.Header), len(s.Rows)+1)
+			if err := f.AutoFilter(name, "A1:"+last, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// cells turns strings into cells; plain numbers become numbers so Excel
+// can sum them (not ids with leading zeros such as "0123").
+func cells(row []string, style int) []any {
+	out := make([]any, len(row))
+	for i, v := range row {
+		var val any = v
+		if x, err := strconv.ParseFloat(v, 64); err == nil && (v == "0" || !strings.HasPrefix(v, "0") || strings.HasPrefix(v, "0.")) {
+			val = x
+		}
+		out[i] = excelize.Cell{Value: val, StyleID: style}
+	}
+	return out
+}
+
+// sheetName makes a valid tab name (≤ 31 characters, none of []:*?/\).
+func sheetName(title string, i int) string {
+	clean := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, r) {
+			return '-'
+		}
+		return r
+	}, title)
+	if r := []rune(clean); len(r) > 31 {
+		clean = string(r[:31])
+	}
+	if clean == "" {
+		clean = fmt.Sprintf("Sheet%d", i+1)
+	}
+	return clean
+}
+
+// Files renders the sheets as files: one CSV per sheet and one workbook,
+// named after the event.
+func Files(event string, sheets []Sheet) ([]chat.File, error) {
+	x, err := XLSX(sheets)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: workbook: %w", event, err)
+	}
+	out := []chat.File{{Name: event + ".xlsx", Title: event + ".xlsx", Content: x}}
+	for _, s := range sheets {
+		out = append(out, chat.File{Name: event + "-" + s.ID + ".csv", Title: s.Title, Content: CSV(s)})
+	}
+	return out, nil
+}

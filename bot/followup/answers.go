@@ -1,0 +1,227 @@
+package followup
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/storage"
+)
+
+var errNotAsked = errors.New("not asked")
+
+// asked reports whether the survey went to the user (organisers may always
+// answer, e.g. on someone's behalf in a test run).
+func asked(tx *storage.Tx, r *bot.Request, event string) bool {
+	if r.Roles[bot.Organiser] {
+		return true
+	}
+	_, err := outbox.Lookup(tx, SurveyKey(r.WS.ID, event, r.User))
+	return err == nil
+}
+
+// surveyScore records a 1–5 answer ("fus:<event>:<score>:<role>") and
+// offers a comment.
+func (m *module) surveyScore(_ context.Context, r *bot.Request) chat.Response {
+	if len(r.Args) < 3 {
+		return r.Reply("error.stale")
+	}
+	event, role := r.Args[0], r.Args[2]
+	score, err := strconv.Atoi(r.Args[1])
+	if err != nil || score < 1 || score > 5 {
+		return r.Reply("error.stale")
+	}
+	err = r.Update(func(tx *storage.Tx) error {
+		if !asked(tx, r, event) {
+			return errNotAsked
+		}
+		k := event + "/" + r.User.String()
+		a, _ := Answers.Get(tx, r.WS.ID, k)
+		a.Event, a.User, a.Role, a.Score, a.At = event, r.User, role, score, r.Now()
+		if err := Answers.Put(tx, r.WS.ID, k, a); err != nil {
+			return err
+		}
+		return r.Audit(tx, "survey.answer", "event/"+event, strconv.Itoa(score))
+	})
+	switch {
+	case errors.Is(err, errNotAsked):
+		return r.Reply("followup.not_yours")
+	case err != nil:
+		return m.internal(r, "survey answer", err)
+	}
+	msg := chat.Message{Text: r.T("followup.survey.thanks", "Score", score),
+		Controls: []chat.Control{r.Button("fusc:"+event, "followup.comment.button")}}
+	return chat.Response{Update: &msg}
+}
+
+// surveyForm is the optional comment of the survey.
+func surveyForm(r *bot.Request, event, value string) *chat.Form {
+	return &chat.Form{ID: "fusc:" + event, Title: r.T("followup.comment.title"), Submit: r.T("followup.send.button"),
+		Fields: []chat.Field{{ID: "comment", Kind: chat.LongText, Label: r.T("followup.comment.label"),
+			Help: r.T("followup.comment.help"), Value: value, MaxLen: 1000}}}
+}
+
+func (m *module) surveyCommentOpen(_ context.Context, r *bot.Request) chat.Response {
+	if len(r.Args) < 1 {
+		return r.Reply("error.stale")
+	}
+	var prev string
+	ok := false
+	m.view(func(tx *storage.Tx) error {
+		ok = asked(tx, r, r.Args[0])
+		a, _ := Answers.Get(tx, r.WS.ID, r.Args[0]+"/"+r.User.String())
+		prev = a.Comment
+		return nil
+	})
+	if !ok {
+		return r.Reply("followup.not_yours")
+	}
+	return chat.Response{Form: surveyForm(r, r.Args[0], prev)}
+}
+
+func (m *module) surveyCommentSubmit(_ context.Context, r *bot.Request) chat.Response {
+	event := strings.SplitN(strings.TrimPrefix(r.Name, "fusc:"), ":", 2)[0]
+	if p := surveyForm(r, event, "").Check(r.Values()); len(p) > 0 {
+		return r.FieldErrors(p)
+	}
+	comment := strings.TrimSpace(r.Values()["comment"])
+	err := r.Update(func(tx *storage.Tx) error {
+		if !asked(tx, r, event) {
+			return errNotAsked
+		}
+		k := event + "/" + r.User.String()
+		a, _ := Answers.Get(tx, r.WS.ID, k)
+		a.Event, a.User, a.Comment, a.At = event, r.User, comment, r.Now()
+		if err := Answers.Put(tx, r.WS.ID, k, a); err != nil {
+			return err
+		}
+		return r.Audit(tx, "survey.comment", "event/"+event, "")
+	})
+	switch {
+	case errors.Is(err, errNotAsked):
+		return r.Reply("followup.not_yours")
+	case err != nil:
+		return m.internal(r, "survey comment", err)
+	}
+	return r.Reply("followup.comment.thanks")
+}
+
+// stageOf maps an answer button to the stage it reaches ("" for none).
+var stageOf = map[string]string{
+	"agreed": Agreed, "contacted": Contacted, "pilot": Piloting, "procurement": Procurement, "none": "",
+}
+
+// party reports whether the user may answer for the pair: an organiser,
+// the company's people, or a contact of the pair's process.
+func party(tx *storage.Tx, r *bot.Request, a call.Application, target string) bool {
+	return r.Roles[bot.Organiser] || a.MayEdit(r.User) || slices.Contains(routing.Contacts(tx, r.WS.ID, target), r.User)
+}
+
+// answer records a button of a next-steps or pilot prompt
+// ("fa:<event>:<app>:<answer>"); "closed" asks the reason first.
+func (m *module) answer(_ context.Context, r *bot.Request) chat.Response {
+	if len(r.Args) < 3 {
+		return r.Reply("error.stale")
+	}
+	event, appID, ans := r.Args[0], r.Args[1], r.Args[2]
+	stage, known := stageOf[ans]
+	if !known && ans != "closed" {
+		return r.Reply("error.stale")
+	}
+	if ans == "closed" {
+		ok := false
+		m.view(func(tx *storage.Tx) error {
+			p, err1 := Pairs.Get(tx, r.WS.ID, PairKey(event, appID))
+			a, err2 := call.LoadApp(tx, r.WS.ID, appID)
+			ok = err1 == nil && err2 == nil && party(tx, r, a, p.Target)
+			return nil
+		})
+		if !ok {
+			return r.Reply("followup.not_yours")
+		}
+		return chat.Response{Form: closeForm(r, event, appID)}
+	}
+	p, moved, err := m.move(r, event, appID, ans, stage, "")
+	switch {
+	case errors.Is(err, errNotAsked):
+		return r.Reply("followup.not_yours")
+	case err != nil:
+		return m.internal(r, "follow-up answer", err)
+	}
+	id := "followup.answer.recorded"
+	if !moved {
+		id = "followup.answer.noted"
+	}
+	msg := chat.Message{Text: r.T(id, "App", appID, "Company", p.Company, "Stage", r.T("followup.stage."+p.Stage))}
+	return chat.Response{Update: &msg}
+}
+
+// move applies an answer to a pair in one transaction with its audit entry.
+func (m *module) move(r *bot.Request, event, appID, ans, stage, reason string) (Pair, bool, error) {
+	var p Pair
+	moved := false
+	err := r.Update(func(tx *storage.Tx) error {
+		var err error
+		if p, err = Pairs.Get(tx, r.WS.ID, PairKey(event, appID)); err != nil {
+			return errNotAsked
+		}
+		a, err := call.LoadApp(tx, r.WS.ID, appID)
+		if err != nil || !party(tx, r, a, p.Target) {
+			return errNotAsked
+		}
+		from := p.Stage
+		moved = p.Move(r.Now(), r.User.String(), ans, stage, reason)
+		if err := Pairs.Put(tx, r.WS.ID, PairKey(event, appID), p); err != nil {
+			return err
+		}
+		return r.Audit(tx, "followup.answer", "app/"+appID, ans+": "+from+" → "+p.Stage)
+	})
+	return p, moved, err
+}
+
+// closeReasons are the reasons a pair ends without a pilot.
+var closeReasons = []string{"no-need", "budget", "timing", "fit", "other"}
+
+func closeForm(r *bot.Request, event, app string) *chat.Form {
+	opts := make([]chat.Option, 0, len(closeReasons))
+	for _, c := range closeReasons {
+		opts = append(opts, r.Option(c, "followup.reason."+c))
+	}
+	return &chat.Form{ID: "fac:" + event + ":" + app, Title: r.T("followup.close.title"), Submit: r.T("followup.send.button"),
+		Intro: r.T("followup.close.intro", "App", app),
+		Fields: []chat.Field{
+			{ID: "reason", Kind: chat.SelectOne, Label: r.T("followup.reason.label"), Options: opts},
+			{ID: "comment", Kind: chat.LongText, Label: r.T("followup.comment.label"), Optional: true, MaxLen: 1000},
+		}}
+}
+
+// closeSubmit ends a pair with the reason given.
+func (m *module) closeSubmit(_ context.Context, r *bot.Request) chat.Response {
+	parts := strings.Split(strings.TrimPrefix(r.Name, "fac:"), ":")
+	if len(parts) < 2 {
+		return r.Reply("error.stale")
+	}
+	event, appID := parts[0], parts[1]
+	if p := closeForm(r, event, appID).Check(r.Values()); len(p) > 0 {
+		return r.FieldErrors(p)
+	}
+	reason := r.Values()["reason"]
+	if c := strings.TrimSpace(r.Values()["comment"]); c != "" {
+		reason += ": " + c
+	}
+	p, _, err := m.move(r, event, appID, "closed", Closed, reason)
+	switch {
+	case errors.Is(err, errNotAsked):
+		return r.Reply("followup.not_yours")
+	case err != nil:
+		return m.internal(r, "follow-up close", err)
+	}
+	return r.Reply("followup.answer.closed", "App", appID, "Company", p.Company)
+}

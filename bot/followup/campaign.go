@@ -1,0 +1,465 @@
+package followup
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/bot/schedule"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+)
+
+// stepPayload is what a step's due item carries.
+type stepPayload struct {
+	Event string    `json:"event"`
+	Step  Step      `json:"step"`
+	Due   time.Time `json:"due"`
+}
+
+func stepKey(ws, event string, s Step) string {
+	return "followup/" + ws + "/" + event + "/" + string(s)
+}
+
+// escalationHorizon is how long after the event the daily escalation
+// check keeps running while some pair is still open.
+const escalationHorizon = 365 * 24 * time.Hour
+
+// Due returns when step s of plan p falls due for event ev in loc.
+func (p Plan) Due(ev call.Event, s Step, loc *time.Location) time.Time {
+	return schedule.At(ev.Date, p.Days[s], p.Hour, p.Minute, loc)
+}
+
+// schedule adds (or moves) the due items of the steps not yet run.
+func (m *module) schedule(tx *storage.Tx, ws *bot.Workspace, p Plan, ev call.Event) error {
+	for _, s := range Steps {
+		if _, done := p.Done[s]; done {
+			continue
+		}
+		due := p.Due(ev, s, ws.Loc)
+		payload, _ := json.Marshal(stepPayload{Event: ev.ID, Step: s, Due: due})
+		if err := schedule.Add(tx, schedule.Item{Key: stepKey(ws.ID, ev.ID, s), Workspace: ws.ID, User: p.StartedBy,
+			Kind: kindStep, Due: due, Payload: payload}); err != nil {
+			return err
+		}
+	}
+	// One escalation chain per event: a changed plan replaces it.
+	old, err := schedule.Pending(tx, ws.ID, "followup/"+ws.ID+"/"+ev.ID+"/escalate/")
+	if err != nil {
+		return err
+	}
+	for _, it := range old {
+		if err := schedule.Cancel(tx, it.Key); err != nil {
+			return err
+		}
+	}
+	first := schedule.At(ev.Date, 1, p.Hour, p.Minute, ws.Loc)
+	if now := tx.Now(); first.Before(now) {
+		first = now
+	}
+	return m.scheduleEscalation(tx, ws, p, ev.ID, first)
+}
+
+func (m *module) scheduleEscalation(tx *storage.Tx, ws *bot.Workspace, p Plan, event string, due time.Time) error {
+	payload, _ := json.Marshal(stepPayload{Event: event, Due: due})
+	return schedule.Add(tx, schedule.Item{Key: escalateKey(ws.ID, event, due.In(ws.Loc)), Workspace: ws.ID, User: p.StartedBy,
+		Kind: kindEscalate, Due: due, Payload: payload})
+}
+
+// escalateKey is unique per day: the handler adds the next day's item
+// while its own is removed after it returns.
+func escalateKey(ws, event string, day time.Time) string {
+	return "followup/" + ws + "/" + event + "/escalate/" + day.Format("20060102")
+}
+
+// cancel removes every pending item of an event's campaign.
+func cancel(tx *storage.Tx, ws, event string) error {
+	items, err := schedule.Pending(tx, ws, "followup/"+ws+"/"+event+"/")
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := schedule.Cancel(tx, it.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lateness is how late a step runs at now: counted from the first moment
+// quiet hours allowed it, so a weekend or a holiday is not lateness but
+// the bot being down is.
+func lateness(ws *bot.Workspace, due, now time.Time) time.Duration {
+	return max(now.Sub(ws.Quiet.Next(due, ws.Loc)), 0)
+}
+
+// policyFor returns the late-item policy for a step that is late.
+func (p Plan) policyFor(late time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case late > time.Duration(p.LateSkipDays)*day:
+		return Skipped
+	case late > time.Duration(p.LateNoteDays)*day:
+		return LateNote
+	default:
+		return OnTime
+	}
+}
+
+// runStep runs a campaign step: every message of the step is enqueued in
+// this one transaction, or none is.
+func (m *module) runStep(tx *storage.Tx, it schedule.Item, late time.Duration) error {
+	var pl stepPayload
+	if err := json.Unmarshal(it.Payload, &pl); err != nil {
+		return fmt.Errorf("followup step %s: %w", it.Key, err)
+	}
+	ws, ok := m.b.Workspace(it.Workspace)
+	if !ok {
+		return nil // the workspace left the configuration; nothing to say
+	}
+	p, ok := LoadPlan(tx, ws.ID, pl.Event)
+	if _, done := p.Done[pl.Step]; !ok || p.Stopped || done {
+		return nil
+	}
+	ev, err := call.LoadEvent(tx, ws.ID, pl.Event)
+	if err != nil {
+		m.b.Log.Warn("follow-up of a missing event", "event", pl.Event)
+		return nil
+	}
+	now := it.Due.Add(late)
+	run := StepRun{At: now, Due: pl.Due, Policy: p.policyFor(lateness(ws, pl.Due, now))}
+	if run.Policy != Skipped {
+		if err := m.ensurePairs(tx, ws.ID, ev); err != nil {
+			return err
+		}
+		if run.Sent, err = m.send(tx, ws, ev, pl.Step, run); err != nil {
+			return err
+		}
+	}
+	if run.Policy != OnTime {
+		if err := m.tellLate(tx, ws, p, ev, pl.Step, run); err != nil {
+			return err
+		}
+	}
+	if p.Done == nil {
+		p.Done = map[Step]StepRun{}
+	}
+	p.Done[pl.Step] = run
+	if err := Plans.Put(tx, ws.ID, ev.ID, p); err != nil {
+		return err
+	}
+	return tx.Audit(ws.ID, storage.AuditEntry{Who: "system", Action: "followup." + string(pl.Step), Subject: "event/" + ev.ID,
+		Detail: fmt.Sprintf("%s, %d messages", run.Policy, run.Sent)})
+}
+
+// send enqueues a step's messages and returns how many.
+func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev call.Event, s Step, run StepRun) (int, error) {
+	note := func(lang string) string {
+		if run.Policy != LateNote {
+			return ""
+		}
+		return m.b.Cat.T(lang, "followup.late.note", "Date", m.b.FormatTime(lang, "format.date", run.Due, ws.Loc)) + "\n\n"
+	}
+	n := 0
+	if s == Survey {
+		people, err := Participants(tx, ws.ID, ev.ID)
+		if err != nil {
+			return 0, err
+		}
+		for _, pp := range people {
+			lang := m.langFor(tx, pp.User, pp.Lang)
+			msg := chat.Message{Text: note(lang) + m.b.Cat.T(lang, "followup.survey.prompt", "Event", ev.Name)}
+			for score := 1; score <= 5; score++ {
+				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: fmt.Sprint(score),
+					ID: fmt.Sprintf("fus:%s:%d:%s", ev.ID, score, pp.Role)})
+			}
+			if _, err := outbox.Enqueue(tx, SurveyKey(ws.ID, ev.ID, pp.User), chat.DM(pp.User), msg); err != nil {
+				return n, err
+			}
+			n++
+		}
+		return n, nil
+	}
+	pairs, err := EventPairs(tx, ws.ID, ev.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range pairs {
+		if p.Done() || (s == NextSteps && rank(p.Stage) >= rank(Agreed)) {
+			continue
+		}
+		app, err := call.LoadApp(tx, ws.ID, p.App)
+		if err != nil {
+			continue
+		}
+		for _, u := range pairPeople(tx, ws.ID, app, p.Target) {
+			lang := m.langFor(tx, u, app.Lang)
+			msg := chat.Message{Text: note(lang) + m.b.Cat.T(lang, "followup."+string(s)+".prompt", "Event", ev.Name,
+				"Company", app.Company, "App", app.ID, "Target", TargetName(m.b, ev, p.Target, lang))}
+			for _, a := range answersOf(s) {
+				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: m.b.Cat.T(lang, "followup."+a+".button"),
+					ID: "fa:" + ev.ID + ":" + app.ID + ":" + a})
+			}
+			if _, err := outbox.Enqueue(tx, PromptKey(ws.ID, ev.ID, s, app.ID, u), chat.DM(u), msg); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// answersOf lists the answer buttons of a step.
+func answersOf(s Step) []string {
+	if s == NextSteps {
+		return []string{"agreed", "contacted", "none", "closed"}
+	}
+	return []string{"pilot", "procurement", "none", "closed"}
+}
+
+// SurveyKey is the outbox key of a participant's survey prompt.
+func SurveyKey(ws, event string, u chat.UserRef) string {
+	return "fu/" + ws + "/" + event + "/survey/" + u.String()
+}
+
+// PromptKey is the outbox key of a pair's prompt of step s to u.
+func PromptKey(ws, event string, s Step, app string, u chat.UserRef) string {
+	return "fu/" + ws + "/" + event + "/" + string(s) + "/" + app + "/" + u.String()
+}
+
+// tellLate tells the organisers that a step ran late and what was done.
+func (m *module) tellLate(tx *storage.Tx, ws *bot.Workspace, p Plan, ev call.Event, s Step, run StepRun) error {
+	to, lang := m.organisers(tx, ws, p)
+	days := int((run.At.Sub(run.Due) + 12*time.Hour) / (24 * time.Hour))
+	msg := chat.Message{Text: m.b.Cat.T(lang, "followup.late."+run.Policy, "Event", ev.Name, "Step", m.b.Cat.T(lang, "followup.step."+string(s)),
+		"Date", m.b.FormatTime(lang, "format.date", run.Due, ws.Loc), "Count", days, "Sent", run.Sent)}
+	_, err := outbox.Enqueue(tx, "fu/"+ws.ID+"/"+ev.ID+"/late/"+string(s), to, msg)
+	return err
+}
+
+// organisers is where notices to the organisers go: the workspace's notify
+// channel, else the organiser who started the campaign; and its language.
+func (m *module) organisers(tx *storage.Tx, ws *bot.Workspace, p Plan) (chat.Address, string) {
+	platform := p.StartedBy.Platform
+	if platform == "" {
+		platform = ws.Platform
+	}
+	if ws.NotifyChannel != "" {
+		return chat.Address{Platform: platform, Workspace: ws.ID, Channel: ws.NotifyChannel}, ws.Lang
+	}
+	return chat.DM(p.StartedBy), m.b.LangOf(tx, p.StartedBy)
+}
+
+// langFor is the language to write to u in: their choice, else the
+// language they applied in (pref), else the bot's default for them.
+func (m *module) langFor(tx *storage.Tx, u chat.UserRef, pref string) string {
+	if pref != "" && bot.LoadUser(tx, u).Lang == "" {
+		return pref
+	}
+	return m.b.LangOf(tx, u)
+}
+
+// ensurePairs adds a pitched pair for every accepted application of the
+// event not yet in the funnel, and follows a changed routing of pairs that
+// have not moved.
+func (m *module) ensurePairs(tx *storage.Tx, ws string, ev call.Event) error {
+	apps, err := call.EventApps(tx, ws, ev.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		if a.State != call.Accepted {
+			continue
+		}
+		target := primary(tx, ws, a)
+		p, err := Pairs.Get(tx, ws, PairKey(ev.ID, a.ID))
+		switch {
+		case err != nil:
+			p = Pair{Event: ev.ID, App: a.ID, Company: a.Company, Target: target, Stage: Pitched, Since: ev.Date}
+		case p.Stage == Pitched && p.Target != target:
+			p.Target = target
+		default:
+			continue
+		}
+		if err := Pairs.Put(tx, ws, PairKey(ev.ID, a.ID), p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// primary is the process an application was routed to: routing's primary
+// target, else the target the company chose.
+func primary(tx *storage.Tx, ws string, a call.Application) string {
+	if t := routing.Primary(tx, ws, a.ID); t != "" {
+		return t
+	}
+	return a.Target
+}
+
+// pairPeople are the company's people (owner and contacts) and the
+// process contacts of target, each once.
+func pairPeople(tx *storage.Tx, ws string, a call.Application, target string) []chat.UserRef {
+	out := append([]chat.UserRef{a.Owner}, a.Contacts...)
+	out = append(out, routing.Contacts(tx, ws, target)...)
+	return dedupe(out)
+}
+
+func dedupe(us []chat.UserRef) []chat.UserRef {
+	var out []chat.UserRef
+	for _, u := range us {
+		if u.User != "" && !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Participant is someone the feedback survey goes to.
+type Participant struct {
+	User chat.UserRef
+	// Role is "company", "juror" or "city".
+	Role string
+	// Lang is the language the company applied in ("" for others).
+	Lang string
+}
+
+// Participants are the survey's recipients: the people of every company
+// that pitched (accepted applications), the jurors of the event's jury and
+// those added with /kipina followup people add, and the process contacts
+// of the companies' targets; each once, first role wins.
+func Participants(tx *storage.Tx, ws, event string) ([]Participant, error) {
+	var out []Participant
+	seen := map[chat.UserRef]bool{}
+	add := func(u chat.UserRef, role, lang string) {
+		if u.User != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, Participant{User: u, Role: role, Lang: lang})
+		}
+	}
+	apps, err := call.EventApps(tx, ws, event)
+	if err != nil {
+		return nil, err
+	}
+	var targets []string
+	for _, a := range apps {
+		if a.State != call.Accepted {
+			continue
+		}
+		add(a.Owner, "company", a.Lang)
+		for _, c := range a.Contacts {
+			add(c, "company", a.Lang)
+		}
+		if t := primary(tx, ws, a); !slices.Contains(targets, t) {
+			targets = append(targets, t)
+		}
+	}
+	if j, err := jury.Juries.Get(tx, ws, event); err == nil {
+		for _, jr := range j.Jurors {
+			if !jr.Removed {
+				add(jr.User, "juror", "")
+			}
+		}
+	}
+	p, _ := LoadPlan(tx, ws, event)
+	for _, pp := range p.People {
+		add(pp.User, pp.Role, "")
+	}
+	for _, t := range targets {
+		for _, u := range routing.Contacts(tx, ws, t) {
+			add(u, "city", "")
+		}
+	}
+	return out, nil
+}
+
+// TargetName names a challenge of the event or a core process in lang.
+func TargetName(b *bot.Bot, ev call.Event, id, lang string) string {
+	return TargetNameIn(b.Config, ev, id, lang)
+}
+
+// TargetNameIn is TargetName with the configuration instead of the bot.
+func TargetNameIn(cfg *configs.Config, ev call.Event, id, lang string) string {
+	for _, c := range ev.Challenges {
+		if c.ID == id {
+			return c.Name.Get(lang)
+		}
+	}
+	for _, t := range cfg.Tracks {
+		if t.ID == id {
+			return t.Name.Get(lang)
+		}
+	}
+	if id == "" {
+		return "–"
+	}
+	return id
+}
+
+// runEscalate tells the organisers about pairs with no progress for the
+// plan's StaleDays (each pair once per stale period) and schedules the
+// next daily check.
+func (m *module) runEscalate(tx *storage.Tx, it schedule.Item, late time.Duration) error {
+	var pl stepPayload
+	if err := json.Unmarshal(it.Payload, &pl); err != nil {
+		return fmt.Errorf("followup escalation %s: %w", it.Key, err)
+	}
+	ws, ok := m.b.Workspace(it.Workspace)
+	if !ok {
+		return nil
+	}
+	p, ok := LoadPlan(tx, ws.ID, pl.Event)
+	ev, err := call.LoadEvent(tx, ws.ID, pl.Event)
+	if !ok || p.Stopped || err != nil {
+		return nil
+	}
+	now := it.Due.Add(late)
+	pairs, err := EventPairs(tx, ws.ID, ev.ID)
+	if err != nil {
+		return err
+	}
+	stale := time.Duration(p.StaleDays) * 24 * time.Hour
+	to, lang := m.organisers(tx, ws, p)
+	var lines []string
+	open := 0
+	for _, pr := range pairs {
+		if pr.Done() {
+			continue
+		}
+		open++
+		if now.Sub(pr.Since) < stale || now.Sub(pr.Escalated) < stale {
+			continue
+		}
+		pr.Escalated = now
+		if err := Pairs.Put(tx, ws.ID, PairKey(ev.ID, pr.App), pr); err != nil {
+			return err
+		}
+		lines = append(lines, m.b.Cat.T(lang, "followup.escalate.line", "App", pr.App, "Company", pr.Company,
+			"Target", TargetName(m.b, ev, pr.Target, lang), "Stage", m.b.Cat.T(lang, "followup.stage."+pr.Stage),
+			"Count", int(now.Sub(pr.Since)/(24*time.Hour))))
+	}
+	if len(lines) > 0 {
+		msg := chat.Message{Text: m.b.Cat.T(lang, "followup.escalate.intro", "Event", ev.Name, "Count", len(lines), "Days", p.StaleDays) +
+			"\n" + strings.Join(lines, "\n") + "\n" + m.b.Cat.T(lang, "followup.escalate.hint", "Event", ev.ID)}
+		if _, err := outbox.Enqueue(tx, "fu/"+ws.ID+"/"+ev.ID+"/escalate/"+now.In(ws.Loc).Format("20060102"), to, msg); err != nil {
+			return err
+		}
+		if err := tx.Audit(ws.ID, storage.AuditEntry{Who: "system", Action: "followup.escalate", Subject: "event/" + ev.ID,
+			Detail: fmt.Sprintf("%d pairs", len(lines))}); err != nil {
+			return err
+		}
+	}
+	allDone := len(p.Done) == len(Steps) && open == 0
+	if allDone || now.Sub(ev.Date) > escalationHorizon {
+		return nil
+	}
+	return m.scheduleEscalation(tx, ws, p, ev.ID, schedule.At(now, 1, p.Hour, p.Minute, ws.Loc))
+}

@@ -1,0 +1,229 @@
+package followup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/storage"
+)
+
+var (
+	errNoEvent = errors.New("no such event")
+	errStarted = errors.New("already started")
+)
+
+// start stores the plan, adds the pairs pitched so far and schedules the
+// steps.
+func (m *module) start(_ context.Context, r *bot.Request) chat.Response {
+	id := r.Args[0]
+	var p Plan
+	var ev call.Event
+	pairs := 0
+	err := r.Update(func(tx *storage.Tx) error {
+		var err error
+		if ev, err = call.LoadEvent(tx, r.WS.ID, id); err != nil {
+			return errNoEvent
+		}
+		p, _ = LoadPlan(tx, r.WS.ID, id)
+		if !p.Started.IsZero() && !p.Stopped {
+			return errStarted
+		}
+		p.Started, p.StartedBy, p.Stopped = r.Now(), r.User, false
+		if err := Plans.Put(tx, r.WS.ID, id, p); err != nil {
+			return err
+		}
+		if err := m.ensurePairs(tx, r.WS.ID, ev); err != nil {
+			return err
+		}
+		ps, err := EventPairs(tx, r.WS.ID, id)
+		pairs = len(ps)
+		if err != nil {
+			return err
+		}
+		if err := m.schedule(tx, r.WS, p, ev); err != nil {
+			return err
+		}
+		return r.Audit(tx, "followup.start", "event/"+id, "")
+	})
+	switch {
+	case errors.Is(err, errNoEvent):
+		return r.Reply("followup.no_event", "Event", id)
+	case errors.Is(err, errStarted):
+		return r.ReplyText(r.T("followup.already_started", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
+	case err != nil:
+		return m.internal(r, "follow-up start", err)
+	}
+	return r.ReplyText(r.T("followup.started", "Event", ev.Name, "Count", pairs) + "\n" + m.describe(r, p, ev))
+}
+
+// describe lists a plan's steps with their dates and state, and its policy.
+func (m *module) describe(r *bot.Request, p Plan, ev call.Event) string {
+	var sb strings.Builder
+	for _, s := range Steps {
+		due := p.Due(ev, s, r.WS.Loc)
+		state := r.T("followup.plan.pending")
+		if run, done := p.Done[s]; done {
+			state = r.T("followup.plan.ran", "Date", r.FormatDateTime(run.At), "Policy", r.T("followup.policy."+run.Policy), "Count", run.Sent)
+		} else if due.Before(r.Now()) {
+			state = r.T("followup.plan.overdue")
+		}
+		fmt.Fprintf(&sb, "• %s (%s=%dd): %s — %s\n", r.T("followup.step."+string(s)), s, p.Days[s], r.FormatDateTime(due), state)
+	}
+	sb.WriteString(r.T("followup.plan.policy", "Note", p.LateNoteDays, "Skip", p.LateSkipDays, "Stale", p.StaleDays,
+		"At", fmt.Sprintf("%02d:%02d", p.Hour, p.Minute)))
+	if len(p.People) > 0 {
+		var names []string
+		for _, pp := range p.People {
+			names = append(names, "@"+pp.User.User)
+		}
+		sb.WriteString("\n" + r.T("followup.plan.people", "Users", strings.Join(names, ", ")))
+	}
+	return sb.String()
+}
+
+// stop cancels the pending steps of a campaign.
+func (m *module) stop(_ context.Context, r *bot.Request) chat.Response {
+	id := r.Args[0]
+	err := r.Update(func(tx *storage.Tx) error {
+		p, ok := LoadPlan(tx, r.WS.ID, id)
+		if !ok || p.Started.IsZero() {
+			return errNoEvent
+		}
+		p.Stopped = true
+		if err := Plans.Put(tx, r.WS.ID, id, p); err != nil {
+			return err
+		}
+		if err := cancel(tx, r.WS.ID, id); err != nil {
+			return err
+		}
+		return r.Audit(tx, "followup.stop", "event/"+id, "")
+	})
+	switch {
+	case errors.Is(err, errNoEvent):
+		return r.Reply("followup.not_started", "Event", id)
+	case err != nil:
+		return m.internal(r, "follow-up stop", err)
+	}
+	return r.Reply("followup.stopped", "Event", id)
+}
+
+// plan shows or changes an event's plan; a started campaign is
+// rescheduled.
+func (m *module) plan(_ context.Context, r *bot.Request) chat.Response {
+	id := r.Args[0]
+	var p Plan
+	var ev call.Event
+	var bad error
+	err := r.Update(func(tx *storage.Tx) error {
+		var err error
+		if ev, err = call.LoadEvent(tx, r.WS.ID, id); err != nil {
+			return errNoEvent
+		}
+		p, _ = LoadPlan(tx, r.WS.ID, id)
+		if len(r.Args) == 1 {
+			return nil
+		}
+		for _, kv := range r.Args[1:] {
+			if bad = p.Set(kv); bad != nil {
+				return bad
+			}
+		}
+		if err := Plans.Put(tx, r.WS.ID, id, p); err != nil {
+			return err
+		}
+		if !p.Started.IsZero() && !p.Stopped {
+			if err := m.schedule(tx, r.WS, p, ev); err != nil {
+				return err
+			}
+		}
+		return r.Audit(tx, "followup.plan", "event/"+id, strings.Join(r.Args[1:], " "))
+	})
+	switch {
+	case errors.Is(err, errNoEvent):
+		return r.Reply("followup.no_event", "Event", id)
+	case bad != nil:
+		return r.Reply("followup.plan.bad", "Problem", bad.Error())
+	case err != nil:
+		return m.internal(r, "follow-up plan", err)
+	}
+	return r.ReplyText(r.T("followup.plan.heading", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
+}
+
+// people adds or removes jurors and city people to the survey.
+func (m *module) people(add bool) bot.Handler {
+	return func(_ context.Context, r *bot.Request) chat.Response {
+		id := r.Args[0]
+		var names []string
+		err := r.Update(func(tx *storage.Tx) error {
+			if !call.Events.Has(tx, r.WS.ID, id) {
+				return errNoEvent
+			}
+			p, _ := LoadPlan(tx, r.WS.ID, id)
+			for _, a := range r.Args[1:] {
+				u := bot.Mention(r, a)
+				p.People = slices.DeleteFunc(p.People, func(x Person) bool { return x.User == u })
+				if add {
+					p.People = append(p.People, Person{User: u, Role: "juror"})
+				}
+				names = append(names, "@"+u.User)
+			}
+			if err := Plans.Put(tx, r.WS.ID, id, p); err != nil {
+				return err
+			}
+			return r.Audit(tx, "followup.people", "event/"+id, fmt.Sprintf("add=%v %s", add, strings.Join(names, " ")))
+		})
+		switch {
+		case errors.Is(err, errNoEvent):
+			return r.Reply("followup.no_event", "Event", id)
+		case err != nil:
+			return m.internal(r, "follow-up people", err)
+		case add:
+			return r.Reply("followup.people.added", "Users", strings.Join(names, ", "), "Event", id)
+		default:
+			return r.Reply("followup.people.removed", "Users", strings.Join(names, ", "), "Event", id)
+		}
+	}
+}
+
+// set is the organiser's correction of a pair's stage:
+// /kipina followup set <app> <stage> [reason…].
+func (m *module) set(_ context.Context, r *bot.Request) chat.Response {
+	appID, stage := strings.ToUpper(r.Args[0]), strings.ToLower(r.Args[1])
+	if rank(stage) < 0 && stage != Closed {
+		return r.Reply("followup.set.bad_stage", "Stage", stage, "Stages", strings.Join(append(slices.Clone(Funnel), Closed), ", "))
+	}
+	reason := strings.Join(r.Args[2:], " ")
+	var p Pair
+	err := r.Update(func(tx *storage.Tx) error {
+		a, err := call.LoadApp(tx, r.WS.ID, appID)
+		if err != nil {
+			return errNoEvent
+		}
+		if p, err = Pairs.Get(tx, r.WS.ID, PairKey(a.Event, appID)); err != nil {
+			return errNoEvent
+		}
+		from := p.Stage
+		p.History = append(p.History, Change{At: r.Now(), Who: r.User.String(), From: from, To: stage, Answer: "set", Reason: reason})
+		p.Stage, p.Since = stage, r.Now()
+		if stage == Closed {
+			p.Reason = reason
+		}
+		if err := Pairs.Put(tx, r.WS.ID, PairKey(a.Event, appID), p); err != nil {
+			return err
+		}
+		return r.Audit(tx, "followup.set", "app/"+appID, from+" → "+stage+" "+reason)
+	})
+	switch {
+	case errors.Is(err, errNoEvent):
+		return r.Reply("followup.set.no_pair", "App", appID)
+	case err != nil:
+		return m.internal(r, "follow-up set", err)
+	}
+	return r.Reply("followup.set.done", "App", appID, "Company", p.Company, "Stage", r.T("followup.stage."+stage))
+}

@@ -1,0 +1,121 @@
+package followup_test
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/export"
+	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/storage"
+)
+
+// helsinki is the demo workspace's zone.
+var helsinki, _ = time.LoadLocation("Europe/Helsinki")
+
+// at is a wall-clock moment in Helsinki.
+func at(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, helsinki)
+}
+
+// demo app: id, owner, company, target, state, trade secret.
+type demoApp struct {
+	id, owner, company, target, state string
+	secret                            bool
+}
+
+var demoApps = []demoApp{
+	{"H0001", "anna", "Katuvalo Oy", "health", call.Accepted, false},
+	{"H0002", "bertil", "Sensori Ab", "sensors", call.Accepted, true},
+	{"H0003", "cecilia", "Hylätty Oy", "health", call.Declined, false},
+	{"H0004", "dora", "Kirjasto Oy", "culture", call.Accepted, false},
+}
+
+// setup starts a harness with the call, routing, follow-up and export
+// modules; puts the demo applications in the demo event (dated
+// eventDate) and makes pekka the contact of health and sari of sensors.
+func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
+	t.Helper()
+	h := bottest.New(t, call.Module{}, routing.Module{}, followup.Module{}, export.Module{})
+	err := h.DB.Update(func(tx *storage.Tx) error {
+		ev, err := call.LoadEvent(tx, "demo", "kipina-2017")
+		if err != nil {
+			return err
+		}
+		ev.Date = eventDate
+		if err := call.Events.Put(tx, "demo", ev.ID, ev); err != nil {
+			return err
+		}
+		for _, a := range apps {
+			owner := chat.UserRef{Platform: "shell", Workspace: "demo", User: a.owner}
+			if err := call.Apps.Put(tx, "demo", a.id, call.Application{ID: a.id, Event: ev.ID, Owner: owner, State: a.state,
+				Company: a.company, BusinessID: "1572860-0", Target: a.target, Summary: "Ratkaisu " + a.company, Lang: "fi",
+				Secrets: a.secret, Submitted: bottest.Start}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := h.Run("/kipina contacts add health @pekka\n/kipina contacts add sensors @sari\n")
+	must(t, out, "@pekka", "@sari")
+	return h
+}
+
+func must(t testing.TB, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func mustNot(t testing.TB, out string, not ...string) {
+	t.Helper()
+	for _, w := range not {
+		if strings.Contains(out, w) {
+			t.Errorf("output has %q:\n%s", w, out)
+		}
+	}
+}
+
+// block returns what was posted to header ("── @anna") in out: from the
+// header to the next post.
+func block(t testing.TB, out, header string) string {
+	t.Helper()
+	i := strings.LastIndex(out, header+"\n")
+	if i < 0 {
+		t.Fatalf("nothing posted to %s in:\n%s", header, out)
+	}
+	rest := out[i+len(header)+1:]
+	if j := strings.Index(rest, "\n── "); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// button finds the number of the last button labelled label in out.
+func button(t testing.TB, out, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)+`(  |\n|$)`).FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		t.Fatalf("no button %q in:\n%s", label, out)
+	}
+	return m[len(m)-1][1]
+}
+
+// count counts the posts to header in out.
+func count(out, header string) int { return strings.Count(out, header+"\n") }
+
+func lines(a ...string) string { return strings.Join(a, "\n") + "\n" }
+
+var _ = fmt.Sprint
