@@ -219,7 +219,9 @@ func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
 func (a *Adapter) Ready() <-chan struct{} { return a.ready }
 
 // Run connects to every server, registers the slash command on every team,
-// serves the HTTP endpoint and reads direct messages until ctx ends.
+// serves the HTTP endpoint and reads direct messages until ctx ends. An
+// unreachable server is retried with backoff; a refused token, an unknown
+// team or a busy listen address end Run with an error. Run is called once.
 func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	for _, c := range a.conns {
 		if err := a.setup(ctx, c); err != nil {
@@ -227,17 +229,18 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 		}
 	}
 	close(a.ready)
-	errc := make(chan error, 1)
-	go func() { errc <- a.serve(ctx, h) }()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	for _, c := range a.conns {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.listen(ctx, c, h) }()
 	}
-	err := <-errc
+	err := a.serve(ctx, h) // returns when ctx ends or the listener fails
+	cancel()
 	wg.Wait()
 	if err != nil {
-		return err
+		return fmt.Errorf("mattermost: serve %s: %w", a.opts.Listen, err)
 	}
 	return ctx.Err()
 }

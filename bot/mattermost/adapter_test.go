@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -343,5 +345,31 @@ func TestMarkdown(t *testing.T) {
 		if got := markdown(in); got != want {
 			t.Errorf("markdown(%.30q) = %.30q, want %.30q", in, got, want)
 		}
+	}
+}
+
+func TestRunFailsOnBusyAddress(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	a, err := New(Options{
+		Workspaces: []Workspace{{ID: "ws1", ServerURL: "http://127.0.0.1:1", TeamName: "tre", Token: "t"}},
+		Listen:     busy.Addr().String(), CallbackURL: "http://bot.test", Secret: []byte("0123456789abcdef"),
+		Log: slog.New(slog.DiscardHandler), newAPI: func(string, string) api { return newFake() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(context.Background(), &recorder{}) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "serve") {
+			t.Fatalf("Run = %v, want a serve error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return on a busy address")
 	}
 }
