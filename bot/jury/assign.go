@@ -69,7 +69,9 @@ func defaultLoads(reviews, apps, jurors int) (lo, hi int) {
 		return 0, 0
 	}
 	avg := float64(reviews*apps) / float64(jurors)
-	return int(math.Floor(0.75 * avg)), max(1, int(math.Ceil(1.25*avg)))
+	lo, hi = int(math.Floor(0.75*avg)), max(1, int(math.Ceil(1.25*avg)))
+	return min(lo, apps), min(hi, apps) // nobody reviews more than all
+
 }
 
 // parseFlags reads "reviews=3 min=2 max=9" (also r=, R=).

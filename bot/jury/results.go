@@ -92,7 +92,7 @@ func (m *module) results(_ context.Context, r *bot.Request) chat.Response {
 	var sb strings.Builder
 	sb.WriteString(r.T("jury.results.head", "Event", ev.Name, "Count", len(res)) + "\n```\n")
 	fmt.Fprintf(&sb, "%3s %-6s %-22s %5s %6s %5s %2s  %s\n", "#", "", r.T("jury.results.col.company"), r.T("jury.results.col.mean"),
-		r.T("jury.results.col.norm"), "±", "n", "−2       0       +2")
+		r.T("jury.results.col.norm"), "±", "n", "−2      0      +2")
 	for i, x := range res {
 		if x.N == 0 {
 			fmt.Fprintf(&sb, "%3s %-6s %-22s %5s %6s %5s %2d\n", "–", x.App, clip(companies[x.App], 21), "–", "–", "–", 0)
@@ -126,7 +126,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 		return r.Reply("jury.decide.already", "Event", ev.Name)
 	}
 	var ids []string
-	var why string
+	var why, tie string
 	r.Bot.DB.View(func(tx *storage.Tx) error {
 		if strings.EqualFold(r.Args[1], "top") {
 			n, err := 0, error(nil)
@@ -137,10 +137,14 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 				why = "jury.shortlist.usage"
 				return nil
 			}
-			for _, x := range m.ranking(tx, r.WS.ID, &j) {
+			ranked := m.ranking(tx, r.WS.ID, &j)
+			for _, x := range ranked {
 				if x.N > 0 && len(ids) < n {
 					ids = append(ids, x.App)
 				}
+			}
+			if len(ids) == n && n < len(ranked) && ranked[n].N > 0 && math.Abs(ranked[n].Normalised-ranked[n-1].Normalised) < 0.005 {
+				tie = ranked[n].App
 			}
 			if len(ids) == 0 {
 				why = "jury.results.none"
@@ -191,7 +195,11 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 	case err != nil:
 		return internal(r, "shortlist", err)
 	}
-	return r.ReplyText(r.T("jury.shortlist.saved", "Event", ev.Name, "Count", len(ids), "EventID", ev.ID) + "\n" + strings.Join(lines, "\n"))
+	s := r.T("jury.shortlist.saved", "Event", ev.Name, "Count", len(ids), "EventID", ev.ID) + "\n" + strings.Join(lines, "\n")
+	if tie != "" {
+		s += "\n" + r.T("jury.shortlist.tie", "App", tie, "Last", ids[len(ids)-1])
+	}
+	return r.ReplyText(s)
 }
 
 // decisionText is the message a company gets, in lang.

@@ -9,6 +9,7 @@ import (
 	"github.com/kipina/kipina/bot/day"
 	"github.com/kipina/kipina/bot/export"
 	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -16,7 +17,7 @@ import (
 
 // modules are the flows the bot runs.
 func modules(cfg *configs.Config) []bot.Module {
-	return []bot.Module{call.Module{}, routing.Module{}, day.Module{}, followup.Module{}, export.Module{}}
+	return []bot.Module{call.Module{}, routing.Module{}, jury.Module{}, day.Module{}, followup.Module{}, export.Module{}}
 }
 
 func newBot(cfg *configs.Config, db *storage.DB, clock bot.Clock, log *slog.Logger, platforms []chat.Platform, dir string) (*bot.Bot, error) {

@@ -1,0 +1,131 @@
+package jury_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/storage"
+)
+
+// act sends an event as user straight to the core, as a crafted platform
+// payload would, and returns the reply text.
+func act(h interface {
+	Handle(context.Context, chat.Event) chat.Response
+}, user string, e func(chat.Origin) chat.Event) chat.Response {
+	o := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: user}, Channel: "shell"}
+	return h.Handle(context.Background(), e(o))
+}
+
+func replyText(r chat.Response) string {
+	if r.Reply == nil {
+		return ""
+	}
+	return r.Reply.Text
+}
+
+// TestJurorSeesOnlyAssigned: a juror cannot read, score, abstain on or
+// declare a conflict with an application not assigned to them, even with a
+// forged action id or form; an organiser may read any; a company may not.
+func TestJurorSeesOnlyAssigned(t *testing.T) {
+	h := newHarness(t, demoApplicants[:4])
+	h.Run("/kipina jury add kipina-2017 @liisa sensors\n/kipina jury add kipina-2017 @pekka health\n" +
+		"/kipina jury add kipina-2017 @olli\n:as liisa\n/kipina conflict kipina-2017 Katuvalo\n:as nina\n")
+	out := h.Run("/kipina jury assign kipina-2017 reviews=2\n/kipina jury publish kipina-2017\n")
+	h.Run(button(t, out, "Julkaise jako") + "\n")
+	j := loadJury(t, h)
+	if j.Published.Has("liisa", "H0001") {
+		t.Fatal("liisa was given H0001 (declared by name without the legal form)")
+	}
+	mine := j.Published.AppsOf("liisa")[0]
+	full := func(app string) func(chat.Origin) chat.Event {
+		return func(o chat.Origin) chat.Event {
+			return &chat.Action{Origin: o, ActionID: "jury-full:kipina-2017:" + app}
+		}
+	}
+	if got := replyText(act(h.Bot, "liisa", full("H0001"))); !strings.Contains(got, "ei ole sinun arvioitavanasi") || strings.Contains(got, "Katuvalot") {
+		t.Errorf("liisa read H0001: %q", got)
+	}
+	if got := replyText(act(h.Bot, "liisa", full(mine))); !strings.Contains(got, "*"+mine) {
+		t.Errorf("liisa cannot read her own %s: %q", mine, got)
+	}
+	if got := replyText(act(h.Bot, "nina", full("H0001"))); !strings.Contains(got, "Katuvalot mittaavat") || !strings.Contains(got, "1572860-0") {
+		t.Errorf("the organiser cannot read H0001: %q", got)
+	}
+	if got := replyText(act(h.Bot, "anna", full("H0002"))); !strings.Contains(got, "tuomari") || strings.Contains(got, "Solpaneler") {
+		t.Errorf("a company read H0002: %q", got)
+	}
+	for _, id := range []string{"jury-score", "jury-abstain", "jury-conflict", "jury-conflict-yes"} {
+		got := replyText(act(h.Bot, "liisa", func(o chat.Origin) chat.Event {
+			return &chat.Action{Origin: o, ActionID: id + ":kipina-2017:H0001"}
+		}))
+		if !strings.Contains(got, "ei ole sinun") {
+			t.Errorf("%s on H0001 by liisa answered %q", id, got)
+		}
+	}
+	// A forged form submission stores nothing; an organiser is not a juror
+	// of the application either.
+	vals := map[string]string{"impact": "5", "value": "5", "fit": "5", "feasibility": "5", "novelty": "5"}
+	for _, who := range []string{"liisa", "nina"} {
+		resp := act(h.Bot, who, func(o chat.Origin) chat.Event {
+			return &chat.FormSubmit{Origin: o, FormID: "jury-score", State: "kipina-2017/H0001", Values: vals}
+		})
+		if !strings.Contains(replyText(resp), "ei ole sinun") {
+			t.Errorf("forged scores by %s answered %+v", who, resp)
+		}
+	}
+	h.DB.View(func(tx *storage.Tx) error {
+		n := 0
+		jury.Reviews.Scan(tx, "demo", "", func(string, jury.Review) error { n++; return nil })
+		if n != 0 {
+			t.Errorf("%d reviews stored from forged events", n)
+		}
+		return nil
+	})
+	// Out-of-range scores are refused field by field.
+	vals["impact"] = "9"
+	resp := act(h.Bot, "liisa", func(o chat.Origin) chat.Event {
+		return &chat.FormSubmit{Origin: o, FormID: "jury-score", State: "kipina-2017/" + mine, Values: vals}
+	})
+	if resp.Errors["impact"] == "" || len(resp.Errors) != 1 {
+		t.Errorf("score 9 accepted: %+v", resp)
+	}
+}
+
+// TestAssignInfeasibleAndRemove: an impossible assignment is explained in
+// matching's words; removing a juror after publishing moves their
+// unfinished reviews and keeps the ones they gave.
+func TestAssignInfeasibleAndRemove(t *testing.T) {
+	h := newHarness(t, demoApplicants[:4])
+	out := h.Run("/kipina jury add kipina-2017 @liisa @pekka @olli\n/kipina jury assign kipina-2017 reviews=4\n" +
+		"/kipina jury assign kipina-2017 reviews=2 min=4\n/kipina jury assign kipina-2017 foo=1\n")
+	must(t, out, "Jakoa ei löydy (4 arviota per hakemus", "needs 16 reviews; the jury can take at most 12",
+		"the minimum load of 4 per juror needs 12 reviews; there are only 8", "En ymmärrä ”foo=1”")
+	if loadJury(t, h).Draft != nil {
+		t.Fatal("an infeasible assignment left a draft")
+	}
+	h.Run("/kipina jury add kipina-2017 @maija\n")
+	out = h.Run("/kipina jury assign kipina-2017 reviews=2\n/kipina jury publish kipina-2017\n")
+	out = h.Run(button(t, out, "Julkaise jako") + "\n")
+	before := loadJury(t, h)
+	gone := before.Published.AppsOf("olli")
+	p := prompts(out, "Score", "Arvioi")
+	h.Run(score("olli", p["olli"][gone[0]], 4))
+
+	out = h.Run(":as nina\n/kipina jury remove kipina-2017 @olli\n")
+	must(t, out, "@olli poistettu", "Siirretyt arviot:", "── #kipina-organisers")
+	after := loadJury(t, h)
+	if !after.Published.Has("olli", gone[0]) {
+		t.Errorf("olli's given review of %s was dropped", gone[0])
+	}
+	for _, app := range gone[1:] {
+		if after.Published.Has("olli", app) || len(after.Published.ByApp[app]) != 2 {
+			t.Errorf("%s not moved: %v", app, after.Published.ByApp[app])
+		}
+	}
+	out = h.Run("/kipina jury list kipina-2017\n/kipina jury progress kipina-2017\n")
+	mustNot(t, out, "• @olli –")
+	must(t, out, "@olli: 1/1", "(poistettu tuomaristosta)")
+}

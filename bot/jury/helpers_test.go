@@ -1,0 +1,142 @@
+package jury_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/storage"
+)
+
+func must(t *testing.T, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func mustNot(t *testing.T, out string, not ...string) {
+	t.Helper()
+	for _, w := range not {
+		if strings.Contains(out, w) {
+			t.Errorf("output has %q:\n%s", w, out)
+		}
+	}
+}
+
+// button finds the number of the last button with label in out.
+func button(t *testing.T, out, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		t.Fatalf("no button %q in:\n%s", label, out)
+	}
+	return m[len(m)-1][1]
+}
+
+// block is one posted message of the transcript: its header ("── @liisa",
+// "── @liisa (~7)", "── #kipina-organisers") and everything up to the next
+// header.
+type block struct{ head, body string }
+
+func blocks(out string) []block {
+	var bs []block
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "── ") {
+			bs = append(bs, block{head: line})
+			continue
+		}
+		if len(bs) > 0 && strings.HasPrefix(line, "  ") {
+			bs[len(bs)-1].body += line + "\n"
+		} else if len(bs) > 0 {
+			bs = append(bs, block{}) // an unrelated line ends the message
+		}
+	}
+	return bs
+}
+
+var promptApp = regexp.MustCompile(`\*(H\d{4}) `)
+
+// prompts maps user → application → the number of the button with label
+// on the latest message about the application to that user in out.
+func prompts(out string, labels ...string) map[string]map[string]string {
+	res := map[string]map[string]string{}
+	for _, b := range blocks(out) {
+		if !strings.HasPrefix(b.head, "── @") {
+			continue
+		}
+		user := strings.Fields(strings.TrimPrefix(b.head, "── @"))[0]
+		m := promptApp.FindStringSubmatch(b.body)
+		if m == nil {
+			continue
+		}
+		for _, l := range labels {
+			if n := regexp.MustCompile(`\[(\d+)\] ` + regexp.QuoteMeta(l) + `( |$|\n)`).FindStringSubmatch(b.body); n != nil {
+				if res[user] == nil {
+					res[user] = map[string]string{}
+				}
+				res[user][m[1]] = n[1]
+			}
+		}
+	}
+	return res
+}
+
+// count counts the messages posted to header (e.g. "── @anna") in out.
+func count(out, header string) int {
+	n := 0
+	for _, b := range blocks(out) {
+		if b.head == header {
+			n++
+		}
+	}
+	return n
+}
+
+func answers(a ...string) string { return strings.Join(a, "\n") + "\n" }
+
+type applicant struct {
+	user, company, bid, target, summary, lang string
+}
+
+// demoApplicants apply to the demo event: H0001 … H0006 in this order.
+var demoApplicants = []applicant{
+	{"anna", "Katuvalo Oy", "1572860-0", "2", "Katuvalot mittaavat liikennettä, melua ja ilmanlaatua sensoreilla ja avoimella datalla.", "1"},
+	{"sven", "Energi Ab", "0112038-9", "3", "Solpaneler, värmepumpar och efterfrågeflexibilitet för bostadsbolag i en energieffektiv stadsdel.", "3"},
+	{"emma", "Care Robotics Ltd", "2345678-0", "6", "Fall detection and safety phones for older people living at home, with alerts to home care.", "2"},
+	{"timo", "Terveys Oy", "4567891-5", "4", "Etävastaanotto ja potilaiden etäseuranta terveyskeskuksiin: diabetes ja verenpaine.", "1"},
+	{"kaisa", "Kaava Oy", "5678912-7", "1", "Asukkaiden osallistaminen kaavoitukseen 3D-kaupunkimallissa ja karttapalvelussa.", "1"},
+	{"lars", "Skola Ab", "6789123-1", "7", "Bibliotek och läsning för skolor och elever, med evenemang i kulturhus.", "3"},
+}
+
+// newHarness starts the bot with the call, routing and jury modules, opens
+// the demo call and has the applicants apply.
+func newHarness(t *testing.T, apps []applicant) *bottest.Harness {
+	t.Helper()
+	h := bottest.New(t, call.Module{}, routing.Module{}, jury.Module{})
+	out := h.Run("/kipina call open kipina-2017\n")
+	apply := button(t, out, "Hae mukaan")
+	for i, a := range apps {
+		out = h.Run(":as " + a.user + "\n" + apply + "\n" + answers(a.company, a.bid, a.user, a.user+"@example.fi", "", a.target,
+			a.summary, "2", "", "", "", a.lang, "no", "yes"))
+		if !strings.Contains(out, "H000"+string(rune('1'+i))) {
+			t.Fatalf("application of %s not received:\n%s", a.user, out)
+		}
+	}
+	h.Run(":as nina\n")
+	return h
+}
+
+// loadJury reads the stored jury of the demo event.
+func loadJury(t *testing.T, h *bottest.Harness) jury.Jury {
+	t.Helper()
+	var j jury.Jury
+	h.DB.View(func(tx *storage.Tx) (err error) { j, err = jury.Juries.Get(tx, "demo", "kipina-2017"); return })
+	return j
+}

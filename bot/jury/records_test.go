@@ -1,0 +1,133 @@
+package jury
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"unicode/utf8"
+
+	"pgregory.net/rapid"
+)
+
+func TestDeclMatches(t *testing.T) {
+	for _, tt := range []struct {
+		text, company, bid string
+		want               bool
+	}{
+		{"1572860-0", "Katuvalo Oy", "1572860-0", true},
+		{" 1572860-0 ", "Katuvalo Oy", "1572860-0", true},
+		{"katuvalo", "Katuvalo Oy", "1572860-0", true},
+		{"Katuvalo Oy", "KATUVALO OY", "", true},
+		{"Katuvalo Ltd", "Katuvalo Oy", "", true},
+		{"Energi Ab", "Energi", "", true},
+		{"Katu", "Katuvalo Oy", "", false},
+		{"Oy", "Katuvalo Oy", "", false},
+		{"0112038-9", "Katuvalo Oy", "1572860-0", false},
+		{"", "Katuvalo Oy", "", false},
+	} {
+		if got := declMatches(tt.text, tt.company, tt.bid); got != tt.want {
+			t.Errorf("declMatches(%q, %q, %q) = %v", tt.text, tt.company, tt.bid, got)
+		}
+	}
+}
+
+func TestDefaultLoads(t *testing.T) {
+	for _, tt := range []struct{ r, apps, jurors, lo, hi int }{
+		{3, 6, 4, 3, 6},      // 4.5 on average
+		{3, 300, 40, 16, 29}, // 22.5
+		{3, 20, 5, 9, 15},    // 12
+		{4, 4, 3, 4, 4},      // capped at the number of applications
+		{3, 1, 10, 0, 1},
+		{3, 5, 0, 0, 0},
+	} {
+		lo, hi := defaultLoads(tt.r, tt.apps, tt.jurors)
+		if lo != tt.lo || hi != tt.hi {
+			t.Errorf("defaultLoads(%d, %d, %d) = %d, %d; want %d, %d", tt.r, tt.apps, tt.jurors, lo, hi, tt.lo, tt.hi)
+		}
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	r, lo, hi, bad := parseFlags([]string{"reviews=2", "MIN=1", "max=9"})
+	if r != 2 || lo != 1 || hi != 9 || bad != "" {
+		t.Errorf("got %d %d %d %q", r, lo, hi, bad)
+	}
+	if _, lo, hi, _ := parseFlags(nil); lo != -1 || hi != -1 {
+		t.Errorf("no flags: %d %d", lo, hi)
+	}
+	for _, b := range []string{"max=-1", "max", "x=1", "max=a"} {
+		if _, _, _, bad := parseFlags([]string{b}); bad != b {
+			t.Errorf("%q accepted", b)
+		}
+	}
+}
+
+func TestBar(t *testing.T) {
+	for _, tt := range []struct {
+		mean, se float64
+		want     string
+	}{
+		{0, 0, "········●········"},
+		{1, 0.25, "········|··─●─···"},
+		{-5, 0, "●·······|········"},
+		{2, 3, "····────────────●"},
+	} {
+		got := bar(tt.mean, tt.se, 17)
+		if utf8.RuneCountInString(got) != 17 {
+			t.Errorf("bar(%v, %v) = %q has %d runes", tt.mean, tt.se, got, utf8.RuneCountInString(got))
+		}
+		if got != tt.want {
+			t.Errorf("bar(%v, %v) = %q, want %q", tt.mean, tt.se, got, tt.want)
+		}
+	}
+}
+
+// TestPlanRoundTrip: a plan survives matching's index form unchanged, and
+// Load and AppsOf agree with ByApp.
+func TestPlanRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		nA := rapid.IntRange(1, 30).Draw(t, "apps")
+		nJ := rapid.IntRange(1, 10).Draw(t, "jurors")
+		p := &problem{appIx: map[string]int{}, jurIx: map[string]int{}}
+		for j := range nJ {
+			u := fmt.Sprintf("u%d", j)
+			p.jurUs = append(p.jurUs, u)
+			p.jurIx[u] = j
+			p.in.Jurors = append(p.in.Jurors, "@"+u)
+		}
+		pl := &Plan{ByApp: map[string][]string{}}
+		total := 0
+		for a := range nA {
+			id := fmt.Sprintf("H%04d", a+1)
+			p.appIx[id] = a
+			p.in.Apps = append(p.in.Apps, id)
+			for j := range nJ {
+				if rapid.Bool().Draw(t, "pair") {
+					pl.ByApp[id] = append(pl.ByApp[id], p.jurUs[j])
+					total++
+				}
+			}
+		}
+		back := p.fromAssignment(p.toAssignment(pl), pl.Created)
+		for _, id := range p.in.Apps {
+			if !slices.Equal(back.ByApp[id], pl.ByApp[id]) {
+				t.Fatalf("%s: %v → %v", id, pl.ByApp[id], back.ByApp[id])
+			}
+		}
+		sum := 0
+		for u, n := range pl.Load() {
+			sum += n
+			if len(pl.AppsOf(u)) != n {
+				t.Fatalf("%s: load %d, apps %v", u, n, pl.AppsOf(u))
+			}
+			for _, a := range pl.AppsOf(u) {
+				if !pl.Has(u, a) {
+					t.Fatalf("Has(%s, %s) false", u, a)
+				}
+			}
+		}
+		if sum != total {
+			t.Fatalf("loads sum to %d, want %d", sum, total)
+		}
+	})
+}
