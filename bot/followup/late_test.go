@@ -1,0 +1,106 @@
+package followup_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/schedule"
+	"github.com/kipina/kipina/storage"
+)
+
+// TestCatchUpAfterDowntime: the bot is down while steps fall due; at the
+// first sweep after it comes back each step follows the late-item policy:
+// a day late → sent as is; more than 2 days → sent with an apology; more
+// than 14 → skipped and the organisers told. The escalation check catches
+// up once, not once per missed day.
+func TestCatchUpAfterDowntime(t *testing.T) {
+	event := at(2027, 2, 10, 9, 0) // survey due Thu 11.2., next steps Wed 24.2.
+	for _, c := range []struct {
+		name          string
+		back          time.Time
+		survey, steps string // the policy each step runs under ("" = not yet)
+		wantOrganiser []string
+	}{
+		{"a day", at(2027, 2, 12, 10, 0), followup.OnTime, "", nil},
+		{"four days", at(2027, 2, 15, 10, 0), followup.LateNote, "", []string{"4 päivää myöhässä pahoittelun kera (4 viestiä)"}},
+		{"twenty days, two steps", at(2027, 3, 3, 10, 0), followup.Skipped, followup.LateNote,
+			[]string{"on 20 päivää myöhässä, joten sitä ei lähetetty", "”jatkosta sopiminen”", "7 päivää myöhässä pahoittelun kera (4 viestiä)"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := setup(t, event, demoApps[:2])
+			must(t, h.Run("/kipina followup start kipina-2017\n"), "jatkoseuranta alkoi")
+			h.Clock.Set(c.back)
+			out := h.Tick(0)
+			switch c.survey {
+			case followup.OnTime:
+				must(t, block(t, out, "── @anna"), "Miten onnistuimme")
+				mustNot(t, out, "Pahoittelut", "#kipina-organisers")
+			case followup.LateNote:
+				must(t, block(t, out, "── @anna"), "Pahoittelut, tämä viesti on myöhässä – sen piti tulla 11.2.2027.", "Miten onnistuimme")
+			case followup.Skipped:
+				mustNot(t, out, "Miten onnistuimme")
+			}
+			if c.steps == followup.LateNote {
+				must(t, block(t, out, "── @anna"), "Pahoittelut, tämä viesti on myöhässä – sen piti tulla 24.2.2027.", "Oletteko sopineet")
+			}
+			if len(c.wantOrganiser) > 0 {
+				orgs := out[strings.Index(out, "── #kipina-organisers"):]
+				must(t, orgs, c.wantOrganiser...)
+			}
+			h.DB.View(func(tx *storage.Tx) error {
+				p, _ := followup.LoadPlan(tx, "demo", "kipina-2017")
+				if got := p.Done[followup.Survey].Policy; got != c.survey {
+					t.Errorf("survey ran %q, want %q", got, c.survey)
+				}
+				if got := p.Done[followup.NextSteps].Policy; got != c.steps {
+					t.Errorf("next steps ran %q, want %q", got, c.steps)
+				}
+				esc, _ := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/escalate/")
+				if len(esc) != 1 || !esc[0].Due.After(c.back) {
+					t.Errorf("escalation chain after catch-up: %+v", esc)
+				}
+				return nil
+			})
+			// A second sweep sends nothing again.
+			if out := h.Tick(time.Minute); strings.Contains(out, "──") {
+				t.Errorf("second sweep posted:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestPlanCommand: defaults changed by command move the scheduled steps;
+// bad settings are refused with the reason; stop cancels everything.
+func TestPlanCommand(t *testing.T) {
+	h := setup(t, at(2027, 2, 10, 9, 0), demoApps[:1])
+	out := h.Run("/kipina followup plan kipina-2017\n")
+	must(t, out, "palautekysely (survey=1d): 11.2.2027 klo 09.00 — ajastettu", "Yli 2 pv myöhässä")
+	out = h.Run("/kipina followup start kipina-2017\n/kipina followup plan kipina-2017 survey=2d nextsteps=3w late-skip=1 at=10:30\n")
+	must(t, out, "late-skip (1) must not be less than late-note (2)")
+	out = h.Run("/kipina followup plan kipina-2017 survey=2d nextsteps=3w late-skip=20d stale=45 at=10:30\n")
+	must(t, out, "survey=2d): 12.2.2027 klo 10.30", "nextsteps=21d): 3.3.2027 klo 10.30", "yli 20 pv", "Ilman edistystä 45 pv")
+	h.DB.View(func(tx *storage.Tx) error {
+		items, _ := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/")
+		if len(items) != 4 { // three steps and one escalation check
+			t.Errorf("pending after re-plan: %d items: %+v", len(items), items)
+		}
+		return nil
+	})
+	h.Clock.Set(at(2027, 2, 11, 9, 30))
+	if out := h.Tick(0); strings.Contains(out, "Miten") {
+		t.Errorf("survey went at the old time:\n%s", out)
+	}
+	h.Clock.Set(at(2027, 2, 12, 10, 30))
+	must(t, h.Tick(0), "Miten onnistuimme")
+	out = h.Run("/kipina followup stop kipina-2017\n/kipina followup plan kipina-2017 nextsteps=x\n")
+	must(t, out, "jatkoseuranta lopetettu", "Asetusta ei voitu käyttää")
+	h.DB.View(func(tx *storage.Tx) error {
+		if items, _ := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/"); len(items) != 0 {
+			t.Errorf("pending after stop: %+v", items)
+		}
+		return nil
+	})
+	must(t, h.Run("/kipina followup plan nosuch\n/kipina followups\n"), "Tapahtumaa ”nosuch” ei löydy", "esitelleet 1")
+}
