@@ -6,8 +6,8 @@
 //
 // Who takes part: the companies are the applications the jury accepted
 // (call.Accepted); the city's people are the process contacts of every
-// target of the event (routing.Contacts) plus the staff and jurors an
-// organiser adds with "/kipina day people add".
+// target of the event (routing.Contacts), the event's jurors (bot/jury)
+// and the other staff an organiser adds with "/kipina day people add".
 //
 // The flow, as commands of an organiser:
 //
@@ -35,6 +35,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/locale"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
@@ -88,8 +89,8 @@ const (
 // person is a city participant of the day.
 type person struct {
 	Ref chat.UserRef
-	// Kind is "process" (a target's contact) or "staff" (added by
-	// command).
+	// Kind is "process" (a target's contact), "juror" (a member of the
+	// event's jury, bot/jury) or "staff" (added by command).
 	Kind    string
 	Targets []string
 }
@@ -151,6 +152,13 @@ func (m *mod) loadCast(tx *storage.Tx, ws string, ev call.Event) cast {
 			}
 			if !slices.Contains(p.Targets, t) {
 				p.Targets = append(p.Targets, t)
+			}
+		}
+	}
+	if j, err := jury.Juries.Get(tx, ws, ev.ID); err == nil {
+		for _, jr := range j.Jurors {
+			if !jr.Removed && byUser[jr.User.User] == nil {
+				byUser[jr.User.User] = &person{Ref: jr.User, Kind: "juror", Targets: jr.Targets}
 			}
 		}
 	}

@@ -36,12 +36,17 @@ func (m *mod) peopleList(_ context.Context, r *bot.Request) chat.Response {
 
 // roleText says in lang what a city person is at the day.
 func (m *mod) roleText(ev call.Event, p person, lang string) string {
-	if len(p.Targets) == 0 {
-		return m.b.Cat.T(lang, "day.role.staff")
-	}
 	names := make([]string, len(p.Targets))
 	for i, t := range p.Targets {
 		names[i] = m.targetName(ev, t, lang)
+	}
+	switch {
+	case p.Kind == "juror" && len(names) > 0:
+		return m.b.Cat.T(lang, "day.role.juror_of", "Targets", strings.Join(names, ", "))
+	case p.Kind == "juror":
+		return m.b.Cat.T(lang, "day.role.juror")
+	case len(names) == 0:
+		return m.b.Cat.T(lang, "day.role.staff")
 	}
 	return m.b.Cat.T(lang, "day.role.process", "Targets", strings.Join(names, ", "))
 }

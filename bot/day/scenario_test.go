@@ -10,7 +10,9 @@ import (
 
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/day"
+	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -117,9 +119,15 @@ func TestTheDay(t *testing.T) {
 		return nil
 	})
 
-	// The city's people: two process contacts and a staff member.
+	// The city's people: two process contacts, a juror and a staff member.
+	h.DB.Update(func(tx *storage.Tx) error {
+		return jury.Juries.Put(tx, "demo", "kipina-2017", jury.Jury{Event: "kipina-2017", Jurors: []jury.Juror{
+			{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "jaana"}, Targets: []string{"energy"}},
+			{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "removed"}, Removed: true},
+		}})
+	})
 	out = h.Run(":as nina\n/kipina contacts add health @kaisa\n/kipina contacts add sensors @pekka\n/kipina day people add kipina-2017 @ville\n/kipina day people kipina-2017\n")
-	must(t, out, "3 kaupungin osallistujaa, 3 yritystä", "@kaisa — prosessin yhteyshenkilö: Terveys ja toimintakyky", "@ville — kaupungin edustaja")
+	must(t, out, "4 kaupungin osallistujaa, 3 yritystä", "@jaana — raadin jäsen: Energiatehokas kaupunginosa", "@kaisa — prosessin yhteyshenkilö: Terveys ja toimintakyky", "@ville — kaupungin edustaja")
 
 	// Agenda: ordered by track (health, then education, then the sensors
 	// challenge), the break skipped.
@@ -143,7 +151,7 @@ func TestTheDay(t *testing.T) {
 
 	// Meeting requests.
 	out = h.Run("/kipina meetings open kipina-2017\n")
-	must(t, out, "Kysyttiin 3 yritykseltä ja 3 kaupungin osallistujalta", "── @kaisa", "Keitä yrityksiä haluat tavata", "── @anna", "Keitä haluatte tavata",
+	must(t, out, "Kysyttiin 3 yritykseltä ja 4 kaupungin osallistujalta", "── @jaana", "── @kaisa", "Keitä yrityksiä haluat tavata", "── @anna", "Keitä haluatte tavata",
 		"── @olli", "Whom do you want to meet", "── @sven", "Vem vill ni träffa")
 	kaisa, pekka, ville := section(t, out, "── @kaisa"), section(t, out, "── @pekka"), section(t, out, "── @ville")
 	anna, sven, olli := section(t, out, "── @anna"), section(t, out, "── @sven"), section(t, out, "── @olli")
@@ -185,7 +193,7 @@ func TestTheDay(t *testing.T) {
 	// every mutual must-meet fits only as H0001–pekka at 09:00.
 	out = h.Run(":as nina\n/kipina meetings schedule kipina-2017 slot=15 window=09:00-10:00 tables=1\n")
 	must(t, out, "*Luonnos: Kipinä 2017 – avoin haku*", "3 tapaamista, 3 aikaväliä à 15 min, pöytiä: 1", "Paino 300 / yläraja 300 (100.0 %)",
-		"Tapaamiset klo 09:00–10:00", "H0001 1, H0002 1, H0003 1", "@kaisa 1, @pekka 1, @ville 1",
+		"Tapaamiset klo 09:00–10:00", "H0001 1, H0002 1, H0003 1", "@jaana 0, @kaisa 1, @pekka 1, @ville 1",
 		"1 pakko tavata -toive jäi ilman tapaamista:", "Koulu Oy (H0003) – @kaisa (vain toinen pakko)", "/kipina meetings publish kipina-2017")
 	d := loadDay(t, h)
 	if d.Draft == nil || d.Plan != nil || len(d.Draft.Meetings) != 3 {
