@@ -7,6 +7,7 @@ import (
 
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -128,4 +129,24 @@ func TestAssignInfeasibleAndRemove(t *testing.T) {
 	out = h.Run("/kipina jury list kipina-2017\n/kipina jury progress kipina-2017\n")
 	mustNot(t, out, "• @olli –")
 	must(t, out, "@olli: 1/1", "(poistettu tuomaristosta)")
+}
+
+// TestWeightedRubric: the rubric's weights come from the configuration,
+// are shown to jurors when they differ, and weigh the mean in the results.
+func TestWeightedRubric(t *testing.T) {
+	cfg := configs.Default()
+	cfg.Rubric[0].Weight = 2 // impact counts double
+	h := newHarnessWith(t, cfg, demoApplicants[:2])
+	out := h.Run("/kipina jury add kipina-2017 @liisa\n/kipina jury assign kipina-2017 reviews=1\n/kipina jury publish kipina-2017\n")
+	out = h.Run(button(t, out, "Julkaise jako") + "\n")
+	must(t, out, "Vaikuttavuus (×2,0), Kokonaistaloudellisuus (×1,0)")
+	p := prompts(out, "Arvioi")
+	// H0001: impact 5, the rest 1 → (2×5 + 4×1) / 6 = 2,33; H0002: all 2.
+	h.Run(":as liisa\n" + p["liisa"]["H0001"] + "\n" + answers("5", "1", "1", "1", "1", ""))
+	h.Run(":as liisa\n" + p["liisa"]["H0002"] + "\n" + answers("2", "2", "2", "2", "2", ""))
+	out = h.Run(":as nina\n/kipina results kipina-2017\n")
+	must(t, out, "Katuvalo Oy             2,33", "Energi Ab               2,00")
+	if strings.Index(out, "H0001") > strings.Index(out, "H0002") {
+		t.Errorf("weighted order wrong:\n%s", out)
+	}
 }

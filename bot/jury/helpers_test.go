@@ -9,6 +9,7 @@ import (
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -119,7 +120,13 @@ var demoApplicants = []applicant{
 // the demo call and has the applicants apply.
 func newHarness(t *testing.T, apps []applicant) *bottest.Harness {
 	t.Helper()
-	h := bottest.New(t, call.Module{}, routing.Module{}, jury.Module{})
+	return newHarnessWith(t, configs.Default(), apps)
+}
+
+// newHarnessWith is newHarness with a configuration.
+func newHarnessWith(t *testing.T, cfg *configs.Config, apps []applicant) *bottest.Harness {
+	t.Helper()
+	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{}, jury.Module{})
 	out := h.Run("/kipina call open kipina-2017\n")
 	apply := button(t, out, "Hae mukaan")
 	for i, a := range apps {

@@ -26,6 +26,24 @@ func (m *module) criterionName(lang, id string) string {
 	return id
 }
 
+// criteria lists the rubric in lang, each criterion's weight shown when
+// the weights differ.
+func (m *module) criteria(lang string) string {
+	rub := m.b.Config.Rubric
+	same := true
+	for _, c := range rub {
+		same = same && c.Weight == rub[0].Weight
+	}
+	out := make([]string, len(rub))
+	for i, c := range rub {
+		out[i] = m.criterionName(lang, c.ID)
+		if !same {
+			out[i] += " (×" + num(lang, c.Weight, 1) + ")"
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
 // sendList tells a juror which applications they review.
 func (m *module) sendList(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, apps []string) error {
 	lang := m.b.LangOf(tx, u)
@@ -37,12 +55,8 @@ func (m *module) sendList(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *J
 		}
 		fmt.Fprintf(&sb, "\n• %s %s — %s", a.ID, a.Company, targetName(m.b, ev, appTarget(tx, ws.ID, a), lang))
 	}
-	crit := make([]string, len(m.b.Config.Rubric))
-	for i, c := range m.b.Config.Rubric {
-		crit[i] = m.criterionName(lang, c.ID)
-	}
 	dl := j.deadline(ev.Date, ws.Loc)
-	text := m.b.Cat.T(lang, "jury.list.dm", "Event", ev.Name, "Count", len(apps), "Criteria", strings.Join(crit, ", "),
+	text := m.b.Cat.T(lang, "jury.list.dm", "Event", ev.Name, "Count", len(apps), "Criteria", m.criteria(lang),
 		"Deadline", m.b.FormatTime(lang, "format.datetime", dl, m.b.Zone(tx, u))) + sb.String()
 	key := fmt.Sprintf("jury/%s/%s/list/%s", ws.ID, ev.ID, u.User)
 	_, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text})
@@ -111,11 +125,7 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jur
 			sb.WriteString("\n" + T("jury.prompt.comment", "Comment", clip(rv.Comment, 300)))
 		}
 	default:
-		crit := make([]string, len(m.b.Config.Rubric))
-		for i, c := range m.b.Config.Rubric {
-			crit[i] = m.criterionName(lang, c.ID)
-		}
-		sb.WriteString(T("jury.prompt.state.open", "Criteria", strings.Join(crit, ", ")))
+		sb.WriteString(T("jury.prompt.state.open", "Criteria", m.criteria(lang)))
 	}
 	if j.Closed {
 		sb.WriteString("\n" + T("jury.prompt.closed"))

@@ -139,6 +139,9 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 			}
 			ranked := m.ranking(tx, r.WS.ID, &j)
 			for _, x := range ranked {
+				if a, err := call.LoadApp(tx, r.WS.ID, x.App); err != nil || a.State != call.Submitted {
+					continue // withdrawn meanwhile
+				}
 				if x.N > 0 && len(ids) < n {
 					ids = append(ids, x.App)
 				}
