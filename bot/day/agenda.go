@@ -402,10 +402,14 @@ func (m *mod) agendaPublish(_ context.Context, r *bot.Request) chat.Response {
 	var note string
 	err := r.Update(func(tx *storage.Tx) error {
 		d := loadDay(tx, r.WS.ID, ev.ID)
+		again := d.Agenda.Published
 		d.Agenda.Published = true
 		var err error
 		if note, err = m.agendaChanged(tx, r, ev, &d); err != nil {
 			return err
+		}
+		if !again {
+			note = "" // every company is told its slot: nothing changed yet
 		}
 		if d.Agenda.PostKey == "" {
 			to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: r.Origin.Channel}

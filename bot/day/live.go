@@ -33,8 +33,8 @@ func (m *mod) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 	}
 	d := loadDay(tx, it.Workspace, p.Event)
 	mt, ok := findMeeting(d.Plan, p.Meeting)
-	if !ok || mt.Cancelled {
-		return nil
+	if !ok || mt.Cancelled || !mt.Start.After(tx.Now()) {
+		return nil // cancelled, or the sweep came too late to be of use
 	}
 	cs := m.loadCast(tx, it.Workspace, ev)
 	u := it.User
