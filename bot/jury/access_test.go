@@ -150,3 +150,27 @@ func TestWeightedRubric(t *testing.T) {
 		t.Errorf("weighted order wrong:\n%s", out)
 	}
 }
+
+// TestConflictAfterPublishing: a declaration by command after publishing
+// moves the matching review like the button does; when nobody can take the
+// review, the organisers are told why in matching's words and the juror's
+// review no longer counts.
+func TestConflictAfterPublishing(t *testing.T) {
+	h := newHarness(t, demoApplicants[:3])
+	out := h.Run("/kipina jury add kipina-2017 @liisa @pekka @olli\n/kipina jury assign kipina-2017 reviews=3\n/kipina jury publish kipina-2017\n")
+	h.Run(button(t, out, "Julkaise jako") + "\n")
+	out = h.Run(":as olli\n/kipina conflict kipina-2017 \"Energi Ab\"\n")
+	must(t, out, "Esteellisyys ”Energi Ab” kirjattu", "H0002 → no juror can replace @olli on application H0002",
+		"── #kipina-organisers", "@olli ilmoitti esteellisyyden: H0002 Energi Ab", "Arviota ei voitu siirtää", "── @olli (~")
+	if j := loadJury(t, h); j.Published.Has("olli", "H0002") || len(j.Published.ByApp["H0002"]) != 2 {
+		t.Errorf("after an unmovable conflict: %v", j.Published.ByApp["H0002"])
+	}
+
+	h.Run(":as nina\n/kipina jury add kipina-2017 @maija\n")
+	out = h.Run(":as pekka\n/kipina conflict kipina-2017 care robotics\n")
+	must(t, out, "H0003 → @maija", "@pekka ilmoitti esteellisyyden: H0003 Care Robotics Ltd", "Arvio siirtyi tuomarille @maija",
+		"── @maija", "📥", "*H0003 Care Robotics Ltd*")
+	if j := loadJury(t, h); !j.Published.Has("maija", "H0003") || j.Published.Has("pekka", "H0003") {
+		t.Errorf("H0003 not moved to maija: %v", j.Published.ByApp["H0003"])
+	}
+}
