@@ -1,6 +1,7 @@
 package day_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -265,5 +266,34 @@ func TestTheDay(t *testing.T) {
 	h.DB.View(func(tx *storage.Tx) (err error) { log, err = tx.AuditLog("demo", "c/H0001"); return })
 	if len(log) != 1 || log[0].Action != "meetings.repair" || log[0].Detail != "p/kaisa" {
 		t.Errorf("audit of the re-pairing = %+v", log)
+	}
+}
+
+// TestPromptPages: a long list is paged in place (10 rows a page) with
+// Next and Previous buttons, and an answer on page 2 stays on page 2.
+func TestPromptPages(t *testing.T) {
+	h := bottest.New(t, call.Module{}, routing.Module{}, day.Module{})
+	h.DB.Update(func(tx *storage.Tx) error {
+		return call.Apps.Put(tx, "demo", "H0001", call.Application{ID: "H0001", Event: "kipina-2017", State: call.Accepted, Company: "Katuvalo Oy",
+			Owner: chat.UserRef{Platform: "shell", Workspace: "demo", User: "anna"}, Lang: "en", Summary: "Sensors."})
+	})
+	people := ""
+	for i := 1; i <= 12; i++ {
+		people += fmt.Sprintf(" @p%02d", i)
+	}
+	out := h.Run("/kipina day people add kipina-2017" + people + "\n/kipina meetings open kipina-2017\n")
+	anna := section(t, out, "── @anna")
+	must(t, anna, "(page 1/2)", "10. *@p10*", "Next ▶")
+	mustNot(t, anna, "@p11", "Previous")
+	if n := strings.Count(anna, "] "); n != 11 {
+		t.Errorf("page 1 has %d controls, want 10 selects and Next:\n%s", n, anna)
+	}
+	out = h.Run(":as anna\n" + control(t, anna, "Next") + "\n")
+	must(t, out, "(page 2/2)", "11. *@p11*", "12. *@p12*", "◀ Previous")
+	mustNot(t, out, "@p10*", "Next ▶")
+	out = h.Run(pick(t, out, "@p12") + "\n1\n")
+	must(t, out, "(page 2/2)", "12. *@p12* — city representative → Must meet")
+	if v, _ := wantOf(t, h, "kipina-2017/c/H0001/p12"); v != matching.InterestMust {
+		t.Errorf("answer on page 2 = %v", v)
 	}
 }
