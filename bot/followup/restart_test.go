@@ -1,0 +1,376 @@
+package followup_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+)
+
+// logPlatform is the "shell" platform of a test: it appends every message
+// it is given as a line "key<TAB>first line" to a file and fsyncs it, so
+// what was delivered survives a killed process; it finds sent messages by
+// key (chat.SentFinder) and may limit its rate (chat.RateLimited).
+type logPlatform struct {
+	path  string
+	rate  float64
+	mu    sync.Mutex
+	f     *os.File
+	sent  map[string]bool // keys in the file, read once at start
+	posts atomic.Int64
+	// afterPost runs after a message is logged (a child crashes there).
+	afterPost func(n int64)
+}
+
+func newLogPlatform(path string, rate float64) *logPlatform {
+	p := &logPlatform{path: path, rate: rate, sent: map[string]bool{}}
+	for k := range readLog(path) {
+		p.sent[k] = true
+	}
+	return p
+}
+
+func (p *logPlatform) Name() string                                  { return "shell" }
+func (p *logPlatform) Run(ctx context.Context, _ chat.Handler) error { <-ctx.Done(); return nil }
+func (p *logPlatform) Update(context.Context, chat.Address, chat.MessageRef, chat.Message) error {
+	return nil
+}
+
+func (p *logPlatform) Post(_ context.Context, to chat.Address, m chat.Message) (chat.MessageRef, error) {
+	p.mu.Lock()
+	if p.f == nil {
+		f, err := os.OpenFile(p.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			p.mu.Unlock()
+			return chat.MessageRef{}, err
+		}
+		p.f = f
+	}
+	first, _, _ := strings.Cut(m.Text, "\n")
+	_, err := fmt.Fprintf(p.f, "%s\t%s\n", m.Key, first)
+	if err == nil {
+		err = p.f.Sync()
+	}
+	p.sent[m.Key] = true
+	p.mu.Unlock()
+	if err != nil {
+		return chat.MessageRef{}, err
+	}
+	n := p.posts.Add(1)
+	if p.afterPost != nil {
+		p.afterPost(n)
+	}
+	return chat.MessageRef{Channel: to.User + to.Channel, ID: m.Key}, nil
+}
+
+func (p *logPlatform) FindSent(_ context.Context, _ chat.Address, key string) (chat.MessageRef, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return chat.MessageRef{ID: key}, p.sent[key], nil
+}
+
+func (p *logPlatform) SendRate() (float64, int) {
+	if p.rate == 0 {
+		return 0, 0 // no limit
+	}
+	return p.rate, 1
+}
+
+func (p *logPlatform) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f != nil {
+		p.f.Close()
+		p.f = nil
+	}
+}
+
+var (
+	_ chat.SentFinder  = (*logPlatform)(nil)
+	_ chat.RateLimited = (*logPlatform)(nil)
+)
+
+// readLog counts the deliveries per key in a delivery log.
+func readLog(path string) map[string]int {
+	out := map[string]int{}
+	f, err := os.Open(path)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 1<<20), 1<<20)
+	for s.Scan() {
+		if k, _, ok := strings.Cut(s.Text(), "\t"); ok {
+			out[k]++
+		}
+	}
+	return out
+}
+
+// openBot opens the store in dir and a bot on it delivering to p.
+func openBot(t testing.TB, dir string, clk bot.Clock, p chat.Platform) (*bot.Bot, *storage.DB) {
+	db, err := storage.Open(filepath.Join(dir, "k.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bot.New(bot.Options{Config: configs.Default(), DB: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Platforms: []chat.Platform{p}, DataDir: dir}, call.Module{}, routing.Module{}, followup.Module{})
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return b, db
+}
+
+var eventDay = at(2027, 2, 10, 9, 0)
+
+// phases are the moments the campaign is driven through: the survey, the
+// next steps, a Monday after the pairs went stale (escalation), the pilot.
+var phases = []time.Time{at(2027, 2, 11, 9, 0), at(2027, 2, 24, 9, 0), at(2027, 3, 15, 10, 0), at(2027, 5, 11, 9, 0)}
+
+var targets = []string{"health", "children", "elderly", "culture", "integration"}
+
+// seed prepares a campaign in dir: n accepted applications spread over the
+// five core processes, one contact per process, a juror, started.
+func seed(t testing.TB, dir string, n int) {
+	clk := bottest.NewClock(bottest.Start)
+	b, db := openBot(t, dir, clk, newLogPlatform(filepath.Join(dir, "seed.log"), 0))
+	defer db.Close()
+	err := db.Update(func(tx *storage.Tx) error {
+		ev, err := call.LoadEvent(tx, "demo", "kipina-2017")
+		if err != nil {
+			return err
+		}
+		ev.Date = eventDay
+		if err := call.Events.Put(tx, "demo", ev.ID, ev); err != nil {
+			return err
+		}
+		for i := range n {
+			id := fmt.Sprintf("H%04d", i+1)
+			a := call.Application{ID: id, Event: ev.ID, State: call.Accepted, Company: fmt.Sprintf("Yritys %d Oy", i+1),
+				Owner: chat.UserRef{Platform: "shell", Workspace: "demo", User: fmt.Sprintf("company%d", i+1)}, Target: targets[i%len(targets)], Lang: "fi"}
+			if err := call.Apps.Put(tx, "demo", id, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nina := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "nina"}}
+	for i, target := range targets {
+		b.Handle(context.Background(), &chat.Command{Origin: nina, Text: fmt.Sprintf("contacts add %s @city%d", target, i+1)})
+	}
+	b.Handle(context.Background(), &chat.Command{Origin: nina, Text: "followup people add kipina-2017 @juror1"})
+	if r := b.Handle(context.Background(), &chat.Command{Origin: nina, Text: "followup start kipina-2017"}); !strings.Contains(r.Reply.Text, "alkoi") {
+		t.Fatalf("start: %s", r.Reply.Text)
+	}
+}
+
+// drive runs the campaign through every phase until nothing is due.
+func drive(ctx context.Context, b *bot.Bot, clk *bottest.Clock) error {
+	for _, ph := range phases {
+		clk.Set(ph)
+		for range 1000 {
+			ran, err := b.Sched.Sweep(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := b.Outbox.Deliver(ctx); err != nil {
+				return err
+			}
+			var pending int
+			b.DB.View(func(tx *storage.Tx) (err error) { pending, err = outbox.PendingCount(tx); return })
+			if ran == 0 && pending == 0 {
+				break
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// expected lists the keys the campaign must deliver, from the data alone:
+// the survey to every participant, the next-steps and pilot questions to
+// each company and its process contact. (Escalations and late notices are
+// counted from the outbox.)
+func expected(n int) []string {
+	var out []string
+	ref := func(u string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "demo", User: u} }
+	for i := range n {
+		out = append(out, followup.SurveyKey("demo", "kipina-2017", ref(fmt.Sprintf("company%d", i+1))))
+	}
+	out = append(out, followup.SurveyKey("demo", "kipina-2017", ref("juror1")))
+	for i := range targets {
+		out = append(out, followup.SurveyKey("demo", "kipina-2017", ref(fmt.Sprintf("city%d", i+1))))
+	}
+	for _, s := range []followup.Step{followup.NextSteps, followup.PilotStep} {
+		for i := range n {
+			app := fmt.Sprintf("H%04d", i+1)
+			out = append(out, followup.PromptKey("demo", "kipina-2017", s, app, ref(fmt.Sprintf("company%d", i+1))),
+				followup.PromptKey("demo", "kipina-2017", s, app, ref(fmt.Sprintf("city%d", i%len(targets)+1))))
+		}
+	}
+	return out
+}
+
+// TestMain lets the restart test run this binary as a child that drives the
+// campaign and dies.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("FOLLOWUP_CHILD"); dir != "" {
+		os.Exit(child(dir))
+	}
+	os.Exit(m.Run())
+}
+
+// child drives the campaign in dir; with FOLLOWUP_CRASH_AFTER=k it exits
+// right after the k-th message reached the platform, before the outbox
+// recorded it.
+func child(dir string) int {
+	crashAfter, _ := strconv.Atoi(os.Getenv("FOLLOWUP_CRASH_AFTER"))
+	p := newLogPlatform(filepath.Join(dir, "sent.log"), 0)
+	p.afterPost = func(n int64) {
+		if crashAfter > 0 && n >= int64(crashAfter) {
+			os.Exit(3)
+		}
+	}
+	clk := bottest.NewClock(phases[0])
+	t := &testing.T{}
+	b, db := openBot(t, dir, clk, p)
+	defer db.Close()
+	if err := drive(context.Background(), b, clk); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// TestRestartNoDuplicatesNoLosses runs the campaign in child processes on
+// one bbolt file, killing them at random moments (SIGKILL after a random
+// delay) or right after a random number of deliveries, then finishes it;
+// every message must be in the delivery log exactly once.
+func TestRestartNoDuplicatesNoLosses(t *testing.T) {
+	const n = 8
+	rounds := 8
+	if testing.Short() {
+		rounds = 3
+	}
+	seedRand := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seedRand)
+	rng := rand.New(rand.NewPCG(seedRand, 7))
+	want := expected(n)
+	kills, crashes := 0, 0
+	for round := range rounds {
+		dir := t.TempDir()
+		seed(t, dir, n)
+		for range 1 + rng.IntN(3) {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "FOLLOWUP_CHILD="+dir)
+			if rng.IntN(2) == 0 {
+				cmd.Env = append(cmd.Env, fmt.Sprintf("FOLLOWUP_CRASH_AFTER=%d", 1+rng.IntN(len(want)+4)))
+				crashes++
+				if err := cmd.Run(); err != nil {
+					var ee *exec.ExitError
+					if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+						t.Fatalf("round %d: child: %v", round, err)
+					}
+				}
+				continue
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
+			cmd.Process.Kill() // SIGKILL
+			cmd.Wait()
+			kills++
+		}
+		// Restart on the same file and run to completion.
+		p := newLogPlatform(filepath.Join(dir, "sent.log"), 0)
+		clk := bottest.NewClock(phases[0])
+		b, db := openBot(t, dir, clk, p)
+		if err := drive(context.Background(), b, clk); err != nil {
+			t.Fatal(err)
+		}
+		p.close()
+		got := readLog(filepath.Join(dir, "sent.log"))
+		var inOutbox []string
+		db.View(func(tx *storage.Tx) error {
+			for k := range got {
+				if _, err := outbox.Lookup(tx, k); err != nil {
+					t.Errorf("round %d: %s delivered but not in the outbox", round, k)
+				}
+			}
+			for _, k := range want {
+				if it, err := outbox.Lookup(tx, k); err != nil || it.State != outbox.Sent {
+					t.Errorf("round %d: %s not sent: %+v %v", round, k, it.State, err)
+				}
+				inOutbox = append(inOutbox, k)
+			}
+			if pending, _ := outbox.PendingCount(tx); pending != 0 {
+				t.Errorf("round %d: %d pending", round, pending)
+			}
+			if failed, _ := outbox.Undelivered(tx, "demo"); len(failed) != 0 {
+				t.Errorf("round %d: %d failed", round, len(failed))
+			}
+			return nil
+		})
+		db.Close()
+		dups, losses := 0, 0
+		for k, c := range got {
+			if c > 1 {
+				dups++
+				t.Errorf("round %d: %s delivered %d times", round, k, c)
+			}
+		}
+		for _, k := range want {
+			if got[k] == 0 {
+				losses++
+				t.Errorf("round %d: %s never delivered", round, k)
+			}
+		}
+		if escalations := countPrefix(got, "fu/demo/kipina-2017/escalate/"); escalations != 2 {
+			t.Errorf("round %d: %d escalations, want 2 (stale at day 33, again at day 90)", round, escalations)
+		}
+		if dups+losses > 0 {
+			t.Fatalf("round %d: %d duplicates, %d losses", round, dups, losses)
+		}
+	}
+	t.Logf("%d rounds, %d SIGKILLs, %d crashes after a delivery, %d messages each: 0 duplicates, 0 losses", rounds, kills, crashes, len(want)+2)
+}
+
+func countPrefix(m map[string]int, prefix string) int {
+	n := 0
+	for k := range m {
+		if strings.HasPrefix(k, prefix) {
+			n++
+		}
+	}
+	return n
+}
