@@ -39,6 +39,7 @@ func subcommands() []subcommand {
 		{"run", "run the bot (the default; with no chat platform configured, in this terminal on a demo event)", runBot},
 		{"match", "read applications as JSON Lines on standard input and rank the targets of each", runMatch},
 		{"backup", "write a consistent copy of the store to FILE, through the running bot if there is one", runBackup},
+		{"export", "write events' applications, reviews, results, follow-up funnel and survey as CSV and XLSX", runExport},
 		{"version", "print the version", func(_ context.Context, _ []string, _ io.Reader, out, _ io.Writer) int {
 			fmt.Fprintln(out, "kipina", version)
 			return 0
