@@ -130,8 +130,12 @@ func TestThroughputAtLimit(t *testing.T) {
 	if res.dups != 0 || res.losses != 0 {
 		t.Errorf("%d duplicates, %d losses", res.dups, res.losses)
 	}
-	if perSec < 0.9*50 {
-		t.Errorf("%.1f messages/s, below 0.9 of the 50/s limit", perSec)
+	floor := 0.9
+	if raceEnabled {
+		floor = 0.75 // each delivery's two commits are several times slower
+	}
+	if perSec < floor*50 {
+		t.Errorf("%.1f messages/s, below %.2f of the 50/s limit", perSec, floor)
 	}
 }
 

@@ -277,9 +277,12 @@ func child(dir string) int {
 // every message must be in the delivery log exactly once.
 func TestRestartNoDuplicatesNoLosses(t *testing.T) {
 	const n = 8
-	rounds := 8
-	if testing.Short() {
+	rounds := 10
+	switch {
+	case testing.Short():
 		rounds = 3
+	case raceEnabled:
+		rounds = 5
 	}
 	seedRand := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seedRand)
