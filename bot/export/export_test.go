@@ -1,0 +1,102 @@
+package export
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+	"github.com/xuri/excelize/v2"
+)
+
+func TestCSVHasBOMAndQuotes(t *testing.T) {
+	got := CSV(Sheet{Header: []string{"Yritys", "Kuvaus"}, Rows: [][]string{{"Äänekoski Oy", "a,b \"c\""}}, Secret: []bool{false}})
+	want := "\ufeffYritys,Kuvaus\r\nÄänekoski Oy,\"a,b \"\"c\"\"\"\r\n"
+	if string(got) != want {
+		t.Errorf("CSV = %q, want %q", got, want)
+	}
+}
+
+func TestSheetNameAndCells(t *testing.T) {
+	if got := sheetName("Tulokset [2027]: a/b?", 0); got != "Tulokset -2027-- a-b-" {
+		t.Errorf("sheetName = %q", got)
+	}
+	if got := sheetName(strings.Repeat("x", 40), 0); len(got) != 31 {
+		t.Errorf("long name kept %d characters", len(got))
+	}
+	c := cells([]string{"3.5", "0123", "0", "H0001", "0.25", ""}, 0)
+	kinds := ""
+	for _, x := range c {
+		if _, ok := x.(excelize.Cell).Value.(float64); ok {
+			kinds += "n"
+		} else {
+			kinds += "s"
+		}
+	}
+	if kinds != "nsnsns" {
+		t.Errorf("cell kinds = %s, want nsnsns", kinds)
+	}
+}
+
+// TestCollectReviewsAndResults: the reviews sheet has a column per rubric
+// criterion, results rank by the jury's normalised score, and trade-secret
+// rows are marked in every sheet.
+func TestCollectReviewsAndResults(t *testing.T) {
+	db, err := storage.Open(filepath.Join(t.TempDir(), "k.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg := configs.Default()
+	o := Options{Config: cfg, Cat: locale.MustLoad(), Lang: "en", Loc: time.UTC}
+	u := func(id string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "w", User: id} }
+	err = db.Update(func(tx *storage.Tx) error {
+		call.Events.Put(tx, "w", "e", call.Event{ID: "e", Name: "E"})
+		call.Apps.Put(tx, "w", "H0001", call.Application{ID: "H0001", Event: "e", State: call.Accepted, Company: "A Oy", Owner: u("a")})
+		call.Apps.Put(tx, "w", "H0002", call.Application{ID: "H0002", Event: "e", State: call.Declined, Company: "B Oy", Owner: u("b"), Secrets: true})
+		jury.Juries.Put(tx, "w", "e", jury.Jury{Event: "e", Shortlist: []string{"H0001"}})
+		all := func(s int) map[string]int {
+			m := map[string]int{}
+			for _, c := range cfg.Rubric {
+				m[c.ID] = s
+			}
+			return m
+		}
+		for _, rv := range []jury.Review{
+			{Event: "e", App: "H0001", Juror: u("j1"), Scores: all(5)}, {Event: "e", App: "H0002", Juror: u("j1"), Scores: all(2), Comment: "salainen"},
+			{Event: "e", App: "H0001", Juror: u("j2"), Scores: all(4)}, {Event: "e", App: "H0002", Juror: u("j2"), Scores: all(3)},
+		} {
+			jury.Reviews.Put(tx, "w", rv.Event+"/"+rv.App+"/"+rv.Juror.User, rv)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sheets []Sheet
+	db.View(func(tx *storage.Tx) (err error) { sheets, err = Collect(tx, o, "w", "e"); return })
+	rev, res := sheets[1], sheets[2]
+	if got := strings.Join(rev.Header, ","); got != "Application,Company,Juror,impact,value,fit,feasibility,novelty,Abstained,Comment,Updated,Trade secret" {
+		t.Errorf("review header = %s", got)
+	}
+	if len(rev.Rows) != 4 || rev.Rows[2][len(rev.Header)-1] != "TRADE SECRET" || !rev.Secret[2] || rev.Secret[1] {
+		t.Errorf("reviews = %q %v", rev.Rows, rev.Secret)
+	}
+	if res.Rows[0][0] != "1" || res.Rows[0][1] != "H0001" || res.Rows[0][4] != "yes" || res.Rows[0][5] != "2" || res.Rows[0][6] != "4.500" {
+		t.Errorf("results first row = %q", res.Rows[0])
+	}
+	if res.Rows[1][1] != "H0002" || !res.Secret[1] {
+		t.Errorf("results second row = %q", res.Rows[1])
+	}
+	files, err := Files("e", sheets)
+	if err != nil || len(files) != 6 || !bytes.HasPrefix(files[0].Content, []byte("PK")) {
+		t.Fatalf("files: %d, %v", len(files), err)
+	}
+}
