@@ -20,8 +20,12 @@ import (
 var helsinki, _ = time.LoadLocation("Europe/Helsinki")
 
 // at is a wall-clock moment in Helsinki.
-func at(y int, m time.Month, d, hh, mm int) time.Time {
-	return time.Date(y, m, d, hh, mm, 0, 0, helsinki)
+func at(y int, m time.Month, d, hh, mm int, ss ...int) time.Time {
+	s := 0
+	if len(ss) > 0 {
+		s = ss[0]
+	}
+	return time.Date(y, m, d, hh, mm, s, 0, helsinki)
 }
 
 // demo app: id, owner, company, target, state, trade secret.
