@@ -75,14 +75,20 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	defer db.Close()
 
+	// On a chat platform the terminal shows the log too; in the shell it
+	// would drown the conversation, so it goes to the file only. Adapters
+	// log through the default logger.
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if !shellOnly(cfg) {
+		log = slog.New(slog.NewTextHandler(io.MultiWriter(logFile, stderr), nil))
+	}
+	prev := slog.Default()
+	slog.SetDefault(log)
+	defer slog.SetDefault(prev)
 	platforms, clock, sh, err := buildPlatforms(ctx, cfg, stdin, stdout, stderr, dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 2
-	}
-	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if sh == nil { // on a chat platform the terminal shows the log too
-		log = slog.New(slog.NewTextHandler(io.MultiWriter(logFile, stderr), nil))
 	}
 	b, err := newBot(cfg, db, clock, log, platforms, dir)
 	if err != nil {
@@ -154,6 +160,16 @@ func buildPlatforms(ctx context.Context, cfg *configs.Config, stdin io.Reader, s
 	sh.Advance = clock.Advance
 	sh.FileDir = filepath.Join(dir, "files")
 	return []chat.Platform{sh}, clock, sh, nil
+}
+
+// shellOnly reports whether no workspace is on a chat platform.
+func shellOnly(cfg *configs.Config) bool {
+	for _, w := range cfg.Workspaces {
+		if w.Platform != "shell" {
+			return false
+		}
+	}
+	return true
 }
 
 func isTerminal(r io.Reader) bool {
