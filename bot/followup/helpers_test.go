@@ -1,7 +1,6 @@
 package followup_test
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -122,4 +121,3 @@ func count(out, header string) int { return strings.Count(out, header+"\n") }
 
 func lines(a ...string) string { return strings.Join(a, "\n") + "\n" }
 
-var _ = fmt.Sprint
