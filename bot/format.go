@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
@@ -30,4 +31,14 @@ func (r *Request) Option(value, id string) chat.Option {
 // Button is a button whose label comes from the locale files.
 func (r *Request) Button(actionID, id string) chat.Control {
 	return chat.Control{Kind: chat.Button, ID: actionID, Label: r.T(id)}
+}
+
+// Clip trims s and shortens it to at most n characters, ending in "…" when
+// it was cut: for summaries in prompts and lists.
+func Clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -140,4 +142,35 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
+}
+
+// Button returns the number of the last button labelled label in a
+// transcript, to press it with the next Run.
+func Button(t testing.TB, out, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
+	if len(m) == 0 {
+		t.Fatalf("no button %q in:\n%s", label, out)
+	}
+	return m[len(m)-1][1]
+}
+
+// Must reports each wanted text missing from a transcript.
+func Must(t testing.TB, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+// MustNot reports each unwanted text present in a transcript.
+func MustNot(t testing.TB, out string, not ...string) {
+	t.Helper()
+	for _, w := range not {
+		if strings.Contains(out, w) {
+			t.Errorf("output has %q:\n%s", w, out)
+		}
+	}
 }

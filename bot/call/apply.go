@@ -291,40 +291,18 @@ func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID stri
 		return nil
 	}
 	confirm := chat.Message{Text: r.Bot.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
-		"Target", targetName(r, ev, a.Target, a.Lang), "Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
-		"Summary", clip(a.Summary, 300))}
+		"Target", ev.TargetName(r.Bot.Config.Tracks, a.Target, a.Lang), "Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
+		"Summary", bot.Clip(a.Summary, 300))}
 	if _, err := outbox.Enqueue(tx, "app/"+r.WS.ID+"/"+a.ID+"/received", chat.DM(r.User), confirm); err != nil {
 		return err
 	}
 	if ch := r.WS.NotifyChannel; ch != "" {
 		notice := chat.Message{Text: r.Bot.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
-			"Target", targetName(r, ev, a.Target, r.WS.Lang))}
+			"Target", ev.TargetName(r.Bot.Config.Tracks, a.Target, r.WS.Lang))}
 		to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
 		if _, err := outbox.Enqueue(tx, "app/"+r.WS.ID+"/"+a.ID+"/notice", to, notice); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// targetName names a challenge or core process in lang.
-func targetName(r *bot.Request, ev Event, id, lang string) string {
-	for _, c := range ev.Challenges {
-		if c.ID == id {
-			return c.Name.Get(lang)
-		}
-	}
-	for _, t := range r.Bot.Config.Tracks {
-		if t.ID == id {
-			return t.Name.Get(lang)
-		}
-	}
-	return id
-}
-
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }

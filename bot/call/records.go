@@ -116,3 +116,19 @@ func EventApps(tx *storage.Tx, ws, event string) ([]Application, error) {
 	})
 	return out, err
 }
+
+// TargetName names a challenge of the event or a core process (tracks) in
+// lang; an unknown id is shown as it is.
+func (e Event) TargetName(tracks []configs.Target, id, lang string) string {
+	for _, c := range e.Challenges {
+		if c.ID == id {
+			return c.Name.Get(lang)
+		}
+	}
+	for _, t := range tracks {
+		if t.ID == id {
+			return t.Name.Get(lang)
+		}
+	}
+	return id
+}

@@ -2,7 +2,6 @@ package call_test
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,33 +11,12 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
-// button finds the number of the last button with label in out.
-func button(t *testing.T, out, label string) string {
-	t.Helper()
-	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
-	if len(m) == 0 {
-		t.Fatalf("no button %q in:\n%s", label, out)
-	}
-	return m[len(m)-1][1]
-}
-
-func must(t *testing.T, out string, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
-	}
-}
-
-func mustNot(t *testing.T, out string, not ...string) {
-	t.Helper()
-	for _, w := range not {
-		if strings.Contains(out, w) {
-			t.Errorf("output has %q:\n%s", w, out)
-		}
-	}
-}
+// Transcript helpers shared by the scenario tests.
+var (
+	must    = bottest.Must
+	mustNot = bottest.MustNot
+	button  = bottest.Button
+)
 
 // answers joins form answers, one line each.
 func answers(a ...string) string { return strings.Join(a, "\n") + "\n" }

@@ -131,7 +131,7 @@ func appShow(_ context.Context, r *bot.Request) chat.Response {
 	}
 	for _, line := range [][2]string{
 		{"apply.business_id.label", a.BusinessID}, {"apply.contact_name.label", a.Contact + " <" + a.Email + ">"},
-		{"apply.website.label", a.Website}, {"apply.target.label", targetName(r, ev, a.Target, r.Lang)},
+		{"apply.website.label", a.Website}, {"apply.target.label", ev.TargetName(r.Bot.Config.Tracks, a.Target, r.Lang)},
 		{"apply.maturity.label", r.T("apply.maturity." + a.Maturity)}, {"apply.summary.label", a.Summary},
 		{"apply.references.label", a.References}, {"apply.pilot.label", a.Pilot}, {"apply.deck.label", a.Deck},
 		{"apply.lang.label", a.Lang},

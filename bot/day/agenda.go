@@ -315,7 +315,7 @@ func (m *mod) agendaPost(tx *storage.Tx, lang string, ws *bot.Workspace, ev call
 		if track == "" {
 			track = app.Target
 		}
-		fmt.Fprintf(&sb, "\n%d. %s–%s %s — %s", p.Pos, p.Start.In(ws.Loc).Format("15:04"), p.End.In(ws.Loc).Format("15:04"), companyName(app), m.targetName(ev, track, lang))
+		fmt.Fprintf(&sb, "\n%d. %s–%s %s — %s", p.Pos, p.Start.In(ws.Loc).Format("15:04"), p.End.In(ws.Loc).Format("15:04"), companyName(app), ev.TargetName(m.b.Config.Tracks, track, lang))
 	}
 	if len(a.Order) == 0 {
 		sb.WriteString("\n" + m.b.Cat.T(lang, "day.agenda.empty"))

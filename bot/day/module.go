@@ -117,21 +117,6 @@ func (m *mod) targetIDs(ev call.Event) []string {
 	return out
 }
 
-// targetName names a target in lang.
-func (m *mod) targetName(ev call.Event, id, lang string) string {
-	for _, c := range ev.Challenges {
-		if c.ID == id {
-			return c.Name.Get(lang)
-		}
-	}
-	for _, t := range m.b.Config.Tracks {
-		if t.ID == id {
-			return t.Name.Get(lang)
-		}
-	}
-	return id
-}
-
 // loadCast reads the participants of an event's day.
 func (m *mod) loadCast(tx *storage.Tx, ws string, ev call.Event) cast {
 	cs := cast{ev: ev, appIdx: map[string]int{}, personIdx: map[string]int{}}

@@ -38,7 +38,7 @@ func (m *mod) peopleList(_ context.Context, r *bot.Request) chat.Response {
 func (m *mod) roleText(ev call.Event, p person, lang string) string {
 	names := make([]string, len(p.Targets))
 	for i, t := range p.Targets {
-		names[i] = m.targetName(ev, t, lang)
+		names[i] = ev.TargetName(m.b.Config.Tracks, t, lang)
 	}
 	switch {
 	case p.Kind == "juror" && len(names) > 0:

@@ -53,7 +53,7 @@ func (m *mod) rows(tx *storage.Tx, ws string, cs cast, side, self, lang string) 
 			if track == "" {
 				track = a.Target
 			}
-			out = append(out, row{app: a.ID, person: self, name: companyName(a), about: m.targetName(cs.ev, track, lang) + ": " + clip(a.Summary, 120), score: score(tx, ws, a.ID, p)})
+			out = append(out, row{app: a.ID, person: self, name: companyName(a), about: cs.ev.TargetName(m.b.Config.Tracks, track, lang) + ": " + clip(a.Summary, 120), score: score(tx, ws, a.ID, p)})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })

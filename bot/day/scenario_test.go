@@ -19,23 +19,11 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
-func must(t *testing.T, out string, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
-	}
-}
-
-func mustNot(t *testing.T, out string, not ...string) {
-	t.Helper()
-	for _, w := range not {
-		if strings.Contains(out, w) {
-			t.Errorf("output has %q:\n%s", w, out)
-		}
-	}
-}
+// Transcript helpers shared by the scenario tests.
+var (
+	must    = bottest.Must
+	mustNot = bottest.MustNot
+)
 
 // section returns what was printed under the last header (e.g. "── @kaisa")
 // up to the next message header.

@@ -230,7 +230,7 @@ func (m *module) preview(r *bot.Request, tx *storage.Tx, ev call.Event, j *Jury,
 		if c == nil {
 			continue
 		}
-		fmt.Fprintf(&sb, "• %s\n", r.T("jury.draft.coverage_line", "Target", targetName(m.b, ev, t, r.Lang),
+		fmt.Fprintf(&sb, "• %s\n", r.T("jury.draft.coverage_line", "Target", ev.TargetName(m.b.Config.Tracks, t, r.Lang),
 			"Count", c.apps, "Expert", c.expert, "Reviews", c.reviews))
 	}
 	avg := 0.0

@@ -13,33 +13,12 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
-func must(t *testing.T, out string, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
-	}
-}
-
-func mustNot(t *testing.T, out string, not ...string) {
-	t.Helper()
-	for _, w := range not {
-		if strings.Contains(out, w) {
-			t.Errorf("output has %q:\n%s", w, out)
-		}
-	}
-}
-
-// button finds the number of the last button with label in out.
-func button(t *testing.T, out, label string) string {
-	t.Helper()
-	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
-	if len(m) == 0 {
-		t.Fatalf("no button %q in:\n%s", label, out)
-	}
-	return m[len(m)-1][1]
-}
+// Transcript helpers shared by the scenario tests.
+var (
+	must    = bottest.Must
+	mustNot = bottest.MustNot
+	button  = bottest.Button
+)
 
 // block is one posted message of the transcript: its header ("── @liisa",
 // "── @liisa (~7)", "── #kipina-organisers") and everything up to the next

@@ -89,7 +89,7 @@ func (m *module) targetNames(ev call.Event, ids []string, lang string) string {
 	}
 	names := make([]string, len(ids))
 	for i, id := range ids {
-		names[i] = targetName(m.b, ev, id, lang)
+		names[i] = ev.TargetName(m.b.Config.Tracks, id, lang)
 	}
 	return strings.Join(names, ", ")
 }

@@ -24,8 +24,6 @@
 package jury
 
 import (
-	"strings"
-
 	"github.com/kipina/kipina/bot/outbox"
 
 	"github.com/kipina/kipina/bot"
@@ -99,22 +97,6 @@ func internal(r *bot.Request, what string, err error) chat.Response {
 	return r.Reply("error.internal")
 }
 
-// targetName names a challenge of ev or a core process in lang; an
-// unknown id is shown as it is.
-func targetName(b *bot.Bot, ev call.Event, id, lang string) string {
-	for _, c := range ev.Challenges {
-		if c.ID == id {
-			return c.Name.Get(lang)
-		}
-	}
-	for _, t := range b.Config.Tracks {
-		if t.ID == id {
-			return t.Name.Get(lang)
-		}
-	}
-	return id
-}
-
 // knownTarget reports whether id is a core process or a challenge of ev.
 func knownTarget(b *bot.Bot, ev call.Event, id string) bool {
 	for _, c := range ev.Challenges {
@@ -170,14 +152,6 @@ func fitOf(tx *storage.Tx, ws string) func(jr Juror, app string) float64 {
 		}
 		return best
 	}
-}
-
-// clip shortens s to n characters.
-func clip(s string, n int) string {
-	if r := []rune(strings.TrimSpace(s)); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return strings.TrimSpace(s)
 }
 
 // notify enqueues a message to the workspace's organiser channel, in the

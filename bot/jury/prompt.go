@@ -53,7 +53,7 @@ func (m *module) sendList(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *J
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&sb, "\n• %s %s — %s", a.ID, a.Company, targetName(m.b, ev, appTarget(tx, ws.ID, a), lang))
+		fmt.Fprintf(&sb, "\n• %s %s — %s", a.ID, a.Company, ev.TargetName(m.b.Config.Tracks, appTarget(tx, ws.ID, a), lang))
 	}
 	dl := j.deadline(ev.Date, ws.Loc)
 	text := m.b.Cat.T(lang, "jury.list.dm", "Event", ev.Name, "Count", len(apps), "Criteria", m.criteria(lang),
@@ -110,8 +110,8 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jur
 		sb.WriteString(T("jury.prompt.moved_in") + "\n")
 	}
 	sb.WriteString(T("jury.prompt.head", "App", a.ID, "Company", a.Company, "Event", ev.Name,
-		"Target", targetName(m.b, ev, appTarget(tx, ws.ID, a), lang)) + "\n")
-	sb.WriteString(clip(a.Summary, 400) + "\n\n")
+		"Target", ev.TargetName(m.b.Config.Tracks, appTarget(tx, ws.ID, a), lang)) + "\n")
+	sb.WriteString(bot.Clip(a.Summary, 400) + "\n\n")
 	assigned := j.Published.Has(u.User, app)
 	switch {
 	case !assigned:
@@ -122,7 +122,7 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jur
 	case len(rv.Scores) > 0:
 		sb.WriteString(T("jury.prompt.state.scored", "Scores", m.scoreLine(lang, rv)))
 		if rv.Comment != "" {
-			sb.WriteString("\n" + T("jury.prompt.comment", "Comment", clip(rv.Comment, 300)))
+			sb.WriteString("\n" + T("jury.prompt.comment", "Comment", bot.Clip(rv.Comment, 300)))
 		}
 	default:
 		sb.WriteString(T("jury.prompt.state.open", "Criteria", m.criteria(lang)))
@@ -206,7 +206,7 @@ func (m *module) fullText(_ context.Context, r *bot.Request) chat.Response {
 	}
 	for _, line := range [][2]string{
 		{"apply.business_id.label", a.BusinessID}, {"apply.contact_name.label", a.Contact},
-		{"apply.website.label", a.Website}, {"apply.target.label", targetName(m.b, ev, a.Target, r.Lang)},
+		{"apply.website.label", a.Website}, {"apply.target.label", ev.TargetName(m.b.Config.Tracks, a.Target, r.Lang)},
 		{"apply.maturity.label", r.T("apply.maturity." + a.Maturity)}, {"apply.summary.label", a.Summary},
 		{"apply.references.label", a.References}, {"apply.pilot.label", a.Pilot}, {"apply.deck.label", a.Deck},
 	} {

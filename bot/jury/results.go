@@ -95,10 +95,10 @@ func (m *module) results(_ context.Context, r *bot.Request) chat.Response {
 		r.T("jury.results.col.norm"), "±", "n", "−2      0      +2")
 	for i, x := range res {
 		if x.N == 0 {
-			fmt.Fprintf(&sb, "%3s %-6s %-22s %5s %6s %5s %2d\n", "–", x.App, clip(companies[x.App], 21), "–", "–", "–", 0)
+			fmt.Fprintf(&sb, "%3s %-6s %-22s %5s %6s %5s %2d\n", "–", x.App, bot.Clip(companies[x.App], 21), "–", "–", "–", 0)
 			continue
 		}
-		fmt.Fprintf(&sb, "%3d %-6s %-22s %5s %6s %5s %2d  %s\n", i+1, x.App, clip(companies[x.App], 21), num(r.Lang, x.Mean, 2),
+		fmt.Fprintf(&sb, "%3d %-6s %-22s %5s %6s %5s %2d  %s\n", i+1, x.App, bot.Clip(companies[x.App], 21), num(r.Lang, x.Mean, 2),
 			signed(r.Lang, x.Normalised), num(r.Lang, x.StdErr, 2), x.N, bar(x.Normalised, x.StdErr, 17))
 	}
 	sb.WriteString("```\n" + r.T("jury.results.explain", "EventID", ev.ID))

@@ -81,8 +81,8 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 	}
 	for _, u := range Contacts(tx, ws.ID, primary) {
 		lang := m.b.LangOf(tx, u)
-		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", targetName(m.b, ev, primary, lang),
-			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", clip(a.Summary, 300))}
+		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
+			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
 		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/%s", ws.ID, a.ID, primary, u.User), chat.DM(u), msg); err != nil {
 			return err
 		}
@@ -94,14 +94,14 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 	var lines []string
 	var opts []chat.Option
 	for i, x := range cur.Ranking.Matches {
-		name := targetName(m.b, ev, x.Target, lang)
+		name := ev.TargetName(m.b.Config.Tracks, x.Target, lang)
 		if i < 3 {
 			lines = append(lines, fmt.Sprintf("%d. %s %.2f (%s)", i+1, name, x.Score, strings.Join(x.Reasons, ", ")))
 		}
-		opts = append(opts, chat.Option{Value: x.Target, Label: clip(fmt.Sprintf("%s %.2f", name, x.Score), 70)})
+		opts = append(opts, chat.Option{Value: x.Target, Label: bot.Clip(fmt.Sprintf("%s %.2f", name, x.Score), 70)})
 	}
 	msg := chat.Message{
-		Text:     m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", targetName(m.b, ev, primary, lang)) + "\n" + strings.Join(lines, "\n"),
+		Text:     m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang)) + "\n" + strings.Join(lines, "\n"),
 		Controls: []chat.Control{{Kind: chat.Select, ID: "match:" + a.ID, Label: m.b.Cat.T(lang, "routing.override.label"), Options: opts}},
 	}
 	to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ws.NotifyChannel}
@@ -132,7 +132,7 @@ func (m *module) override(r *bot.Request, appID, target string) chat.Response {
 			cur = Match{App: a.ID, Event: a.Event, Ranking: m.ms.get(m.b, tx, r.WS.ID, ev).Rank(text(&a))}
 		}
 		cur.Override, cur.Updated = target, r.Now()
-		name = targetName(m.b, ev, target, r.Lang)
+		name = ev.TargetName(m.b.Config.Tracks, target, r.Lang)
 		if err := corrections.Put(tx, r.WS.ID, a.ID, correction{Event: a.Event, Target: target, Text: text(&a)}); err != nil {
 			return err
 		}
@@ -169,11 +169,4 @@ func (m *module) set(_ context.Context, r *bot.Request) chat.Response {
 func (m *module) overrideSelect(_ context.Context, r *bot.Request) chat.Response {
 	act := r.Event.(*chat.Action)
 	return m.override(r, r.Args[0], act.Value)
-}
-
-func clip(s string, n int) string {
-	if rs := []rune(s); len(rs) > n {
-		return string(rs[:n-1]) + "…"
-	}
-	return s
 }

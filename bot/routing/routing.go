@@ -157,18 +157,3 @@ func text(a *call.Application) matching.Text {
 	}
 	return matching.Text{ID: a.ID, Name: a.Company, Description: desc}
 }
-
-// targetName names a target in lang.
-func targetName(b *bot.Bot, ev call.Event, id, lang string) string {
-	for _, c := range ev.Challenges {
-		if c.ID == id {
-			return c.Name.Get(lang)
-		}
-	}
-	for _, t := range b.Config.Tracks {
-		if t.ID == id {
-			return t.Name.Get(lang)
-		}
-	}
-	return id
-}

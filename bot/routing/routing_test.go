@@ -1,7 +1,6 @@
 package routing_test
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 
@@ -12,23 +11,11 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
-func button(t *testing.T, out, label string) string {
-	t.Helper()
-	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)).FindAllStringSubmatch(out, -1)
-	if len(m) == 0 {
-		t.Fatalf("no button %q in:\n%s", label, out)
-	}
-	return m[len(m)-1][1]
-}
-
-func must(t *testing.T, out string, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
-	}
-}
+// Transcript helpers shared by the scenario tests.
+var (
+	must   = bottest.Must
+	button = bottest.Button
+)
 
 func apply(company, bid, target, summary, lang string) string {
 	return strings.Join([]string{company, bid, "Contact", "c@example.fi", "", target, summary, "1", "", "", "", lang, "no", "yes"}, "\n") + "\n"

@@ -52,7 +52,7 @@ func (m *module) list(_ context.Context, r *bot.Request) chat.Response {
 		if len(rows) == 0 {
 			continue
 		}
-		fmt.Fprintf(&sb, "\n*%s* (%d)", targetName(m.b, ev, t.ID, r.Lang), len(rows))
+		fmt.Fprintf(&sb, "\n*%s* (%d)", ev.TargetName(m.b.Config.Tracks, t.ID, r.Lang), len(rows))
 		for _, x := range rows {
 			mark := ""
 			if x.match.Override != "" {
@@ -93,13 +93,13 @@ func (m *module) show(_ context.Context, r *bot.Request) chat.Response {
 	var sb strings.Builder
 	sb.WriteString(r.T("routing.show.heading", "App", a.ID, "Company", a.Company, "Lang", mt.Ranking.Lang))
 	for i, x := range mt.Ranking.Matches {
-		fmt.Fprintf(&sb, "\n%d. %s — %.2f", i+1, targetName(m.b, ev, x.Target, r.Lang), x.Score)
+		fmt.Fprintf(&sb, "\n%d. %s — %.2f", i+1, ev.TargetName(m.b.Config.Tracks, x.Target, r.Lang), x.Score)
 		if len(x.Reasons) > 0 {
 			sb.WriteString(" (" + strings.Join(x.Reasons, ", ") + ")")
 		}
 	}
 	if mt.Override != "" {
-		sb.WriteString("\n" + r.T("routing.show.override", "Target", targetName(m.b, ev, mt.Override, r.Lang)))
+		sb.WriteString("\n" + r.T("routing.show.override", "Target", ev.TargetName(m.b.Config.Tracks, mt.Override, r.Lang)))
 	}
 	return r.ReplyText(sb.String())
 }
@@ -215,9 +215,9 @@ func (m *module) digest(context.Context) {
 				day := now.In(ws.Loc).Format("2006-01-02")
 				for _, u := range us {
 					lang := m.b.LangOf(tx, u)
-					lines := []string{m.b.Cat.T(lang, "routing.digest", "Count", len(fresh), "Target", targetName(m.b, evs[fresh[0].Event], target, lang))}
+					lines := []string{m.b.Cat.T(lang, "routing.digest", "Count", len(fresh), "Target", evs[fresh[0].Event].TargetName(m.b.Config.Tracks, target, lang))}
 					for _, a := range fresh {
-						lines = append(lines, fmt.Sprintf("• %s %s — %s", a.ID, a.Company, clip(a.Summary, 120)))
+						lines = append(lines, fmt.Sprintf("• %s %s — %s", a.ID, a.Company, bot.Clip(a.Summary, 120)))
 					}
 					key := fmt.Sprintf("digest/%s/%s/%s/%s", w.ID, target, day, u.User)
 					if _, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: strings.Join(lines, "\n")}); err != nil {
