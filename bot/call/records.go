@@ -118,8 +118,11 @@ func EventApps(tx *storage.Tx, ws, event string) ([]Application, error) {
 }
 
 // TargetName names a challenge of the event or a core process (tracks) in
-// lang; an unknown id is shown as it is.
+// lang; an unknown id is shown as it is, a missing one as "–".
 func (e Event) TargetName(tracks []configs.Target, id, lang string) string {
+	if id == "" {
+		return "–"
+	}
 	for _, c := range e.Challenges {
 		if c.ID == id {
 			return c.Name.Get(lang)

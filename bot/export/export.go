@@ -103,7 +103,7 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 	if err != nil {
 		return nil, err
 	}
-	target := func(id string) string { return followup.TargetNameIn(o.Config, ev, id, o.Lang) }
+	target := func(id string) string { return ev.TargetName(o.Config.Tracks, id, o.Lang) }
 
 	appSheet := Sheet{ID: "applications", Title: o.t("export.sheet.applications"), Header: o.cols(
 		"app", "state", "company", "business_id", "contact", "email", "website", "owner", "target", "primary",
@@ -261,11 +261,23 @@ func Results(cfg *configs.Config, j *jury.Jury, reviews []jury.Review) []matchin
 // bom is the UTF-8 byte-order mark Excel looks for.
 const bom = "\ufeff"
 
-// CSV writes a sheet as RFC 4180 CSV with a UTF-8 byte-order mark.
-func CSV(s Sheet) []byte {
+// Separator is the field separator Excel expects in lang's locale: a
+// semicolon where the decimal separator is a comma (Finnish, Swedish), else
+// a comma. With it a double-clicked file opens in columns.
+func Separator(lang string) rune {
+	if lang == "en" {
+		return ','
+	}
+	return ';'
+}
+
+// CSV writes a sheet as RFC 4180 CSV with a UTF-8 byte-order mark, fields
+// separated by sep.
+func CSV(s Sheet, sep rune) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(bom)
 	w := csv.NewWriter(&buf)
+	w.Comma = sep
 	w.UseCRLF = true // what Excel writes and expects
 	w.Write(s.Header)
 	for _, r := range s.Rows {
@@ -366,16 +378,16 @@ func sheetName(title string, i int) string {
 	return clean
 }
 
-// Files renders the sheets as files: one CSV per sheet and one workbook,
-// named after the event.
-func Files(event string, sheets []Sheet) ([]chat.File, error) {
+// Files renders the sheets as files: one CSV per sheet (separated as
+// lang's Excel expects) and one workbook, named after the event.
+func Files(event, lang string, sheets []Sheet) ([]chat.File, error) {
 	x, err := XLSX(sheets)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: workbook: %w", event, err)
 	}
 	out := []chat.File{{Name: event + ".xlsx", Title: event + ".xlsx", Content: x}}
 	for _, s := range sheets {
-		out = append(out, chat.File{Name: event + "-" + s.ID + ".csv", Title: s.Title, Content: CSV(s)})
+		out = append(out, chat.File{Name: event + "-" + s.ID + ".csv", Title: s.Title, Content: CSV(s, Separator(lang))})
 	}
 	return out, nil
 }

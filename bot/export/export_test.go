@@ -17,10 +17,14 @@ import (
 )
 
 func TestCSVHasBOMAndQuotes(t *testing.T) {
-	got := CSV(Sheet{Header: []string{"Yritys", "Kuvaus"}, Rows: [][]string{{"Äänekoski Oy", "a,b \"c\""}}, Secret: []bool{false}})
-	want := "\ufeffYritys,Kuvaus\r\nÄänekoski Oy,\"a,b \"\"c\"\"\"\r\n"
-	if string(got) != want {
-		t.Errorf("CSV = %q, want %q", got, want)
+	s := Sheet{Header: []string{"Yritys", "Kuvaus"}, Rows: [][]string{{"Äänekoski Oy", "a,b; \"c\""}}, Secret: []bool{false}}
+	for lang, want := range map[string]string{
+		"en": "\ufeffYritys,Kuvaus\r\nÄänekoski Oy,\"a,b; \"\"c\"\"\"\r\n",
+		"fi": "\ufeffYritys;Kuvaus\r\nÄänekoski Oy;\"a,b; \"\"c\"\"\"\r\n",
+	} {
+		if got := CSV(s, Separator(lang)); string(got) != want {
+			t.Errorf("%s: CSV = %q, want %q", lang, got, want)
+		}
 	}
 }
 
@@ -95,7 +99,7 @@ func TestCollectReviewsAndResults(t *testing.T) {
 	if res.Rows[1][1] != "H0002" || !res.Secret[1] {
 		t.Errorf("results second row = %q", res.Rows[1])
 	}
-	files, err := Files("e", sheets)
+	files, err := Files("e", "fi", sheets)
 	if err != nil || len(files) != 6 || !bytes.HasPrefix(files[0].Content, []byte("PK")) {
 		t.Fatalf("files: %d, %v", len(files), err)
 	}

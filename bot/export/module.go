@@ -56,7 +56,7 @@ func run(ctx context.Context, r *bot.Request) chat.Response {
 		r.Bot.Log.Error("export", "err", err)
 		return r.Reply("error.internal")
 	}
-	files, err := Files(id, sheets)
+	files, err := Files(id, r.Lang, sheets)
 	if err != nil {
 		r.Bot.Log.Error("export", "err", err)
 		return r.Reply("error.internal")

@@ -14,7 +14,6 @@ import (
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/bot/schedule"
-	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -203,7 +202,7 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev call.Event, s Step, 
 		for _, u := range pairPeople(tx, ws.ID, app, p.Target) {
 			lang := m.langFor(tx, u, app.Lang)
 			msg := chat.Message{Text: note(lang) + m.b.Cat.T(lang, "followup."+string(s)+".prompt", "Event", ev.Name,
-				"Company", app.Company, "App", app.ID, "Target", TargetName(m.b, ev, p.Target, lang))}
+				"Company", app.Company, "App", app.ID, "Target", ev.TargetName(m.b.Config.Tracks, p.Target, lang))}
 			for _, a := range answersOf(s) {
 				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: m.b.Cat.T(lang, "followup."+a+".button"),
 					ID: "fa:" + ev.ID + ":" + app.ID + ":" + a})
@@ -381,29 +380,6 @@ func Participants(tx *storage.Tx, ws, event string) ([]Participant, error) {
 	return out, nil
 }
 
-// TargetName names a challenge of the event or a core process in lang.
-func TargetName(b *bot.Bot, ev call.Event, id, lang string) string {
-	return TargetNameIn(b.Config, ev, id, lang)
-}
-
-// TargetNameIn is TargetName with the configuration instead of the bot.
-func TargetNameIn(cfg *configs.Config, ev call.Event, id, lang string) string {
-	for _, c := range ev.Challenges {
-		if c.ID == id {
-			return c.Name.Get(lang)
-		}
-	}
-	for _, t := range cfg.Tracks {
-		if t.ID == id {
-			return t.Name.Get(lang)
-		}
-	}
-	if id == "" {
-		return "–"
-	}
-	return id
-}
-
 // runEscalate tells the organisers about pairs with no progress for the
 // plan's StaleDays (each pair once per stale period) and schedules the
 // next daily check.
@@ -443,7 +419,7 @@ func (m *module) runEscalate(tx *storage.Tx, it schedule.Item, late time.Duratio
 			return err
 		}
 		lines = append(lines, m.b.Cat.T(lang, "followup.escalate.line", "App", pr.App, "Company", pr.Company,
-			"Target", TargetName(m.b, ev, pr.Target, lang), "Stage", m.b.Cat.T(lang, "followup.stage."+pr.Stage),
+			"Target", ev.TargetName(m.b.Config.Tracks, pr.Target, lang), "Stage", m.b.Cat.T(lang, "followup.stage."+pr.Stage),
 			"Count", int(now.Sub(pr.Since)/(24*time.Hour))))
 	}
 	if len(lines) > 0 {

@@ -1,7 +1,6 @@
 package followup_test
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,13 @@ import (
 	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
+)
+
+// Transcript helpers shared by the scenario tests.
+var (
+	must    = bottest.Must
+	mustNot = bottest.MustNot
+	button  = bottest.Button
 )
 
 // helsinki is the demo workspace's zone.
@@ -73,24 +79,6 @@ func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
 	return h
 }
 
-func must(t testing.TB, out string, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
-		}
-	}
-}
-
-func mustNot(t testing.TB, out string, not ...string) {
-	t.Helper()
-	for _, w := range not {
-		if strings.Contains(out, w) {
-			t.Errorf("output has %q:\n%s", w, out)
-		}
-	}
-}
-
 // block returns what was posted to header ("── @anna") in out: from the
 // header to the next post.
 func block(t testing.TB, out, header string) string {
@@ -106,18 +94,7 @@ func block(t testing.TB, out, header string) string {
 	return rest
 }
 
-// button finds the number of the last button labelled label in out.
-func button(t testing.TB, out, label string) string {
-	t.Helper()
-	m := regexp.MustCompile(`\[(\d+)\] `+regexp.QuoteMeta(label)+`(  |\n|$)`).FindAllStringSubmatch(out, -1)
-	if len(m) == 0 {
-		t.Fatalf("no button %q in:\n%s", label, out)
-	}
-	return m[len(m)-1][1]
-}
-
 // count counts the posts to header in out.
 func count(out, header string) int { return strings.Count(out, header+"\n") }
 
 func lines(a ...string) string { return strings.Join(a, "\n") + "\n" }
-

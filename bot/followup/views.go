@@ -93,13 +93,13 @@ func (m *module) writeFunnel(sb *strings.Builder, r *bot.Request, ev call.Event,
 	sort.Strings(targets)
 	sb.WriteString(r.T("followup.funnel.by_process") + "\n")
 	for _, t := range targets {
-		fmt.Fprintf(sb, "• %s: %s\n", TargetName(r.Bot, ev, t, r.Lang), funnelLine(r, Count(byTarget[t]), false))
+		fmt.Fprintf(sb, "• %s: %s\n", ev.TargetName(r.Bot.Config.Tracks, t, r.Lang), funnelLine(r, Count(byTarget[t]), false))
 	}
 	stale := time.Duration(p.StaleDays) * 24 * time.Hour
 	var stuck []string
 	for _, pr := range pairs {
 		if !pr.Done() && r.Now().Sub(pr.Since) >= stale {
-			stuck = append(stuck, fmt.Sprintf("%s %s (%s, %s)", pr.App, pr.Company, TargetName(r.Bot, ev, pr.Target, r.Lang),
+			stuck = append(stuck, fmt.Sprintf("%s %s (%s, %s)", pr.App, pr.Company, ev.TargetName(r.Bot.Config.Tracks, pr.Target, r.Lang),
 				r.T("followup.stage."+pr.Stage)))
 		}
 	}

@@ -104,7 +104,7 @@ func exportAll(cfg *configs.Config, dir, out, event, only, lang string, stdout i
 				if err != nil {
 					return err
 				}
-				files, err := export.Files(ev.ID, sheets)
+				files, err := export.Files(ev.ID, o.Lang, sheets)
 				if err != nil {
 					return err
 				}
