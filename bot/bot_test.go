@@ -147,3 +147,30 @@ func TestUnknownWorkspaceRefused(t *testing.T) {
 		return nil
 	})
 }
+
+// manyModule registers enough commands for help to group them.
+type manyModule struct{}
+
+func (manyModule) Register(b *bot.Bot) error {
+	h := func(context.Context, *bot.Request) chat.Response { return chat.Response{} }
+	for _, n := range []string{"alpha", "alpha one", "alpha two", "beta one", "beta two", "beta three", "gamma", "delta", "epsilon", "zeta one"} {
+		b.Router.Command(bot.Command{Name: n, Role: bot.Organiser, MaxArgs: -1, Run: h})
+	}
+	return nil
+}
+
+func TestHelpGroupsManyCommands(t *testing.T) {
+	h := bottest.New(t, manyModule{})
+	out := h.Run("/kipina help\n")
+	for _, w := range []string{"• /kipina alpha — [cmd.alpha.summary]", "• /kipina alpha one · two", "• /kipina beta one · three · two",
+		"• /kipina zeta one — [cmd.zeta.one.summary]", "• /kipina lang fi|en|sv — valitse kieli"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("help lacks %q:\n%s", w, out)
+		}
+	}
+	// Someone who may run few commands still sees each with its summary.
+	out = h.Run(":as mikko\n/kipina help\n")
+	if strings.Contains(out, "alpha") || !strings.Contains(out, "/kipina whoami — näytä roolisi ja kielesi") {
+		t.Errorf("help for a non-organiser:\n%s", out)
+	}
+}

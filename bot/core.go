@@ -43,7 +43,46 @@ func (b *Bot) help(r *Request, words []string) chat.Response {
 			mine = append(mine, c)
 		}
 	}
-	return r.ReplyText(r.T("help.intro") + "\n" + b.list(r, mine) + "\n" + r.T("help.more"))
+	list := b.list(r, mine)
+	if len(mine) > compactHelp {
+		list = b.grouped(r, mine)
+	}
+	return r.ReplyText(r.T("help.intro") + "\n" + list + "\n" + r.T("help.more"))
+}
+
+// compactHelp is how many commands are listed one per line with their
+// summaries; beyond it, commands sharing a first word share a line.
+const compactHelp = 15
+
+// grouped lists commands by their first word: "event new · edit · …" on
+// one line, a lone command with its summary.
+func (b *Bot) grouped(r *Request, cs []Command) string {
+	var lines []string
+	for i := 0; i < len(cs); {
+		first, _, _ := strings.Cut(cs[i].Name, " ")
+		j := i
+		for j < len(cs) && (cs[j].Name == first || strings.HasPrefix(cs[j].Name, first+" ")) {
+			j++
+		}
+		group := cs[i:j]
+		if group[0].Name == first { // the bare command keeps its own line
+			lines = append(lines, b.list(r, group[:1]))
+			group = group[1:]
+		}
+		switch len(group) {
+		case 0:
+		case 1:
+			lines = append(lines, b.list(r, group))
+		default:
+			var subs []string
+			for _, c := range group {
+				subs = append(subs, strings.TrimPrefix(c.Name, first+" "))
+			}
+			lines = append(lines, "• /kipina "+first+" "+strings.Join(subs, " · "))
+		}
+		i = j
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (b *Bot) list(r *Request, cs []Command) string {
