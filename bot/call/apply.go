@@ -16,10 +16,11 @@ import (
 const MaxSummary = 3000
 
 // Hook is called in the transaction that stores a new or edited
-// application, so other flows (matching) can act on it atomically. It may
-// run more than once for one submission (group commit) and must only read
-// and write the transaction.
-type Hook func(r *bot.Request, tx *storage.Tx, a *Application) error
+// application, so other flows (matching) can act on it atomically; ev is
+// the application's event as read before the transaction. It may run more
+// than once for one submission (group commit) and must only read and write
+// the transaction. Hooks run inside the shared commit: keep them quick.
+type Hook func(r *bot.Request, tx *storage.Tx, ev Event, a *Application) error
 
 var (
 	hooksMu sync.Mutex
@@ -267,7 +268,7 @@ func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID stri
 		}
 	}
 	for _, h := range hooksOf(r.Bot) {
-		if err := h(r, tx, a); err != nil {
+		if err := h(r, tx, ev, a); err != nil {
 			return err
 		}
 	}

@@ -51,11 +51,7 @@ func (Module) Register(b *bot.Bot) error {
 
 // onSubmit ranks a stored application and routes it when its primary
 // target changed.
-func (m *module) onSubmit(r *bot.Request, tx *storage.Tx, a *call.Application) error {
-	ev, err := call.LoadEvent(tx, r.WS.ID, a.Event)
-	if err != nil {
-		return err
-	}
+func (m *module) onSubmit(r *bot.Request, tx *storage.Tx, ev call.Event, a *call.Application) error {
 	prev, _ := matches.Get(tx, r.WS.ID, a.ID)
 	cur := Match{App: a.ID, Event: a.Event, Ranking: m.ms.get(m.b, tx, r.WS.ID, ev).Rank(text(a)), Override: prev.Override, Routed: prev.Routed, Updated: r.Now()}
 	if err := m.route(tx, r.WS, ev, *a, &cur); err != nil {
