@@ -96,7 +96,6 @@ func challengeSubmit(_ context.Context, r *bot.Request) chat.Response {
 			return err
 		}
 		if i := slices.IndexFunc(ev.Challenges, func(x Challenge) bool { return x.ID == oldID }); oldID != "" && i >= 0 {
-			c.Keywords = ev.Challenges[i].Keywords
 			ev.Challenges[i] = c
 		} else {
 			ev.Challenges = append(ev.Challenges, c)

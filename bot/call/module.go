@@ -74,7 +74,7 @@ func seedDemo(b *bot.Bot) error {
 				Description: d.Name.Get(ws.Lang),
 			}
 			for _, c := range d.Challenges {
-				ev.Challenges = append(ev.Challenges, Challenge{ID: c.ID, Name: c.Name, Description: c.Description, Keywords: c.Keywords})
+				ev.Challenges = append(ev.Challenges, Challenge{ID: c.ID, Name: c.Name, Description: c.Description})
 			}
 			if err := Events.Put(tx, w.ID, ev.ID, ev); err != nil {
 				return err

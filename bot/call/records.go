@@ -26,12 +26,13 @@ type Event struct {
 	Created     time.Time   `json:"created"`
 }
 
-// Challenge is a problem the city brings to a call.
+// Challenge is a problem the city brings to a call. Matching keywords are
+// configuration, not event data: a challenge whose id is in the
+// configuration gets its keywords from there (routing).
 type Challenge struct {
-	ID          string              `json:"id"`
-	Name        configs.Text        `json:"name"`
-	Description configs.Text        `json:"description"`
-	Keywords    map[string][]string `json:"keywords,omitempty"`
+	ID          string       `json:"id"`
+	Name        configs.Text `json:"name"`
+	Description configs.Text `json:"description"`
 }
 
 // Open reports whether applications are accepted at now.

@@ -113,11 +113,17 @@ type cached struct {
 	m   *matching.Matcher
 }
 
-// targets are the core processes followed by the event's challenges.
+// targets are the core processes followed by the event's challenges; a
+// challenge known to the configuration (the demo's) takes its keywords
+// from there.
 func targets(b *bot.Bot, ev call.Event) []matching.Target {
 	out := matchcli.TargetsFromConfig(b.Config.Tracks)
+	keywords := map[string]map[string][]string{}
+	for _, c := range b.Config.DemoEvent.Challenges {
+		keywords[c.ID] = c.Keywords
+	}
 	for _, c := range ev.Challenges {
-		out = append(out, matching.Target{ID: c.ID, Names: c.Name, Descriptions: c.Description, Keywords: c.Keywords})
+		out = append(out, matching.Target{ID: c.ID, Names: c.Name, Descriptions: c.Description, Keywords: keywords[c.ID]})
 	}
 	return out
 }
