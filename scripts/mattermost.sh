@@ -20,6 +20,11 @@
 #   KIPINA_MM_CACHE         binary cache directory (see above)
 #   KIPINA_MM_START_TIMEOUT seconds to wait for /api/v4/system/ping (default 120)
 #   KIPINA_MM_LOG_LEVEL     server console log level into DIR/mattermost.log (default ERROR)
+#   KIPINA_MM_OWNER_PID     pid of the process the server belongs to (testtools/mmserver
+#                           sets it to the test binary): when that process is gone
+#                           without having run stop (go test -timeout, Ctrl-C, a crash),
+#                           a watchdog stops the server, and the next start on the
+#                           machine removes such leftovers (/tmp/kipina-mm-pg.*).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -200,6 +205,70 @@ write_env() {
 	mv -f "$DIR/env.tmp" "$DIR/env"
 }
 
+# proc_start PID prints the process's start time (clock ticks since boot),
+# which tells it apart from a later process that got the same pid.
+proc_start() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) } # after the command name, which may hold spaces
+	# shellcheck disable=SC2086 # split into fields on purpose
+	set -- $stat
+	printf '%s\n' "${20}"
+}
+
+# owner_alive PID START: the owner process still runs.
+owner_alive() {
+	[[ -n ${1:-} && $(proc_start "$1" 2>/dev/null) == "${2:-}" ]]
+}
+
+# reap_orphans stops and removes what servers whose owner died without
+# stopping them left behind: each /tmp/kipina-mm-pg.* with an owner file
+# (written by starts with KIPINA_MM_OWNER_PID) whose owner is gone. Servers
+# started by hand have no owner file and are never touched.
+reap_orphans() {
+	local root OWNER_PID OWNER_START OWNER_DIR
+	for root in /tmp/kipina-mm-pg.*; do
+		[[ -f $root/owner ]] || continue
+		OWNER_PID='' OWNER_START='' OWNER_DIR=''
+		{ read -r OWNER_PID && read -r OWNER_START && read -r OWNER_DIR; } <"$root/owner" 2>/dev/null || continue
+		[[ $OWNER_PID =~ ^[0-9]+$ && $OWNER_START =~ ^[0-9]+$ ]] || continue
+		owner_alive "$OWNER_PID" "$OWNER_START" && continue
+		log "removing the leftovers of a run whose test process (pid $OWNER_PID) is gone: $root (state in $OWNER_DIR)"
+		if [[ -n $OWNER_DIR && -f $OWNER_DIR/env ]] && grep -qxF "PG_ROOT=$root" "$OWNER_DIR/env"; then
+			(cmd_stop "$OWNER_DIR") || true
+		fi
+		if [[ -d $root ]]; then # no env (any more): stop its postgres by the pid file
+			local pid=''
+			[[ -r $root/data/postmaster.pid ]] && pid=$(head -n 1 "$root/data/postmaster.pid")
+			[[ -n $pid ]] && stop_pid "$pid" postgres INT
+			if [[ -z $pid ]] || ! alive "$pid" postgres; then
+				rm -rf "$root"
+			fi
+		fi
+	done
+}
+
+# cmd_watch DIR PID START stops the server of DIR once the owner process is
+# gone, unless DIR was stopped before (normal end: DIR/env is removed).
+cmd_watch() {
+	local dir=$1 pid=$2 start=$3
+	while owner_alive "$pid" "$start" && [[ -f $dir/env ]]; do
+		sleep 2
+	done
+	if [[ -f $dir/env ]]; then
+		log "the owner (pid $pid) of the server in $dir is gone: stopping it"
+		cmd_stop "$dir"
+	fi
+}
+
+# start_watchdog runs cmd_watch in the background, detached from our output
+# (the caller may wait for it to close) and from our session.
+start_watchdog() {
+	[[ -n ${OWNER_PID:-} ]] || return 0
+	setsid bash "${BASH_SOURCE[0]}" watch "$DIR" "$OWNER_PID" "$OWNER_START" \
+		</dev/null >>"$DIR/watchdog.log" 2>&1 9>&- &
+}
+
 cmd_start() {
 	DIR=${1:?usage: mattermost.sh start DIR}
 	mkdir -p "$DIR"
@@ -215,16 +284,26 @@ cmd_start() {
 	local cache
 	cache=$(dirname "$MM_BIN")
 	ensure_postgres
+	reap_orphans
+	OWNER_PID='' OWNER_START=''
+	if [[ -n ${KIPINA_MM_OWNER_PID:-} ]]; then
+		OWNER_PID=$KIPINA_MM_OWNER_PID
+		OWNER_START=$(proc_start "$OWNER_PID") || die "KIPINA_MM_OWNER_PID=$OWNER_PID: no such process"
+	fi
 
 	# --- PostgreSQL: own cluster, loopback only, free port ---
 	# The data directory lives in its own /tmp dir owned by postgres: DIR may be
 	# a 0700 test temp dir the postgres user cannot enter, and the unix socket
 	# path must stay short.
 	PG_ROOT=$(mktemp -d /tmp/kipina-mm-pg.XXXXXX)
+	if [[ -n $OWNER_PID ]]; then
+		printf '%s\n' "$OWNER_PID" "$OWNER_START" "$DIR" >"$PG_ROOT/owner" # pid, start time, state dir
+	fi
 	if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$PG_ROOT"; fi
 	PG_PORT=$(free_port)
 	MM_URL='' MM_PID='' PG_PID='' MM_DSN=''
 	write_env # so that stop can clean up whatever gets started below
+	start_watchdog
 	local pwfile=$PG_ROOT/pw
 	printf '%s\n' "$PG_PASS" >"$pwfile"
 	if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$pwfile"; fi
@@ -242,7 +321,8 @@ cmd_start() {
 	for ((attempt = 1; ; attempt++)); do
 		(cd / && exec "${pg_launch[@]}" "$PGBIN/postgres" -D "$PG_ROOT/data" -p "$PG_PORT" \
 			-c listen_addresses=127.0.0.1 -c unix_socket_directories="$PG_ROOT" -c fsync=off \
-			-c synchronous_commit=off -c full_page_writes=off -c max_connections=200) >>"$DIR/postgres.log" 2>&1 &
+			-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+			-c max_parallel_workers_per_gather=0) >>"$DIR/postgres.log" 2>&1 &
 		PG_PID=$!
 		write_env
 		ready=''
@@ -317,6 +397,12 @@ start_mm() {
 		cd "$DIR"
 		export MM_SQLSETTINGS_DRIVERNAME=postgres
 		export MM_SQLSETTINGS_DATASOURCE=$MM_DSN
+		# A pool that fits in postgres' max_connections (the default 300
+		# does not), and a query timeout a loaded 2-core machine cannot hit
+		# (the default 30 s turns a slow moment into HTTP 500s).
+		export MM_SQLSETTINGS_MAXOPENCONNS=100
+		export MM_SQLSETTINGS_MAXIDLECONNS=20
+		export MM_SQLSETTINGS_QUERYTIMEOUT=120
 		export MM_SERVICESETTINGS_LISTENADDRESS=127.0.0.1:$port
 		export MM_SERVICESETTINGS_SITEURL=$MM_URL
 		export MM_SERVICESETTINGS_ENABLELOCALMODE=false
@@ -401,6 +487,7 @@ main() {
 	build) cmd_build ;;
 	start) cmd_start "${2:-}" ;;
 	stop) cmd_stop "${2:-}" ;;
+	watch) cmd_watch "$2" "$3" "$4" ;; # internal: see start_watchdog
 	*)
 		sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
 		exit 2

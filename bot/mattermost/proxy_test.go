@@ -3,19 +3,29 @@ package mattermost
 import (
 	"io"
 	"net"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 )
 
+// patience bounds the end-to-end test's waits for something the server or
+// the bot does in the background. Only a wait: on an idle machine each is
+// over in a second or two, but a loaded 2-core CI machine can take minutes
+// (the outbox backs off up to a minute after a run of failures).
+const patience = 3 * time.Minute
+
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(40 * time.Second)
+	begin := time.Now()
 	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 40 s for %s", what)
+		if time.Since(begin) > patience {
+			t.Fatalf("waited %s for %s", patience, what)
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+	if d := time.Since(begin); d > 10*time.Second {
+		t.Logf("waited %s for %s", d.Round(time.Millisecond), what)
 	}
 }
 
@@ -26,7 +36,7 @@ type proxy struct {
 	target string
 	mu     sync.Mutex
 	down   bool
-	conns  map[net.Conn]bool
+	conns  map[net.Conn]bool // both ends of every open pair
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -48,24 +58,47 @@ func (p *proxy) accept() {
 		if err != nil {
 			return
 		}
-		p.mu.Lock()
-		down := p.down
-		p.mu.Unlock()
-		if down {
-			c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns[c], p.conns[up] = true, true
-		p.mu.Unlock()
-		go func() { io.Copy(up, c); up.Close() }()
-		go func() { io.Copy(c, up); c.Close() }()
+		go p.pipe(c)
 	}
+}
+
+// pipe connects c to the target until either side closes.
+func (p *proxy) pipe(c net.Conn) {
+	if p.isDown() {
+		c.Close()
+		return
+	}
+	up, err := net.DialTimeout("tcp", p.target, 10*time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	// Register under the lock and check again: a setDown(true) while we
+	// were dialling must not leave this pair open through the outage.
+	p.mu.Lock()
+	if p.down {
+		p.mu.Unlock()
+		c.Close()
+		up.Close()
+		return
+	}
+	p.conns[c], p.conns[up] = true, true
+	p.mu.Unlock()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(up, c); up.Close(); done <- struct{}{} }()
+	go func() { io.Copy(c, up); c.Close(); done <- struct{}{} }()
+	<-done
+	<-done
+	p.mu.Lock()
+	delete(p.conns, c)
+	delete(p.conns, up)
+	p.mu.Unlock()
+}
+
+func (p *proxy) isDown() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.down
 }
 
 // setDown takes the server away (dropping every connection) or brings it
@@ -80,4 +113,20 @@ func (p *proxy) setDown(down bool) {
 		}
 		clear(p.conns)
 	}
+}
+
+// restore brings the server back and waits until a fresh connection
+// through the proxy reaches it (the bot's next request gets through).
+func (p *proxy) restore(t *testing.T) {
+	t.Helper()
+	p.setDown(false)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	waitFor(t, "the proxy to reach the server again", func() bool {
+		resp, err := client.Get(p.url() + "/api/v4/system/ping")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }

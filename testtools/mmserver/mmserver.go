@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -70,7 +71,9 @@ func Start(t testing.TB) *Server {
 	dir := t.TempDir()
 	script := filepath.Join(root, "scripts", "mattermost.sh")
 
-	// t.TempDir's removal was registered first, so it runs after this stop.
+	// Cleanups run last-registered first: stop the server, then show its
+	// logs if the test failed, then remove t.TempDir (registered first).
+	t.Cleanup(func() { showLogs(t, dir) })
 	t.Cleanup(func() {
 		out, err := exec.Command("bash", script, "stop", dir).CombinedOutput()
 		if err != nil {
@@ -83,6 +86,10 @@ func Start(t testing.TB) *Server {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "bash", script, "start", dir)
 	cmd.Dir = root
+	// Cleanups do not run when the test binary dies (go test -timeout,
+	// Ctrl-C, a crash): the script then stops the server itself once this
+	// process is gone, and its next start removes what such a run left.
+	cmd.Env = append(os.Environ(), fmt.Sprintf("KIPINA_MM_OWNER_PID=%d", os.Getpid()))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	begin := time.Now()
 	if err := cmd.Run(); err != nil {
@@ -108,6 +115,24 @@ func Start(t testing.TB) *Server {
 }
 
 func newClient() *http.Client { return &http.Client{Timeout: 60 * time.Second} }
+
+// logLines is how much of each log showLogs prints.
+const logLines = 80
+
+// showLogs prints the end of the server's logs when the test failed.
+func showLogs(t testing.TB, dir string) {
+	if !t.Failed() {
+		return
+	}
+	for _, name := range []string{"mattermost.log", "postgres.log"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		t.Logf("mmserver: last lines of %s:\n%s", filepath.Join(dir, name), strings.Join(lines[max(0, len(lines)-logLines):], "\n"))
+	}
+}
 
 // repoRoot walks up from the working directory (a test runs in its package
 // directory) to the main module's root, the directory holding go.mod and
@@ -203,6 +228,78 @@ func (s *Server) Call(method, path, token string, in, out any) (http.Header, err
 	return resp.Header, nil
 }
 
+// Transient reports whether err, from Call, may go away by itself: a network
+// error or a 5xx answer. A loaded server briefly answers 500 when its
+// database queries time out or its connections are being replaced.
+func Transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Status >= 500
+	}
+	// The request or the answer failed on the way (refused, reset, timeout).
+	var urlErr *url.Error
+	var netErr net.Error
+	return errors.As(err, &urlErr) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// ReadPatience is how long Get keeps retrying a transient failure.
+const ReadPatience = 2 * time.Minute
+
+// Get is Call for a GET (a read, safe to repeat) that retries transient
+// failures (see Transient) with backoff for up to ReadPatience. Other errors,
+// such as a 403 or 404, return at once.
+func (s *Server) Get(path, token string, out any) error {
+	deadline := time.Now().Add(ReadPatience)
+	wait := 250 * time.Millisecond
+	for {
+		_, err := s.Call("GET", path, token, nil, out)
+		if !Transient(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// MustGet is Get that fails the test on any error.
+func (s *Server) MustGet(t testing.TB, path, token string, out any) {
+	t.Helper()
+	if err := s.Get(path, token, out); err != nil {
+		t.Fatalf("mmserver: %v (retried transient failures for up to %s)", err, ReadPatience)
+	}
+}
+
+// WaitHealthy waits until the server answers the enhanced health check
+// (GET /api/v4/system/ping?get_server_status=true: it writes to and deletes
+// from the database and checks the file store) with status OK, for up to
+// within. Call it after disturbing the server, before asserting on it.
+func (s *Server) WaitHealthy(t testing.TB, within time.Duration) {
+	t.Helper()
+	begin := time.Now()
+	wait := 250 * time.Millisecond
+	for {
+		var st map[string]any
+		_, err := s.Call("GET", "/api/v4/system/ping?get_server_status=true", "", nil, &st)
+		if err == nil && st["status"] == "OK" && st["database_status"] == "OK" {
+			if d := time.Since(begin); d > 5*time.Second {
+				t.Logf("mmserver: server healthy again after %s", d.Round(time.Millisecond))
+			}
+			return
+		}
+		if err == nil {
+			err = fmt.Errorf("ping answered %v", st)
+		}
+		if time.Since(begin) > within {
+			t.Fatalf("mmserver: the server is not healthy after %s: %v", within, err)
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
 // MustCall is Call that fails the test on any error.
 func (s *Server) MustCall(t testing.TB, method, path, token string, in, out any) http.Header {
 	t.Helper()
@@ -231,7 +328,7 @@ func (s *Server) CreateAdmin(t testing.TB, username, password string) (token str
 	s.createUser(t, "", username, password)
 	token = s.Login(t, username, password)
 	var me User
-	s.MustCall(t, "GET", "/api/v4/users/me", token, nil, &me)
+	s.MustGet(t, "/api/v4/users/me", token, &me)
 	if !strings.Contains(" "+me.Roles+" ", " system_admin ") {
 		t.Fatalf("mmserver: %q is not a system admin (roles %q): CreateAdmin must create the server's first user", username, me.Roles)
 	}
@@ -257,7 +354,7 @@ func (s *Server) createUser(t testing.TB, token, username, password string) stri
 		if token == "" {
 			return "" // CreateAdmin logs in next anyway
 		}
-		s.MustCall(t, "GET", "/api/v4/users/username/"+url.PathEscape(username), token, nil, &u)
+		s.MustGet(t, "/api/v4/users/username/"+url.PathEscape(username), token, &u)
 		return u.ID
 	}
 	if err != nil {
@@ -294,7 +391,7 @@ func (s *Server) CreateTeam(t testing.TB, adminToken, name, displayName string) 
 	}, &team)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest && strings.Contains(apiErr.ID, "exist") {
-		s.MustCall(t, "GET", "/api/v4/teams/name/"+url.PathEscape(name), adminToken, nil, &team)
+		s.MustGet(t, "/api/v4/teams/name/"+url.PathEscape(name), adminToken, &team)
 		return team.ID
 	}
 	if err != nil {
@@ -318,7 +415,7 @@ func (s *Server) ChannelID(t testing.TB, token, teamID, name string) string {
 	var ch struct {
 		ID string `json:"id"`
 	}
-	s.MustCall(t, "GET", "/api/v4/teams/"+teamID+"/channels/name/"+url.PathEscape(name), token, nil, &ch)
+	s.MustGet(t, "/api/v4/teams/"+teamID+"/channels/name/"+url.PathEscape(name), token, &ch)
 	return ch.ID
 }
 
@@ -337,7 +434,7 @@ func (s *Server) CreateBot(t testing.TB, adminToken, username string) (botUserID
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest && strings.Contains(apiErr.ID, "exist") {
 		var u User
-		s.MustCall(t, "GET", "/api/v4/users/username/"+url.PathEscape(username), adminToken, nil, &u)
+		s.MustGet(t, "/api/v4/users/username/"+url.PathEscape(username), adminToken, &u)
 		botUserID = u.ID
 	} else if err != nil {
 		t.Fatalf("mmserver: creating bot %q: %v", username, err)

@@ -2,6 +2,7 @@ package mmserver
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,7 +41,7 @@ func TestServerSmoke(t *testing.T) {
 
 	// The bot's token works.
 	var me User
-	s.MustCall(t, "GET", "/api/v4/users/me", botTok, nil, &me)
+	s.MustGet(t, "/api/v4/users/me", botTok, &me)
 	if me.ID != botID || !me.IsBot {
 		t.Fatalf("users/me with the bot token = %+v, want bot %s", me, botID)
 	}
@@ -72,8 +73,8 @@ func TestServerSmoke(t *testing.T) {
 		select {
 		case r := <-got:
 			return r
-		case <-time.After(30 * time.Second):
-			t.Fatalf("%s: the server did not call our endpoint", what)
+		case <-time.After(90 * time.Second): // only a wait: a loaded CI machine is slow
+			t.Fatalf("%s: the server did not call our endpoint within 90 s", what)
 			return received{}
 		}
 	}
@@ -212,10 +213,40 @@ func TestServerSmoke(t *testing.T) {
 	var updated struct {
 		Message string `json:"message"`
 	}
-	s.MustCall(t, "GET", "/api/v4/posts/"+post.ID, aliceTok, nil, &updated)
+	s.MustGet(t, "/api/v4/posts/"+post.ID, aliceTok, &updated)
 	if updated.Message != "approved" {
 		t.Fatalf("post after the click: message %q, want %q", updated.Message, "approved")
 	}
 
 	t.Logf("server start %s, scenario %s", started.Sub(start).Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
+}
+
+// TestGetRetriesTransient needs no Mattermost: Get retries 5xx answers (a
+// loaded server's query timeouts) but returns a 4xx at once.
+func TestGetRetriesTransient(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		switch {
+		case r.URL.Path == "/missing":
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"id":"app.missing","message":"no"}`)
+		case calls <= 2:
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"id":"app.post.get_root_posts.app_error","message":"busy"}`)
+		default:
+			io.WriteString(w, `{"id":"ok"}`)
+		}
+	}))
+	defer srv.Close()
+	s := &Server{URL: srv.URL}
+	var got struct{ ID string }
+	if err := s.Get("/posts", "", &got); err != nil || got.ID != "ok" || calls != 3 {
+		t.Fatalf("Get = %v, %+v after %d calls; want ok after 3", err, got, calls)
+	}
+	calls = 0
+	var apiErr *APIError
+	if err := s.Get("/missing", "", nil); !errors.As(err, &apiErr) || apiErr.Status != 404 || calls != 1 {
+		t.Fatalf("Get of a 404 = %v after %d calls; want the 404 at once", err, calls)
+	}
 }
