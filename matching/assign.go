@@ -1,10 +1,11 @@
 package matching
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -78,23 +79,25 @@ func (e *InfeasibleError) Is(target error) bool { return target == ErrInfeasible
 // convex cost, so the sum is Σ load(load+1)/2).
 //
 // It is solved exactly as a min-cost flow: apps → jurors → sink with MinLoad
-// as a lower bound (the standard transformation: the first MinLoad units of
-// each juror are forced, the juror gets a demand of MinLoad). The start is
-// every app's R best jurors, which together with explicit potentials is a
-// reduced-cost-optimal pseudoflow; successive shortest paths (primal-dual,
-// Dijkstra on reduced costs) then move only the overflow. For speed the
-// graph first holds only each app's R+10 best jurors; the final potentials
-// are then checked against every excluded pair (reduced cost ≥ 0 is an
-// optimality certificate for the full problem). Violating pairs are added
-// and the problem solved again, so the answer is always optimal on the full
-// graph. The result is deterministic: ties go to lower indices.
+// as a lower bound (the first MinLoad units of each juror are forced), by
+// successive shortest paths on reduced costs. Apps never hold excess (each
+// sends its R units from the start), so the search runs on the jurors and
+// the sink only: a residual path through an app is a "move a review of app
+// a from juror j1 to j2", and per pair (j1, j2) a heap keeps the cheapest
+// such move. The start is every app's R best jurors under juror potentials
+// set from the greedy loads, with each juror's sink units matching them; the
+// potentials certify this pseudoflow, and each shortest path moves one unit
+// of the remaining overflow (again along the same path while it stays at
+// reduced cost zero, as with tied fits). The final potentials certify the
+// flow optimal on the full graph, every allowed pair included, so the answer
+// is exact. The result is deterministic: the greedy and the searches break
+// ties by index.
 //
-// Speed: 2,000 applications × 100 jurors × 3 reviews with independent fits
-// takes 0.3–0.7 s on one core. When everyone prefers the same few jurors and
-// loads are capped, the greedy start overloads them, the sparse graph is
-// infeasible, and the full graph needs thousands of phases: tens of seconds
-// at that size (exact all the same). A price-adjusted start (auction
-// potentials) would fix this; it is not done yet.
+// Speed, 2,000 applications × 100 jurors × 3 reviews on one core (CPU
+// time; wall time on a busy machine was 2–3× more): 30–70 ms with
+// independent fits; when everyone prefers the same few jurors, about 50 ms
+// without a maximum load and about 0.2 s with capped loads (thousands of
+// units to move, one shortest path over the ~100 jurors each).
 //
 // Errors: an *InfeasibleError (matching ErrInfeasible) explains infeasible
 // input in words; other errors report malformed input.
@@ -106,47 +109,11 @@ func Assign(in AssignInput) (Assignment, error) {
 	if err := p.precheck(); err != nil {
 		return Assignment{}, err
 	}
-	// Candidate arcs per app: the best k by cost, then whatever the
-	// certificate asks for.
-	k := p.r + 10
-	cand := make([][]int, p.nA)
-	for a := range cand {
-		c := p.order[a]
-		if len(c) > k {
-			c = c[:k]
-		}
-		cand[a] = append([]int(nil), c...)
+	sol, ok := p.solve(p.order)
+	if !ok {
+		return Assignment{}, p.infeasibleFlow()
 	}
-	for round := 0; ; round++ {
-		sol, ok := p.solve(cand)
-		full := true
-		for a := range cand {
-			if len(cand[a]) < len(p.order[a]) {
-				full = false
-			}
-		}
-		if !ok {
-			if full {
-				return Assignment{}, p.infeasibleFlow()
-			}
-			for a := range cand {
-				cand[a] = append(cand[a][:0], p.order[a]...)
-			}
-			continue
-		}
-		if full {
-			return sol.assignment, nil
-		}
-		added := p.violations(sol, cand)
-		if added == 0 {
-			return sol.assignment, nil
-		}
-		if round >= 3 {
-			for a := range cand {
-				cand[a] = append(cand[a][:0], p.order[a]...)
-			}
-		}
-	}
+	return sol.assignment, nil
 }
 
 // assignProblem is the validated, integer form of an AssignInput.
@@ -180,6 +147,7 @@ func newAssignProblem(in AssignInput) (*assignProblem, error) {
 	}
 	p.fit = make([][]float64, p.nA)
 	p.order = make([][]int, p.nA)
+	units := make([]int64, p.nJ)
 	for a := 0; a < p.nA; a++ {
 		row := make([]float64, p.nJ)
 		for j := 0; j < p.nJ; j++ {
@@ -195,11 +163,17 @@ func newAssignProblem(in AssignInput) (*assignProblem, error) {
 				return nil, fmt.Errorf("assign: fit of juror %q for application %q is %v, want a value in [0,1]", in.Jurors[j], in.Apps[a], f)
 			}
 			row[j] = f
+			units[j] = fitUnits(f)
 			p.order[a] = append(p.order[a], j)
 		}
 		p.fit[a] = row
-		o := p.order[a]
-		sort.SliceStable(o, func(x, y int) bool { return fitUnits(row[o[x]]) > fitUnits(row[o[y]]) })
+		// Best fit first, ties to the lower index.
+		slices.SortFunc(p.order[a], func(x, y int) int {
+			if c := cmp.Compare(units[y], units[x]); c != 0 {
+				return c
+			}
+			return cmp.Compare(x, y)
+		})
 	}
 	// M must exceed the largest balance-cost difference Σ_j Σ_{k≤max} k.
 	p.m = int64(p.nJ)*int64(p.maxL)*int64(p.maxL+1)/2 + 1

@@ -329,27 +329,49 @@ func contains(s []int, v int) bool {
 	return false
 }
 
-// BenchmarkAssign is the size named in the brief: 2,000 applications, 100
-// jurors, 3 reviews each (200,000 possible pairs).
+// benchAssignInput builds the benchmark size named in the brief: 2,000
+// applications, 100 jurors, 3 reviews each (200,000 possible pairs). With
+// correlated fits every application prefers the same few jurors (juror j's
+// fit is about 1 - j/100, plus noise, capped at 1 so the top ones tie).
+func benchAssignInput(minL, maxL int, correlated bool) AssignInput {
+	rng := rand.New(rand.NewPCG(42, 42))
+	nA, nJ := 2000, 100
+	in := AssignInput{Reviews: 3, MinLoad: minL, MaxLoad: maxL}
+	fit := make([][]float64, nJ)
+	for j := range fit {
+		in.Jurors = append(in.Jurors, fmt.Sprint(j))
+		fit[j] = make([]float64, nA)
+		for a := range fit[j] {
+			if correlated {
+				fit[j][a] = math.Min(1, float64(nJ-j)/float64(nJ)+0.1*rng.Float64())
+			} else {
+				fit[j][a] = rng.Float64()
+			}
+		}
+	}
+	for a := 0; a < nA; a++ {
+		in.Apps = append(in.Apps, fmt.Sprint(a))
+	}
+	in.Fit = func(j, a int) float64 { return fit[j][a] }
+	in.Conflict = func(j, a int) bool { return (j*7+a*13)%97 == 0 }
+	return in
+}
+
+// BenchmarkAssign uses independent random fits.
 func BenchmarkAssign(b *testing.B) {
+	benchAssign(b, false)
+}
+
+// BenchmarkAssignCorrelated is the hard case: everyone prefers the same few
+// jurors, so the loads, not the fits, decide.
+func BenchmarkAssignCorrelated(b *testing.B) {
+	benchAssign(b, true)
+}
+
+func benchAssign(b *testing.B, correlated bool) {
 	for _, loads := range [][2]int{{0, 0}, {50, 70}, {60, 60}} {
 		b.Run(fmt.Sprintf("load%d-%d", loads[0], loads[1]), func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(42, 42))
-			nA, nJ := 2000, 100
-			in := AssignInput{Reviews: 3, MinLoad: loads[0], MaxLoad: loads[1]}
-			fit := make([][]float64, nJ)
-			for j := range fit {
-				in.Jurors = append(in.Jurors, fmt.Sprint(j))
-				fit[j] = make([]float64, nA)
-				for a := range fit[j] {
-					fit[j][a] = rng.Float64()
-				}
-			}
-			for a := 0; a < nA; a++ {
-				in.Apps = append(in.Apps, fmt.Sprint(a))
-			}
-			in.Fit = func(j, a int) float64 { return fit[j][a] }
-			in.Conflict = func(j, a int) bool { return (j*7+a*13)%97 == 0 }
+			in := benchAssignInput(loads[0], loads[1], correlated)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := Assign(in); err != nil {
