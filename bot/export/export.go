@@ -231,31 +231,9 @@ func eventReviews(tx *storage.Tx, ws, event string) ([]jury.Review, error) {
 	return out, err
 }
 
-// Results ranks the applications from the reviews of the jury's published
-// assignment the way the jury does (matching.Results: weighted rubric
-// means, normalised per juror). With no published assignment every done
-// review counts.
+// Results ranks the applications the way the jury does (jury.Ranking).
 func Results(cfg *configs.Config, j *jury.Jury, reviews []jury.Review) []matching.AppResult {
-	weights := make([]float64, len(cfg.Rubric))
-	for i, c := range cfg.Rubric {
-		weights[i] = c.Weight
-	}
-	var rs []matching.Review
-	for _, rv := range reviews {
-		if !rv.Done() || (j.Published != nil && !j.Published.Has(rv.Juror.User, rv.App)) {
-			continue
-		}
-		mr := matching.Review{Juror: rv.Juror.User, App: rv.App, Abstain: rv.Abstain}
-		for _, c := range cfg.Rubric {
-			if s, ok := rv.Scores[c.ID]; ok {
-				mr.Scores = append(mr.Scores, float64(s))
-			} else {
-				mr.Scores = append(mr.Scores, math.NaN())
-			}
-		}
-		rs = append(rs, mr)
-	}
-	return matching.Results(rs, weights)
+	return jury.Ranking(cfg.Rubric, j, reviews)
 }
 
 // bom is the UTF-8 byte-order mark Excel looks for.

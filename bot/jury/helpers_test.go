@@ -1,6 +1,7 @@
 package jury_test
 
 import (
+	"github.com/kipina/kipina/matching"
 	"regexp"
 	"strings"
 	"testing"
@@ -125,4 +126,18 @@ func loadJury(t *testing.T, h *bottest.Harness) jury.Jury {
 	var j jury.Jury
 	h.DB.View(func(tx *storage.Tx) (err error) { j, err = jury.Juries.Get(tx, "demo", "kipina-2017"); return })
 	return j
+}
+
+// ranking is the jury's ranking of the demo event from the stored reviews.
+func ranking(t *testing.T, h *bottest.Harness) []matching.AppResult {
+	t.Helper()
+	j := loadJury(t, h)
+	var rs []jury.Review
+	h.DB.View(func(tx *storage.Tx) error {
+		return jury.Reviews.Scan(tx, "demo", j.Event+"/", func(_ string, rv jury.Review) error {
+			rs = append(rs, rv)
+			return nil
+		})
+	})
+	return jury.Ranking(h.Config.Rubric, &j, rs)
 }

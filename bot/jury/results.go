@@ -13,38 +13,67 @@ import (
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
 
-// ranking computes the results of the published assignment: only reviews
-// of pairs still assigned count (a review given before a conflict does not).
+// ranking computes the results of the published assignment.
 func (m *module) ranking(tx *storage.Tx, ws string, j *Jury) []matching.AppResult {
 	if j.Published == nil {
 		return nil
 	}
-	weights := make([]float64, len(m.b.Config.Rubric))
-	for i, c := range m.b.Config.Rubric {
+	var rs []Review
+	Reviews.Scan(tx, ws, j.Event+"/", func(_ string, rv Review) error {
+		rs = append(rs, rv)
+		return nil
+	})
+	return Ranking(m.b.Config.Rubric, j, rs)
+}
+
+// Ranking ranks applications from their reviews (matching.Results:
+// weighted rubric means, normalised per juror, with standard errors). Only
+// finished reviews of pairs still in the published assignment count (a
+// review given before a conflict does not); with no published assignment
+// every finished review counts.
+func Ranking(rubric []configs.Criterion, j *Jury, reviews []Review) []matching.AppResult {
+	weights := make([]float64, len(rubric))
+	for i, c := range rubric {
 		weights[i] = c.Weight
 	}
 	var rs []matching.Review
-	Reviews.Scan(tx, ws, j.Event+"/", func(_ string, rv Review) error {
-		if !j.Published.Has(rv.Juror.User, rv.App) || !rv.Done() {
-			return nil
+	for _, rv := range reviews {
+		if !rv.Done() || (j.Published != nil && !j.Published.Has(rv.Juror.User, rv.App)) {
+			continue
 		}
 		mr := matching.Review{Juror: rv.Juror.User, App: rv.App, Abstain: rv.Abstain}
-		for _, c := range m.b.Config.Rubric {
-			s, ok := rv.Scores[c.ID]
-			if !ok {
+		for _, c := range rubric {
+			if s, ok := rv.Scores[c.ID]; ok {
+				mr.Scores = append(mr.Scores, float64(s))
+			} else {
 				mr.Scores = append(mr.Scores, math.NaN())
-				continue
 			}
-			mr.Scores = append(mr.Scores, float64(s))
 		}
 		rs = append(rs, mr)
-		return nil
-	})
+	}
 	return matching.Results(rs, weights)
+}
+
+// tieAtCut returns the first application ranked after last (the last one
+// picked) whose normalised score equals last's to two decimals, or "".
+func tieAtCut(ranked []matching.AppResult, last string) string {
+	for i, x := range ranked {
+		if x.App != last {
+			continue
+		}
+		for _, next := range ranked[i+1:] {
+			if next.N > 0 && math.Abs(next.Normalised-x.Normalised) < 0.005 {
+				return next.App
+			}
+			break
+		}
+	}
+	return ""
 }
 
 // bar draws mean ± standard error of a normalised score on a line of
@@ -146,8 +175,8 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 					ids = append(ids, x.App)
 				}
 			}
-			if len(ids) == n && n < len(ranked) && ranked[n].N > 0 && math.Abs(ranked[n].Normalised-ranked[n-1].Normalised) < 0.005 {
-				tie = ranked[n].App
+			if len(ids) == n {
+				tie = tieAtCut(ranked, ids[n-1])
 			}
 			if len(ids) == 0 {
 				why = "jury.results.none"

@@ -2,6 +2,7 @@ package jury_test
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -225,8 +226,15 @@ func TestJuryFlow(t *testing.T) {
 
 	// Shortlist the top three, preview and confirm the decisions.
 	out = h.Run("/kipina shortlist kipina-2017 top 3\n")
-	must(t, out, "pitchaajiksi valittu 3 hakemusta", "H0001 Katuvalo Oy", "H0003 Care Robotics Ltd",
-		"H0006 on tasapisteissä viimeisen valitun (H0004) kanssa")
+	must(t, out, "pitchaajiksi valittu 3 hakemusta", "H0001 Katuvalo Oy", "H0003 Care Robotics Ltd")
+	// Whether the cut falls on a tie depends on which optimal assignment
+	// was chosen: the warning must appear exactly when the results tie.
+	ranked := ranking(t, h)
+	if math.Abs(ranked[3].Normalised-ranked[2].Normalised) < 0.005 {
+		must(t, out, ranked[3].App+" on tasapisteissä viimeisen valitun ("+ranked[2].App+") kanssa")
+	} else {
+		mustNot(t, out, "tasapisteissä")
+	}
 	short := loadJury(t, h).Shortlist
 	if len(short) != 3 || short[0] != "H0001" {
 		t.Fatalf("shortlist = %v", short)
