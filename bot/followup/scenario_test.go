@@ -107,7 +107,7 @@ func TestCampaignScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(funnelCSV), "\ufeffHakemus,Yritys") || !strings.Contains(string(funnelCSV), "H0002,Sensori Ab,") ||
+	if !strings.HasPrefix(string(funnelCSV), "\ufeffHakemus;Yritys") || !strings.Contains(string(funnelCSV), "H0002;Sensori Ab;") ||
 		!strings.Contains(string(funnelCSV), "LIIKESALAISUUS") {
 		t.Errorf("funnel CSV:\n%s", funnelCSV)
 	}
