@@ -174,3 +174,18 @@ func MustNot(t testing.TB, out string, not ...string) {
 		}
 	}
 }
+
+// Posted returns what the last message posted under header ("── @anna",
+// "── #kipina-organisers") says, up to the next message header.
+func Posted(t testing.TB, out, header string) string {
+	t.Helper()
+	i := strings.LastIndex(out, header+"\n")
+	if i < 0 {
+		t.Fatalf("nothing posted to %s in:\n%s", header, out)
+	}
+	rest := out[i+len(header)+1:]
+	if j := strings.Index(rest, "\n── "); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}

@@ -21,24 +21,10 @@ import (
 
 // Transcript helpers shared by the scenario tests.
 var (
+	section = bottest.Posted
 	must    = bottest.Must
 	mustNot = bottest.MustNot
 )
-
-// section returns what was printed under the last header (e.g. "── @kaisa")
-// up to the next message header.
-func section(t *testing.T, out, header string) string {
-	t.Helper()
-	i := strings.LastIndex(out, header+"\n")
-	if i < 0 {
-		t.Fatalf("no %q in:\n%s", header, out)
-	}
-	rest := out[i+len(header)+1:]
-	if j := strings.Index(rest, "\n── "); j >= 0 {
-		rest = rest[:j]
-	}
-	return rest
-}
 
 // control finds the number of the last control whose label matches the
 // regular expression re in out.

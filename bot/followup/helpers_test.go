@@ -16,6 +16,7 @@ import (
 
 // Transcript helpers shared by the scenario tests.
 var (
+	block   = bottest.Posted
 	must    = bottest.Must
 	mustNot = bottest.MustNot
 	button  = bottest.Button
@@ -77,21 +78,6 @@ func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
 	out := h.Run("/kipina contacts add health @pekka\n/kipina contacts add sensors @sari\n")
 	must(t, out, "@pekka", "@sari")
 	return h
-}
-
-// block returns what was posted to header ("── @anna") in out: from the
-// header to the next post.
-func block(t testing.TB, out, header string) string {
-	t.Helper()
-	i := strings.LastIndex(out, header+"\n")
-	if i < 0 {
-		t.Fatalf("nothing posted to %s in:\n%s", header, out)
-	}
-	rest := out[i+len(header)+1:]
-	if j := strings.Index(rest, "\n── "); j >= 0 {
-		rest = rest[:j]
-	}
-	return rest
 }
 
 // count counts the posts to header in out.

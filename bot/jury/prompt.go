@@ -188,14 +188,22 @@ func actionArgs(r *bot.Request) (string, string, bool) {
 	return r.Args[0], r.Args[1], true
 }
 
+// pressed checks a prompt button's "event:app" arguments and the user's
+// access to that application (read: organisers too), or answers why not.
+func (m *module) pressed(r *bot.Request, read bool) (call.Event, call.Application, *chat.Response) {
+	event, app, ok := actionArgs(r)
+	if !ok {
+		resp := r.Reply("error.stale")
+		return call.Event{}, call.Application{}, &resp
+	}
+	ev, _, a, bad := m.access(r, event, app, read)
+	return ev, a, bad
+}
+
 // fullText answers with the whole application, to its jurors and
 // organisers only.
 func (m *module) fullText(_ context.Context, r *bot.Request) chat.Response {
-	event, app, ok := actionArgs(r)
-	if !ok {
-		return r.Reply("error.stale")
-	}
-	ev, _, a, bad := m.access(r, event, app, true)
+	ev, a, bad := m.pressed(r, true)
 	if bad != nil {
 		return *bad
 	}
@@ -243,11 +251,7 @@ func (m *module) scoreForm(r *bot.Request, ev call.Event, a call.Application, rv
 
 // scoreOpen opens the rubric form.
 func (m *module) scoreOpen(_ context.Context, r *bot.Request) chat.Response {
-	event, app, ok := actionArgs(r)
-	if !ok {
-		return r.Reply("error.stale")
-	}
-	ev, _, a, bad := m.access(r, event, app, false)
+	ev, a, bad := m.pressed(r, false)
 	if bad != nil {
 		return *bad
 	}
@@ -287,11 +291,7 @@ func (m *module) scoreSubmit(_ context.Context, r *bot.Request) chat.Response {
 // abstain records that the juror does not score the application; it can
 // be undone by scoring until the jury closes.
 func (m *module) abstain(_ context.Context, r *bot.Request) chat.Response {
-	event, app, ok := actionArgs(r)
-	if !ok {
-		return r.Reply("error.stale")
-	}
-	ev, _, a, bad := m.access(r, event, app, false)
+	ev, a, bad := m.pressed(r, false)
 	if bad != nil {
 		return *bad
 	}
@@ -343,11 +343,7 @@ func (m *module) answerErr(r *bot.Request, ev call.Event, what string, err error
 
 // conflictAsk asks the juror to confirm a conflict of interest.
 func (m *module) conflictAsk(_ context.Context, r *bot.Request) chat.Response {
-	event, app, ok := actionArgs(r)
-	if !ok {
-		return r.Reply("error.stale")
-	}
-	ev, _, a, bad := m.access(r, event, app, false)
+	ev, a, bad := m.pressed(r, false)
 	if bad != nil {
 		return *bad
 	}
@@ -359,27 +355,23 @@ func (m *module) conflictAsk(_ context.Context, r *bot.Request) chat.Response {
 
 // conflictYes records the conflict and moves the review to another juror.
 func (m *module) conflictYes(_ context.Context, r *bot.Request) chat.Response {
-	event, app, ok := actionArgs(r)
-	if !ok {
-		return r.Reply("error.stale")
-	}
-	ev, _, a, bad := m.access(r, event, app, false)
+	ev, a, bad := m.pressed(r, false)
 	if bad != nil {
 		return *bad
 	}
 	var to string
 	err := r.Update(func(tx *storage.Tx) (err error) {
 		j := loadJury(tx, r.WS.ID, ev.ID)
-		if !j.Published.Has(r.User.User, app) {
+		if !j.Published.Has(r.User.User, a.ID) {
 			return errNotJuror
 		}
 		if j.Closed {
 			return errClosed
 		}
-		if to, _, err = m.moveReview(tx, r.WS, r.User.Platform, ev, &j, r.User.User, app); err != nil {
+		if to, _, err = m.moveReview(tx, r.WS, r.User.Platform, ev, &j, r.User.User, a.ID); err != nil {
 			return err
 		}
-		if err := r.Audit(tx, "jury.conflict", "event/"+ev.ID, mention(r.User)+": "+app); err != nil {
+		if err := r.Audit(tx, "jury.conflict", "event/"+ev.ID, mention(r.User)+": "+a.ID); err != nil {
 			return err
 		}
 		return Juries.Put(tx, r.WS.ID, ev.ID, j)
