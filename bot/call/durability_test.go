@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/kipina/kipina/bot/bottest"
 	"io"
 	"log/slog"
 	"os"
@@ -22,17 +23,8 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
-// ValidBusinessID returns the n-th valid business ID from 1000000 on.
-func validBusinessID(n int) string {
-	for body := 1000000 + n*3; ; body++ {
-		for check := 0; check <= 9; check++ {
-			s := fmt.Sprintf("%07d-%d", body, check)
-			if _, err := call.ParseBusinessID(s); err == nil {
-				return s
-			}
-		}
-	}
-}
+// validBusinessID is the n-th valid business ID of the tests.
+var validBusinessID = bottest.BusinessID
 
 // openBot starts a bot with the call module on the store at path.
 func openBot(tb testing.TB, path string) (*bot.Bot, *storage.DB) {

@@ -16,16 +16,8 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
-func validBusinessID(n int) string {
-	for body := 1000000 + n*3; ; body++ {
-		for check := 0; check <= 9; check++ {
-			s := fmt.Sprintf("%07d-%d", body, check)
-			if _, err := call.ParseBusinessID(s); err == nil {
-				return s
-			}
-		}
-	}
-}
+// validBusinessID is the n-th valid business ID of the tests.
+var validBusinessID = bottest.BusinessID
 
 var benchTargets = []string{"health", "children", "elderly", "culture", "integration", "urban-planning", "sensors", "energy"}
 
