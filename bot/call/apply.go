@@ -98,7 +98,8 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// applyOpen is the Apply button: it opens the form while the call is open.
+// applyOpen is the Apply button and /kipina apply <event>: it opens the
+// form while the call is open.
 func applyOpen(_ context.Context, r *bot.Request) chat.Response {
 	ev, bad := event(r, strings.Join(r.Args, ":"))
 	if bad != nil {

@@ -271,7 +271,7 @@ func callMessage(r *bot.Request, ev Event) chat.Message {
 	lang := r.WS.Lang
 	t := func(id string, kv ...any) string { return r.Bot.Cat.T(lang, id, kv...) }
 	var sb strings.Builder
-	sb.WriteString(t("call.post", "Event", ev.Name, "Date", r.Bot.FormatTime(lang, "format.date", ev.Date, r.WS.Loc), "Place", ev.Place,
+	sb.WriteString(t("call.post", "Event", ev.Name, "ID", ev.ID, "Date", r.Bot.FormatTime(lang, "format.date", ev.Date, r.WS.Loc), "Place", ev.Place,
 		"Deadline", r.Bot.FormatTime(lang, "format.datetime", ev.Deadline, r.WS.Loc)))
 	if ev.Description != "" && ev.Description != ev.Name {
 		sb.WriteString("\n" + ev.Description)

@@ -32,6 +32,7 @@ func (Module) Register(b *bot.Bot) error {
 		{Name: "status", Role: org, MaxArgs: 1, Run: status},
 		{Name: "apps", Role: org, MaxArgs: 2, Run: appList},
 		{Name: "app", Role: org, MinArgs: 1, MaxArgs: 1, Run: appShow},
+		{Name: "apply", MinArgs: 1, MaxArgs: 1, Run: applyOpen},
 		{Name: "my", MaxArgs: 0, Run: myApps},
 		{Name: "contact add", MinArgs: 2, MaxArgs: 2, Run: contactAdd},
 		{Name: "backup", Role: org, MaxArgs: 0, Run: backup},
