@@ -16,7 +16,9 @@ import (
 const MaxSummary = 3000
 
 // Hook is called in the transaction that stores a new or edited
-// application, so other flows (matching) can act on it atomically; ev is
+// application, after it is stored and acknowledged (the notice keyed
+// NoticeKey is enqueued but not sent), so other flows (matching) can act on
+// it atomically; ev is
 // the application's event as read before the transaction. It may run more
 // than once for one submission (group commit) and must only read and write
 // the transaction. Hooks run inside the shared commit: keep them quick.
@@ -268,11 +270,6 @@ func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID stri
 			return err
 		}
 	}
-	for _, h := range hooksOf(r.Bot) {
-		if err := h(r, tx, ev, a); err != nil {
-			return err
-		}
-	}
 	if err := Apps.Put(tx, r.WS.ID, a.ID, *a); err != nil {
 		return err
 	}
@@ -289,9 +286,26 @@ func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID stri
 	if err := r.Audit(tx, action, "app/"+a.ID, a.Company); err != nil {
 		return err
 	}
-	if editing {
-		return nil
+	if !editing {
+		if err := acknowledge(r, tx, ev, a); err != nil {
+			return err
+		}
 	}
+	for _, h := range hooksOf(r.Bot) {
+		if err := h(r, tx, ev, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NoticeKey is the outbox key of the organisers' notice of a new
+// application; other flows may amend it before it is sent.
+func NoticeKey(ws, appID string) string { return "app/" + ws + "/" + appID + "/notice" }
+
+// acknowledge enqueues the confirmation to the applicant and the notice
+// to the organisers' channel.
+func acknowledge(r *bot.Request, tx *storage.Tx, ev Event, a *Application) error {
 	confirm := chat.Message{Text: r.Bot.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
 		"Target", ev.TargetName(r.Bot.Config.Tracks, a.Target, a.Lang), "Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
 		"Summary", bot.Clip(a.Summary, 300))}
@@ -302,7 +316,7 @@ func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID stri
 		notice := chat.Message{Text: r.Bot.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
 			"Target", ev.TargetName(r.Bot.Config.Tracks, a.Target, r.WS.Lang))}
 		to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
-		if _, err := outbox.Enqueue(tx, "app/"+r.WS.ID+"/"+a.ID+"/notice", to, notice); err != nil {
+		if _, err := outbox.Enqueue(tx, NoticeKey(r.WS.ID, a.ID), to, notice); err != nil {
 			return err
 		}
 	}

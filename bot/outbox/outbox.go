@@ -102,6 +102,20 @@ func add(tx *storage.Tx, it Item) (bool, error) {
 	return true, nil
 }
 
+// Amend changes the message enqueued under key while nobody has tried to
+// send it yet, and reports whether it did: a flow adds to another's message
+// instead of sending a second one. Once a send was tried, it returns false
+// and the caller sends its own message (or EnqueueUpdate).
+func Amend(tx *storage.Tx, key string, fn func(*chat.Message)) (bool, error) {
+	it, err := Lookup(tx, key)
+	if err != nil || it.State != Pending || it.Attempts > 0 {
+		return false, nil //nolint:nilerr // nothing to amend
+	}
+	fn(&it.Msg)
+	it.Msg.Key = it.Key
+	return true, save(tx, it)
+}
+
 // Lookup returns the item enqueued under key.
 func Lookup(tx *storage.Tx, key string) (Item, error) {
 	seq, err := keys.Get(tx, "", key)

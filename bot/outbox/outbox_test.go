@@ -276,3 +276,36 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestAmendOnlyBeforeSending(t *testing.T) {
+	db, _ := storage.Open(filepath.Join(t.TempDir(), "k.db"))
+	defer db.Close()
+	enqueueN(t, db, 1)
+	amend := func() bool {
+		var ok bool
+		db.Update(func(tx *storage.Tx) (err error) {
+			ok, err = Amend(tx, "k0", func(m *chat.Message) { m.Text += " + more" })
+			return err
+		})
+		return ok
+	}
+	if !amend() {
+		t.Fatal("a pending message was not amended")
+	}
+	fp := &filePlatform{path: filepath.Join(t.TempDir(), "sent.log")}
+	w := NewWorker(db, time.Now, quiet())
+	w.Register(fp, Limit{})
+	w.Deliver(context.Background())
+	if got := fp.lines(); len(got) != 1 || got[0] != "k0\thello 0 + more" {
+		t.Errorf("sent %q", got)
+	}
+	if amend() {
+		t.Error("a sent message was amended")
+	}
+	db.View(func(tx *storage.Tx) error {
+		if ok, err := Amend(tx, "nope", func(*chat.Message) {}); ok || err != nil {
+			t.Errorf("missing key: %v %v", ok, err)
+		}
+		return nil
+	})
+}

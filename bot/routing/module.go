@@ -89,19 +89,35 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 	lang := ws.Lang
 	var lines []string
 	var opts []chat.Option
-	for i, x := range cur.Ranking.Matches {
+	for _, x := range cur.Ranking.Matches {
 		name := ev.TargetName(m.b.Config.Tracks, x.Target, lang)
-		if i < 3 {
-			lines = append(lines, fmt.Sprintf("%d. %s %.2f (%s)", i+1, name, x.Score, strings.Join(x.Reasons, ", ")))
+		if len(lines) < 3 && x.Score > 0 {
+			line := fmt.Sprintf("%d. %s %.2f", len(lines)+1, name, x.Score)
+			if len(x.Reasons) > 0 {
+				line += " (" + strings.Join(x.Reasons, ", ") + ")"
+			}
+			lines = append(lines, line)
 		}
 		opts = append(opts, chat.Option{Value: x.Target, Label: bot.Clip(fmt.Sprintf("%s %.2f", name, x.Score), 70)})
 	}
-	msg := chat.Message{
-		Text:     m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang)) + "\n" + strings.Join(lines, "\n"),
-		Controls: []chat.Control{{Kind: chat.Select, ID: "match:" + a.ID, Label: m.b.Cat.T(lang, "routing.override.label"), Options: opts}},
+	target := ev.TargetName(m.b.Config.Tracks, primary, lang)
+	best := ""
+	if len(lines) > 0 {
+		best = "\n" + strings.Join(lines, "\n")
+	}
+	override := chat.Control{Kind: chat.Select, ID: "match:" + a.ID, Label: m.b.Cat.T(lang, "routing.override.label"), Options: opts}
+	// A new application's notice is still waiting in the outbox: the match
+	// joins it, so organisers read one message per application.
+	amended, err := outbox.Amend(tx, call.NoticeKey(ws.ID, a.ID), func(msg *chat.Message) {
+		msg.Text += "\n" + m.b.Cat.T(lang, "routing.routed", "Target", target) + best
+		msg.Controls = append(msg.Controls, override)
+	})
+	if err != nil || amended {
+		return err
 	}
 	to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ws.NotifyChannel}
-	_, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/notice", ws.ID, a.ID, primary), to, msg)
+	text := m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", target) + best
+	_, err = outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/notice", ws.ID, a.ID, primary), to, chat.Message{Text: text, Controls: []chat.Control{override}})
 	return err
 }
 

@@ -13,8 +13,9 @@ import (
 
 // Transcript helpers shared by the scenario tests.
 var (
-	must   = bottest.Must
-	button = bottest.Button
+	must    = bottest.Must
+	mustNot = bottest.MustNot
+	button  = bottest.Button
 )
 
 func apply(company, bid, target, summary, lang string) string {
@@ -32,7 +33,13 @@ func TestRoutingOverrideAndDigest(t *testing.T) {
 
 	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "4",
 		"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
-	must(t, out, "── @liisa", "Uusi hakemus H0001 kohteellesi Ikäihmisten hyvinvointi", "Hakemus H0001 (Turvaranneke Oy) ohjattiin kohteeseen Ikäihmisten hyvinvointi")
+	must(t, out, "── @liisa", "Uusi hakemus H0001 kohteellesi Ikäihmisten hyvinvointi",
+		"Uusi hakemus H0001: Turvaranneke Oy", "Ohjattiin kohteeseen Ikäihmisten hyvinvointi. Parhaat osumat:\n  1. Ikäihmisten hyvinvointi")
+	// One notice per application: the match joins the call's notice.
+	if n := strings.Count(out, "── #kipina-organisers"); n != 1 {
+		t.Errorf("%d organiser notices, want 1:\n%s", n, out)
+	}
+	mustNot(t, out, " ()", "0.00")
 
 	out = h.Run(":as nina\n/kipina matches kipina-2017\n/kipina match H0001\n")
 	must(t, out, "*Ikäihmisten hyvinvointi* (1)", "H0001 Turvaranneke Oy", "1. Ikäihmisten hyvinvointi")
