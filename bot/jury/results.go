@@ -127,8 +127,12 @@ func (m *module) results(_ context.Context, r *bot.Request) chat.Response {
 			fmt.Fprintf(&sb, "%3s %-6s %-22s %5s %6s %5s %2d\n", "–", x.App, bot.Clip(companies[x.App], 21), "–", "–", "–", 0)
 			continue
 		}
+		se := num(r.Lang, x.StdErr, 2)
+		if x.N < 2 { // one review says nothing about the spread
+			se = "–"
+		}
 		fmt.Fprintf(&sb, "%3d %-6s %-22s %5s %6s %5s %2d  %s\n", i+1, x.App, bot.Clip(companies[x.App], 21), num(r.Lang, x.Mean, 2),
-			signed(r.Lang, x.Normalised), num(r.Lang, x.StdErr, 2), x.N, bar(x.Normalised, x.StdErr, 17))
+			signed(r.Lang, x.Normalised), se, x.N, bar(x.Normalised, x.StdErr, 17))
 	}
 	sb.WriteString("```\n" + r.T("jury.results.explain", "EventID", ev.ID))
 	return r.ReplyText(sb.String())
