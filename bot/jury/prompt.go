@@ -119,6 +119,9 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jur
 		return chat.Message{Text: sb.String()}, nil
 	case rv.Abstain:
 		sb.WriteString(T("jury.prompt.state.abstained"))
+		if !j.Closed {
+			sb.WriteString(" " + T("jury.prompt.state.can_change"))
+		}
 	case len(rv.Scores) > 0:
 		sb.WriteString(T("jury.prompt.state.scored", "Scores", m.scoreLine(lang, rv)))
 		if rv.Comment != "" {
