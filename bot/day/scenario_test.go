@@ -168,7 +168,7 @@ func TestTheDay(t *testing.T) {
 	// pitches block H0003 and H0002 at 09:00 and H0001 at 09:30, so
 	// every mutual must-meet fits only as H0001–pekka at 09:00.
 	out = h.Run(":as nina\n/kipina meetings schedule kipina-2017 slot=15 window=09:00-10:00 tables=1\n")
-	must(t, out, "*Luonnos: Kipinä 2017 – avoin haku*", "3 tapaamista, 3 aikaväliä à 15 min, pöytiä: 1", "Paino 300 / yläraja 300 (100.0 %)",
+	must(t, out, "*Luonnos: Kipinä 2017 – avoin haku*", "tapaamisia 3, aikavälejä 3 à 15 min, pöytiä: 1", "Paino 300 / yläraja 300 (100.0 %)",
 		"Tapaamiset klo 09:00–10:00", "H0001 1, H0002 1, H0003 1", "@jaana 0, @kaisa 1, @pekka 1, @ville 1",
 		"1 pakko tavata -toive jäi ilman tapaamista:", "Koulu Oy (H0003) – @kaisa (vain toinen pakko)", "/kipina meetings publish kipina-2017")
 	d := loadDay(t, h)
@@ -179,7 +179,7 @@ func TestTheDay(t *testing.T) {
 	// Publish: a personal schedule per person, in their language and zone,
 	// and an .ics file saved by the shell.
 	out = h.Run("/kipina meetings publish kipina-2017\n")
-	must(t, out, "3 tapaamista julkaistu",
+	must(t, out, "Tapaamisia julkaistu: 3",
 		"── @anna", "*Oma aikataulusi: Kipinä 2017 – avoin haku*", "09:00–09:15 pöytä 1: @pekka — prosessin yhteyshenkilö", "09:30–09:40 oma esitys",
 		"── @sven", "*Ditt schema: Kipinä 2017 – avoin haku*", "── @olli", "*Your schedule: Kipinä 2017 – avoin haku*", "09:00–09:10 your pitch",
 		"── @pekka", "09:00–09:15 pöytä 1: Katuvalo Oy (H0001)", "Ajat aikavyöhykkeellä Europe/Helsinki (EET)",
