@@ -88,6 +88,19 @@ func Pending(tx *storage.Tx, ws, keyPrefix string) ([]Item, error) {
 	return out, err
 }
 
+// NextDue returns the due time of the earliest item, if any.
+func (s *Scheduler) NextDue() (time.Time, bool) {
+	var next time.Time
+	found := false
+	s.db.View(func(tx *storage.Tx) error {
+		return due.Scan(tx, "", "", func(_ string, it Item) error {
+			next, found = it.Due, true
+			return storage.ErrStop
+		})
+	})
+	return next, found
+}
+
 // Func handles a due item inside the transaction that removes it. late is
 // how long after its due time it runs. Returning an error keeps the item
 // for the next sweep.

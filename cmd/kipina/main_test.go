@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -93,5 +94,19 @@ func writeFile(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDemoWaitRunsItemsOnTime: ":wait" in the terminal demo lets time
+// pass item by item, so a follow-up due on the way arrives on time, not
+// late with an apology at the end.
+func TestDemoWaitRunsItemsOnTime(t *testing.T) {
+	script := "/kipina followup people add kipina-2017 @pekka\n/kipina followup start kipina-2017\n:wait 6w\n"
+	var out strings.Builder
+	if code := run(context.Background(), []string{"run", "--data", t.TempDir()}, strings.NewReader(script), &out, io.Discard); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out.String(), "── @pekka\n  Kiitos osallistumisesta") || strings.Contains(out.String(), "Pahoittelut, tämä viesti on myöhässä") {
+		t.Errorf("survey not delivered on time:\n%s", out.String())
 	}
 }

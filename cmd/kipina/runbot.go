@@ -47,6 +47,29 @@ func (c *offsetClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// passTime moves the demo clock forward by d the way time passes: it
+// stops at each scheduled item's due time on the way and runs what is due
+// then, so a reminder comes on time instead of late at the end.
+func passTime(ctx context.Context, b *bot.Bot, c *offsetClock, d time.Duration) {
+	target := c.Now().Add(d)
+	for range 10000 {
+		next, ok := b.Sched.NextDue()
+		if !ok || next.After(target) {
+			break
+		}
+		if now := c.Now(); next.After(now) {
+			c.Advance(next.Sub(now))
+		}
+		b.Tick(ctx)
+		if again, ok := b.Sched.NextDue(); ok && !again.After(next) {
+			break // an item that cannot run now: do not spin
+		}
+	}
+	if now := c.Now(); target.After(now) {
+		c.Advance(target.Sub(now))
+	}
+}
+
 func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	f := newFlags("run", stderr)
 	if code := f.parse(args); code >= 0 {
@@ -102,6 +125,9 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			return b.Cat.T(lang, id, kv...)
 		}
 		sh.AfterLine = b.Tick
+		if c, ok := clock.(*offsetClock); ok {
+			sh.Advance = func(d time.Duration) { passTime(ctx, b, c, d) }
+		}
 	}
 	admin, err := serveAdmin(ctx, filepath.Join(dir, "admin.sock"), db, log)
 	if err != nil {
@@ -157,7 +183,6 @@ func buildPlatforms(ctx context.Context, cfg *configs.Config, stdin io.Reader, s
 	clock := &offsetClock{}
 	sh := shell.New(stdin, stdout, shells[0].ID, user)
 	sh.Echo = !isTerminal(stdin)
-	sh.Advance = clock.Advance
 	sh.FileDir = filepath.Join(dir, "files")
 	return []chat.Platform{sh}, clock, sh, nil
 }
