@@ -43,6 +43,9 @@ func (Module) Register(b *bot.Bot) error {
 		b.Router.Command(c)
 	}
 	b.Router.Action("match", org, m.overrideSelect)
+	if err := seedConfigured(b); err != nil {
+		return err
+	}
 	if spec := b.Config.Schedules["digest"]; spec != "" {
 		return b.Sched.Cron("digest", spec, m.digest)
 	}
@@ -80,6 +83,15 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
 			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
 		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/%s", ws.ID, a.ID, primary, u.User), chat.DM(u), msg); err != nil {
+			return err
+		}
+	}
+	for _, ch := range ContactChannels(tx, ws.ID, primary) {
+		lang := ws.Lang
+		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
+			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
+		to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ch}
+		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/#%s", ws.ID, a.ID, primary, ch), to, msg); err != nil {
 			return err
 		}
 	}

@@ -53,6 +53,9 @@ var (
 	matches     = storage.NewBucket[Match]("matches")
 	corrections = storage.NewBucket[correction]("match-corrections")
 	contactsB   = storage.NewBucket[[]chat.UserRef]("contacts")
+	// fromConfig holds the contacts the configuration names, rewritten at
+	// every start so that it always says what the configuration says.
+	fromConfig = storage.NewBucket[configured]("contacts-config")
 )
 
 // Ranking returns the stored ranking of an application.
@@ -82,11 +85,30 @@ func Score(tx *storage.Tx, ws, appID, target string) float64 {
 	return 0
 }
 
+// configured is what the configuration says of a target's contacts: user
+// ids, and channels written "#name".
+type configured struct {
+	Users    []chat.UserRef `json:"users,omitempty"`
+	Channels []string       `json:"channels,omitempty"`
+}
+
 // Contacts returns the people who hear about applications matched to
-// target: from the configuration and added by command.
+// target: those named in the configuration and those added by command.
 func Contacts(tx *storage.Tx, ws, target string) []chat.UserRef {
 	stored, _ := contactsB.Get(tx, ws, target)
+	cfg, _ := fromConfig.Get(tx, ws, target)
+	for _, u := range cfg.Users {
+		if !slices.Contains(stored, u) {
+			stored = append(stored, u)
+		}
+	}
 	return stored
+}
+
+// ContactChannels returns the channels the configuration names for target.
+func ContactChannels(tx *storage.Tx, ws, target string) []string {
+	cfg, _ := fromConfig.Get(tx, ws, target)
+	return cfg.Channels
 }
 
 // TargetsOf returns the targets user is a contact of.
@@ -98,7 +120,54 @@ func TargetsOf(tx *storage.Tx, ws string, u chat.UserRef) []string {
 		}
 		return nil
 	})
+	fromConfig.Scan(tx, ws, "", func(target string, c configured) error {
+		if slices.Contains(c.Users, u) && !slices.Contains(out, target) {
+			out = append(out, target)
+		}
+		return nil
+	})
 	return out
+}
+
+// seedConfigured rewrites the configured contacts of every workspace: the
+// targets' own (tracks and the demo's challenges) and the workspace's
+// contacts section.
+func seedConfigured(b *bot.Bot) error {
+	return b.Update(func(tx *storage.Tx) error {
+		for _, w := range b.Config.Workspaces {
+			all := map[string][]string{}
+			for _, t := range b.Config.Targets() {
+				all[t.ID] = append(all[t.ID], t.Contacts...)
+			}
+			for target, cs := range w.Contacts {
+				all[target] = append(all[target], cs...)
+			}
+			var old []string
+			fromConfig.Scan(tx, w.ID, "", func(k string, _ configured) error { old = append(old, k); return nil })
+			for _, k := range old {
+				if err := fromConfig.Delete(tx, w.ID, k); err != nil {
+					return err
+				}
+			}
+			for target, cs := range all {
+				var c configured
+				for _, x := range cs {
+					if ch, ok := strings.CutPrefix(x, "#"); ok {
+						c.Channels = append(c.Channels, ch)
+					} else if x = strings.TrimPrefix(x, "@"); x != "" {
+						c.Users = append(c.Users, chat.UserRef{Platform: w.Platform, Workspace: w.ID, User: x})
+					}
+				}
+				if len(c.Users)+len(c.Channels) == 0 {
+					continue
+				}
+				if err := fromConfig.Put(tx, w.ID, target, c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // matchers caches a Matcher per workspace and event; an entry is rebuilt

@@ -8,6 +8,7 @@ import (
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -76,4 +77,29 @@ func TestDigestOncePerDay(t *testing.T) {
 		t.Errorf("digest sent %d times, want once:\n%s", n, out)
 	}
 	must(t, out, "── @sami", "H0001 Valoisa Oy")
+}
+
+// TestContactsFromConfiguration: contacts named in the configuration (a
+// person and a channel) hear about matched applications alongside those
+// added by command.
+func TestContactsFromConfiguration(t *testing.T) {
+	cfg := configs.Default()
+	for i := range cfg.Tracks {
+		if cfg.Tracks[i].ID == "elderly" {
+			cfg.Tracks[i].Contacts = []string{"@hilkka", "#vanhuspalvelut"}
+		}
+	}
+	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{})
+	out := h.Run("/kipina contacts\n/kipina call open kipina-2017\n")
+	must(t, out, "• elderly: @hilkka, #vanhuspalvelut")
+	applyBtn := button(t, out, "Hae mukaan")
+	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "4",
+		"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
+	must(t, out, "── @hilkka\n  Uusi hakemus H0001", "── #vanhuspalvelut\n  Uusi hakemus H0001")
+	h.DB.View(func(tx *storage.Tx) error {
+		if ts := routing.TargetsOf(tx, "demo", routingUser("hilkka")); len(ts) != 1 || ts[0] != "elderly" {
+			t.Errorf("TargetsOf(hilkka) = %v", ts)
+		}
+		return nil
+	})
 }

@@ -171,17 +171,22 @@ func (m *module) contactsEdit(add bool) bot.Handler {
 func (m *module) contactList(_ context.Context, r *bot.Request) chat.Response {
 	var sb strings.Builder
 	r.Bot.DB.View(func(tx *storage.Tx) error {
-		return contactsB.Scan(tx, r.WS.ID, "", func(target string, us []chat.UserRef) error {
-			if len(r.Args) == 1 && target != r.Args[0] || len(us) == 0 {
-				return nil
+		for _, target := range contactTargets(tx, r.WS.ID) {
+			if len(r.Args) == 1 && target != r.Args[0] {
+				continue
 			}
 			var names []string
-			for _, u := range us {
+			for _, u := range Contacts(tx, r.WS.ID, target) {
 				names = append(names, "@"+u.User)
 			}
-			fmt.Fprintf(&sb, "• %s: %s\n", target, strings.Join(names, ", "))
-			return nil
-		})
+			for _, ch := range ContactChannels(tx, r.WS.ID, target) {
+				names = append(names, "#"+ch)
+			}
+			if len(names) > 0 {
+				fmt.Fprintf(&sb, "• %s: %s\n", target, strings.Join(names, ", "))
+			}
+		}
+		return nil
 	})
 	if sb.Len() == 0 {
 		return r.Reply("routing.contacts.none")
@@ -198,7 +203,8 @@ func (m *module) digest(context.Context) {
 	err := m.b.Update(func(tx *storage.Tx) error {
 		for _, w := range m.b.Config.Workspaces {
 			ws, _ := m.b.Workspace(w.ID)
-			err := contactsB.Scan(tx, w.ID, "", func(target string, us []chat.UserRef) error {
+			for _, target := range contactTargets(tx, w.ID) {
+				us := Contacts(tx, w.ID, target)
 				last, _ := digestLast.Get(tx, w.ID, target)
 				var fresh []call.Application
 				evs := map[string]call.Event{}
@@ -210,7 +216,7 @@ func (m *module) digest(context.Context) {
 					return nil
 				})
 				if len(fresh) == 0 {
-					return nil
+					continue
 				}
 				day := now.In(ws.Loc).Format("2006-01-02")
 				for _, u := range us {
@@ -224,10 +230,9 @@ func (m *module) digest(context.Context) {
 						return err
 					}
 				}
-				return digestLast.Put(tx, w.ID, target, now)
-			})
-			if err != nil {
-				return err
+				if err := digestLast.Put(tx, w.ID, target, now); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -235,4 +240,22 @@ func (m *module) digest(context.Context) {
 	if err != nil {
 		m.b.Log.Error("digest", "err", err)
 	}
+}
+
+// contactTargets lists the targets that have contacts, by command or by
+// configuration, in key order.
+func contactTargets(tx *storage.Tx, ws string) []string {
+	var out []string
+	contactsB.Scan(tx, ws, "", func(target string, _ []chat.UserRef) error {
+		out = append(out, target)
+		return nil
+	})
+	fromConfig.Scan(tx, ws, "", func(target string, _ configured) error {
+		if !slices.Contains(out, target) {
+			out = append(out, target)
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out
 }
