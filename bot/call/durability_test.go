@@ -28,11 +28,20 @@ var validBusinessID = bottest.BusinessID
 
 // openBot starts a bot with the call module on the store at path.
 func openBot(tb testing.TB, path string) (*bot.Bot, *storage.DB) {
+	return openBotAt(tb, path, configs.Default())
+}
+
+// openBotWith starts a bot on cfg in a temporary directory.
+func openBotWith(tb testing.TB, cfg *configs.Config) (*bot.Bot, *storage.DB) {
+	return openBotAt(tb, filepath.Join(tb.TempDir(), "k.db"), cfg)
+}
+
+func openBotAt(tb testing.TB, path string, cfg *configs.Config) (*bot.Bot, *storage.DB) {
 	db, err := storage.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b, err := bot.New(bot.Options{Config: configs.Default(), DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, call.Module{})
+	b, err := bot.New(bot.Options{Config: cfg, DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, call.Module{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package call_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -137,4 +140,50 @@ func TestEventCancelTellsApplicants(t *testing.T) {
 	must(t, out, "── @anna", "Valitettavasti", "── @sven", "Tyvärr har")
 	out = h.Run(":as anna\n" + apply + "\n")
 	must(t, out, "on peruttu")
+}
+
+// TestWorkspacesDoNotMix: one deployment serves two cities; an
+// application in one is invisible to the other's organisers, and the same
+// business ID may apply in both.
+func TestWorkspacesDoNotMix(t *testing.T) {
+	cfg := configs.Default()
+	turku := cfg.Workspaces[0]
+	turku.ID, turku.Name, turku.Organisers = "turku", "Turku", []string{"tiina"}
+	cfg.Workspaces = append(cfg.Workspaces, turku)
+	b, db := openBotWith(t, cfg)
+	defer db.Close()
+	ctx := context.Background()
+	ask := func(ws, user, text string) string {
+		o := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: ws, User: user}, Channel: "c"}
+		r := b.Handle(ctx, &chat.Command{Origin: o, Text: text})
+		if r.Reply == nil {
+			return ""
+		}
+		return r.Reply.Text
+	}
+	ask("turku", "tiina", "call open kipina-2017")
+	sub := submission(1)
+	if r := b.Handle(ctx, sub); r.Reply == nil || !strings.Contains(r.Reply.Text, "H0001") {
+		t.Fatalf("apply in demo: %+v", r)
+	}
+	sub2 := submission(1)
+	sub2.User.Workspace = "turku"
+	if r := b.Handle(ctx, sub2); r.Reply == nil || !strings.Contains(r.Reply.Text, "H0001") {
+		t.Fatalf("the same business ID in turku: %+v", r)
+	}
+	if got := ask("turku", "tiina", "app H0001"); !strings.Contains(got, "Company 1") || strings.Count(got, "Company 1") != 1 {
+		t.Errorf("turku's own H0001: %q", got)
+	}
+	if got := ask("turku", "nina", "apps"); !strings.Contains(got, "vaatii roolin") {
+		t.Errorf("demo's organiser is an organiser in turku: %q", got)
+	}
+	db.View(func(tx *storage.Tx) error {
+		for _, ws := range []string{"demo", "turku"} {
+			apps, _ := call.EventApps(tx, ws, "kipina-2017")
+			if len(apps) != 1 || apps[0].Owner.Workspace != ws {
+				t.Errorf("%s has %+v", ws, apps)
+			}
+		}
+		return nil
+	})
 }
