@@ -16,6 +16,9 @@
 //     sign those requests, so every button's context and every dialog's state
 //     carries the bot's own HMAC-SHA256 signature and an expiry; a request
 //     with a missing, forged or expired signature is refused.
+//   - Files (exports, calendar files) are uploaded to the destination
+//     channel, for a direct message the bot's direct channel with the user,
+//     and attached to a post carrying the comment.
 //
 // Caveats: the 2024 servers (v8/v9) have no multi-select and no date
 // element in dialogs. A multi-select is rendered as a text field taking
@@ -90,8 +93,8 @@ type Options struct {
 }
 
 // Adapter is the Mattermost platform. It implements chat.Platform and the
-// optional chat.Ephemeral, chat.Directory, chat.SentFinder and
-// chat.RateLimited.
+// optional chat.Ephemeral, chat.FileUploader, chat.Directory,
+// chat.SentFinder and chat.RateLimited.
 type Adapter struct {
 	opts   Options
 	log    *slog.Logger
@@ -105,11 +108,12 @@ type Adapter struct {
 }
 
 var (
-	_ chat.Platform    = (*Adapter)(nil)
-	_ chat.Ephemeral   = (*Adapter)(nil)
-	_ chat.Directory   = (*Adapter)(nil)
-	_ chat.SentFinder  = (*Adapter)(nil)
-	_ chat.RateLimited = (*Adapter)(nil)
+	_ chat.Platform     = (*Adapter)(nil)
+	_ chat.Ephemeral    = (*Adapter)(nil)
+	_ chat.FileUploader = (*Adapter)(nil)
+	_ chat.Directory    = (*Adapter)(nil)
+	_ chat.SentFinder   = (*Adapter)(nil)
+	_ chat.RateLimited  = (*Adapter)(nil)
 )
 
 // team is a configured workspace once resolved on its server.

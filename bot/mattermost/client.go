@@ -17,6 +17,7 @@ import (
 type api interface {
 	setupAPI
 	postAPI
+	fileAPI
 	userAPI
 	OpenInteractiveDialog(ctx context.Context, req model.OpenDialogRequest) (*model.Response, error)
 }
@@ -38,6 +39,11 @@ type postAPI interface {
 	CreateDirectChannel(ctx context.Context, userID1, userID2 string) (*model.Channel, *model.Response, error)
 	GetChannelByName(ctx context.Context, channelName, teamID string, etag string) (*model.Channel, *model.Response, error)
 	GetPostsForChannel(ctx context.Context, channelID string, page, perPage int, etag string, collapsedThreads bool, includeDeleted bool) (*model.PostList, *model.Response, error)
+}
+
+// fileAPI is what Upload needs besides postAPI.
+type fileAPI interface {
+	UploadFile(ctx context.Context, data []byte, channelID string, filename string) (*model.FileUploadResponse, *model.Response, error)
 }
 
 // userAPI is what the directory and mentions need.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,6 +18,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/export"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 	"github.com/kipina/kipina/testtools/mmserver"
@@ -42,7 +45,8 @@ type e2e struct {
 
 // TestEndToEnd drives the call → application flow through a real Mattermost
 // server: slash commands, a button, a dialog with field errors, the
-// confirmation DM, refused forgeries and a restart.
+// confirmation DM, refused forgeries, file uploads (a CSV, and the export
+// an organiser asks for) and a restart.
 func TestEndToEnd(t *testing.T) {
 	begin := time.Now()
 	s := mmserver.Start(t)
@@ -192,6 +196,48 @@ func TestEndToEnd(t *testing.T) {
 		e.waitPost(tokens["juri"], dm, func(p *model.Post) bool { return p.UserId == e.botID })
 	})
 
+	t.Run("a file arrives as an attachment in the organiser's DM", func(t *testing.T) {
+		name, comment := "kipina-e2e-"+suffix+".csv", "Kipinä export: e2e "+suffix
+		csv := []byte("Yritys;Y-tunnus\nPajakulma Oy;1572860-0\nÄänekosken Sähkö;2345678-9\n")
+		nina := chat.DM(chat.UserRef{Platform: Name, Workspace: "tre", User: users["nina"]})
+		ctx, cancel := context.WithTimeout(context.Background(), patience)
+		defer cancel()
+		// Retried as the core would a message: a loaded server may answer
+		// 5xx for a moment. A refusal (ErrPermanent) fails at once.
+		for {
+			err := e.adapter.Upload(ctx, nina, chat.File{Name: name, Title: "e2e", Content: csv}, comment)
+			if err == nil {
+				break
+			}
+			if errors.Is(err, chat.ErrPermanent) || ctx.Err() != nil {
+				t.Fatal(err)
+			}
+			t.Logf("upload, retrying: %v", err)
+			time.Sleep(time.Second)
+		}
+		dm := e.dm(tokens["nina"], users["nina"])
+		id := e.waitPost(tokens["nina"], dm, func(p *model.Post) bool { return p.Message == comment })
+		e.checkFile(tokens["nina"], id, name, csv)
+	})
+
+	t.Run("export arrives as attachments in the organiser's DM", func(t *testing.T) {
+		text := e.execute(tokens["nina"], "/kipina export kipina-2017")
+		if !strings.Contains(text, "direct message") {
+			t.Fatalf("reply %q does not say the files were sent", text)
+		}
+		dm := e.dm(tokens["nina"], users["nina"])
+		id := e.waitPost(tokens["nina"], dm, func(p *model.Post) bool {
+			return len(p.FileIds) == 1 && strings.Contains(p.Message, "Applications")
+		})
+		content := e.checkFile(tokens["nina"], id, "kipina-2017-applications.csv", nil)
+		if !strings.Contains(string(content), "Pajakulma Oy") {
+			t.Fatalf("the applications export lacks the application: %q", content)
+		}
+		e.waitPost(tokens["nina"], dm, func(p *model.Post) bool {
+			return len(p.FileIds) == 1 && strings.Contains(p.Message, "kipina-2017.xlsx")
+		})
+	})
+
 	t.Run("server away: outbox waits, websocket reconnects", func(t *testing.T) {
 		reconnects := e.adapter.conns[0].connects.Load()
 		dm := e.dm(tokens["juri"], users["juri"])
@@ -251,7 +297,7 @@ func (e *e2e) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bot.New(bot.Options{Config: e.cfg, DB: e.db, Platforms: []chat.Platform{a}}, call.Module{})
+	b, err := bot.New(bot.Options{Config: e.cfg, DB: e.db, Platforms: []chat.Platform{a}}, call.Module{}, export.Module{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,6 +402,73 @@ func (e *e2e) waitPost(token, channel string, ok func(*model.Post) bool) string 
 	}
 	e.t.Fatalf("no matching post of the bot in channel %s within %s", channel, patience)
 	return ""
+}
+
+// checkFile checks that post postID carries one file named name, reads it
+// back through the API as the user and returns its content; with want
+// non-nil the content must be want.
+func (e *e2e) checkFile(token, postID, name string, want []byte) []byte {
+	t := e.t
+	t.Helper()
+	var p model.Post
+	e.s.MustGet(t, "/api/v4/posts/"+postID, token, &p)
+	if len(p.FileIds) != 1 {
+		t.Fatalf("post %s has files %v, want one", postID, p.FileIds)
+	}
+	if md := p.Metadata; md == nil || len(md.Files) != 1 || md.Files[0].Name != name {
+		t.Fatalf("post %s metadata %+v, want the file %s", postID, md, name)
+	}
+	var info model.FileInfo
+	e.s.MustGet(t, "/api/v4/files/"+p.FileIds[0]+"/info", token, &info)
+	if info.Name != name || info.PostId != postID || info.ChannelId != p.ChannelId || info.CreatorId != e.botID {
+		t.Fatalf("file info %+v, want %s of the bot on post %s", info, name, postID)
+	}
+	content := e.download(token, p.FileIds[0])
+	if want != nil && !bytes.Equal(content, want) {
+		t.Fatalf("file %s holds %q, want %q", name, content, want)
+	}
+	if info.Size != int64(len(content)) {
+		t.Fatalf("file %s: info says %d bytes, download gave %d", name, info.Size, len(content))
+	}
+	return content
+}
+
+// download reads a file's bytes (GET /api/v4/files/{id}) as the user,
+// retrying network errors and 5xx answers as mmserver.Get does.
+func (e *e2e) download(token, fileID string) []byte {
+	t := e.t
+	t.Helper()
+	deadline := time.Now().Add(mmserver.ReadPatience)
+	wait := 250 * time.Millisecond
+	for {
+		b, status, err := get(e.s.URL+"/api/v4/files/"+fileID, token)
+		switch {
+		case err == nil && status == http.StatusOK:
+			return b
+		case err == nil && status < 500:
+			t.Fatalf("download file %s: HTTP %d: %s", fileID, status, b)
+		case time.Now().Add(wait).After(deadline):
+			t.Fatalf("download file %s: HTTP %d, %v (retried for %s)", fileID, status, err, mmserver.ReadPatience)
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func get(u, token string) ([]byte, int, error) {
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Requested-With", "XMLHttpRequest")
+	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return b, resp.StatusCode, err
 }
 
 // post sends a JSON request straight to the bot's endpoint, as an attacker

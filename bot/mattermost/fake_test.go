@@ -23,11 +23,20 @@ type fakeAPI struct {
 	users    map[string]*model.User
 	ephemOK  bool
 	failNext *model.Response // the next post fails with this status
-	n        int
+	files    map[string]*fakeFile
+	// failUpload lists the statuses the next uploads fail with, in turn.
+	failUpload []*model.Response
+	n          int
+}
+
+// fakeFile is an uploaded file and the post it was attached to.
+type fakeFile struct {
+	channel, name, post string
+	data                []byte
 }
 
 func newFake() *fakeAPI {
-	return &fakeAPI{posts: map[string]*model.Post{}, users: map[string]*model.User{
+	return &fakeAPI{posts: map[string]*model.Post{}, files: map[string]*fakeFile{}, users: map[string]*model.User{
 		"u1": {Id: "u1", Username: "nina", FirstName: "Nina", LastName: "N", Email: "nina@x.fi", Locale: "fi",
 			Timezone: model.StringMap{"useAutomaticTimezone": "false", "manualTimezone": "Europe/Helsinki", "automaticTimezone": "UTC"}},
 	}}
@@ -96,9 +105,27 @@ func (f *fakeAPI) CreatePost(_ context.Context, p *model.Post) (*model.Post, *mo
 	}
 	cp := p.Clone()
 	cp.Id, cp.UserId = f.id(), "bot"
+	for _, id := range p.FileIds { // as the server: the bot's own unattached uploads to this channel
+		if fl := f.files[id]; fl == nil || fl.channel != p.ChannelId || fl.post != "" {
+			return nil, &model.Response{StatusCode: http.StatusBadRequest}, model.NewAppError("fake", "bad_file", nil, id, 400)
+		}
+		f.files[id].post = cp.Id
+	}
 	f.posts[cp.Id] = cp
 	f.order = append([]string{cp.Id}, f.order...)
 	return cp, nil, nil
+}
+func (f *fakeAPI) UploadFile(_ context.Context, data []byte, channel, name string) (*model.FileUploadResponse, *model.Response, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.failUpload) > 0 {
+		r := f.failUpload[0]
+		f.failUpload = f.failUpload[1:]
+		return nil, r, model.NewAppError("fake", "upload_fail", nil, "", r.StatusCode)
+	}
+	id := f.id()
+	f.files[id] = &fakeFile{channel: channel, name: name, data: append([]byte(nil), data...)}
+	return &model.FileUploadResponse{FileInfos: []*model.FileInfo{{Id: id, ChannelId: channel, Name: name, Size: int64(len(data))}}}, nil, nil
 }
 func (f *fakeAPI) CreatePostEphemeral(_ context.Context, p *model.PostEphemeral) (*model.Post, *model.Response, error) {
 	if !f.ephemOK {

@@ -22,20 +22,31 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 		return chat.MessageRef{}, err
 	}
 	p, resp, err := t.conn.api.CreatePost(ctx, a.post(t.ws.ID, channel, m))
-	if err != nil && to.Channel == "" && resp != nil && resp.StatusCode == http.StatusForbidden {
-		// A direct channel created at the same moment by the user and the
-		// bot may lack a membership for a moment: try once more.
-		select {
-		case <-ctx.Done():
-			return chat.MessageRef{}, ctx.Err()
-		case <-time.After(time.Second):
-		}
+	if again, werr := retryDM(ctx, to, resp, err); werr != nil {
+		return chat.MessageRef{}, werr
+	} else if again {
 		p, resp, err = t.conn.api.CreatePost(ctx, a.post(t.ws.ID, channel, m))
 	}
 	if err != nil {
 		return chat.MessageRef{}, apiError("post to "+to.String(), resp, err)
 	}
 	return chat.MessageRef{Channel: channel, ID: p.Id}, nil
+}
+
+// retryDM reports whether a call to a direct message address that the
+// server refused (403) should be tried once more, after waiting a second:
+// a direct channel created at the same moment by the user and the bot may
+// lack a membership for a moment. It returns ctx's error if ctx ends first.
+func retryDM(ctx context.Context, to chat.Address, resp *model.Response, err error) (bool, error) {
+	if err == nil || to.Channel != "" || resp == nil || resp.StatusCode != http.StatusForbidden {
+		return false, nil
+	}
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-time.After(time.Second):
+		return true, nil
+	}
 }
 
 // Update rewrites a post of the bot, its controls signed afresh.
