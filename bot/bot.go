@@ -187,13 +187,6 @@ func (b *Bot) Batch(fn func(tx *storage.Tx) error) error {
 	return nil
 }
 
-// Send enqueues a message from the locale files to u, in u's language, in
-// tx. key makes it idempotent.
-func (b *Bot) Send(tx *storage.Tx, key string, u chat.UserRef, msg func(lang string) chat.Message) error {
-	_, err := outbox.Enqueue(tx, key, chat.DM(u), msg(b.LangOf(tx, u)))
-	return err
-}
-
 // Tick runs due scheduled items and delivers the outbox once: what the
 // cron sweep does, and what the shell and tests call after moving a fake
 // clock.

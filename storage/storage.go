@@ -124,9 +124,6 @@ func (db *DB) SchemaVersion() (int, error) {
 // Close closes the file.
 func (db *DB) Close() error { return db.bolt.Close() }
 
-// Path returns the file's path.
-func (db *DB) Path() string { return db.bolt.Path() }
-
 // Update runs fn in a read-write transaction, committed when fn returns nil.
 func (db *DB) Update(fn func(*Tx) error) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, db: db}) })

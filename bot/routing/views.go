@@ -58,14 +58,14 @@ func (m *module) list(_ context.Context, r *bot.Request) chat.Response {
 			if x.match.Override != "" {
 				mark = " ✎"
 			}
-			fmt.Fprintf(&sb, "\n  %s %s — %.2f%s", x.a.ID, x.a.Company, Score0(x.match, t.ID), mark)
+			fmt.Fprintf(&sb, "\n  %s %s — %.2f%s", x.a.ID, x.a.Company, scoreFor(x.match, t.ID), mark)
 		}
 	}
 	return r.ReplyText(sb.String())
 }
 
-// Score0 is a match's score for target.
-func Score0(m Match, target string) float64 {
+// scoreFor is a match's score for target.
+func scoreFor(m Match, target string) float64 {
 	for _, x := range m.Ranking.Matches {
 		if x.Target == target {
 			return x.Score
