@@ -76,6 +76,10 @@ type MessageRef struct {
 type Message struct {
 	Text     string    `json:"text"`
 	Controls []Control `json:"controls,omitempty"`
+	// File, when set, is attached where the platform takes files
+	// (FileUploader), with Text as its comment; elsewhere only Text is
+	// posted. Files are for the outbox; immediate replies carry none.
+	File *File `json:"file,omitempty"`
 	// Key is the outbox idempotency key; adapters that can look for an
 	// earlier copy (SentFinder) store it with the message.
 	Key string `json:"key,omitempty"`

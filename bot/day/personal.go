@@ -162,9 +162,8 @@ func (m *mod) recipientsOf(tx *storage.Tx, cs cast, pt party) (us []chat.UserRef
 }
 
 // sendSchedules tells every party whose schedule changed since it was last
-// told, and returns the calendar files to upload.
-func (m *mod) sendSchedules(tx *storage.Tx, ws string, ev call.Event, d *Day, cs cast, version string) ([]upload, int, error) {
-	var ups []upload
+// told, with a calendar file, through the outbox in tx.
+func (m *mod) sendSchedules(tx *storage.Tx, ws string, ev call.Event, d *Day, cs cast, version string) (int, error) {
 	told := 0
 	for _, pt := range cs.parties() {
 		us, langs, name := m.recipientsOf(tx, cs, pt)
@@ -178,17 +177,20 @@ func (m *mod) sendSchedules(tx *storage.Tx, ws string, ev call.Event, d *Day, cs
 			loc := m.b.Zone(tx, u)
 			msg := chat.Message{Text: m.scheduleText(langs[i], loc, ev, name, es, d.Plan.RemindMin)}
 			if _, err := outbox.Enqueue(tx, key(ws, ev.ID, "sched", version, pt.key(), u.User), chat.DM(u), msg); err != nil {
-				return nil, 0, err
+				return 0, err
 			}
 			d.Plan.Sent[sk] = dg
 			told++
 			if len(es) > 0 {
-				ups = append(ups, upload{to: u, file: chat.File{Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, u.User), Title: ev.Name,
-					Content: m.calendar(ws, ev, pt, es, langs[i], tx.Now())}, comment: m.b.Cat.T(langs[i], "day.ics.comment", "Event", ev.Name)})
+				ics := chat.Message{Text: m.b.Cat.T(langs[i], "day.ics.comment", "Event", ev.Name), File: &chat.File{
+					Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, u.User), Title: ev.Name, Content: m.calendar(ws, ev, pt, es, langs[i], tx.Now())}}
+				if _, err := outbox.Enqueue(tx, key(ws, ev.ID, "ics", version, pt.key(), u.User), chat.DM(u), ics); err != nil {
+					return 0, err
+				}
 			}
 		}
 	}
-	return ups, told, nil
+	return told, nil
 }
 
 // uploadAll hands calendar files to the platforms that take files; the
@@ -250,12 +252,11 @@ func (m *mod) meetingReminders(tx *storage.Tx, ws string, ev call.Event, cs cast
 
 // planPublish makes the draft the schedule: personal schedules to those
 // whose schedule changed, calendar files, reminders.
-func (m *mod) planPublish(ctx context.Context, r *bot.Request) chat.Response {
+func (m *mod) planPublish(_ context.Context, r *bot.Request) chat.Response {
 	ev, bad := loadEvent(r, r.Args[0])
 	if bad != nil {
 		return *bad
 	}
-	var ups []upload
 	var told, meetings int
 	noDraft := false
 	err := r.Update(func(tx *storage.Tx) error {
@@ -282,7 +283,7 @@ func (m *mod) planPublish(ctx context.Context, r *bot.Request) chat.Response {
 			}
 		}
 		var err error
-		if ups, told, err = m.sendSchedules(tx, r.WS.ID, ev, &d, cs, strconv.FormatInt(plan.Built.UnixNano(), 36)); err != nil {
+		if told, err = m.sendSchedules(tx, r.WS.ID, ev, &d, cs, strconv.FormatInt(plan.Built.UnixNano(), 36)); err != nil {
 			return err
 		}
 		meetings = len(plan.Meetings)
@@ -297,7 +298,6 @@ func (m *mod) planPublish(ctx context.Context, r *bot.Request) chat.Response {
 	case noDraft:
 		return r.Reply("day.plan.no_draft", "Event", ev.ID)
 	}
-	m.uploadAll(ctx, ups)
 	return r.Reply("day.plan.published", "Meetings", meetings, "Count", told, "Event", ev.Name)
 }
 

@@ -309,3 +309,43 @@ func TestAmendOnlyBeforeSending(t *testing.T) {
 		return nil
 	})
 }
+
+// uploader is a filePlatform that takes files.
+type uploader struct {
+	*filePlatform
+	got []string
+}
+
+func (u *uploader) Upload(_ context.Context, _ chat.Address, f chat.File, comment string) error {
+	u.got = append(u.got, f.Name+"|"+string(f.Content)+"|"+comment)
+	return nil
+}
+
+// TestFilesThroughTheOutbox: a message with a file is uploaded where the
+// platform takes files and posted as text elsewhere; either way once.
+func TestFilesThroughTheOutbox(t *testing.T) {
+	for _, takesFiles := range []bool{true, false} {
+		db, _ := storage.Open(filepath.Join(t.TempDir(), "k.db"))
+		fp := &filePlatform{path: filepath.Join(t.TempDir(), "sent.log")}
+		up := &uploader{filePlatform: fp}
+		w := NewWorker(db, time.Now, quiet())
+		if takesFiles {
+			w.Register(up, Limit{})
+		} else {
+			w.Register(fp, Limit{})
+		}
+		db.Update(func(tx *storage.Tx) error {
+			_, err := Enqueue(tx, "ics", to, chat.Message{Text: "your calendar", File: &chat.File{Name: "a.ics", Content: []byte("BEGIN:VCALENDAR")}})
+			return err
+		})
+		w.Deliver(context.Background())
+		w.Deliver(context.Background())
+		if takesFiles && (len(up.got) != 1 || up.got[0] != "a.ics|BEGIN:VCALENDAR|your calendar") {
+			t.Errorf("uploaded %q", up.got)
+		}
+		if lines := fp.lines(); !takesFiles && (len(lines) != 1 || lines[0] != "ics\tyour calendar") {
+			t.Errorf("posted %q", lines)
+		}
+		db.Close()
+	}
+}

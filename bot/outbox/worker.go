@@ -178,6 +178,14 @@ func (w *Worker) deliver(ctx context.Context, it Item) (bool, error) {
 }
 
 func (w *Worker) send(ctx context.Context, p chat.Platform, it Item) (chat.MessageRef, error) {
+	if f := it.Msg.File; f != nil && it.UpdateOf == "" {
+		if up, ok := p.(chat.FileUploader); ok {
+			return chat.MessageRef{}, up.Upload(ctx, it.To, *f, it.Msg.Text)
+		}
+		m := it.Msg
+		m.File = nil
+		return p.Post(ctx, it.To, m)
+	}
 	if it.UpdateOf == "" {
 		return p.Post(ctx, it.To, it.Msg)
 	}
