@@ -20,11 +20,9 @@
 //	/kipina meetings publish <event>         (personal schedules, .ics files, reminders)
 //	/kipina noshow <event> @user|H0001       (frees their meetings and offers the slots to others)
 //
-// Caveat: files (.ics) go straight to the platform's chat.FileUploader after
-// the publishing transaction commits, not through the outbox, which carries
-// only messages; a person who missed theirs gets it again with
-// "/kipina my schedule <event>". Without FileUploader only the text
-// schedule is sent.
+// Each personal schedule and its .ics calendar file go through the outbox
+// in the publishing transaction; a platform without chat.FileUploader gets
+// the text only. "/kipina my schedule <event>" shows one's schedule again.
 package day
 
 import (
