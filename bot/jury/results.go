@@ -343,10 +343,17 @@ func (m *module) decide(_ context.Context, r *bot.Request) chat.Response {
 			if err := r.Audit(tx, action, "app/"+a.ID, ev.ID); err != nil {
 				return err
 			}
-			key := fmt.Sprintf("jury/%s/%s/decision/%s", r.WS.ID, ev.ID, a.ID)
+			// The sender and the contacts they added each hear it once, in
+			// the application's language.
 			msg := chat.Message{Text: m.decisionText(r.WS, ev, a, ok, appLang(a))}
+			key := fmt.Sprintf("jury/%s/%s/decision/%s", r.WS.ID, ev.ID, a.ID)
 			if _, err := outbox.Enqueue(tx, key, chat.DM(a.Owner), msg); err != nil {
 				return err
+			}
+			for _, c := range a.Contacts {
+				if _, err := outbox.Enqueue(tx, key+"/"+c.User, chat.DM(c), msg); err != nil {
+					return err
+				}
 			}
 		}
 		j.Event, j.Decided = ev.ID, true

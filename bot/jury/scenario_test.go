@@ -244,9 +244,11 @@ func TestJuryFlow(t *testing.T) {
 	must(t, out, "hyväksytään 3, hylätään 3", "Hyviä uutisia, Katuvalo Oy!", "Kiitos hakemuksestasi", "englanniksi 1, ruotsiksi 2")
 	mustNot(t, out, "── @anna")
 	confirm := button(t, out, "Vahvista päätökset")
+	// anna's colleague, added as a contact of H0001, hears the decision too.
+	h.Run(":as anna\n/kipina contact add H0001 @ari\n:as nina\n")
 	out = h.Run(confirm + "\n")
 	t.Log(out)
-	must(t, out, "Päätökset tehty")
+	must(t, out, "Päätökset tehty", "── @ari\n  Hyviä uutisia, Katuvalo Oy!")
 	for i, a := range demoApplicants {
 		id := fmt.Sprintf("H%04d", i+1)
 		acc := slices.Contains(short, id)
