@@ -155,7 +155,9 @@ func (m *module) plan(_ context.Context, r *bot.Request) chat.Response {
 	return r.ReplyText(r.T("followup.plan.heading", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
 }
 
-// people adds or removes jurors and city people to the survey.
+// people adds or removes jurors and city people to the survey:
+// /kipina followup people add <event> [juror|city] @user… — the word
+// before mentions sets their role (juror unless told).
 func (m *module) people(add bool) bot.Handler {
 	return func(_ context.Context, r *bot.Request) chat.Response {
 		id := r.Args[0]
@@ -165,11 +167,16 @@ func (m *module) people(add bool) bot.Handler {
 				return errNoEvent
 			}
 			p, _ := LoadPlan(tx, r.WS.ID, id)
+			role := "juror" // "city" before mentions marks city staff
 			for _, a := range r.Args[1:] {
+				if a == "juror" || a == "city" {
+					role = a
+					continue
+				}
 				u := bot.Mention(r, a)
 				p.People = slices.DeleteFunc(p.People, func(x Person) bool { return x.User == u })
 				if add {
-					p.People = append(p.People, Person{User: u, Role: "juror"})
+					p.People = append(p.People, Person{User: u, Role: role})
 				}
 				names = append(names, "@"+u.User)
 			}
