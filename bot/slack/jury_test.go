@@ -1,0 +1,411 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/storage"
+)
+
+// TestJuryFlowOverSlack runs the whole jury flow through Socket Mode with
+// the real core (call, routing and jury modules): two companies apply
+// through the modal, the organiser adds two jurors by Slack mention (one
+// reads English), drafts and publishes the assignment with the confirm
+// button, the jurors get their prompts as direct messages with buttons,
+// score through the rubric modal, and each prompt is rewritten with
+// chat.update; the organiser reads the results, shortlists the top one,
+// previews and confirms the decisions, each company hears once in its own
+// language, the prompts close, and a second confirmation sends nothing.
+func TestJuryFlowOverSlack(t *testing.T) {
+	f := newFakeSlack(t)
+	a := newAdapter(t, f, nil)
+	b := newCore(t, a, nil, call.Module{}, routing.Module{}, jury.Module{})
+	n := f.connections()
+	run(t, a, b)
+	f.waitConnected(n + 1)
+	ctx := context.Background()
+
+	deliver := func() {
+		t.Helper()
+		if _, err := b.Outbox.Deliver(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// cmd sends /kipina text as user in C1 and returns the ack's reply.
+	cmd := func(user, text string) juryReply {
+		t.Helper()
+		got := decode(t, f.roundTrip("slash_commands", f.slashCommand(user, "C1", text)).Payload)
+		if got["response_type"] != "ephemeral" {
+			t.Fatalf("/kipina %s: ack %v", text, got)
+		}
+		blocks, _ := json.Marshal(got["blocks"])
+		return juryReply{text: got["text"].(string), blocks: string(blocks)}
+	}
+	// press sends a button press from an organiser's ephemeral reply in C1
+	// and returns the reply that comes through the response URL.
+	press := func(user, actionID string) string {
+		t.Helper()
+		before := len(f.callsTo("respond/action"))
+		if got := f.roundTrip("interactive", f.blockAction(user, "C1", "", actionID, "")); len(got.Payload) != 0 {
+			t.Errorf("ack of %s carries %s", actionID, got.Payload)
+		}
+		return responseText(f.waitCall("respond/action", before+1))
+	}
+
+	// The call opens and two companies apply through the modal: Katuvalo
+	// Oy in Finnish, Care Robotics Ltd in English.
+	cmd("UORG", "call open kipina-2017")
+	deliver()
+	companies := []struct{ user, company, lang string }{
+		{"UAPP1", "Katuvalo Oy", "fi"},
+		{"UAPP2", "Care Robotics Ltd", "en"},
+	}
+	for i, c := range companies {
+		opens := len(f.callsTo("views.open"))
+		f.roundTrip("interactive", f.blockAction(c.user, "C1", "1700000000.000001", "apply:kipina-2017", ""))
+		view := viewOf(t, f.waitCall("views.open", opens+1))
+		values := application(t, view, businessID(t, i))
+		values["company"], values["lang"] = c.company, c.lang
+		values["email"] = strings.ToLower(c.user) + "@example.fi"
+		if got := decode(t, f.roundTrip("interactive", viewSubmission(c.user, view, values)).Payload); got["response_action"] != "clear" {
+			t.Fatalf("application of %s: ack %v", c.company, got)
+		}
+	}
+	appID := map[string]string{}
+	b.DB.View(func(tx *storage.Tx) error {
+		apps, err := call.Apps.All(tx, "tampere")
+		for _, x := range apps {
+			appID[x.Company] = x.ID
+		}
+		return err
+	})
+	app1, app2 := appID["Katuvalo Oy"], appID["Care Robotics Ltd"]
+	if app1 == "" || app2 == "" || app1 == app2 {
+		t.Fatalf("applications stored: %v", appID)
+	}
+	deliver()
+
+	// The jury: UJURB reads English; both are added with one command, by
+	// Slack mentions, which the adapter turns into @U… for the core.
+	if r := cmd("UJURB", "lang en"); r.text == "" {
+		t.Fatal("no answer to /kipina lang en")
+	}
+	r := cmd("UORG", "jury add kipina-2017 <@UJURA|liisa> <@UJURB|olli> urban-planning")
+	r.must(t, "<@UJURA>", "<@UJURB>", "Kipinä 2017")
+	deliver()
+	f.onePost(t, "DUJURA", "Sinut on kutsuttu tapahtuman Kipinä 2017")
+	f.onePost(t, "DUJURB", "You are invited to the jury of Kipinä 2017")
+
+	// Draft, then publish: the command asks first and nothing is sent
+	// before the button.
+	r = cmd("UORG", "jury assign kipina-2017 reviews=2")
+	r.must(t, "Jakoluonnos", "/kipina jury publish kipina-2017")
+	r = cmd("UORG", "jury publish kipina-2017")
+	r.must(t, "Julkaistaanko?")
+	r.mustButton(t, "jury-publish:kipina-2017", "Julkaise jako")
+	deliver()
+	if ps := f.postsWith("DUJURA", `"action_id":"jury-score:`); len(ps) != 0 {
+		t.Fatalf("prompts sent before the publish button: %v", ps)
+	}
+	reply := press("UORG", "jury-publish:kipina-2017")
+	mustHave(t, "publish reply", reply, "Jako julkaistu: 4 arviointipyyntöä lähetetty 2 tuomarille")
+	deliver()
+
+	// Each juror gets the list and one prompt per application, in their
+	// language, with the prompt's buttons.
+	f.onePost(t, "DUJURA", "Tapahtuman Kipinä 2017 – avoin haku arviointi alkaa")
+	f.onePost(t, "DUJURB", "Scoring for Kipinä 2017 – avoin haku begins")
+	jurors := []struct {
+		user, score, scored, change, closed, saved string
+		names                                      []string
+		q                                          map[string]int
+	}{
+		{"UJURA", "Arvioi", "✅ Arviosi: Vaikuttavuus ", "Muuta arviota", "🔒 Arviointi on päättynyt.", "Tallennettu: ",
+			[]string{"Ei vielä arvioitu"}, map[string]int{app1: 5, app2: 2}},
+		{"UJURB", "Score", "✅ Your scores: Impact ", "Change scores", "🔒 Scoring has ended.", "Saved: ",
+			[]string{"Not scored yet"}, map[string]int{app1: 4, app2: 1}},
+	}
+	promptRef := func(user, app string) chat.MessageRef {
+		t.Helper()
+		var it outbox.Item
+		err := b.DB.View(func(tx *storage.Tx) (err error) {
+			it, err = outbox.Lookup(tx, fmt.Sprintf("jury/tampere/kipina-2017/prompt/%s/%s", user, app))
+			return
+		})
+		if err != nil || it.State != outbox.Sent || !strings.HasPrefix(it.Ref.ID, "1700000000.") {
+			t.Fatalf("prompt %s/%s in the outbox: %+v, %v", user, app, it, err)
+		}
+		return it.Ref
+	}
+	for _, j := range jurors {
+		for _, app := range []string{app1, app2} {
+			arg := "kipina-2017:" + app
+			p := f.onePost(t, "D"+j.user, `"action_id":"jury-score:`+arg+`"`)
+			mustHave(t, "prompt of "+app+" to "+j.user, p.Form.Get("blocks"), "*"+app+" ", j.names[0],
+				`"action_id":"jury-full:`+arg+`"`, `"action_id":"jury-conflict:`+arg+`"`, `"action_id":"jury-abstain:`+arg+`"`,
+				`"text":"`+j.score+`"`)
+			if !strings.Contains(p.Form.Get("metadata"), "/prompt/"+j.user+"/"+app) {
+				t.Errorf("prompt without its outbox key: %s", p.Form.Get("metadata"))
+			}
+			if ref := promptRef(j.user, app); ref.Channel != "D"+j.user {
+				t.Errorf("prompt of %s sent to %s", j.user, ref.Channel)
+			}
+		}
+	}
+
+	// The jurors score: Score opens the rubric modal (a select per
+	// criterion and a comment), the submission clears it and is saved.
+	rubric := []string{}
+	for _, c := range b.Config.Rubric {
+		rubric = append(rubric, c.ID)
+	}
+	for _, j := range jurors {
+		for _, app := range []string{app1, app2} {
+			ref := promptRef(j.user, app)
+			opens := len(f.callsTo("views.open"))
+			if got := f.roundTrip("interactive", f.blockAction(j.user, ref.Channel, ref.ID, "jury-score:kipina-2017:"+app, "")); len(got.Payload) != 0 {
+				t.Errorf("Score ack carries %s", got.Payload)
+			}
+			open := f.waitCall("views.open", opens+1)
+			if open.JSON["trigger_id"] != "trig-a-"+j.user {
+				t.Errorf("rubric opened with trigger %v", open.JSON["trigger_id"])
+			}
+			view := viewOf(t, open)
+			if view["callback_id"] != "jury-score" || view["private_metadata"] != "kipina-2017/"+app {
+				t.Fatalf("rubric modal: callback %v, metadata %v", view["callback_id"], view["private_metadata"])
+			}
+			var inputs []string
+			for _, bl := range view["blocks"].([]any) {
+				blk := bl.(map[string]any)
+				if blk["type"] != "input" {
+					continue
+				}
+				id := blk["block_id"].(string)
+				inputs = append(inputs, id)
+				el := blk["element"].(map[string]any)
+				if slices.Contains(rubric, id) {
+					if opts, _ := el["options"].([]any); el["type"] != "static_select" || len(opts) != 5 {
+						t.Errorf("criterion %s: %s with %d options", id, el["type"], len(opts))
+					}
+				}
+			}
+			if want := append(slices.Clone(rubric), "comment"); !slices.Equal(inputs, want) {
+				t.Fatalf("rubric blocks %v, want %v", inputs, want)
+			}
+			values := map[string]any{"comment": "Hyvä pilotti."}
+			for _, c := range rubric {
+				values[c] = strconv.Itoa(j.q[app])
+			}
+			if got := decode(t, f.roundTrip("interactive", viewSubmission(j.user, view, values)).Payload); got["response_action"] != "clear" {
+				t.Fatalf("score submission of %s by %s: ack %v", app, j.user, got)
+			}
+		}
+	}
+	var reviews int
+	b.DB.View(func(tx *storage.Tx) error {
+		return jury.Reviews.Scan(tx, "tampere", "kipina-2017/", func(_ string, rv jury.Review) error {
+			if len(rv.Scores) == len(rubric) && rv.Comment == "Hyvä pilotti." {
+				reviews++
+			}
+			return nil
+		})
+	})
+	if reviews != 4 {
+		t.Fatalf("%d complete reviews stored, want 4", reviews)
+	}
+
+	// The prompts are rewritten in place with what was given; the saved
+	// answers reach the jurors as direct messages.
+	deliver()
+	for _, j := range jurors {
+		for _, app := range []string{app1, app2} {
+			u := f.lastUpdate(t, promptRef(j.user, app))
+			mustHave(t, "updated prompt of "+app+" to "+j.user, u.Form.Get("blocks"),
+				j.scored+strconv.Itoa(j.q[app]), `"action_id":"jury-score:kipina-2017:`+app+`"`, `"text":"`+j.change+`"`)
+			f.waitPost(t, "D"+j.user, j.saved+app)
+		}
+	}
+
+	// Results, normalised: Katuvalo Oy first.
+	r = cmd("UORG", "results kipina-2017")
+	r.must(t, "Tulokset, Kipinä 2017 – avoin haku (2 hakemusta)", "Katuvalo Oy", "Care Robotics Ltd")
+	if strings.Index(r.text, app1) > strings.Index(r.text, app2) {
+		t.Errorf("ranking does not follow the scores:\n%s", r.text)
+	}
+	r = cmd("UORG", "shortlist kipina-2017 top 1")
+	r.must(t, "pitchaajiksi valittu 1 hakemus", app1+" Katuvalo Oy")
+	if strings.Contains(r.text, app2) {
+		t.Errorf("shortlist names %s:\n%s", app2, r.text)
+	}
+
+	// The decision preview asks first; nothing is sent before the button.
+	r = cmd("UORG", "decide kipina-2017")
+	r.must(t, "hyväksytään 1, hylätään 1", "Hyviä uutisia", "englanniksi 1, ruotsiksi 0")
+	r.mustButton(t, "jury-decide:kipina-2017", "Vahvista päätökset")
+	deliver()
+	if ps := append(f.postsWith("DUAPP1", "Tuomaristo"), f.postsWith("DUAPP2", "the jury")...); len(ps) != 0 {
+		t.Fatalf("decisions sent before the button: %v", ps)
+	}
+	reply = press("UORG", "jury-decide:kipina-2017")
+	mustHave(t, "decide reply", reply, "Päätökset tehty", "1 hyväksytty, 1 hylätty")
+	deliver()
+
+	// Each company hears once, in its own language.
+	acc := f.onePost(t, "DUAPP1", "Tuomaristo")
+	mustHave(t, "decision to Katuvalo Oy", acc.Form.Get("text"), "Hyviä uutisia, Katuvalo Oy!", app1)
+	dec := f.onePost(t, "DUAPP2", "the jury")
+	mustHave(t, "decision to Care Robotics Ltd", dec.Form.Get("text"), "Thank you for your application "+app2+" (Care Robotics Ltd)")
+	b.DB.View(func(tx *storage.Tx) error {
+		for app, want := range map[string]string{app1: call.Accepted, app2: call.Declined} {
+			if x, err := call.LoadApp(tx, "tampere", app); err != nil || x.State != want {
+				t.Errorf("%s is %v (%v), want %s", app, x.State, err, want)
+			}
+		}
+		return nil
+	})
+
+	// Deciding closes the jury: the prompts lose their buttons.
+	for _, j := range jurors {
+		for _, app := range []string{app1, app2} {
+			u := f.lastUpdate(t, promptRef(j.user, app))
+			mustHave(t, "closed prompt of "+app+" to "+j.user, u.Form.Get("blocks"), j.closed)
+			if strings.Contains(u.Form.Get("blocks"), `"action_id"`) {
+				t.Errorf("closed prompt of %s to %s keeps buttons: %s", app, j.user, u.Form.Get("blocks"))
+			}
+		}
+	}
+
+	// A second confirmation sends nothing.
+	posts := len(f.callsTo("chat.postMessage"))
+	reply = press("UORG", "jury-decide:kipina-2017")
+	mustHave(t, "second decide reply", reply, "päätökset on jo tehty")
+	deliver()
+	if got := f.callsTo("chat.postMessage"); len(got) != posts {
+		t.Errorf("a second confirmation posted %d messages: %v", len(got)-posts, got[posts:])
+	}
+}
+
+// juryReply is a slash command's ephemeral answer in its ack.
+type juryReply struct{ text, blocks string }
+
+func (r juryReply) must(t *testing.T, want ...string) {
+	t.Helper()
+	mustHave(t, "command reply", r.text+"\n"+r.blocks, want...)
+}
+
+// mustButton checks that the reply has a button with the action id and
+// label.
+func (r juryReply) mustButton(t *testing.T, actionID, label string) {
+	t.Helper()
+	var blocks []map[string]any
+	json.Unmarshal([]byte(r.blocks), &blocks)
+	for _, bl := range blocks {
+		els, _ := bl["elements"].([]any)
+		for _, e := range els {
+			el := e.(map[string]any)
+			if el["type"] == "button" && el["action_id"] == actionID {
+				if txt, _ := el["text"].(map[string]any); txt["text"] != label {
+					t.Errorf("button %s reads %v, want %q", actionID, txt["text"], label)
+				}
+				return
+			}
+		}
+	}
+	t.Fatalf("no button %s in %s", actionID, r.blocks)
+}
+
+func mustHave(t *testing.T, what, s string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, s)
+		}
+	}
+}
+
+// responseText reads the text of a reply posted to a response URL.
+func responseText(c apiCall) string {
+	if c.JSON != nil {
+		raw, _ := json.Marshal(c.JSON)
+		return string(raw)
+	}
+	return c.Form.Encode()
+}
+
+// postsWith returns the chat.postMessage calls to channel whose text or
+// blocks contain every one of want.
+func (f *fakeSlack) postsWith(channel string, want ...string) []apiCall {
+	var out []apiCall
+	for _, p := range f.callsTo("chat.postMessage") {
+		if p.Form.Get("channel") != channel {
+			continue
+		}
+		s := p.Form.Get("text") + "\n" + p.Form.Get("blocks")
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(s, w)
+		}
+		if ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// onePost returns the one post to channel with every one of want, and
+// fails unless there is exactly one.
+func (f *fakeSlack) onePost(t *testing.T, channel string, want ...string) apiCall {
+	t.Helper()
+	ps := f.postsWith(channel, want...)
+	if len(ps) != 1 {
+		var got []string
+		for _, p := range f.callsTo("chat.postMessage") {
+			if p.Form.Get("channel") == channel {
+				got = append(got, p.Form.Get("text"))
+			}
+		}
+		t.Fatalf("%d posts to %s with %q, want 1; posts there:\n%s", len(ps), channel, want, strings.Join(got, "\n---\n"))
+	}
+	return ps[0]
+}
+
+// waitPost waits for a post to channel with every one of want: replies
+// after an ack are posted asynchronously, paced per channel.
+func (f *fakeSlack) waitPost(t *testing.T, channel string, want ...string) apiCall {
+	t.Helper()
+	deadline := time.Now().Add(8 * time.Second)
+	for time.Now().Before(deadline) {
+		if ps := f.postsWith(channel, want...); len(ps) > 0 {
+			return ps[0]
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.onePost(t, channel, want...) // fails with what was posted there
+	return apiCall{}
+}
+
+// lastUpdate returns the latest chat.update of a message.
+func (f *fakeSlack) lastUpdate(t *testing.T, ref chat.MessageRef) apiCall {
+	t.Helper()
+	var last *apiCall
+	for _, u := range f.callsTo("chat.update") {
+		if u.Form.Get("channel") == ref.Channel && u.Form.Get("ts") == ref.ID {
+			last = &u
+		}
+	}
+	if last == nil {
+		t.Fatalf("no chat.update of %s/%s; calls: %v", ref.Channel, ref.ID, f.methods())
+	}
+	return *last
+}
