@@ -19,6 +19,7 @@ import (
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/export"
+	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 	"github.com/kipina/kipina/testtools/mmserver"
@@ -46,7 +47,8 @@ type e2e struct {
 // TestEndToEnd drives the call → application flow through a real Mattermost
 // server: slash commands, a button, a dialog with field errors, the
 // confirmation DM, refused forgeries, file uploads (a CSV, and the export
-// an organiser asks for) and a restart.
+// an organiser asks for) and a restart; then the jury flow on the
+// application (see juryFlow).
 func TestEndToEnd(t *testing.T) {
 	begin := time.Now()
 	s := mmserver.Start(t)
@@ -283,6 +285,8 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("dialog after restart %q", d.Dialog.CallbackId)
 		}
 	})
+
+	e.juryFlow(tokens, users, suffix)
 	t.Logf("e2e: server start %s, scenario %s", started.Sub(begin).Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
 }
 
@@ -297,7 +301,7 @@ func (e *e2e) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bot.New(bot.Options{Config: e.cfg, DB: e.db, Platforms: []chat.Platform{a}}, call.Module{}, export.Module{})
+	b, err := bot.New(bot.Options{Config: e.cfg, DB: e.db, Platforms: []chat.Platform{a}}, call.Module{}, export.Module{}, jury.Module{})
 	if err != nil {
 		t.Fatal(err)
 	}
