@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/event"
 	"github.com/kipina/kipina/bot/locale"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/schedule"
@@ -41,11 +42,6 @@ type Workspace struct {
 	Quiet schedule.Quiet
 }
 
-// Module is a part of the bot (a flow) that registers what it handles.
-type Module interface {
-	Register(b *Bot) error
-}
-
 // Options configure a Bot.
 type Options struct {
 	Config *configs.Config
@@ -61,21 +57,15 @@ type Options struct {
 	DataDir string
 }
 
-// Bot is the core.
+// Bot is the core: the environment flows use, the router, the outbox
+// worker and the scheduler.
 type Bot struct {
-	Config  *configs.Config
-	DB      *storage.DB
-	Cat     *locale.Catalog
-	Log     *slog.Logger
-	Router  *Router
-	Outbox  *outbox.Worker
-	Sched   *schedule.Scheduler
-	DataDir string
+	*Env
+	Router *Router
+	Outbox *outbox.Worker
+	Sched  *schedule.Scheduler
 
-	clock      Clock
-	platforms  map[string]chat.Platform
-	workspaces map[string]*Workspace
-	handler    Handler
+	handler Handler
 }
 
 // New builds a bot and registers the core commands and the given modules.
@@ -90,12 +80,16 @@ func New(o Options, modules ...Module) (*Bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bot{
-		Config: o.Config, DB: o.DB, Cat: cat, Log: o.Log, Router: NewRouter(), DataDir: o.DataDir,
+	env := &Env{
+		Config: o.Config, DB: o.DB, Cat: cat, Log: o.Log, Events: event.NewBus(), DataDir: o.DataDir,
 		clock: o.Clock, platforms: map[string]chat.Platform{}, workspaces: map[string]*Workspace{},
 	}
+	b := &Bot{Env: env, Router: NewRouter()}
 	o.DB.Now = b.Now
-	quietStart, quietEnd, _ := o.Config.Defaults.QuietHours.Clock()
+	quietStart, quietEnd, err := o.Config.Defaults.QuietHours.Clock()
+	if err != nil {
+		return nil, fmt.Errorf("quiet hours: %w", err)
+	}
 	for _, w := range o.Config.Workspaces {
 		ws := &Workspace{Workspace: w, Lang: w.Language, Quiet: schedule.Quiet{
 			Start: quietStart, End: quietEnd, Weekends: o.Config.Defaults.QuietHours.Weekends, Holiday: FinnishHoliday,
@@ -112,15 +106,21 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		}
 		b.workspaces[w.ID] = ws
 	}
-	defLoc, _ := time.LoadLocation(o.Config.Defaults.Timezone)
+	defLoc, err := time.LoadLocation(o.Config.Defaults.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("defaults.timezone: %w", err)
+	}
 	b.Outbox = outbox.NewWorker(o.DB, b.Now, o.Log)
+	env.outbox = b.Outbox
 	b.Sched = schedule.New(o.DB, b.Now, defLoc, o.Log)
 	b.Sched.Zone = func(u chat.UserRef) (*time.Location, schedule.Quiet) {
-		var loc *time.Location
-		b.DB.View(func(tx *storage.Tx) error { loc = b.Zone(tx, u); return nil })
+		loc := defLoc
 		q := schedule.Quiet{}
 		if ws, ok := b.workspaces[u.Workspace]; ok {
 			q = ws.Quiet
+		}
+		if err := b.DB.View(func(tx *storage.Tx) error { loc = b.Zone(tx, u); return nil }); err != nil {
+			b.Log.Error("zone", "user", u.String(), "err", err)
 		}
 		return loc, q
 	}
@@ -133,12 +133,14 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		}
 		b.Outbox.Register(p, lim)
 	}
-	b.handler = chain(b.route, b.recoverer, b.logger)
-	for _, m := range append([]Module{core{}}, modules...) {
-		if err := m.Register(b); err != nil {
+	b.handler = chain(b.route, b.recoverer, b.answer, b.logger)
+	reg := &Registry{router: b.Router, sched: b.Sched, events: env.Events}
+	for _, m := range append([]Module{core{b: b}}, modules...) {
+		if err := m.Register(reg, env); err != nil {
 			return nil, fmt.Errorf("register %T: %w", m, err)
 		}
 	}
+	env.Events.Freeze()
 	if err := b.Router.Err(); err != nil {
 		return nil, err
 	}
@@ -150,41 +152,6 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		}
 	}
 	return b, nil
-}
-
-// Now reads the bot's clock.
-func (b *Bot) Now() time.Time { return b.clock.Now() }
-
-// Workspace returns a configured workspace.
-func (b *Bot) Workspace(id string) (*Workspace, bool) {
-	ws, ok := b.workspaces[id]
-	return ws, ok
-}
-
-// Platform returns the adapter of a platform, if it runs.
-func (b *Bot) Platform(name string) (chat.Platform, bool) {
-	p, ok := b.platforms[name]
-	return p, ok
-}
-
-// Update runs fn in one store transaction and wakes the outbox after it
-// commits.
-func (b *Bot) Update(fn func(tx *storage.Tx) error) error {
-	if err := b.DB.Update(fn); err != nil {
-		return err
-	}
-	b.Outbox.Wake()
-	return nil
-}
-
-// Batch is Update through bbolt's group commit, for bursts of submissions;
-// fn may run more than once and must be idempotent within its transaction.
-func (b *Bot) Batch(fn func(tx *storage.Tx) error) error {
-	if err := b.DB.Batch(fn); err != nil {
-		return err
-	}
-	b.Outbox.Wake()
-	return nil
 }
 
 // Tick runs due scheduled items and delivers the outbox once: what the
@@ -205,15 +172,20 @@ func (b *Bot) Handle(ctx context.Context, e chat.Event) chat.Response {
 	ws, ok := b.workspaces[o.User.Workspace]
 	if !ok {
 		b.Log.Warn("event from an unconfigured workspace", "user", o.User.String())
-		return chat.Response{Reply: &chat.Message{Text: b.Cat.T("fi", "error.workspace")}}
+		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(b.Config.Defaults.Language, "error.workspace")}}
 	}
 	u, err := b.identify(ctx, o)
 	if err != nil {
 		b.Log.Error("identify", "user", o.User.String(), "err", err)
-		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(ws.Lang, "error.internal")}}
+		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(ws.langOf(User{}, o.Locale), "error.internal")}}
 	}
-	r := &Request{Bot: b, Event: e, Origin: o, User: o.User, WS: ws, Lang: ws.langOf(u, o.Locale), Roles: ws.rolesOf(u)}
-	return b.handler(ctx, r)
+	r := &Request{Env: b.Env, Event: e, Origin: o, User: o.User, WS: ws, Lang: ws.langOf(u, o.Locale), Roles: ws.rolesOf(u)}
+	resp, err := b.handler(ctx, r)
+	if err != nil { // answer renders every error; this is a safety net
+		b.Log.Error("unanswered error", "user", o.User.String(), "err", err)
+		return r.internal()
+	}
+	return resp
 }
 
 // Run runs the platforms, the outbox worker and the scheduler until ctx

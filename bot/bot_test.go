@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func FuzzSplitArgs(f *testing.F) {
 
 func TestRouterRegistrationErrors(t *testing.T) {
 	rt := bot.NewRouter()
-	h := func(context.Context, *bot.Request) chat.Response { return chat.Response{} }
+	h := func(context.Context, *bot.Request) (chat.Response, error) { return chat.Response{}, nil }
 	rt.Command(bot.Command{Name: "x", Run: h})
 	rt.Command(bot.Command{Name: "x", Run: h})
 	rt.Action("a:b", bot.Anyone, h)
@@ -70,9 +71,15 @@ func TestRouterRegistrationErrors(t *testing.T) {
 // testModule adds commands that exercise roles, arguments and a panic.
 type testModule struct{}
 
-func (testModule) Register(b *bot.Bot) error {
-	b.Router.Command(bot.Command{Name: "boom", Role: bot.Juror, Run: func(context.Context, *bot.Request) chat.Response {
+func (testModule) Register(reg *bot.Registry, _ *bot.Env) error {
+	reg.Command(bot.Command{Name: "boom", Role: bot.Juror, Run: func(context.Context, *bot.Request) (chat.Response, error) {
 		panic("handler bug")
+	}})
+	reg.Command(bot.Command{Name: "fail", Run: func(context.Context, *bot.Request) (chat.Response, error) {
+		return chat.Response{}, errors.New("disk on fire: /var/lib/kipina")
+	}})
+	reg.Command(bot.Command{Name: "refuse", MinArgs: 1, MaxArgs: 1, Run: func(_ context.Context, r *bot.Request) (chat.Response, error) {
+		return chat.Response{}, bot.Refuse("lang.unknown", "Lang", r.Args[0])
 	}})
 	return nil
 }
@@ -140,21 +147,24 @@ func TestUnknownWorkspaceRefused(t *testing.T) {
 	if r.Reply == nil || !strings.Contains(r.Reply.Text, "työtilaa ei ole määritetty") {
 		t.Fatalf("reply = %+v", r.Reply)
 	}
-	h.DB.View(func(tx *storage.Tx) error {
+	err := h.DB.View(func(tx *storage.Tx) error {
 		if ws := tx.Workspaces(); len(ws) != 0 {
 			t.Errorf("an unknown workspace left data: %v", ws)
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // manyModule registers enough commands for help to group them.
 type manyModule struct{}
 
-func (manyModule) Register(b *bot.Bot) error {
-	h := func(context.Context, *bot.Request) chat.Response { return chat.Response{} }
+func (manyModule) Register(reg *bot.Registry, _ *bot.Env) error {
+	h := func(context.Context, *bot.Request) (chat.Response, error) { return chat.Response{}, nil }
 	for _, n := range []string{"alpha", "alpha one", "alpha two", "beta one", "beta two", "beta three", "gamma", "delta", "epsilon", "zeta one"} {
-		b.Router.Command(bot.Command{Name: n, Role: bot.Organiser, MaxArgs: -1, Run: h})
+		reg.Command(bot.Command{Name: n, Role: bot.Organiser, MaxArgs: -1, Run: h})
 	}
 	return nil
 }

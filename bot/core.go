@@ -13,21 +13,24 @@ import (
 
 // core is the module of the commands every deployment has: help, language,
 // organisers and the undelivered-message view.
-type core struct{}
+type core struct{ b *Bot }
 
-func (core) Register(b *Bot) error {
-	rt := b.Router
-	rt.Command(Command{Name: "help", MaxArgs: 3, Run: func(_ context.Context, r *Request) chat.Response { return b.help(r, r.Args) }})
-	rt.Command(Command{Name: "lang", MinArgs: 1, MaxArgs: 1, Run: setLang})
-	rt.Command(Command{Name: "whoami", MaxArgs: 0, Run: whoami})
-	rt.Command(Command{Name: "organiser add", Role: Organiser, MinArgs: 1, MaxArgs: -1, Run: organisers(true)})
-	rt.Command(Command{Name: "organiser remove", Role: Organiser, MinArgs: 1, MaxArgs: -1, Run: organisers(false)})
-	rt.Command(Command{Name: "undelivered", Role: Organiser, MaxArgs: 0, Run: undelivered})
+func (c core) Register(reg *Registry, _ *Env) error {
+	b := c.b
+	reg.Commands(
+		Command{Name: "help", MaxArgs: 3, Run: func(_ context.Context, r *Request) (chat.Response, error) { return b.help(r, r.Args) }},
+		Command{Name: "lang", MinArgs: 1, MaxArgs: 1, Run: setLang},
+		Command{Name: "whoami", MaxArgs: 0, Run: whoami},
+		Command{Name: "organiser add", Role: Organiser, MinArgs: 1, MaxArgs: -1, Run: organisers(true)},
+		Command{Name: "organiser remove", Role: Organiser, MinArgs: 1, MaxArgs: -1, Run: organisers(false)},
+		Command{Name: "undelivered", Role: Organiser, MaxArgs: 0, Run: undelivered},
+	)
+	reg.Action("form-reopen", Anyone, formReopen)
 	return nil
 }
 
 // help lists the commands the user may run, or explains one.
-func (b *Bot) help(r *Request, words []string) chat.Response {
+func (b *Bot) help(r *Request, words []string) (chat.Response, error) {
 	if len(words) > 0 {
 		if c, _, ok := b.Router.find(words); ok {
 			return r.ReplyText(b.usage(r, c))
@@ -114,7 +117,7 @@ func (b *Bot) usage(r *Request, c Command) string {
 }
 
 // unknown answers a command that does not exist, suggesting near ones.
-func (b *Bot) unknown(r *Request, word string) chat.Response {
+func (b *Bot) unknown(r *Request, word string) (chat.Response, error) {
 	s := r.T("error.unknown_command", "Command", word)
 	if rel := b.Router.related(strings.ToLower(word)); len(rel) > 0 {
 		s += "\n" + b.list(r, rel)
@@ -122,25 +125,27 @@ func (b *Bot) unknown(r *Request, word string) chat.Response {
 	return r.ReplyText(s)
 }
 
-func setLang(_ context.Context, r *Request) chat.Response {
+func setLang(_ context.Context, r *Request) (chat.Response, error) {
 	l := locale.Normalize(r.Args[0])
 	if l == "" {
-		return r.Reply("lang.unknown", "Lang", r.Args[0])
+		return chat.Response{}, Refuse("lang.unknown", "Lang", r.Args[0])
 	}
 	err := r.Update(func(tx *storage.Tx) error {
-		u := LoadUser(tx, r.User)
+		u, err := LoadUser(tx, r.User)
+		if err != nil {
+			return err
+		}
 		u.Lang = l
 		return SaveUser(tx, u)
 	})
 	if err != nil {
-		r.Bot.Log.Error("set language", "err", err)
-		return r.Reply("error.internal")
+		return chat.Response{}, fmt.Errorf("set language: %w", err)
 	}
 	r.Lang = l
 	return r.Reply("lang.set")
 }
 
-func whoami(_ context.Context, r *Request) chat.Response {
+func whoami(_ context.Context, r *Request) (chat.Response, error) {
 	var roles []string
 	for _, role := range []Role{Organiser, Juror, Company, Process} {
 		if r.Roles[role] {
@@ -160,13 +165,13 @@ func Mention(r *Request, arg string) chat.UserRef {
 }
 
 func organisers(add bool) Handler {
-	return func(_ context.Context, r *Request) chat.Response {
+	return func(_ context.Context, r *Request) (chat.Response, error) {
 		var names []string
 		err := r.Update(func(tx *storage.Tx) error {
 			for _, a := range r.Args {
 				u := Mention(r, a)
 				if !add && u == r.User {
-					return errSelf
+					return Refuse("organiser.not_self")
 				}
 				action, f := "organiser.add", Grant
 				if !add {
@@ -183,11 +188,8 @@ func organisers(add bool) Handler {
 			return nil
 		})
 		switch {
-		case err == errSelf:
-			return r.Reply("organiser.not_self")
 		case err != nil:
-			r.Bot.Log.Error("organisers", "err", err)
-			return r.Reply("error.internal")
+			return chat.Response{}, err
 		case add:
 			return r.Reply("organiser.added", "Users", strings.Join(names, ", "))
 		default:
@@ -196,11 +198,11 @@ func organisers(add bool) Handler {
 	}
 }
 
-var errSelf = fmt.Errorf("cannot remove oneself")
-
-func undelivered(_ context.Context, r *Request) chat.Response {
+func undelivered(_ context.Context, r *Request) (chat.Response, error) {
 	var items []outbox.Item
-	r.Bot.DB.View(func(tx *storage.Tx) (err error) { items, err = outbox.Undelivered(tx, r.WS.ID); return })
+	if err := r.Env.DB.View(func(tx *storage.Tx) (err error) { items, err = outbox.Undelivered(tx, r.WS.ID); return }); err != nil {
+		return chat.Response{}, err
+	}
 	if len(items) == 0 {
 		return r.Reply("undelivered.none")
 	}

@@ -10,17 +10,12 @@ import (
 // FormatDate writes a date the way lang writes dates (layout from the
 // locale files).
 func (r *Request) FormatDate(t time.Time) string {
-	return r.Bot.FormatTime(r.Lang, "format.date", t, r.WS.Loc)
+	return r.Env.FormatTime(r.Lang, "format.date", t, r.WS.Loc)
 }
 
 // FormatDateTime writes a date and time in lang in the workspace's zone.
 func (r *Request) FormatDateTime(t time.Time) string {
-	return r.Bot.FormatTime(r.Lang, "format.datetime", t, r.WS.Loc)
-}
-
-// FormatTime formats t in loc with the Go layout stored under id for lang.
-func (b *Bot) FormatTime(lang, id string, t time.Time, loc *time.Location) string {
-	return t.In(loc).Format(b.Cat.T(lang, id))
+	return r.Env.FormatTime(r.Lang, "format.datetime", t, r.WS.Loc)
 }
 
 // Option is a select option whose label comes from the locale files.

@@ -18,14 +18,40 @@ func chain(h Handler, mw ...Middleware) Handler {
 	return h
 }
 
-// logger logs every request with who, what and how long.
+// logger logs every request with who, what, how long, and its refusal or
+// failure: the one place a handler's error is logged. It is the outermost
+// middleware: the error, already answered (answer), ends here.
 func (b *Bot) logger(next Handler) Handler {
-	return func(ctx context.Context, r *Request) chat.Response {
+	return func(ctx context.Context, r *Request) (chat.Response, error) {
 		start := time.Now()
-		resp := next(ctx, r)
-		b.Log.Info("request", "user", r.User.String(), "event", fmt.Sprintf("%T", r.Event), "name", r.Name,
-			"lang", r.Lang, "errors", len(resp.Errors), "took", time.Since(start))
-		return resp
+		resp, err := next(ctx, r)
+		attrs := []any{"user", r.User.String(), "event", fmt.Sprintf("%T", r.Event), "name", r.Name,
+			"lang", r.Lang, "errors", len(resp.Errors), "took", time.Since(start)}
+		if ref, ok := AsRefusal(err); ok {
+			b.Log.Info("request", append(attrs, "refused", ref.ID)...)
+		} else if err != nil {
+			b.Log.Error("request failed", append(attrs, "err", err)...)
+		} else {
+			b.Log.Info("request", attrs...)
+		}
+		return resp, nil
+	}
+}
+
+// answer renders a handler's error as the person's answer: a Refusal as
+// its catalogue message in their language, anything else as one polite
+// message (the error itself is logged by logger, never shown). The error
+// is passed on for logging.
+func (b *Bot) answer(next Handler) Handler {
+	return func(ctx context.Context, r *Request) (chat.Response, error) {
+		resp, err := next(ctx, r)
+		if err == nil {
+			return resp, nil
+		}
+		if ref, ok := AsRefusal(err); ok {
+			return chat.Response{Reply: &chat.Message{Text: r.T(ref.ID, ref.Args...)}}, err
+		}
+		return r.internal(), err
 	}
 }
 
@@ -33,11 +59,10 @@ func (b *Bot) logger(next Handler) Handler {
 // answer; the transaction it was in did not commit, so nothing half-done
 // is stored.
 func (b *Bot) recoverer(next Handler) Handler {
-	return func(ctx context.Context, r *Request) (resp chat.Response) {
+	return func(ctx context.Context, r *Request) (resp chat.Response, err error) {
 		defer func() {
 			if v := recover(); v != nil {
-				b.Log.Error("panic in handler", "user", r.User.String(), "name", r.Name, "panic", v, "stack", string(debug.Stack()))
-				resp = r.Reply("error.internal")
+				resp, err = chat.Response{}, fmt.Errorf("panic in handler: %v\n%s", v, debug.Stack())
 			}
 		}()
 		return next(ctx, r)
@@ -46,7 +71,7 @@ func (b *Bot) recoverer(next Handler) Handler {
 
 // route finds the handler of the event, checks the role it needs and runs
 // it.
-func (b *Bot) route(ctx context.Context, r *Request) chat.Response {
+func (b *Bot) route(ctx context.Context, r *Request) (chat.Response, error) {
 	switch e := r.Event.(type) {
 	case *chat.Command:
 		return b.command(ctx, r, e)
@@ -61,23 +86,26 @@ func (b *Bot) route(ctx context.Context, r *Request) chat.Response {
 			r.Args = strings.Split(rest, ":")
 		}
 		return b.authorised(ctx, r, rt, ok)
+	case *chat.FormFailed:
+		r.Name = "form-failed"
+		return b.formFailed(r, e)
 	default:
 		return r.Reply("hint.use_command")
 	}
 }
 
-func (b *Bot) authorised(ctx context.Context, r *Request, rt route, ok bool) chat.Response {
+func (b *Bot) authorised(ctx context.Context, r *Request, rt route, ok bool) (chat.Response, error) {
 	if !ok {
 		b.Log.Warn("no route", "name", r.Name)
 		return r.Reply("error.stale")
 	}
 	if !r.Roles.Has(rt.role) {
-		return r.Reply("error.forbidden", "Role", r.T("role."+string(rt.role)))
+		return chat.Response{}, Refuse("error.forbidden", "Role", r.T("role."+string(rt.role)))
 	}
 	return rt.run(ctx, r)
 }
 
-func (b *Bot) command(ctx context.Context, r *Request, e *chat.Command) chat.Response {
+func (b *Bot) command(ctx context.Context, r *Request, e *chat.Command) (chat.Response, error) {
 	words := SplitArgs(e.Text)
 	if len(words) == 0 {
 		return b.help(r, nil)
@@ -88,7 +116,7 @@ func (b *Bot) command(ctx context.Context, r *Request, e *chat.Command) chat.Res
 	}
 	r.Name, r.Args = c.Name, args
 	if !r.Roles.Has(c.Role) {
-		return r.Reply("error.forbidden_command", "Command", c.Name, "Role", r.T("role."+string(c.Role)))
+		return chat.Response{}, Refuse("error.forbidden_command", "Command", c.Name, "Role", r.T("role."+string(c.Role)))
 	}
 	if len(args) < c.MinArgs || (c.MaxArgs >= 0 && len(args) > c.MaxArgs) {
 		return r.ReplyText(r.T("error.usage") + "\n" + b.usage(r, c))

@@ -10,7 +10,7 @@ import (
 // Request is one event on its way through the router, with who sent it,
 // their roles and language.
 type Request struct {
-	Bot    *Bot
+	Env    *Env
 	Event  chat.Event
 	Origin chat.Origin
 	User   chat.UserRef
@@ -25,24 +25,33 @@ type Request struct {
 }
 
 // T returns a message in the request's language.
-func (r *Request) T(id string, kv ...any) string { return r.Bot.Cat.T(r.Lang, id, kv...) }
+func (r *Request) T(id string, kv ...any) string { return r.Env.Cat.T(r.Lang, id, kv...) }
 
 // Now returns the bot's clock reading.
-func (r *Request) Now() time.Time { return r.Bot.Now() }
+func (r *Request) Now() time.Time { return r.Env.Now() }
 
 // Reply answers privately with a message from the locale files.
-func (r *Request) Reply(id string, kv ...any) chat.Response {
-	return chat.Response{Reply: &chat.Message{Text: r.T(id, kv...)}}
+func (r *Request) Reply(id string, kv ...any) (chat.Response, error) {
+	return chat.Response{Reply: &chat.Message{Text: r.T(id, kv...)}}, nil
 }
 
 // ReplyText answers privately with text already in the user's language.
-func (r *Request) ReplyText(text string) chat.Response {
-	return chat.Response{Reply: &chat.Message{Text: text}}
+func (r *Request) ReplyText(text string) (chat.Response, error) {
+	return chat.Response{Reply: &chat.Message{Text: text}}, nil
+}
+
+// Respond returns resp with no error: for handlers that build their own
+// answer (a form, an update of the clicked message).
+func Respond(resp chat.Response) (chat.Response, error) { return resp, nil }
+
+// internal is the one polite answer to a failure.
+func (r *Request) internal() chat.Response {
+	return chat.Response{Reply: &chat.Message{Text: r.T("error.internal")}}
 }
 
 // FieldErrors turns problems into an answer that keeps the form open with
 // an error per field, in the user's language.
-func (r *Request) FieldErrors(p map[string]chat.Problem) chat.Response {
+func (r *Request) FieldErrors(p map[string]chat.Problem) (chat.Response, error) {
 	errs := make(map[string]string, len(p))
 	for field, pr := range p {
 		kv := make([]any, 0, 2*len(pr.Data))
@@ -51,7 +60,7 @@ func (r *Request) FieldErrors(p map[string]chat.Problem) chat.Response {
 		}
 		errs[field] = r.T(pr.ID, kv...)
 	}
-	return chat.Response{Errors: errs}
+	return chat.Response{Errors: errs}, nil
 }
 
 // Values returns a form submission's values (nil for other events).
@@ -64,7 +73,7 @@ func (r *Request) Values() map[string]string {
 
 // Update runs fn in a store transaction; messages it enqueued are
 // delivered once it commits.
-func (r *Request) Update(fn func(tx *storage.Tx) error) error { return r.Bot.Update(fn) }
+func (r *Request) Update(fn func(tx *storage.Tx) error) error { return r.Env.Update(fn) }
 
 // Audit records who did what to subject, in tx.
 func (r *Request) Audit(tx *storage.Tx, action, subject, detail string) error {

@@ -10,8 +10,11 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 )
 
-// Handler handles one routed request.
-type Handler func(ctx context.Context, r *Request) chat.Response
+// Handler handles one routed request. It returns the person's answer, or
+// an error: a Refusal (Refuse) is rendered in the person's language; any
+// other error is logged once with the request's context and answered with
+// one polite message.
+type Handler func(ctx context.Context, r *Request) (chat.Response, error)
 
 // Middleware wraps a handler.
 type Middleware func(Handler) Handler

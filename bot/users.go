@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -46,13 +47,18 @@ var Users = storage.NewBucket[User]("users")
 
 func userKey(u chat.UserRef) string { return u.Platform + ":" + u.User }
 
-// LoadUser returns the stored user (a zero one with Ref set when new).
-func LoadUser(tx *storage.Tx, u chat.UserRef) User {
-	got, err := Users.Get(tx, u.Workspace, userKey(u))
+// LoadUser returns the stored user, a zero one with Ref set when new, or
+// the error of a record that cannot be read (never a blank user then: a
+// caller that saved it would wipe the person's roles).
+func LoadUser(tx *storage.Tx, u chat.UserRef) (User, error) {
+	got, ok, err := Users.Lookup(tx, u.Workspace, userKey(u))
 	if err != nil {
-		return User{Ref: u}
+		return User{}, fmt.Errorf("user %s: %w", u, err)
 	}
-	return got
+	if !ok {
+		return User{Ref: u}, nil
+	}
+	return got, nil
 }
 
 // SaveUser stores u.
@@ -60,7 +66,10 @@ func SaveUser(tx *storage.Tx, u User) error { return Users.Put(tx, u.Ref.Workspa
 
 // Grant gives u role (kept once); the change is audited by the caller.
 func Grant(tx *storage.Tx, u chat.UserRef, role Role) error {
-	usr := LoadUser(tx, u)
+	usr, err := LoadUser(tx, u)
+	if err != nil {
+		return err
+	}
 	if !slices.Contains(usr.Roles, role) {
 		usr.Roles = append(usr.Roles, role)
 	}
@@ -69,7 +78,10 @@ func Grant(tx *storage.Tx, u chat.UserRef, role Role) error {
 
 // Revoke takes role from u.
 func Revoke(tx *storage.Tx, u chat.UserRef, role Role) error {
-	usr := LoadUser(tx, u)
+	usr, err := LoadUser(tx, u)
+	if err != nil {
+		return err
+	}
 	usr.Roles = slices.DeleteFunc(usr.Roles, func(r Role) bool { return r == role })
 	return SaveUser(tx, usr)
 }
@@ -104,25 +116,39 @@ func (ws *Workspace) langOf(u User, originLocale string) string {
 	return ws.Lang
 }
 
-// LangOf returns the language to write to u in.
-func (b *Bot) LangOf(tx *storage.Tx, u chat.UserRef) string {
-	ws, ok := b.workspaces[u.Workspace]
+// LangOf returns the language to write to u in. A user record that cannot
+// be read is logged and the workspace's language used: a message in the
+// default language beats no message.
+func (e *Env) LangOf(tx *storage.Tx, u chat.UserRef) string {
+	ws, ok := e.workspaces[u.Workspace]
 	if !ok {
-		return "fi"
+		return e.Config.Defaults.Language
 	}
-	return ws.langOf(LoadUser(tx, u), "")
+	usr, err := LoadUser(tx, u)
+	if err != nil {
+		e.Log.Error("language of recipient", "err", err)
+	}
+	return ws.langOf(usr, "")
 }
 
-// Zone returns u's time zone: the profile's, else the workspace's.
-func (b *Bot) Zone(tx *storage.Tx, u chat.UserRef) *time.Location {
-	ws, ok := b.workspaces[u.Workspace]
+// Zone returns u's time zone: the profile's, else the workspace's. A user
+// record that cannot be read, or an unknown zone, is logged and the
+// workspace's zone used.
+func (e *Env) Zone(tx *storage.Tx, u chat.UserRef) *time.Location {
+	ws, ok := e.workspaces[u.Workspace]
 	if !ok {
 		return time.UTC
 	}
-	if tz := LoadUser(tx, u).Profile.Timezone; tz != "" {
-		if loc, err := time.LoadLocation(tz); err == nil {
+	usr, err := LoadUser(tx, u)
+	if err != nil {
+		e.Log.Error("zone of recipient", "err", err)
+	}
+	if tz := usr.Profile.Timezone; tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err == nil {
 			return loc
 		}
+		e.Log.Warn("profile time zone", "user", u.String(), "err", err)
 	}
 	return ws.Loc
 }
@@ -135,7 +161,7 @@ const profileTTL = 24 * time.Hour
 // directory when it is old.
 func (b *Bot) identify(ctx context.Context, o chat.Origin) (User, error) {
 	var u User
-	if err := b.DB.View(func(tx *storage.Tx) error { u = LoadUser(tx, o.User); return nil }); err != nil {
+	if err := b.DB.View(func(tx *storage.Tx) (err error) { u, err = LoadUser(tx, o.User); return err }); err != nil {
 		return u, err
 	}
 	dir, ok := b.platforms[o.User.Platform].(chat.Directory)
@@ -150,7 +176,10 @@ func (b *Bot) identify(ctx context.Context, o chat.Origin) (User, error) {
 	u.Profile, u.Fetched = p, b.Now()
 	// Batch: a burst of first-time users shares commits.
 	return u, b.DB.Batch(func(tx *storage.Tx) error {
-		cur := LoadUser(tx, o.User)
+		cur, err := LoadUser(tx, o.User)
+		if err != nil {
+			return err
+		}
 		cur.Profile, cur.Fetched = p, u.Fetched
 		return SaveUser(tx, cur)
 	})

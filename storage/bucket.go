@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -42,10 +43,14 @@ func (b Bucket[T]) Get(tx *Tx, ws, key string) (T, error) {
 	return v, nil
 }
 
-// Has reports whether key exists.
-func (b Bucket[T]) Has(tx *Tx, ws, key string) bool {
+// Has reports whether key exists; a bucket that cannot be read is an
+// error, not "absent".
+func (b Bucket[T]) Has(tx *Tx, ws, key string) (bool, error) {
 	bk, err := tx.bucket(ws, b.name)
-	return err == nil && bk != nil && bk.Get([]byte(key)) != nil
+	if err != nil {
+		return false, err
+	}
+	return bk != nil && bk.Get([]byte(key)) != nil, nil
 }
 
 // Put writes the record at key.
@@ -123,4 +128,19 @@ func prefixEnd(prefix string) string {
 		}
 	}
 	return ""
+}
+
+// Lookup reads the record at key and reports whether it exists: a missing
+// key is (zero, false, nil); a record that cannot be read or decoded is an
+// error, never "absent".
+func (b Bucket[T]) Lookup(tx *Tx, ws, key string) (T, bool, error) {
+	v, err := b.Get(tx, ws, key)
+	switch {
+	case err == nil:
+		return v, true, nil
+	case errors.Is(err, ErrNotFound):
+		return v, false, nil
+	default:
+		return v, false, err
+	}
 }

@@ -237,3 +237,12 @@ func (t *Tx) Workspaces() []string {
 	})
 	return out
 }
+
+// IgnoreNotFound returns err unless it wraps ErrNotFound: for a read whose
+// absence is an answer, while a failure to read is still an error.
+func IgnoreNotFound(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}

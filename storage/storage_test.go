@@ -168,7 +168,7 @@ func TestBackupRestore(t *testing.T) {
 		if r, err := recs.Get(tx, "w", "k"); err != nil || r.Name != "kept" {
 			t.Errorf("restored k = %v, %v", r, err)
 		}
-		if recs.Has(tx, "w", "later") {
+		if has, err := recs.Has(tx, "w", "later"); err != nil || has {
 			t.Error("backup contains a later write")
 		}
 		return nil

@@ -52,7 +52,16 @@ type Harness struct {
 	Config *configs.Config
 	Dir    string
 	out    bytes.Buffer
+	logs   bytes.Buffer
 	mu     sync.Mutex
+}
+
+// Logs returns what the bot logged so far, as JSON lines (level Info and
+// above).
+func (h *Harness) Logs() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.logs.String()
 }
 
 // Start is the default start time of harnesses: a Monday morning in
@@ -84,18 +93,21 @@ func NewWith(t testing.TB, cfg *configs.Config, modules ...bot.Module) *Harness 
 	h.Shell.Echo = true
 	h.Shell.Advance = func(d time.Duration) { h.Clock.Advance(d) }
 	h.Shell.FileDir = filepath.Join(h.Dir, "files")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var sink io.Writer = &logWriter{h: h}
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		sink = io.MultiWriter(sink, testWriter{t})
 	}
+	log := slog.New(slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	b, err := bot.New(bot.Options{Config: cfg, DB: db, Clock: h.Clock, Log: log, Platforms: []chat.Platform{h.Shell}, DataDir: h.Dir}, modules...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.Bot = b
 	h.Shell.T = func(u chat.UserRef, id string, kv ...any) string {
-		var lang string
-		db.View(func(tx *storage.Tx) error { lang = b.LangOf(tx, u); return nil })
+		lang := b.Config.Defaults.Language
+		if err := db.View(func(tx *storage.Tx) error { lang = b.LangOf(tx, u); return nil }); err != nil {
+			t.Errorf("language of %s: %v", u, err)
+		}
 		return b.Cat.T(lang, id, kv...)
 	}
 	h.Shell.AfterLine = b.Tick
@@ -139,6 +151,15 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 }
 
 type testWriter struct{ t testing.TB }
+
+// logWriter keeps the bot's log in the harness.
+type logWriter struct{ h *Harness }
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	w.h.mu.Lock()
+	defer w.h.mu.Unlock()
+	return w.h.logs.Write(p)
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimRight(p, "\n")))
@@ -191,6 +212,19 @@ func Posted(t testing.TB, out, header string) string {
 	return rest
 }
 
+// AllPosted returns every message posted under header, joined: what one
+// recipient read in a transcript.
+func AllPosted(out, header string) string {
+	var parts []string
+	for _, sec := range strings.Split(out, header+"\n")[1:] {
+		if j := strings.Index(sec, "\n── "); j >= 0 {
+			sec = sec[:j]
+		}
+		parts = append(parts, sec)
+	}
+	return strings.Join(parts, "\n")
+}
+
 // BusinessID returns the n-th of a sequence of distinct valid Finnish
 // business IDs (check digit included), for tests that need many companies.
 func BusinessID(n int) string {
@@ -207,4 +241,9 @@ func BusinessID(n int) string {
 			return fmt.Sprintf("%07d-%d", body, 11-r)
 		}
 	}
+}
+
+// User is the shell user name of the demo workspace.
+func User(name string) chat.UserRef {
+	return chat.UserRef{Platform: "shell", Workspace: "demo", User: name}
 }

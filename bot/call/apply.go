@@ -3,61 +3,34 @@ package call
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
 // MaxSummary is the longest solution summary, in characters.
 const MaxSummary = 3000
 
-// Hook is called in the transaction that stores a new or edited
-// application, after it is stored and acknowledged (the notice keyed
-// NoticeKey is enqueued but not sent), so other flows (matching) can act on
-// it atomically; ev is
-// the application's event as read before the transaction. It may run more
-// than once for one submission (group commit) and must only read and write
-// the transaction. Hooks run inside the shared commit: keep them quick.
-type Hook func(r *bot.Request, tx *storage.Tx, ev Event, a *Application) error
-
-var (
-	hooksMu sync.Mutex
-	hooks   = map[*bot.Bot][]Hook{}
-)
-
-// OnSubmit adds a hook that runs for every application b stores; modules
-// call it from Register.
-func OnSubmit(b *bot.Bot, h Hook) {
-	hooksMu.Lock()
-	defer hooksMu.Unlock()
-	hooks[b] = append(hooks[b], h)
-}
-
-func hooksOf(b *bot.Bot) []Hook {
-	hooksMu.Lock()
-	defer hooksMu.Unlock()
-	return hooks[b]
-}
-
 // targetOptions lists what an application can aim at: the call's
 // challenges, then the city's core processes.
-func targetOptions(r *bot.Request, ev Event) []chat.Option {
+func targetOptions(r *bot.Request, ev round.Event) []chat.Option {
 	var out []chat.Option
 	for _, c := range ev.Challenges {
 		out = append(out, chat.Option{Value: c.ID, Label: r.T("apply.target.challenge", "Name", c.Name.Get(r.Lang))})
 	}
-	for _, t := range r.Bot.Config.Tracks {
+	for _, t := range r.Env.Config.Tracks {
 		out = append(out, chat.Option{Value: t.ID, Label: r.T("apply.target.process", "Name", t.Name.Get(r.Lang))})
 	}
 	return out
 }
 
 // applyForm is the application form of ev, prefilled from a when editing.
-func applyForm(r *bot.Request, ev Event, a *Application) *chat.Form {
+func applyForm(r *bot.Request, ev round.Event, a *round.Application) *chat.Form {
 	privacy := r.WS.PrivacyURL
 	f := &chat.Form{
 		ID: "apply:" + ev.ID, Title: r.T("apply.form.title"), Submit: r.T("apply.submit.button"), State: ev.ID,
@@ -102,89 +75,100 @@ func yesNo(b bool) string {
 
 // applyOpen is the Apply button and /kipina apply <event>: it opens the
 // form while the call is open.
-func applyOpen(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := event(r, strings.Join(r.Args, ":"))
-	if bad != nil {
-		return *bad
+func applyOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := event(r, strings.Join(r.Args, ":"))
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if !ev.Open(r.Now()) {
-		return closedReply(r, ev)
+		return chat.Response{}, closed(ev, r)
 	}
-	return chat.Response{Form: applyForm(r, ev, nil)}
+	return chat.Response{Form: applyForm(r, ev, nil)}, nil
 }
 
-func closedReply(r *bot.Request, ev Event) chat.Response {
+// closed is the refusal of an application to ev's call when it is not
+// open: cancelled, past its deadline, or closed.
+func closed(ev round.Event, r *bot.Request) error {
 	switch {
 	case ev.Cancelled:
-		return r.Reply("apply.cancelled", "Event", ev.Name)
+		return bot.Refuse("apply.cancelled", "Event", ev.Name)
 	case !r.Now().Before(ev.Deadline):
-		return r.Reply("apply.deadline_passed", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+		return bot.Refuse("apply.deadline_passed", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
 	default:
-		return r.Reply("apply.call_closed", "Event", ev.Name)
+		return bot.Refuse("apply.call_closed", "Event", ev.Name)
 	}
+}
+
+// tellSender tells the sender of an application that someone else tried
+// to apply with its business ID, once per day per application.
+func tellSender(r *bot.Request, a round.Application) error {
+	return r.Update(func(tx *storage.Tx) error {
+		lang := r.Env.LangOf(tx, a.Owner)
+		day := r.Now().In(r.WS.Loc).Format("2006-01-02")
+		msg := chat.Message{Text: r.Env.Cat.T(lang, "apply.business_id.tried", "App", a.ID, "Company", a.Company)}
+		_, err := outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, "bid-tried", day), chat.DM(a.Owner), msg)
+		return err
+	})
 }
 
 // appEditOpen opens an application for editing by its sender or contacts.
-func appEditOpen(_ context.Context, r *bot.Request) chat.Response {
-	a, ev, resp := ownApp(r, r.Args[0])
-	if resp != nil {
-		return *resp
+func appEditOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
+	a, ev, err := ownApp(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if !ev.Open(r.Now()) {
-		return closedReply(r, ev)
+		return chat.Response{}, closed(ev, r)
 	}
-	return chat.Response{Form: applyForm(r, ev, &a)}
+	return chat.Response{Form: applyForm(r, ev, &a)}, nil
 }
 
-// ownApp loads an application the user may edit, or answers why not.
-func ownApp(r *bot.Request, id string) (Application, Event, *chat.Response) {
-	var a Application
-	var ev Event
-	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) {
-		if a, err = LoadApp(tx, r.WS.ID, id); err != nil {
+// ownApp loads an application the user may edit; one that does not exist
+// or is not theirs is refused alike (app.not_yours), so that ids cannot be
+// probed.
+func ownApp(r *bot.Request, id string) (round.Application, round.Event, error) {
+	var a round.Application
+	var ev round.Event
+	var found bool
+	err := r.Env.DB.View(func(tx *storage.Tx) (err error) {
+		if a, found, err = round.Apps.Lookup(tx, r.WS.ID, id); err != nil || !found {
 			return err
 		}
-		ev, err = LoadEvent(tx, r.WS.ID, a.Event)
+		ev, err = round.LoadEvent(tx, r.WS.ID, a.Event)
 		return err
 	})
-	if err != nil || !a.MayEdit(r.User) {
-		resp := r.Reply("app.not_yours", "App", id)
-		return a, ev, &resp
+	if err != nil {
+		return a, ev, err
+	}
+	if !found || !a.MayEdit(r.User) {
+		return a, ev, bot.Refuse("app.not_yours", "App", id)
 	}
 	return a, ev, nil
 }
 
-// errDuplicate carries who to contact about an existing application.
-type errDuplicate struct {
-	id    string
-	owner chat.UserRef
-	mine  bool
-}
-
-func (e errDuplicate) Error() string { return "duplicate application " + e.id }
-
 // applySubmit validates and stores a new or edited application.
-func applySubmit(_ context.Context, r *bot.Request) chat.Response {
+func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	sub := r.Event.(*chat.FormSubmit)
 	editing := sub.FormID == "apply:edit"
-	var ev Event
-	var prev Application
+	var ev round.Event
+	var prev round.Application
 	if editing {
-		a, e, resp := ownApp(r, sub.State)
-		if resp != nil {
-			return *resp
+		a, e, err := ownApp(r, sub.State)
+		if err != nil {
+			return chat.Response{}, err
 		}
 		prev, ev = a, e
 	} else {
-		e, bad := event(r, sub.State)
-		if bad != nil {
-			return *bad
+		e, err := event(r, sub.State)
+		if err != nil {
+			return chat.Response{}, err
 		}
 		ev = e
 	}
 	if !ev.Open(r.Now()) {
 		// Keep the form open with what was typed, and say why.
-		return chat.Response{Errors: map[string]string{"company": closedReply(r, ev).Reply.Text}}
+		ref, _ := bot.AsRefusal(closed(ev, r))
+		return chat.Response{Errors: map[string]string{"company": r.T(ref.ID, ref.Args...)}}, nil
 	}
 	v, problems := validate(r, ev, sub.Values)
 	if len(problems) > 0 {
@@ -192,19 +176,24 @@ func applySubmit(_ context.Context, r *bot.Request) chat.Response {
 	}
 	a := prev
 	if !editing {
-		a = Application{Event: ev.ID, Owner: r.User, State: Submitted, Submitted: r.Now()}
+		a = round.Application{Event: ev.ID, Owner: r.User, State: round.Submitted, Submitted: r.Now()}
 	}
 	fill(&a, v)
 	a.Updated = r.Now()
-	err := r.Bot.Batch(func(tx *storage.Tx) error { return store(r, tx, ev, &a, prev.BusinessID, editing) })
-	var dup errDuplicate
+	err := r.Env.Batch(func(tx *storage.Tx) error { return store(ctx, r, tx, ev, &a, prev.BusinessID, editing) })
+	var dup *round.DuplicateError
 	switch {
-	case errors.As(err, &dup) && dup.mine:
-		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.yours", Data: map[string]any{"App": dup.id}}})
+	case errors.As(err, &dup) && dup.Other.MayEdit(r.User):
+		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.yours", Data: map[string]any{"App": dup.Other.ID}}})
 	case errors.As(err, &dup):
-		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.exists", Data: map[string]any{"Owner": "@" + dup.owner.User}}})
+		// Business IDs are public: the answer names nobody, and the
+		// existing sender is told instead.
+		if err := tellSender(r, dup.Other); err != nil {
+			return chat.Response{}, err
+		}
+		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.exists"}})
 	case err != nil:
-		return internal(r, "store application", err)
+		return chat.Response{}, fmt.Errorf("store application"+": %w", err)
 	case editing:
 		return r.Reply("apply.updated", "App", a.ID)
 	default:
@@ -213,7 +202,7 @@ func applySubmit(_ context.Context, r *bot.Request) chat.Response {
 }
 
 // validate checks every field and returns the cleaned values.
-func validate(r *bot.Request, ev Event, in map[string]string) (map[string]string, map[string]chat.Problem) {
+func validate(r *bot.Request, ev round.Event, in map[string]string) (map[string]string, map[string]chat.Problem) {
 	v := make(map[string]string, len(in))
 	for k, s := range in {
 		v[k] = strings.TrimSpace(s)
@@ -236,44 +225,21 @@ func validate(r *bot.Request, ev Event, in map[string]string) (map[string]string
 	return v, problems
 }
 
-func fill(a *Application, v map[string]string) {
+func fill(a *round.Application, v map[string]string) {
 	a.Company, a.BusinessID, a.Contact, a.Email, a.Website = v["company"], v["business_id"], v["contact_name"], v["email"], v["website"]
 	a.Target, a.Summary, a.Maturity, a.References, a.Pilot, a.Deck = v["target"], v["summary"], v["maturity"], v["references"], v["pilot"], v["deck"]
 	a.Lang, a.Secrets, a.Consent = v["lang"], v["secrets"] == "yes", v["consent"] == "yes"
 }
 
-// store writes the application, its business-ID index, the audit entry,
-// the confirmation to the applicant and the notice to organisers, in one
+// store writes the application (round.Submit keeps the business-ID
+// invariant), the audit entry, the confirmation to the applicant and the
+// notice to organisers, and publishes round.AppSubmitted, in one
 // transaction. It may run more than once (Batch): it only reads and writes
 // the transaction. ev is the event as read before the transaction: only its
 // name and deadline are used, for the messages.
-func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID string, editing bool) error {
-	key := businessKey(a.Event, a.BusinessID)
-	if id, err := byBusiness.Get(tx, r.WS.ID, key); err == nil && id != a.ID {
-		other, err := LoadApp(tx, r.WS.ID, id)
-		if err != nil {
-			return err
-		}
-		if other.State != Withdrawn || other.Owner != r.User {
-			return errDuplicate{id: id, owner: other.Owner, mine: other.MayEdit(r.User)}
-		}
-	}
-	if !editing {
-		n, err := tx.NextSeq(r.WS.ID, "app-ids")
-		if err != nil {
-			return err
-		}
-		a.ID = appID(n)
-	}
-	if editing && oldBID != a.BusinessID {
-		if err := byBusiness.Delete(tx, r.WS.ID, businessKey(a.Event, oldBID)); err != nil {
-			return err
-		}
-	}
-	if err := Apps.Put(tx, r.WS.ID, a.ID, *a); err != nil {
-		return err
-	}
-	if err := byBusiness.Put(tx, r.WS.ID, key, a.ID); err != nil {
+func store(ctx context.Context, r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Application, oldBID string, editing bool) error {
+	sub := round.Submission{Event: ev, App: a, By: r.User, Lang: r.Lang, Editing: editing}
+	if err := round.Submit(tx, r.WS.ID, sub, oldBID); err != nil {
 		return err
 	}
 	if err := bot.Grant(tx, r.User, bot.Company); err != nil {
@@ -291,30 +257,25 @@ func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID stri
 			return err
 		}
 	}
-	for _, h := range hooksOf(r.Bot) {
-		if err := h(r, tx, ev, a); err != nil {
-			return err
-		}
-	}
-	return nil
+	return round.AppSubmitted.Publish(ctx, r.Env.Events, tx, sub)
 }
 
 // NoticeKey is the outbox key of the organisers' notice of a new
 // application; other flows may amend it before it is sent.
-func NoticeKey(ws, appID string) string { return "app/" + ws + "/" + appID + "/notice" }
+func NoticeKey(ws, appID string) outbox.Key { return outbox.NewKey(ws, "app", appID, "notice") }
 
 // acknowledge enqueues the confirmation to the applicant and the notice
 // to the organisers' channel.
-func acknowledge(r *bot.Request, tx *storage.Tx, ev Event, a *Application) error {
-	confirm := chat.Message{Text: r.Bot.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
-		"Target", ev.TargetName(r.Bot.Config.Tracks, a.Target, a.Lang), "Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
+func acknowledge(r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Application) error {
+	confirm := chat.Message{Text: r.Env.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
+		"Target", ev.TargetName(r.Env.Config.Tracks, a.Target, a.Lang), "Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
 		"Summary", bot.Clip(a.Summary, 300))}
-	if _, err := outbox.Enqueue(tx, "app/"+r.WS.ID+"/"+a.ID+"/received", chat.DM(r.User), confirm); err != nil {
+	if _, err := outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, "received"), chat.DM(r.User), confirm); err != nil {
 		return err
 	}
 	if ch := r.WS.NotifyChannel; ch != "" {
-		notice := chat.Message{Text: r.Bot.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
-			"Target", ev.TargetName(r.Bot.Config.Tracks, a.Target, r.WS.Lang))}
+		notice := chat.Message{Text: r.Env.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
+			"Target", ev.TargetName(r.Env.Config.Tracks, a.Target, r.WS.Lang))}
 		to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
 		if _, err := outbox.Enqueue(tx, NoticeKey(r.WS.ID, a.ID), to, notice); err != nil {
 			return err

@@ -8,13 +8,14 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
 // challengeForm is the form to add or edit a challenge; names and
 // descriptions in English and Swedish are optional and fall back to Finnish.
-func challengeForm(r *bot.Request, ev Event, c *Challenge) *chat.Form {
+func challengeForm(r *bot.Request, ev round.Event, c *round.Challenge) *chat.Form {
 	f := &chat.Form{ID: "challenge:add", Title: r.T("challenge.form.title"), Submit: r.T("button.save"), State: ev.ID, Fields: []chat.Field{
 		{ID: "challenge_id", Kind: chat.ShortText, Label: r.T("challenge.id.label"), Help: r.T("challenge.id.help"), MaxLen: 40},
 		{ID: "name_fi", Kind: chat.ShortText, Label: r.T("challenge.name_fi.label")},
@@ -35,32 +36,32 @@ func challengeForm(r *bot.Request, ev Event, c *Challenge) *chat.Form {
 	return f
 }
 
-func challengeAdd(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := event(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func challengeAdd(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := event(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
-	return chat.Response{Form: challengeForm(r, ev, nil)}
+	return chat.Response{Form: challengeForm(r, ev, nil)}, nil
 }
 
-func challengeEdit(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := event(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func challengeEdit(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := event(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
-	i := slices.IndexFunc(ev.Challenges, func(c Challenge) bool { return c.ID == r.Args[1] })
+	i := slices.IndexFunc(ev.Challenges, func(c round.Challenge) bool { return c.ID == r.Args[1] })
 	if i < 0 {
 		return r.Reply("challenge.not_found", "Challenge", r.Args[1], "Event", ev.ID)
 	}
-	return chat.Response{Form: challengeForm(r, ev, &ev.Challenges[i])}
+	return chat.Response{Form: challengeForm(r, ev, &ev.Challenges[i])}, nil
 }
 
-func challengeSubmit(_ context.Context, r *bot.Request) chat.Response {
+func challengeSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	sub := r.Event.(*chat.FormSubmit)
 	evID, oldID, _ := strings.Cut(sub.State, "/")
-	ev, bad := event(r, evID)
-	if bad != nil {
-		return *bad
+	ev, err := event(r, evID)
+	if err != nil {
+		return chat.Response{}, err
 	}
 	v := sub.Values
 	problems := challengeForm(r, ev, nil).Check(v)
@@ -73,7 +74,7 @@ func challengeSubmit(_ context.Context, r *bot.Request) chat.Response {
 			problems["challenge_id"] = chat.Problem{ID: "challenge.id.taken"}
 		}
 	}
-	for _, t := range r.Bot.Config.Tracks {
+	for _, t := range r.Env.Config.Tracks {
 		if t.ID == id {
 			problems["challenge_id"] = chat.Problem{ID: "challenge.id.taken"}
 		}
@@ -81,7 +82,7 @@ func challengeSubmit(_ context.Context, r *bot.Request) chat.Response {
 	if len(problems) > 0 {
 		return r.FieldErrors(problems)
 	}
-	c := Challenge{ID: id, Name: configs.Text{}, Description: configs.Text{}}
+	c := round.Challenge{ID: id, Name: configs.Text{}, Description: configs.Text{}}
 	for _, l := range []string{"fi", "en", "sv"} {
 		if s := strings.TrimSpace(v["name_"+l]); s != "" {
 			c.Name[l] = s
@@ -90,31 +91,31 @@ func challengeSubmit(_ context.Context, r *bot.Request) chat.Response {
 			c.Description[l] = s
 		}
 	}
-	err := r.Update(func(tx *storage.Tx) error {
-		ev, err := LoadEvent(tx, r.WS.ID, evID)
+	err = r.Update(func(tx *storage.Tx) error {
+		ev, err := loadEvent(tx, r.WS.ID, evID)
 		if err != nil {
 			return err
 		}
-		if i := slices.IndexFunc(ev.Challenges, func(x Challenge) bool { return x.ID == oldID }); oldID != "" && i >= 0 {
+		if i := slices.IndexFunc(ev.Challenges, func(x round.Challenge) bool { return x.ID == oldID }); oldID != "" && i >= 0 {
 			ev.Challenges[i] = c
 		} else {
 			ev.Challenges = append(ev.Challenges, c)
 		}
-		if err := Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
+		if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
 			return err
 		}
 		return r.Audit(tx, strings.Replace(sub.FormID, ":", ".", 1), "event/"+ev.ID, c.ID)
 	})
 	if err != nil {
-		return internal(r, "save challenge", err)
+		return chat.Response{}, fmt.Errorf("save challenge"+": %w", err)
 	}
 	return r.Reply("challenge.saved", "Challenge", c.Name.Get(r.Lang), "Event", ev.Name)
 }
 
-func challengeList(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := event(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func challengeList(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := event(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if len(ev.Challenges) == 0 {
 		return r.Reply("challenge.none", "Event", ev.Name)

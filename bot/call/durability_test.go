@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/kipina/kipina/bot/bottest"
 	"io"
 	"log/slog"
 	"os"
@@ -15,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/round"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
@@ -151,16 +153,22 @@ func TestKillDuringBurst(t *testing.T) {
 		t.Fatalf("consistency check after kill: %v", err)
 	}
 	stored := 0
-	db.View(func(tx *storage.Tx) error {
-		apps, _ := call.EventApps(tx, "demo", "kipina-2017")
+	err = db.View(func(tx *storage.Tx) error {
+		apps, err := round.EventApps(tx, "demo", "kipina-2017")
 		stored = len(apps)
 		for id, company := range acked {
-			a, err := call.LoadApp(tx, "demo", id)
+			a, err := round.LoadApp(tx, "demo", id)
 			if err != nil || a.Company != company {
 				t.Errorf("acknowledged %s (%s) lost: %v %+v", id, company, err, a)
 			}
 		}
-		return nil
+		return err
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored < len(acked) {
+		t.Errorf("%d stored, fewer than the %d acknowledged", stored, len(acked))
+	}
 	t.Logf("%d acknowledged, %d stored (the rest were committed but not yet acknowledged when killed)", len(acked), stored)
 }

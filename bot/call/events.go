@@ -3,17 +3,19 @@ package call
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
 // eventForm is the form to create or edit an event.
-func eventForm(r *bot.Request, id string, ev *Event) *chat.Form {
+func eventForm(r *bot.Request, id string, ev *round.Event) *chat.Form {
 	f := &chat.Form{ID: id, Title: r.T("event.form.title"), Submit: r.T("button.save"), Fields: []chat.Field{
 		{ID: "name", Kind: chat.ShortText, Label: r.T("event.name.label"), Placeholder: "Kipinä 2027"},
 		{ID: "date", Kind: chat.Date, Label: r.T("event.date.label"), Help: r.T("event.date.help")},
@@ -32,20 +34,20 @@ func eventForm(r *bot.Request, id string, ev *Event) *chat.Form {
 	return f
 }
 
-func eventNew(_ context.Context, r *bot.Request) chat.Response {
-	return chat.Response{Form: eventForm(r, "event:new", nil)}
+func eventNew(_ context.Context, r *bot.Request) (chat.Response, error) {
+	return chat.Response{Form: eventForm(r, "event:new", nil)}, nil
 }
 
-func eventEdit(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := event(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func eventEdit(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := event(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
-	return chat.Response{Form: eventForm(r, "event:edit", &ev)}
+	return chat.Response{Form: eventForm(r, "event:edit", &ev)}, nil
 }
 
 // eventSubmit creates or updates an event from its form.
-func eventSubmit(_ context.Context, r *bot.Request) chat.Response {
+func eventSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	sub := r.Event.(*chat.FormSubmit)
 	v := sub.Values
 	form := eventForm(r, sub.FormID, nil)
@@ -63,33 +65,39 @@ func eventSubmit(_ context.Context, r *bot.Request) chat.Response {
 		return r.FieldErrors(problems)
 	}
 	loc := r.WS.Loc
-	var ev Event
+	var ev round.Event
 	err := r.Update(func(tx *storage.Tx) error {
 		if sub.FormID == "event:edit" {
 			var err error
-			if ev, err = LoadEvent(tx, r.WS.ID, sub.State); err != nil {
+			if ev, err = round.LoadEvent(tx, r.WS.ID, sub.State); err != nil {
 				return err
 			}
 		} else {
-			ev = Event{ID: uniqueID(tx, r.WS.ID, slug(v["name"])), Created: r.Now()}
+			id, err := uniqueID(tx, r.WS.ID, slug(v["name"]))
+			if err != nil {
+				return err
+			}
+			ev = round.Event{ID: id, Created: r.Now()}
 		}
 		ev.Name, ev.Place, ev.Description = strings.TrimSpace(v["name"]), strings.TrimSpace(v["place"]), strings.TrimSpace(v["description"])
 		ev.Date = time.Date(date.Year(), date.Month(), date.Day(), 9, 0, 0, 0, loc)
 		ev.Deadline = endOfDay(time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 12, 0, 0, 0, loc), loc)
-		if err := Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
+		if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
 			return err
 		}
 		return r.Audit(tx, strings.Replace(sub.FormID, ":", ".", 1), "event/"+ev.ID, ev.Name)
 	})
 	if err != nil {
-		return internal(r, "save event", err)
+		return chat.Response{}, fmt.Errorf("save event"+": %w", err)
 	}
 	return r.Reply("event.saved", "Event", ev.ID, "Name", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
 }
 
-func eventList(_ context.Context, r *bot.Request) chat.Response {
-	var evs []Event
-	r.Bot.DB.View(func(tx *storage.Tx) (err error) { evs, err = Events.All(tx, r.WS.ID); return })
+func eventList(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var evs []round.Event
+	if err := r.Env.DB.View(func(tx *storage.Tx) (err error) { evs, err = round.Events.All(tx, r.WS.ID); return }); err != nil {
+		return chat.Response{}, err
+	}
 	if len(evs) == 0 {
 		return r.Reply("event.none")
 	}
@@ -109,66 +117,64 @@ func eventList(_ context.Context, r *bot.Request) chat.Response {
 }
 
 // eventExtend moves the deadline later and tells the applicants.
-func eventExtend(_ context.Context, r *bot.Request) chat.Response {
+func eventExtend(_ context.Context, r *bot.Request) (chat.Response, error) {
 	d, err := chat.ParseDate(r.Args[1])
 	if err != nil {
-		return r.Reply("field.date")
+		return chat.Response{}, bot.Refuse("field.date")
 	}
-	var ev Event
+	var ev round.Event
 	err = r.Update(func(tx *storage.Tx) (err error) {
-		if ev, err = LoadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
-			return errNoEvent
+		if ev, err = loadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
+			return err
 		}
 		nd := endOfDay(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, r.WS.Loc), r.WS.Loc)
 		if !nd.After(ev.Deadline) {
-			return errNotLater
+			return bot.Refuse("event.extend.not_later", "Deadline", r.FormatDateTime(ev.Deadline))
 		}
 		if nd.After(ev.Date) {
-			return errAfterEvent
+			return bot.Refuse("event.deadline.after_date")
 		}
 		ev.Deadline = nd
-		if err := Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
+		if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
 			return err
 		}
 		if err := r.Audit(tx, "event.extend", "event/"+ev.ID, nd.Format(time.RFC3339)); err != nil {
 			return err
 		}
-		return tellApplicants(r, tx, ev, "extend/"+nd.Format(chat.DateLayout), "event.extended.dm")
+		return tellApplicants(r, tx, ev, "event.extended.dm", "extend", nd.Format(chat.DateLayout))
 	})
-	switch err {
-	case nil:
-		return r.Reply("event.extended", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
-	case errNoEvent:
-		return r.Reply("event.not_found", "Event", r.Args[0])
-	case errNotLater:
-		return r.Reply("event.extend.not_later", "Deadline", r.FormatDateTime(ev.Deadline))
-	case errAfterEvent:
-		return r.Reply("event.deadline.after_date")
-	default:
-		return internal(r, "extend", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("extend: %w", err)
 	}
+	return r.Reply("event.extended", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
 }
 
-var (
-	errNoEvent    = fmt.Errorf("no such event")
-	errNotLater   = fmt.Errorf("deadline not later")
-	errAfterEvent = fmt.Errorf("deadline after the event")
-)
+// loadEvent reads an event in tx; a missing one is refused with
+// event.not_found.
+func loadEvent(tx *storage.Tx, ws, id string) (round.Event, error) {
+	ev, ok, err := round.Events.Lookup(tx, ws, id)
+	if err == nil && !ok {
+		err = bot.Refuse("event.not_found", "Event", id)
+	}
+	return ev, err
+}
 
 // tellApplicants enqueues a message to every applicant of ev whose
-// application is still in, in the application's language.
-func tellApplicants(r *bot.Request, tx *storage.Tx, ev Event, keyPart, msgID string) error {
-	apps, err := EventApps(tx, r.WS.ID, ev.ID)
+// application is still in, in the application's language, keyed by the
+// workspace, the event, what happened (what) and the application.
+func tellApplicants(r *bot.Request, tx *storage.Tx, ev round.Event, msgID string, what ...string) error {
+	apps, err := round.EventApps(tx, r.WS.ID, ev.ID)
 	if err != nil {
 		return err
 	}
 	for _, a := range apps {
-		if a.State == Withdrawn {
+		if a.State == round.Withdrawn {
 			continue
 		}
-		text := r.Bot.Cat.T(a.Lang, msgID, "Event", ev.Name, "App", a.ID,
-			"Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc))
-		if _, err := outbox.Enqueue(tx, fmt.Sprintf("%s/%s/%s", ev.ID, keyPart, a.ID), chat.DM(a.Owner), chat.Message{Text: text}); err != nil {
+		text := r.Env.Cat.T(a.Lang, msgID, "Event", ev.Name, "App", a.ID,
+			"Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc))
+		key := outbox.NewKey(r.WS.ID, append(append([]string{"event", ev.ID}, what...), a.ID)...)
+		if _, err := outbox.Enqueue(tx, key, chat.DM(a.Owner), chat.Message{Text: text}); err != nil {
 			return err
 		}
 	}
@@ -176,60 +182,67 @@ func tellApplicants(r *bot.Request, tx *storage.Tx, ev Event, keyPart, msgID str
 }
 
 // eventCancel asks for confirmation: cancelling tells every applicant.
-func eventCancel(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := event(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func eventCancel(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := event(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var n int
-	r.Bot.DB.View(func(tx *storage.Tx) error { apps, _ := EventApps(tx, r.WS.ID, ev.ID); n = len(apps); return nil })
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		apps, err := round.EventApps(tx, r.WS.ID, ev.ID)
+		n = len(apps)
+		return err
+	})
+	if err != nil {
+		return chat.Response{}, err
+	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     r.T("event.cancel.confirm", "Event", ev.Name, "Count", n),
 		Controls: []chat.Control{withStyle(r.Button("event-cancel:"+ev.ID, "event.cancel.button"), "danger")},
-	}}
+	}}, nil
 }
 
 func withStyle(c chat.Control, style string) chat.Control { c.Style = style; return c }
 
-func eventCancelConfirm(_ context.Context, r *bot.Request) chat.Response {
-	var ev Event
+func eventCancelConfirm(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var ev round.Event
 	err := r.Update(func(tx *storage.Tx) (err error) {
-		if ev, err = LoadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
+		if ev, err = loadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
 			return err
 		}
 		if ev.Cancelled {
 			return nil
 		}
 		ev.Cancelled, ev.CallOpen = true, false
-		if err := Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
+		if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
 			return err
 		}
 		if err := r.Audit(tx, "event.cancel", "event/"+ev.ID, ""); err != nil {
 			return err
 		}
-		return tellApplicants(r, tx, ev, "cancel", "event.cancelled.dm")
+		return tellApplicants(r, tx, ev, "event.cancelled.dm", "cancel")
 	})
 	if err != nil {
-		return internal(r, "cancel event", err)
+		return chat.Response{}, fmt.Errorf("cancel event"+": %w", err)
 	}
 	msg := chat.Message{Text: r.T("event.cancelled", "Event", ev.Name)}
-	return chat.Response{Update: &msg}
+	return chat.Response{Update: &msg}, nil
 }
 
 // callSet opens (posting the call with an Apply button to the channel) or
 // closes an event's call.
 func callSet(open bool) bot.Handler {
-	return func(_ context.Context, r *bot.Request) chat.Response {
-		var ev Event
+	return func(_ context.Context, r *bot.Request) (chat.Response, error) {
+		var ev round.Event
 		err := r.Update(func(tx *storage.Tx) (err error) {
-			if ev, err = LoadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
-				return errNoEvent
+			if ev, err = loadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
+				return err
 			}
 			if open && (ev.Cancelled || !r.Now().Before(ev.Deadline)) {
-				return errNotLater
+				return bot.Refuse("call.cannot_open", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
 			}
 			ev.CallOpen = open
-			if err := Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
+			if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
 				return err
 			}
 			action := "call.close"
@@ -247,16 +260,12 @@ func callSet(open bool) bot.Handler {
 				return err
 			}
 			to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: r.Origin.Channel}
-			_, err = outbox.Enqueue(tx, fmt.Sprintf("call/%s/%s/%d", r.WS.ID, ev.ID, seq), to, callMessage(r, ev))
+			_, err = outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "call", ev.ID, strconv.FormatUint(seq, 10)), to, callMessage(r, ev))
 			return err
 		})
 		switch {
-		case err == errNoEvent:
-			return r.Reply("event.not_found", "Event", r.Args[0])
-		case err == errNotLater:
-			return r.Reply("call.cannot_open", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
 		case err != nil:
-			return internal(r, "call", err)
+			return chat.Response{}, fmt.Errorf("call"+": %w", err)
 		case open:
 			return r.Reply("call.opened", "Event", ev.Name)
 		default:
@@ -267,12 +276,12 @@ func callSet(open bool) bot.Handler {
 
 // callMessage is the call as posted to a channel, in the workspace's
 // language (a channel has many readers).
-func callMessage(r *bot.Request, ev Event) chat.Message {
+func callMessage(r *bot.Request, ev round.Event) chat.Message {
 	lang := r.WS.Lang
-	t := func(id string, kv ...any) string { return r.Bot.Cat.T(lang, id, kv...) }
+	t := func(id string, kv ...any) string { return r.Env.Cat.T(lang, id, kv...) }
 	var sb strings.Builder
-	sb.WriteString(t("call.post", "Event", ev.Name, "ID", ev.ID, "Date", r.Bot.FormatTime(lang, "format.date", ev.Date, r.WS.Loc), "Place", ev.Place,
-		"Deadline", r.Bot.FormatTime(lang, "format.datetime", ev.Deadline, r.WS.Loc)))
+	sb.WriteString(t("call.post", "Event", ev.Name, "ID", ev.ID, "Date", r.Env.FormatTime(lang, "format.date", ev.Date, r.WS.Loc), "Place", ev.Place,
+		"Deadline", r.Env.FormatTime(lang, "format.datetime", ev.Deadline, r.WS.Loc)))
 	if ev.Description != "" && ev.Description != ev.Name {
 		sb.WriteString("\n" + ev.Description)
 	}
@@ -283,7 +292,7 @@ func callMessage(r *bot.Request, ev Event) chat.Message {
 		}
 	}
 	sb.WriteString("\n" + t("call.processes"))
-	for _, tr := range r.Bot.Config.Tracks {
+	for _, tr := range r.Env.Config.Tracks {
 		sb.WriteString("\n• " + tr.Name.Get(lang))
 	}
 	apply := chat.Control{Kind: chat.Button, ID: "apply:" + ev.ID, Label: t("call.apply.button"), Style: "primary"}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -14,8 +14,7 @@ import (
 type Module struct{}
 
 // Register adds the commands, forms and actions and seeds the demo event.
-func (Module) Register(b *bot.Bot) error {
-	rt := b.Router
+func (Module) Register(rt *bot.Registry, env *bot.Env) error {
 	org := bot.Organiser
 	for _, c := range []bot.Command{
 		{Name: "event new", Role: org, Run: eventNew},
@@ -48,36 +47,41 @@ func (Module) Register(b *bot.Bot) error {
 	rt.Action("withdraw", bot.Anyone, withdrawAsk)
 	rt.Action("withdraw-yes", bot.Anyone, withdrawDo)
 	rt.Action("withdraw-undo", bot.Anyone, withdrawUndo)
-	return seedDemo(b)
+	return seedDemo(env)
 }
 
 // seedDemo adds the configured demo event to every workspace that has no
 // events yet, so there is something to apply to at once. A deployment turns
 // it off with an empty demo_event.id.
-func seedDemo(b *bot.Bot) error {
+func seedDemo(b *bot.Env) error {
 	d := b.Config.DemoEvent
 	if d.ID == "" {
 		return nil
 	}
 	return b.Update(func(tx *storage.Tx) error {
 		for _, w := range b.Config.Workspaces {
-			ws, _ := b.Workspace(w.ID)
+			ws, ok := b.Workspace(w.ID)
+			if !ok {
+				return fmt.Errorf("workspace %s is not configured", w.ID)
+			}
 			n := 0
-			Events.Scan(tx, w.ID, "", func(string, Event) error { n++; return storage.ErrStop })
+			if err := round.Events.Scan(tx, w.ID, "", func(string, round.Event) error { n++; return storage.ErrStop }); err != nil {
+				return err
+			}
 			if n > 0 {
 				continue
 			}
 			now := b.Now().In(ws.Loc)
-			ev := Event{
+			ev := round.Event{
 				ID: d.ID, Name: d.Name.Get(ws.Lang), Place: d.Place, CallOpen: false, Created: b.Now(),
 				Date:        time.Date(now.Year(), now.Month(), now.Day()+d.DateOffsetDays, 9, 0, 0, 0, ws.Loc),
 				Deadline:    endOfDay(now.AddDate(0, 0, d.DeadlineOffsetDays), ws.Loc),
 				Description: d.Name.Get(ws.Lang),
 			}
 			for _, c := range d.Challenges {
-				ev.Challenges = append(ev.Challenges, Challenge{ID: c.ID, Name: c.Name, Description: c.Description})
+				ev.Challenges = append(ev.Challenges, round.Challenge{ID: c.ID, Name: c.Name, Description: c.Description})
 			}
-			if err := Events.Put(tx, w.ID, ev.ID, ev); err != nil {
+			if err := round.Events.Put(tx, w.ID, ev.ID, ev); err != nil {
 				return err
 			}
 			if err := tx.Audit(w.ID, storage.AuditEntry{Who: "system", Action: "event.seed", Subject: "event/" + ev.ID}); err != nil {
@@ -94,21 +98,16 @@ func endOfDay(t time.Time, loc *time.Location) time.Time {
 	return time.Date(y, m, d, 23, 59, 0, 0, loc)
 }
 
-// event loads the event named by an argument, or answers why not.
-func event(r *bot.Request, id string) (Event, *chat.Response) {
-	var ev Event
-	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) { ev, err = LoadEvent(tx, r.WS.ID, id); return })
-	if err != nil {
-		resp := r.Reply("event.not_found", "Event", id)
-		return ev, &resp
+// event loads the event named by an argument; a missing one is refused
+// with event.not_found.
+func event(r *bot.Request, id string) (round.Event, error) {
+	var ev round.Event
+	var ok bool
+	err := r.Env.DB.View(func(tx *storage.Tx) (err error) { ev, ok, err = round.Events.Lookup(tx, r.WS.ID, id); return })
+	if err == nil && !ok {
+		err = bot.Refuse("event.not_found", "Event", id)
 	}
-	return ev, nil
-}
-
-// internal logs err and answers politely.
-func internal(r *bot.Request, what string, err error) chat.Response {
-	r.Bot.Log.Error(what, "user", r.User.String(), "err", err)
-	return r.Reply("error.internal")
+	return ev, err
 }
 
 // slug makes an id from a name: lower-case letters, digits and hyphens.
@@ -144,10 +143,13 @@ func slug(s string) string {
 }
 
 // uniqueID returns base, or base-2, base-3, … if taken.
-func uniqueID(tx *storage.Tx, ws, base string) string {
+func uniqueID(tx *storage.Tx, ws, base string) (string, error) {
 	id := base
-	for i := 2; Events.Has(tx, ws, id); i++ {
+	for i := 2; ; i++ {
+		taken, err := round.Events.Has(tx, ws, id)
+		if err != nil || !taken {
+			return id, err
+		}
 		id = fmt.Sprintf("%s-%d", base, i)
 	}
-	return id
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
@@ -38,7 +40,7 @@ var finnish = texts{
 	bidCheck: "Y-tunnuksen tarkistusnumero ei täsmää", emailBad: "Anna sähköpostiosoite", consent: "vain, kun hyväksyt tietosuojaselosteen",
 	received: "Kiitos! Hakemus H0001 tapahtumaan Kipinä 2027 on vastaanotettu", confirmDM: "Hakemuksesi H0001 on vastaanotettu: Katuvalo Oy → Kipinä 2027",
 	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Muokkaa H0001", updated: "Hakemus H0001 on päivitetty.",
-	exists:   "Tällä Y-tunnuksella on jo hakemus tähän tapahtumaan. Ota yhteyttä sen lähettäjään (@anna)",
+	exists:   "Tällä Y-tunnuksella on jo hakemus tähän tapahtumaan. Sen lähettäjälle on kerrottu yrityksestäsi.",
 	withdraw: "Peru H0001", withdrawYes: "Kyllä, peru hakemus", withdrawn: "Hakemus H0001 on peruttu.", undo: "Kumoa",
 	statusWithdrawn: "peruttu: 1", deadlinePassed: "haku päättyi", history: "app.withdraw",
 }
@@ -49,7 +51,7 @@ var english = texts{
 	bidCheck: "The check digit of the business ID does not match", emailBad: "Give an e-mail address", consent: "only after accepting the privacy notice",
 	received: "Thank you! Application H0001 to Kipinä 2027 is received", confirmDM: "Your application H0001 is received: Katuvalo Oy → Kipinä 2027",
 	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Edit H0001", updated: "Application H0001 is updated.",
-	exists:   "There is already an application with this business ID for this event. Contact its sender (@anna)",
+	exists:   "There is already an application with this business ID for this event. Its sender has been told that someone tried",
 	withdraw: "Withdraw H0001", withdrawYes: "Yes, withdraw", withdrawn: "Application H0001 is withdrawn.", undo: "Undo",
 	statusWithdrawn: "withdrawn: 1", deadlinePassed: "closed", history: "app.withdraw",
 }
@@ -92,12 +94,13 @@ func TestCallToApplication(t *testing.T) {
 			out = h.Run(edit + "\n" + answers("", "", "", "", "", "", "Katuvalot mittaavat liikennettä, melua ja ilmanlaatua.", "", "", "", "", "", "", ""))
 			must(t, out, x.updated)
 
-			// ville tries the same business ID: refused, told whom to ask,
-			// shown nothing of the application.
+			// ville tries the same business ID: refused without learning who
+			// applied (business IDs are public) or anything of the
+			// application; its sender is told instead.
 			out = h.Run(":as ville\n" + lang + apply + "\n" + answers("Katuvalo", "1572860-0", "Ville", "ville@example.fi", "", "3",
 				"Meidän versio.", "1", "", "", "", "", "no", "yes") + ":cancel\n")
-			must(t, out, x.exists)
-			mustNot(t, out, "melua", "Hervanta")
+			must(t, out, x.exists, "── @anna")
+			mustNot(t, out, "melua", "Hervanta", "(@anna)")
 
 			// anna withdraws, after confirming.
 			out = h.Run(":as anna\n/kipina my\n")
@@ -113,13 +116,16 @@ func TestCallToApplication(t *testing.T) {
 			out = h.Run(":as ville\n" + apply + "\n")
 			must(t, out, x.deadlinePassed, map[string]string{"fi": "15.2.2027 klo 23.59", "en": "15 Feb 2027 23:59"}[x.lang])
 
-			h.DB.View(func(tx *storage.Tx) error {
-				apps, _ := call.EventApps(tx, "demo", "kipina-2027")
-				if len(apps) != 1 || apps[0].State != call.Withdrawn || !strings.Contains(apps[0].Summary, "melua") || apps[0].BusinessID != "1572860-0" {
+			err := h.DB.View(func(tx *storage.Tx) error {
+				apps, err := round.EventApps(tx, "demo", "kipina-2027")
+				if len(apps) != 1 || apps[0].State != round.Withdrawn || !strings.Contains(apps[0].Summary, "melua") || apps[0].BusinessID != "1572860-0" {
 					t.Errorf("stored = %+v", apps)
 				}
-				return nil
+				return err
 			})
+			if err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }
@@ -177,13 +183,40 @@ func TestWorkspacesDoNotMix(t *testing.T) {
 	if got := ask("turku", "nina", "apps"); !strings.Contains(got, "vaatii roolin") {
 		t.Errorf("demo's organiser is an organiser in turku: %q", got)
 	}
-	db.View(func(tx *storage.Tx) error {
+	err := db.View(func(tx *storage.Tx) error {
 		for _, ws := range []string{"demo", "turku"} {
-			apps, _ := call.EventApps(tx, ws, "kipina-2017")
+			apps, err := round.EventApps(tx, ws, "kipina-2017")
+			if err != nil {
+				return err
+			}
 			if len(apps) != 1 || apps[0].Owner.Workspace != ws {
 				t.Errorf("%s has %+v", ws, apps)
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Both cities cancel the same event id: each applicant is told, though
+	// the event and application ids are the same in both.
+	for _, ws := range []string{"demo", "turku"} {
+		org := map[string]string{"demo": "nina", "turku": "tiina"}[ws]
+		o := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: ws, User: org}, Channel: "c"}
+		if r := b.Handle(ctx, &chat.Action{Origin: o, ActionID: "event-cancel:kipina-2017"}); r.Update == nil {
+			t.Fatalf("cancel in %s: %+v", ws, r)
+		}
+	}
+	err = db.View(func(tx *storage.Tx) error {
+		for _, ws := range []string{"demo", "turku"} {
+			if _, err := outbox.Lookup(tx, outbox.NewKey(ws, "event", "kipina-2017", "cancel", "H0001")); err != nil {
+				t.Errorf("%s's applicant is not told of the cancellation: %v", ws, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -2,52 +2,64 @@ package call
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
-var states = []string{Submitted, Accepted, Declined, Withdrawn}
+var states = []round.State{round.Submitted, round.Accepted, round.Declined, round.Withdrawn}
 
 // appState is the part of an application that counts need: decoding only
 // it keeps /kipina status fast on a large round.
 type appState struct {
-	Event string `json:"event"`
-	State string `json:"state"`
+	Event string      `json:"event"`
+	State round.State `json:"state"`
 }
 
-var appStates = storage.NewBucket[appState](Apps.Name())
+var appStates = storage.NewBucket[appState](round.Apps.Name())
 
 // status shows counts of applications by state for each event, and the
 // state of message delivery.
-func status(_ context.Context, r *bot.Request) chat.Response {
-	var evs []Event
+func status(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var evs []round.Event
 	var apps []appState
 	var pending, failed int
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		evs, _ = Events.All(tx, r.WS.ID)
-		apps, _ = appStates.All(tx, r.WS.ID)
-		pending, _ = outbox.PendingCount(tx)
-		f, _ := outbox.Undelivered(tx, r.WS.ID)
+	err := r.Env.DB.View(func(tx *storage.Tx) (err error) {
+		if evs, err = round.Events.All(tx, r.WS.ID); err != nil {
+			return err
+		}
+		if apps, err = appStates.All(tx, r.WS.ID); err != nil {
+			return err
+		}
+		if pending, err = outbox.PendingCount(tx); err != nil {
+			return err
+		}
+		f, err := outbox.Undelivered(tx, r.WS.ID)
 		failed = len(f)
-		return nil
+		return err
 	})
+	if err != nil {
+		return chat.Response{}, err
+	}
 	if len(r.Args) == 1 {
-		evs = slices.DeleteFunc(evs, func(e Event) bool { return e.ID != r.Args[0] })
+		evs = slices.DeleteFunc(evs, func(e round.Event) bool { return e.ID != r.Args[0] })
 		if len(evs) == 0 {
-			return r.Reply("event.not_found", "Event", r.Args[0])
+			return chat.Response{}, bot.Refuse("event.not_found", "Event", r.Args[0])
 		}
 	}
 	var sb strings.Builder
 	for _, ev := range evs {
-		count := map[string]int{}
+		count := map[round.State]int{}
 		total := 0
 		for _, a := range apps {
 			if a.Event == ev.ID {
@@ -58,7 +70,7 @@ func status(_ context.Context, r *bot.Request) chat.Response {
 		fmt.Fprintf(&sb, "*%s* (%s) — %s\n", ev.Name, ev.ID, r.T("status.total", "Count", total))
 		for _, s := range states {
 			if count[s] > 0 {
-				fmt.Fprintf(&sb, "  %s: %d\n", r.T("state."+s), count[s])
+				fmt.Fprintf(&sb, "  %s: %d\n", r.T("state."+string(s)), count[s])
 			}
 		}
 	}
@@ -68,17 +80,22 @@ func status(_ context.Context, r *bot.Request) chat.Response {
 
 // appList lists applications: /kipina apps [event] [filter]. The filter is
 // a state, a target id, or words in the company name or summary.
-func appList(_ context.Context, r *bot.Request) chat.Response {
-	var apps []Application
-	var evs []Event
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		apps, _ = EventApps(tx, r.WS.ID, "")
-		evs, _ = Events.All(tx, r.WS.ID)
-		return nil
+func appList(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var apps []round.Application
+	var evs []round.Event
+	err := r.Env.DB.View(func(tx *storage.Tx) (err error) {
+		if apps, err = round.EventApps(tx, r.WS.ID, ""); err != nil {
+			return err
+		}
+		evs, err = round.Events.All(tx, r.WS.ID)
+		return err
 	})
+	if err != nil {
+		return chat.Response{}, err
+	}
 	args := r.Args
 	event := ""
-	if len(args) > 0 && slices.ContainsFunc(evs, func(e Event) bool { return e.ID == args[0] }) {
+	if len(args) > 0 && slices.ContainsFunc(evs, func(e round.Event) bool { return e.ID == args[0] }) {
 		event, args = args[0], args[1:]
 	}
 	filter := strings.ToLower(strings.Join(args, " "))
@@ -93,7 +110,7 @@ func appList(_ context.Context, r *bot.Request) chat.Response {
 		if a.Secrets {
 			lock = " 🔒"
 		}
-		fmt.Fprintf(&sb, "• %s %s%s — %s — %s — %s\n", a.ID, a.Company, lock, a.Target, r.T("state."+a.State), r.FormatDateTime(a.Submitted))
+		fmt.Fprintf(&sb, "• %s %s%s — %s — %s — %s\n", a.ID, a.Company, lock, a.Target, r.T("state."+string(a.State)), r.FormatDateTime(a.Submitted))
 	}
 	if n == 0 {
 		return r.Reply("apps.none")
@@ -101,37 +118,43 @@ func appList(_ context.Context, r *bot.Request) chat.Response {
 	return r.ReplyText(r.T("apps.title", "Count", n) + "\n" + strings.TrimRight(sb.String(), "\n"))
 }
 
-func matches(a Application, filter string) bool {
-	if filter == "" || a.State == filter || a.Target == filter {
+func matches(a round.Application, filter string) bool {
+	if filter == "" || string(a.State) == filter || a.Target == filter {
 		return true
 	}
 	return strings.Contains(strings.ToLower(a.Company+" "+a.Summary+" "+a.BusinessID), filter)
 }
 
 // appShow shows one application in full, with its history.
-func appShow(_ context.Context, r *bot.Request) chat.Response {
-	var a Application
-	var ev Event
+func appShow(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var a round.Application
+	var ev round.Event
 	var log []storage.AuditEntry
-	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) {
-		if a, err = LoadApp(tx, r.WS.ID, strings.ToUpper(r.Args[0])); err != nil {
+	var found bool
+	err := r.Env.DB.View(func(tx *storage.Tx) (err error) {
+		if a, found, err = round.Apps.Lookup(tx, r.WS.ID, strings.ToUpper(r.Args[0])); err != nil || !found {
 			return err
 		}
-		ev, _ = LoadEvent(tx, r.WS.ID, a.Event)
+		if ev, err = round.LoadEvent(tx, r.WS.ID, a.Event); err != nil {
+			return err
+		}
 		log, err = tx.AuditLog(r.WS.ID, "app/"+a.ID)
 		return err
 	})
 	if err != nil {
-		return r.Reply("app.not_found", "App", r.Args[0])
+		return chat.Response{}, err
+	}
+	if !found {
+		return chat.Response{}, bot.Refuse("app.not_found", "App", r.Args[0])
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "*%s — %s* (%s)\n", a.ID, a.Company, r.T("state."+a.State))
+	fmt.Fprintf(&sb, "*%s — %s* (%s)\n", a.ID, a.Company, r.T("state."+string(a.State)))
 	if a.Secrets {
 		sb.WriteString(r.T("app.secrets") + "\n")
 	}
 	for _, line := range [][2]string{
 		{"apply.business_id.label", a.BusinessID}, {"apply.contact_name.label", a.Contact + " <" + a.Email + ">"},
-		{"apply.website.label", a.Website}, {"apply.target.label", ev.TargetName(r.Bot.Config.Tracks, a.Target, r.Lang)},
+		{"apply.website.label", a.Website}, {"apply.target.label", ev.TargetName(r.Env.Config.Tracks, a.Target, r.Lang)},
 		{"apply.maturity.label", r.T("apply.maturity." + a.Maturity)}, {"apply.summary.label", a.Summary},
 		{"apply.references.label", a.References}, {"apply.pilot.label", a.Pilot}, {"apply.deck.label", a.Deck},
 		{"apply.lang.label", a.Lang},
@@ -148,19 +171,27 @@ func appShow(_ context.Context, r *bot.Request) chat.Response {
 }
 
 // myApps lists the user's own applications with Edit and Withdraw.
-func myApps(_ context.Context, r *bot.Request) chat.Response {
-	var apps []Application
-	evs := map[string]Event{}
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		all, _ := EventApps(tx, r.WS.ID, "")
+func myApps(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var apps []round.Application
+	evs := map[string]round.Event{}
+	err := r.Env.DB.View(func(tx *storage.Tx) error {
+		all, err := round.EventApps(tx, r.WS.ID, "")
+		if err != nil {
+			return err
+		}
 		for _, a := range all {
 			if a.MayEdit(r.User) {
 				apps = append(apps, a)
-				evs[a.Event], _ = LoadEvent(tx, r.WS.ID, a.Event)
+				if evs[a.Event], err = round.LoadEvent(tx, r.WS.ID, a.Event); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return chat.Response{}, err
+	}
 	if len(apps) == 0 {
 		return r.Reply("my.none")
 	}
@@ -168,98 +199,101 @@ func myApps(_ context.Context, r *bot.Request) chat.Response {
 	var controls []chat.Control
 	for _, a := range apps {
 		ev := evs[a.Event]
-		fmt.Fprintf(&sb, "• %s %s — %s — %s\n", a.ID, a.Company, ev.Name, r.T("state."+a.State))
-		if a.State == Submitted && ev.Open(r.Now()) {
+		fmt.Fprintf(&sb, "• %s %s — %s — %s\n", a.ID, a.Company, ev.Name, r.T("state."+string(a.State)))
+		if a.State == round.Submitted && ev.Open(r.Now()) {
 			controls = append(controls,
 				r.Button("app-edit:"+a.ID, "my.edit.button"),
 				withStyle(r.Button("withdraw:"+a.ID, "my.withdraw.button"), "danger"))
 			controls[len(controls)-2].Label += " " + a.ID
 			controls[len(controls)-1].Label += " " + a.ID
 		}
+		if a.State == round.Withdrawn && ev.Open(r.Now()) {
+			controls = append(controls, r.Button("withdraw-undo:"+a.ID, "withdraw.undo.button"))
+			controls[len(controls)-1].Label += " " + a.ID
+		}
 	}
-	return chat.Response{Reply: &chat.Message{Text: r.T("my.title") + "\n" + strings.TrimRight(sb.String(), "\n"), Controls: controls}}
+	return chat.Response{Reply: &chat.Message{Text: r.T("my.title") + "\n" + strings.TrimRight(sb.String(), "\n"), Controls: controls}}, nil
 }
 
 // withdrawAsk asks for confirmation before withdrawing.
-func withdrawAsk(_ context.Context, r *bot.Request) chat.Response {
-	a, _, resp := ownApp(r, r.Args[0])
-	if resp != nil {
-		return *resp
+func withdrawAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
+	a, _, err := ownApp(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     r.T("withdraw.confirm", "App", a.ID, "Company", a.Company),
 		Controls: []chat.Control{withStyle(r.Button("withdraw-yes:"+a.ID, "withdraw.yes.button"), "danger")},
-	}}
+	}}, nil
 }
 
-func withdrawDo(_ context.Context, r *bot.Request) chat.Response {
-	return setWithdrawn(r, true)
+func withdrawDo(ctx context.Context, r *bot.Request) (chat.Response, error) {
+	return setWithdrawn(ctx, r, true)
 }
 
-func withdrawUndo(_ context.Context, r *bot.Request) chat.Response {
-	return setWithdrawn(r, false)
+func withdrawUndo(ctx context.Context, r *bot.Request) (chat.Response, error) {
+	return setWithdrawn(ctx, r, false)
 }
 
 // setWithdrawn withdraws an application or undoes that while the call is
 // open; organisers are told either way.
-func setWithdrawn(r *bot.Request, withdraw bool) chat.Response {
-	a, ev, resp := ownApp(r, r.Args[0])
-	if resp != nil {
-		return *resp
+func setWithdrawn(ctx context.Context, r *bot.Request, withdraw bool) (chat.Response, error) {
+	a, ev, err := ownApp(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if !withdraw && !ev.Open(r.Now()) {
-		return closedReply(r, ev)
+		return chat.Response{}, closed(ev, r)
 	}
-	from, to, action, msg := Submitted, Withdrawn, "app.withdraw", "withdraw.done"
+	to, action, msg := round.Withdrawn, "app.withdraw", "withdraw.done"
 	if !withdraw {
-		from, to, action, msg = Withdrawn, Submitted, "app.unwithdraw", "withdraw.undone"
+		to, action, msg = round.Submitted, "app.unwithdraw", "withdraw.undone"
 	}
-	err := r.Update(func(tx *storage.Tx) error {
-		cur, err := LoadApp(tx, r.WS.ID, a.ID)
-		if err != nil || cur.State != from {
-			return err // already done: a double click changes nothing
-		}
-		cur.State, cur.Updated = to, r.Now()
-		if err := Apps.Put(tx, r.WS.ID, a.ID, cur); err != nil {
-			return err
+	err = r.Update(func(tx *storage.Tx) error {
+		_, changed, err := round.Transition(ctx, r.Env.Events, tx, r.WS.ID, a.ID, to, r.User)
+		if err != nil || !changed {
+			return err // unchanged: a double click changes nothing
 		}
 		if err := r.Audit(tx, action, "app/"+a.ID, ""); err != nil {
 			return err
 		}
 		if ch := r.WS.NotifyChannel; ch != "" {
-			seq, _ := tx.NextSeq(r.WS.ID, "notices")
-			text := r.Bot.Cat.T(r.WS.Lang, "withdraw.notice."+to, "App", a.ID, "Company", a.Company)
+			seq, err := tx.NextSeq(r.WS.ID, "notices")
+			if err != nil {
+				return err
+			}
+			text := r.Env.Cat.T(r.WS.Lang, "withdraw.notice."+string(to), "App", a.ID, "Company", a.Company)
 			addr := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
-			_, err = outbox.Enqueue(tx, fmt.Sprintf("app/%s/%s/%s/%d", r.WS.ID, a.ID, to, seq), addr, chat.Message{Text: text})
+			_, err = outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, string(to), strconv.FormatUint(seq, 10)), addr, chat.Message{Text: text})
+			return err
 		}
-		return err
+		return nil
 	})
-	if err != nil {
-		return internal(r, "withdraw", err)
+	var dup *round.DuplicateError
+	switch {
+	case errors.As(err, &dup):
+		return chat.Response{}, bot.Refuse("withdraw.undo.taken", "App", a.ID, "Other", dup.Other.ID)
+	case errors.Is(err, round.ErrTransition):
+		return chat.Response{}, bot.Refuse("withdraw.not_now", "App", a.ID, "State", r.T("state."+string(a.State)))
+	case err != nil:
+		return chat.Response{}, fmt.Errorf("withdraw: %w", err)
 	}
 	m := chat.Message{Text: r.T(msg, "App", a.ID)}
 	if withdraw && ev.Open(r.Now()) {
 		m.Controls = []chat.Control{r.Button("withdraw-undo:"+a.ID, "withdraw.undo.button")}
 	}
-	return chat.Response{Reply: &m}
+	return chat.Response{Reply: &m}, nil
 }
 
 // contactAdd lets an application's sender add a colleague as a contact.
-func contactAdd(_ context.Context, r *bot.Request) chat.Response {
-	a, _, resp := ownApp(r, strings.ToUpper(r.Args[0]))
-	if resp != nil {
-		return *resp
+func contactAdd(_ context.Context, r *bot.Request) (chat.Response, error) {
+	a, _, err := ownApp(r, strings.ToUpper(r.Args[0]))
+	if err != nil {
+		return chat.Response{}, err
 	}
 	u := bot.Mention(r, r.Args[1])
-	err := r.Update(func(tx *storage.Tx) error {
-		cur, err := LoadApp(tx, r.WS.ID, a.ID)
-		if err != nil {
-			return err
-		}
-		if !cur.MayEdit(u) {
-			cur.Contacts = append(cur.Contacts, u)
-		}
-		if err := Apps.Put(tx, r.WS.ID, a.ID, cur); err != nil {
+	err = r.Update(func(tx *storage.Tx) error {
+		if err := round.AddContact(tx, r.WS.ID, a.ID, u); err != nil {
 			return err
 		}
 		if err := bot.Grant(tx, u, bot.Company); err != nil {
@@ -268,22 +302,24 @@ func contactAdd(_ context.Context, r *bot.Request) chat.Response {
 		return r.Audit(tx, "app.contact.add", "app/"+a.ID, u.User)
 	})
 	if err != nil {
-		return internal(r, "add contact", err)
+		return chat.Response{}, fmt.Errorf("add contact"+": %w", err)
 	}
 	return r.Reply("contact.added", "User", "@"+u.User, "App", a.ID)
 }
 
 // backup writes a consistent copy of the store into the data directory.
-func backup(_ context.Context, r *bot.Request) chat.Response {
-	dir := filepath.Join(r.Bot.DataDir, "backups")
+func backup(_ context.Context, r *bot.Request) (chat.Response, error) {
+	dir := filepath.Join(r.Env.DataDir, "backups")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return internal(r, "backup", err)
+		return chat.Response{}, fmt.Errorf("backup"+": %w", err)
 	}
 	path := filepath.Join(dir, "kipina-"+r.Now().UTC().Format("20060102-150405")+".db")
-	n, err := r.Bot.DB.BackupFile(path)
+	n, err := r.Env.DB.BackupFile(path)
 	if err != nil {
-		return internal(r, "backup", err)
+		return chat.Response{}, fmt.Errorf("backup"+": %w", err)
 	}
-	r.Update(func(tx *storage.Tx) error { return r.Audit(tx, "backup", "store", path) })
+	if err := r.Update(func(tx *storage.Tx) error { return r.Audit(tx, "backup", "store", path) }); err != nil {
+		return chat.Response{}, fmt.Errorf("backup audit: %w", err)
+	}
 	return r.Reply("backup.done", "Path", path, "KB", (n+1023)/1024)
 }

@@ -80,9 +80,10 @@ type Message struct {
 	// (FileUploader), with Text as its comment; elsewhere only Text is
 	// posted. Files are for the outbox; immediate replies carry none.
 	File *File `json:"file,omitempty"`
-	// Key is the outbox idempotency key; adapters that can look for an
-	// earlier copy (SentFinder) store it with the message.
-	Key string `json:"key,omitempty"`
+	// ID is the outbox message's unique id (random, made when it was
+	// enqueued); adapters that can look for an earlier copy (SentFinder)
+	// store it with the post. Immediate replies have none.
+	ID string `json:"id,omitempty"`
 }
 
 // ControlKind is a button or a select.
@@ -119,7 +120,7 @@ const MaxIDLen = 120
 const MaxStateLen = 2500
 
 // Event is what an adapter hands the core. It is one of *Command,
-// *FormSubmit, *Action or *Text.
+// *FormSubmit, *Action, *Text or *FormFailed.
 type Event interface{ Who() Origin }
 
 // Origin is who sent an event, from where, with what they know of them.
@@ -162,6 +163,15 @@ type Action struct {
 type Text struct {
 	Origin
 	Text string
+}
+
+// FormFailed tells the core that a form it answered with could not be
+// opened (the platform refused or rate-limited it until the trigger
+// expired). The core answers with a Reply, which the adapter delivers as a
+// direct message: a button that opens the form again.
+type FormFailed struct {
+	Origin
+	Form Form
 }
 
 // Response is the core's immediate answer to an event. At most one of Form
@@ -238,11 +248,26 @@ type Directory interface {
 }
 
 // SentFinder is the optional capability to find a message the bot already
-// posted with a given outbox key, so a message sent just before a crash is
-// not sent again. Fallback: at-least-once delivery.
+// posted with a given outbox message id (Message.ID), so a message sent
+// just before a crash is not sent again. Ids are random per message, so a
+// post made by another store (a reset, a restored backup) never matches.
+// Fallback: at-least-once delivery.
 type SentFinder interface {
-	FindSent(ctx context.Context, to Address, key string) (MessageRef, bool, error)
+	FindSent(ctx context.Context, to Address, id string) (MessageRef, bool, error)
 }
+
+// Readiness is the optional capability to say whether the adapter can
+// deliver to a workspace yet (its team resolved, its connection up). The
+// outbox does not deliver to a workspace until it is ready. Fallback:
+// always ready.
+type Readiness interface {
+	Ready(workspace string) bool
+}
+
+// ErrNotReady marks a delivery error caused by the adapter's own missing
+// state (a team not yet resolved, a channel name not yet looked up). It is
+// never permanent: the outbox retries without counting the attempt.
+var ErrNotReady = errors.New("platform not ready")
 
 // RetryAfterError is returned by Post and Update when the platform asked
 // the bot to slow down; the outbox waits that long before the next call.
@@ -258,7 +283,8 @@ func (e *RetryAfterError) Error() string {
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // ErrPermanent marks a delivery error that retrying cannot fix (unknown
-// user, channel not found); the outbox records it as failed at once.
+// user, channel not found); the outbox records it as failed at once. An
+// error that also wraps ErrNotReady is not permanent.
 var ErrPermanent = errors.New("permanent delivery error")
 
 // RateLimited is the optional capability to tell the outbox how fast the

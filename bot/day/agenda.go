@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
 )
@@ -125,50 +125,66 @@ func diffPitches(sent map[string]Pitch, now []Pitch) (changed []Pitch, removed [
 }
 
 // refresh reconciles the agenda's order with the accepted applications.
-func (m *mod) refresh(tx *storage.Tx, ws string, cs cast, a *Agenda) {
+func (m *mod) refresh(tx *storage.Tx, ws string, cs cast, a *Agenda) error {
 	rankOf := map[string]int{}
 	for i, t := range m.targetIDs(cs.ev) {
 		rankOf[t] = i
 	}
-	rank := func(id string) int {
-		app, _ := cs.app(id)
-		t := routing.Primary(tx, ws, id)
-		if t == "" {
-			t = app.Target
-		}
-		if r, ok := rankOf[t]; ok {
-			return r
-		}
-		return len(rankOf)
-	}
 	ids := make([]string, len(cs.companies))
+	rank := map[string]int{}
 	for i, c := range cs.companies {
 		ids[i] = c.ID
+		t, err := track(tx, ws, c)
+		if err != nil {
+			return err
+		}
+		r, ok := rankOf[t]
+		if !ok {
+			r = len(rankOf)
+		}
+		rank[c.ID] = r
 	}
-	a.Order = reconcile(a.Order, ids, rank)
+	a.Order = reconcile(a.Order, ids, func(id string) int { return rank[id] })
+	return nil
+}
+
+// track is the target an application is routed to (routing's primary),
+// else the one the company chose.
+func track(tx *storage.Tx, ws string, a round.Application) (string, error) {
+	t, err := routing.Primary(tx, ws, a.ID)
+	if err != nil {
+		return "", fmt.Errorf("routing of %s: %w", a.ID, err)
+	}
+	if t == "" {
+		t = a.Target
+	}
+	return t, nil
 }
 
 // agendaSet sets the programme's times and rooms and orders it by track.
-func (m *mod) agendaSet(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := loadEvent(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) agendaSet(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := loadEvent(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
+	}
+	usage := func(word string) (chat.Response, error) {
+		return chat.Response{}, bot.Refuse("day.agenda.usage", "Word", word)
 	}
 	o, word := parseOptions(r.Args[1:], "start", "slot", "break", "rooms")
 	if word != "" {
-		return r.Reply("day.agenda.usage", "Word", word)
+		return usage(word)
 	}
 	start, err := onDay(ev.Date, r.WS.Loc, o.last("start", "09:00"))
 	if err != nil {
-		return r.Reply("day.agenda.usage", "Word", "start="+o.last("start", ""))
+		return usage("start=" + o.last("start", ""))
 	}
 	slot, err := o.minutes("slot", 10, 1, 240)
 	if err != nil {
-		return r.Reply("day.agenda.usage", "Word", "slot="+o.last("slot", ""))
+		return usage("slot=" + o.last("slot", ""))
 	}
 	breaks, err := parseSpans(ev.Date, r.WS.Loc, o["break"])
 	if err != nil {
-		return r.Reply("day.agenda.usage", "Word", err.Error())
+		return usage("break=" + wordOf(err, strings.Join(o["break"], ",")))
 	}
 	var rooms []string
 	if n, err := strconv.Atoi(o.last("rooms", "1")); err == nil && n >= 1 && n <= 20 {
@@ -183,21 +199,27 @@ func (m *mod) agendaSet(_ context.Context, r *bot.Request) chat.Response {
 		}
 	}
 	if len(rooms) == 0 {
-		return r.Reply("day.agenda.usage", "Word", "rooms="+o.last("rooms", ""))
+		return usage("rooms=" + o.last("rooms", ""))
 	}
 	var out string
 	err = r.Update(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		d.Agenda.Start, d.Agenda.SlotMin, d.Agenda.Breaks, d.Agenda.Rooms = start, slot, breaks, rooms
 		note, err := m.agendaChanged(tx, r, ev, &d)
 		if err != nil {
 			return err
 		}
-		out = m.agendaText(tx, r, ev, d) + note
+		if out, err = m.agendaText(tx, r, ev, d); err != nil {
+			return err
+		}
+		out += note
 		return r.Audit(tx, "agenda.set", "event/"+ev.ID, strings.Join(r.Args[1:], " "))
 	})
 	if err != nil {
-		return internal(r, "agenda set", err)
+		return chat.Response{}, fmt.Errorf("agenda set: %w", err)
 	}
 	return r.ReplyText(out)
 }
@@ -205,10 +227,16 @@ func (m *mod) agendaSet(_ context.Context, r *bot.Request) chat.Response {
 // agendaChanged reconciles the order, saves the day and, once published,
 // tells the companies whose slot changed and updates the channel post. It
 // returns a note for the organiser (who was told, which meetings clash).
-func (m *mod) agendaChanged(tx *storage.Tx, r *bot.Request, ev call.Event, d *Day) (string, error) {
-	cs := m.loadCast(tx, r.WS.ID, ev)
-	m.refresh(tx, r.WS.ID, cs, &d.Agenda)
+func (m *mod) agendaChanged(tx *storage.Tx, r *bot.Request, ev round.Event, d *Day) (string, error) {
+	cs, err := m.loadCast(tx, r.WS.ID, ev)
+	if err != nil {
+		return "", err
+	}
+	if err := m.refresh(tx, r.WS.ID, cs, &d.Agenda); err != nil {
+		return "", err
+	}
 	d.Agenda.Version++
+	ver := strconv.Itoa(d.Agenda.Version)
 	note := ""
 	if d.Agenda.Published {
 		pitches := layout(d.Agenda)
@@ -219,14 +247,21 @@ func (m *mod) agendaChanged(tx *storage.Tx, r *bot.Request, ev call.Event, d *Da
 			}
 		}
 		for _, id := range removed {
-			app, err := call.LoadApp(tx, r.WS.ID, id)
+			app, ok, err := round.Apps.Lookup(tx, r.WS.ID, id)
 			if err != nil {
-				continue
+				return "", err
+			}
+			if !ok {
+				continue // deleted: nobody to tell
 			}
 			for _, u := range recipients(app) {
-				lang := m.companyLang(tx, app, u)
-				msg := chat.Message{Text: m.b.Cat.T(lang, "day.pitch.removed", "Event", ev.Name, "App", app.ID)}
-				if _, err := outbox.Enqueue(tx, key(r.WS.ID, ev.ID, "pitch-removed", id, u.User, strconv.Itoa(d.Agenda.Version)), chat.DM(u), msg); err != nil {
+				lang, err := m.companyLang(tx, app, u)
+				if err != nil {
+					return "", err
+				}
+				msg := chat.Message{Text: m.env.Cat.T(lang, "day.pitch.removed", "Event", ev.Name, "App", app.ID)}
+				k := outbox.NewKey(r.WS.ID, "day", ev.ID, "agenda", ver, "pitch-removed", id, u.User)
+				if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 					return "", err
 				}
 			}
@@ -235,37 +270,46 @@ func (m *mod) agendaChanged(tx *storage.Tx, r *bot.Request, ev call.Event, d *Da
 		for _, p := range pitches {
 			d.Agenda.Sent[p.App] = p
 		}
-		if d.Agenda.PostKey != "" && (len(changed) > 0 || len(removed) > 0) {
-			post := chat.Message{Text: m.agendaPost(tx, r.WS.Lang, r.WS, ev, cs, d.Agenda)}
-			if _, err := outbox.EnqueueUpdate(tx, key(r.WS.ID, ev.ID, "agenda-post-update", strconv.Itoa(d.Agenda.Version)), d.Agenda.PostKey, post); err != nil {
+		if !d.Agenda.PostKey.IsZero() && (len(changed) > 0 || len(removed) > 0) {
+			text, err := m.agendaPost(tx, r.WS.Lang, r.WS, ev, cs, d.Agenda)
+			if err != nil {
+				return "", err
+			}
+			k := outbox.NewKey(r.WS.ID, "day", ev.ID, "agenda", ver, "post-update")
+			if _, err := outbox.EnqueueUpdate(tx, k, d.Agenda.PostKey, chat.Message{Text: text}); err != nil {
 				return "", err
 			}
 		}
 		note = "\n" + r.T("day.agenda.told", "Count", len(changed)+len(removed))
-		note += m.clashes(r, cs, d, changed)
+		note += m.clashes(r, d, changed)
 	}
 	return note, saveDay(tx, r.WS.ID, *d)
 }
 
 // tellPitch tells a company's people their (new) pitch slot.
-func (m *mod) tellPitch(tx *storage.Tx, r *bot.Request, ev call.Event, cs cast, d *Day, p Pitch) error {
+func (m *mod) tellPitch(tx *storage.Tx, r *bot.Request, ev round.Event, cs cast, d *Day, p Pitch) error {
 	app, ok := cs.app(p.App)
 	if !ok {
 		return nil
 	}
 	old, had := d.Agenda.Sent[p.App]
 	for _, u := range recipients(app) {
-		lang, loc := m.companyLang(tx, app, u), m.b.Zone(tx, u)
+		lang, err := m.companyLang(tx, app, u)
+		if err != nil {
+			return err
+		}
+		loc := m.env.Zone(tx, u)
 		kv := []any{"Event", ev.Name, "App", app.ID, "Company", app.Company,
-			"Date", m.b.FormatTime(lang, "format.date", p.Start, loc),
+			"Date", m.env.FormatTime(lang, "format.date", p.Start, loc),
 			"Start", p.Start.In(loc).Format("15:04"), "End", p.End.In(loc).Format("15:04"), "Room", p.Room, "Pos", p.Pos}
 		id := "day.pitch.slot"
 		if had {
 			id = "day.pitch.changed"
-			kv = append(kv, "Was", m.b.FormatTime(lang, "format.datetime", old.Start, loc))
+			kv = append(kv, "Was", m.env.FormatTime(lang, "format.datetime", old.Start, loc))
 		}
-		msg := chat.Message{Text: m.b.Cat.T(lang, id, kv...)}
-		if _, err := outbox.Enqueue(tx, key(r.WS.ID, ev.ID, "pitch", p.App, u.User, strconv.Itoa(d.Agenda.Version)), chat.DM(u), msg); err != nil {
+		msg := chat.Message{Text: m.env.Cat.T(lang, id, kv...)}
+		k := outbox.NewKey(r.WS.ID, "day", ev.ID, "agenda", strconv.Itoa(d.Agenda.Version), "pitch", p.App, u.User)
+		if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 			return err
 		}
 	}
@@ -273,7 +317,7 @@ func (m *mod) tellPitch(tx *storage.Tx, r *bot.Request, ev call.Event, cs cast, 
 }
 
 // clashes lists the published meetings that a moved pitch now overlaps.
-func (m *mod) clashes(r *bot.Request, cs cast, d *Day, changed []Pitch) string {
+func (m *mod) clashes(r *bot.Request, d *Day, changed []Pitch) string {
 	if d.Plan == nil {
 		return ""
 	}
@@ -289,137 +333,178 @@ func (m *mod) clashes(r *bot.Request, cs cast, d *Day, changed []Pitch) string {
 }
 
 // agendaText is the organiser's view of the agenda.
-func (m *mod) agendaText(tx *storage.Tx, r *bot.Request, ev call.Event, d Day) string {
-	cs := m.loadCast(tx, r.WS.ID, ev)
-	s := m.agendaPost(tx, r.Lang, r.WS, ev, cs, d.Agenda)
+func (m *mod) agendaText(tx *storage.Tx, r *bot.Request, ev round.Event, d Day) (string, error) {
+	cs, err := m.loadCast(tx, r.WS.ID, ev)
+	if err != nil {
+		return "", err
+	}
+	s, err := m.agendaPost(tx, r.Lang, r.WS, ev, cs, d.Agenda)
+	if err != nil {
+		return "", err
+	}
 	state := "day.agenda.draft"
 	if d.Agenda.Published {
 		state = "day.agenda.published"
 	}
-	return s + "\n" + r.T(state, "Event", ev.ID)
+	return s + "\n" + r.T(state, "Event", ev.ID), nil
 }
 
 // agendaPost renders the agenda in lang: per room, the time, position,
 // company and track of each pitch, and the breaks.
-func (m *mod) agendaPost(tx *storage.Tx, lang string, ws *bot.Workspace, ev call.Event, cs cast, a Agenda) string {
+func (m *mod) agendaPost(tx *storage.Tx, lang string, ws *bot.Workspace, ev round.Event, cs cast, a Agenda) (string, error) {
 	var sb strings.Builder
-	sb.WriteString(m.b.Cat.T(lang, "day.agenda.head", "Event", ev.Name, "Date", m.b.FormatTime(lang, "format.date", a.Start, ws.Loc), "Slot", a.SlotMin))
+	sb.WriteString(m.env.Cat.T(lang, "day.agenda.head", "Event", ev.Name, "Date", m.env.FormatTime(lang, "format.date", a.Start, ws.Loc), "Slot", a.SlotMin))
 	room := "\x00"
 	for _, p := range layout(a) {
 		if p.Room != room && len(a.Rooms) > 1 {
-			sb.WriteString("\n*" + m.b.Cat.T(lang, "day.room", "Room", p.Room) + "*")
+			sb.WriteString("\n*" + m.env.Cat.T(lang, "day.room", "Room", p.Room) + "*")
 		}
 		room = p.Room
-		app, _ := cs.app(p.App)
-		track := routing.Primary(tx, ws.ID, p.App)
-		if track == "" {
-			track = app.Target
+		app, ok := cs.app(p.App)
+		if !ok {
+			app = round.Application{ID: p.App} // refreshed away meanwhile: named by id
 		}
-		fmt.Fprintf(&sb, "\n%d. %s–%s %s — %s", p.Pos, p.Start.In(ws.Loc).Format("15:04"), p.End.In(ws.Loc).Format("15:04"), companyName(app), ev.TargetName(m.b.Config.Tracks, track, lang))
+		t, err := track(tx, ws.ID, app)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&sb, "\n%d. %s–%s %s — %s", p.Pos, p.Start.In(ws.Loc).Format("15:04"), p.End.In(ws.Loc).Format("15:04"), companyName(app), ev.TargetName(m.env.Config.Tracks, t, lang))
 	}
 	if len(a.Order) == 0 {
-		sb.WriteString("\n" + m.b.Cat.T(lang, "day.agenda.empty"))
+		sb.WriteString("\n" + m.env.Cat.T(lang, "day.agenda.empty"))
 	}
 	for _, b := range a.Breaks {
-		sb.WriteString("\n" + m.b.Cat.T(lang, "day.agenda.break", "Start", b.Start.In(ws.Loc).Format("15:04"), "End", b.End.In(ws.Loc).Format("15:04")))
+		sb.WriteString("\n" + m.env.Cat.T(lang, "day.agenda.break", "Start", b.Start.In(ws.Loc).Format("15:04"), "End", b.End.In(ws.Loc).Format("15:04")))
 	}
-	return sb.String()
+	return sb.String(), nil
 }
 
-// withAgenda loads an event whose agenda is set, or answers why not.
-func (m *mod) withAgenda(r *bot.Request, id string) (call.Event, *chat.Response) {
-	ev, bad := loadEvent(r, id)
-	if bad != nil {
-		return ev, bad
+// withAgenda loads an event whose agenda is set; an event without one is
+// refused with day.agenda.none.
+func (m *mod) withAgenda(r *bot.Request, id string) (round.Event, error) {
+	ev, err := loadEvent(r, id)
+	if err != nil {
+		return ev, err
 	}
-	var set bool
-	r.Bot.DB.View(func(tx *storage.Tx) error { set = loadDay(tx, r.WS.ID, ev.ID).Agenda.SlotMin > 0; return nil })
-	if !set {
-		resp := r.Reply("day.agenda.none", "Event", ev.ID)
-		return ev, &resp
+	var d Day
+	if err := r.Env.DB.View(func(tx *storage.Tx) (err error) { d, err = loadDay(tx, r.WS.ID, ev.ID); return }); err != nil {
+		return ev, err
+	}
+	if d.Agenda.SlotMin <= 0 {
+		return ev, bot.Refuse("day.agenda.none", "Event", ev.ID)
 	}
 	return ev, nil
 }
 
-func (m *mod) agendaShow(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := m.withAgenda(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) agendaShow(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := m.withAgenda(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var out string
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
-		m.refresh(tx, r.WS.ID, m.loadCast(tx, r.WS.ID, ev), &d.Agenda)
-		out = m.agendaText(tx, r, ev, d)
-		return nil
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
+		if err := m.refresh(tx, r.WS.ID, cs, &d.Agenda); err != nil {
+			return err
+		}
+		out, err = m.agendaText(tx, r, ev, d)
+		return err
 	})
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("agenda show: %w", err)
+	}
 	return r.ReplyText(out)
 }
 
-func (m *mod) agendaMove(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := m.withAgenda(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) agendaMove(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := m.withAgenda(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	app := strings.ToUpper(r.Args[1])
 	pos, err := strconv.Atoi(r.Args[2])
 	if err != nil || pos < 1 {
-		return r.Reply("day.agenda.bad_pos", "Pos", r.Args[2])
+		return chat.Response{}, bot.Refuse("day.agenda.bad_pos", "Pos", r.Args[2])
 	}
 	var out string
-	missing := false
 	err = r.Update(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
-		m.refresh(tx, r.WS.ID, m.loadCast(tx, r.WS.ID, ev), &d.Agenda)
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
+		if err := m.refresh(tx, r.WS.ID, cs, &d.Agenda); err != nil {
+			return err
+		}
 		var ok bool
 		if d.Agenda.Order, ok = move(d.Agenda.Order, app, pos); !ok {
-			missing = true
-			return nil
+			return bot.Refuse("day.agenda.not_in", "App", app, "Event", ev.ID)
 		}
 		note, err := m.agendaChanged(tx, r, ev, &d)
 		if err != nil {
 			return err
 		}
-		out = m.agendaText(tx, r, ev, d) + note
+		if out, err = m.agendaText(tx, r, ev, d); err != nil {
+			return err
+		}
+		out += note
 		return r.Audit(tx, "agenda.move", "app/"+app, strconv.Itoa(pos))
 	})
-	switch {
-	case err != nil:
-		return internal(r, "agenda move", err)
-	case missing:
-		return r.Reply("day.agenda.not_in", "App", app, "Event", ev.ID)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("agenda move: %w", err)
 	}
 	return r.ReplyText(out)
 }
 
 // agendaPublish posts the agenda to this channel and tells every company
 // its slot.
-func (m *mod) agendaPublish(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := m.withAgenda(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) agendaPublish(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := m.withAgenda(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var note string
-	err := r.Update(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		again := d.Agenda.Published
 		d.Agenda.Published = true
-		var err error
 		if note, err = m.agendaChanged(tx, r, ev, &d); err != nil {
 			return err
 		}
 		if !again {
 			note = "" // every company is told its slot: nothing changed yet
 		}
-		if d.Agenda.PostKey == "" {
+		if d.Agenda.PostKey.IsZero() {
 			to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: r.Origin.Channel}
 			if to.Channel == "" {
 				to = chat.DM(r.User)
 			}
+			cs, err := m.loadCast(tx, r.WS.ID, ev)
+			if err != nil {
+				return err
+			}
+			text, err := m.agendaPost(tx, r.WS.Lang, r.WS, ev, cs, d.Agenda)
+			if err != nil {
+				return err
+			}
 			d.Agenda.Channel = &to
-			d.Agenda.PostKey = key(r.WS.ID, ev.ID, "agenda-post")
-			post := chat.Message{Text: m.agendaPost(tx, r.WS.Lang, r.WS, ev, m.loadCast(tx, r.WS.ID, ev), d.Agenda)}
-			if _, err := outbox.Enqueue(tx, d.Agenda.PostKey, to, post); err != nil {
+			// The post is made once; later changes update it in place
+			// (agendaChanged).
+			d.Agenda.PostKey = outbox.NewKey(r.WS.ID, "day", ev.ID, "agenda", "post")
+			if _, err := outbox.Enqueue(tx, d.Agenda.PostKey, to, chat.Message{Text: text}); err != nil {
 				return err
 			}
 			if err := saveDay(tx, r.WS.ID, d); err != nil {
@@ -429,7 +514,7 @@ func (m *mod) agendaPublish(_ context.Context, r *bot.Request) chat.Response {
 		return r.Audit(tx, "agenda.publish", "event/"+ev.ID, "")
 	})
 	if err != nil {
-		return internal(r, "agenda publish", err)
+		return chat.Response{}, fmt.Errorf("agenda publish: %w", err)
 	}
 	return r.ReplyText(r.T("day.agenda.publish_done", "Event", ev.Name) + note)
 }

@@ -3,15 +3,17 @@ package day
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/schedule"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -25,37 +27,56 @@ const maxCandidates = 10
 func (m *mod) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 	var p reminder
 	if err := json.Unmarshal(it.Payload, &p); err != nil {
-		return nil //nolint:nilerr // a broken payload would only fail forever
+		m.env.Log.Error("meeting reminder: broken payload", "component", "day", "key", it.Key, "err", err)
+		return nil // a broken payload would only fail forever
 	}
-	ev, err := call.LoadEvent(tx, it.Workspace, p.Event)
+	ev, ok, err := round.Events.Lookup(tx, it.Workspace, p.Event)
+	if err != nil || !ok {
+		return err // !ok: the event is gone, nothing to remind of
+	}
+	d, err := loadDay(tx, it.Workspace, p.Event)
 	if err != nil {
-		return nil //nolint:nilerr // the event is gone
+		return err
 	}
-	d := loadDay(tx, it.Workspace, p.Event)
 	mt, ok := findMeeting(d.Plan, p.Meeting)
 	if !ok || mt.Cancelled || !mt.Start.After(tx.Now()) {
 		return nil // cancelled, or the sweep came too late to be of use
 	}
-	cs := m.loadCast(tx, it.Workspace, ev)
+	cs, err := m.loadCast(tx, it.Workspace, ev)
+	if err != nil {
+		return err
+	}
 	u := it.User
-	lang, loc := m.b.LangOf(tx, u), m.b.Zone(tx, u)
+	pt := party{SideCompany, mt.App}
+	if p.Side == SidePerson {
+		pt = party{SidePerson, mt.Person}
+	}
+	h, err := m.recipientsOf(tx, cs, pt)
+	if err != nil || !slices.Contains(h.us, u) {
+		return err // !Contains: u no longer speaks for that side (a reminder left from an earlier plan)
+	}
+	lang, loc := m.env.LangOf(tx, u), m.env.Zone(tx, u)
 	var other, about, self string
 	if p.Side == SideCompany {
-		a, _ := cs.app(mt.App)
-		lang = m.companyLang(tx, a, u)
-		pr, _ := cs.person(mt.Person)
-		other, about, self = personName(tx, pr.Ref), m.roleText(ev, pr, lang), mt.App
+		if lang, err = m.companyLang(tx, cs.appOr(mt.App), u); err != nil {
+			return err
+		}
+		if other, about, err = m.personAbout(tx, cs, mt.Person, lang); err != nil {
+			return err
+		}
+		self = mt.App
 	} else {
-		a, _ := cs.app(mt.App)
+		a := cs.appOr(mt.App)
 		other, about, self = companyName(a), clip(a.Summary, 80), mt.Person
 	}
 	msg := chat.Message{
-		Text: m.b.Cat.T(lang, "day.remind.text", "Count", int(mt.Start.Sub(tx.Now()).Round(time.Minute).Minutes()),
+		Text: m.env.Cat.T(lang, "day.remind.text", "Count", int(mt.Start.Sub(tx.Now()).Round(time.Minute).Minutes()),
 			"Time", mt.Start.In(loc).Format("15:04"), "Table", mt.Table, "Other", other, "About", about, "Event", ev.Name),
 		Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actCancel, ev.ID, p.Side, self}, ":"),
-			Label: m.b.Cat.T(lang, "day.remind.cancel.button"), Style: "danger"}},
+			Label: m.env.Cat.T(lang, "day.remind.cancel.button"), Style: "danger"}},
 	}
-	_, err = outbox.Enqueue(tx, it.Key, chat.DM(u), msg)
+	k := outbox.NewKey(it.Workspace, "day", ev.ID, "meetings", d.Plan.ver(), "remind", strconv.Itoa(mt.ID), p.Side, u.User)
+	_, err = outbox.Enqueue(tx, k, chat.DM(u), msg)
 	return err
 }
 
@@ -73,79 +94,78 @@ func findMeeting(plan *Plan, id int) (Meeting, bool) {
 
 // noShow frees the remaining meetings of a company or a person who did not
 // come, and offers each freed slot to others.
-func (m *mod) noShow(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := loadEvent(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) noShow(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := loadEvent(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	arg := r.Args[1]
 	var freed, offered int
-	unknown := false
-	err := r.Update(func(tx *storage.Tx) error {
-		cs := m.loadCast(tx, r.WS.ID, ev)
+	err = r.Update(func(tx *storage.Tx) error {
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		pt := party{SideCompany, strings.ToUpper(arg)}
 		if _, ok := cs.app(pt.id); !ok {
 			pt = party{SidePerson, bot.Mention(r, arg).User}
 			if _, ok := cs.person(pt.id); !ok {
-				unknown = true
-				return nil
+				return bot.Refuse("day.noshow.unknown", "Who", arg, "Event", ev.ID)
 			}
 		}
-		var err error
-		freed, offered, err = m.free(tx, r.WS.ID, ev, cs, pt)
-		if err != nil {
+		if freed, offered, err = m.free(tx, r.WS.ID, ev, cs, pt); err != nil {
 			return err
 		}
 		return r.Audit(tx, "meetings.noshow", pt.key(), strconv.Itoa(freed))
 	})
-	switch {
-	case err != nil:
-		return internal(r, "noshow", err)
-	case unknown:
-		return r.Reply("day.noshow.unknown", "Who", arg, "Event", ev.ID)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("noshow: %w", err)
 	}
 	return r.Reply("day.noshow.done", "Who", arg, "Count", freed, "Offered", offered)
 }
 
 // cancelOwn is the Cancel button of a reminder: the party cannot come.
-func (m *mod) cancelOwn(_ context.Context, r *bot.Request) chat.Response {
+func (m *mod) cancelOwn(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(r.Args) != 3 {
-		return r.Reply("day.stale")
+		return chat.Response{}, stale()
 	}
 	event, pt := r.Args[0], party{r.Args[1], r.Args[2]}
 	var freed int
-	refused := ""
 	err := r.Update(func(tx *storage.Tx) error {
-		ev, err := call.LoadEvent(tx, r.WS.ID, event)
+		ev, ok, err := round.Events.Lookup(tx, r.WS.ID, event)
 		if err != nil {
-			refused = "day.stale"
-			return nil
+			return err
 		}
-		cs := m.loadCast(tx, r.WS.ID, ev)
+		if !ok {
+			return stale()
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		if !allowed(r, cs, pt.side, pt.id, pt.id) {
-			refused = "day.not_yours"
-			return nil
+			return bot.Refuse("day.not_yours")
 		}
 		if freed, _, err = m.free(tx, r.WS.ID, ev, cs, pt); err != nil {
 			return err
 		}
 		return r.Audit(tx, "meetings.cancel", pt.key(), strconv.Itoa(freed))
 	})
-	switch {
-	case err != nil:
-		return internal(r, "cancel meetings", err)
-	case refused != "":
-		return r.Reply(refused)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("cancel meetings: %w", err)
 	}
 	upd := chat.Message{Text: r.T("day.cancel.done", "Count", freed)}
-	return chat.Response{Update: &upd}
+	return chat.Response{Update: &upd}, nil
 }
 
 // free cancels a party's meetings that have not started, tells the other
 // sides and offers each freed slot to candidates. It marks the party
 // absent so later schedules and offers leave it out.
-func (m *mod) free(tx *storage.Tx, ws string, ev call.Event, cs cast, pt party) (freed, offered int, err error) {
-	d := loadDay(tx, ws, ev.ID)
+func (m *mod) free(tx *storage.Tx, ws string, ev round.Event, cs cast, pt party) (freed, offered int, err error) {
+	d, err := loadDay(tx, ws, ev.ID)
+	if err != nil {
+		return 0, 0, err
+	}
 	if d.Absent == nil {
 		d.Absent = map[string]bool{}
 	}
@@ -169,11 +189,13 @@ func (m *mod) free(tx *storage.Tx, ws string, ev call.Event, cs cast, pt party) 
 		if pt.side == SidePerson {
 			stay = party{SideCompany, mt.App}
 		}
-		o := Offer{ID: len(d.Offers) + 1, Slot: mt.Slot, Table: mt.Table, Side: stay.side, Stay: stay.id, Span: mt.Span}
-		o.Candidates = m.candidates(tx, ws, d, cs, stay, mt.Slot)
+		o := Offer{ID: d.nextOffer(), Slot: mt.Slot, Table: mt.Table, Side: stay.side, Stay: stay.id, Span: mt.Span}
+		if o.Candidates, err = m.candidates(tx, ws, d, cs, stay, mt.Slot); err != nil {
+			return 0, 0, err
+		}
 		d.Offers = append(d.Offers, o)
 		offered += len(o.Candidates)
-		if err := m.tellFreed(tx, ws, ev, cs, pt, stay, *mt, len(o.Candidates)); err != nil {
+		if err := m.tellFreed(tx, ws, ev, cs, d.Plan.ver(), pt, stay, *mt, len(o.Candidates)); err != nil {
 			return 0, 0, err
 		}
 		if err := m.sendOffer(tx, ws, ev, cs, o); err != nil {
@@ -212,36 +234,49 @@ func met(d Day, app, person string) bool {
 	return false
 }
 
-// pairWeight is the weight of a pair's stored interests.
-func pairWeight(tx *storage.Tx, ws, event, app, person string) int {
-	c, _ := Wants.Get(tx, ws, wantKey(event, SideCompany, app, person))
-	p, _ := Wants.Get(tx, ws, wantKey(event, SidePerson, person, app))
-	return matching.PairWeight(c, p)
+// pairWeight is the weight of a pair's stored interests (an answer not
+// given counts as matching.InterestNone's zero value).
+func pairWeight(tx *storage.Tx, ws, event, app, person string) (int, error) {
+	c, _, err := Wants.Lookup(tx, ws, wantKey(event, SideCompany, app, person))
+	if err != nil {
+		return 0, err
+	}
+	p, _, err := Wants.Lookup(tx, ws, wantKey(event, SidePerson, person, app))
+	if err != nil {
+		return 0, err
+	}
+	return matching.PairWeight(c, p), nil
 }
 
 // candidates are the other side's parties with unmet interest in stay who
 // are free in slot, heaviest interest first, at most maxCandidates.
-func (m *mod) candidates(tx *storage.Tx, ws string, d Day, cs cast, stay party, slot int) []string {
+func (m *mod) candidates(tx *storage.Tx, ws string, d Day, cs cast, stay party, slot int) ([]string, error) {
 	type cand struct {
 		id string
 		w  int
 	}
 	var list []cand
-	consider := func(other party, app, person string) {
+	consider := func(other party, app, person string) error {
 		if d.Absent[other.key()] || met(d, app, person) || busyAt(d, other, slot) {
-			return
+			return nil
 		}
-		if w := pairWeight(tx, ws, cs.ev.ID, app, person); w > 0 {
+		w, err := pairWeight(tx, ws, cs.ev.ID, app, person)
+		if w > 0 {
 			list = append(list, cand{other.id, w})
 		}
+		return err
 	}
 	if stay.side == SideCompany {
 		for _, p := range cs.people {
-			consider(party{SidePerson, p.Ref.User}, stay.id, p.Ref.User)
+			if err := consider(party{SidePerson, p.Ref.User}, stay.id, p.Ref.User); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		for _, a := range cs.companies {
-			consider(party{SideCompany, a.ID}, a.ID, stay.id)
+			if err := consider(party{SideCompany, a.ID}, a.ID, stay.id); err != nil {
+				return nil, err
+			}
 		}
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].w > list[j].w })
@@ -249,17 +284,25 @@ func (m *mod) candidates(tx *storage.Tx, ws string, d Day, cs cast, stay party, 
 	for _, c := range list[:min(len(list), maxCandidates)] {
 		out = append(out, c.id)
 	}
-	return out
+	return out, nil
 }
 
-// tellFreed tells the side that stays that its meeting is cancelled.
-func (m *mod) tellFreed(tx *storage.Tx, ws string, ev call.Event, cs cast, gone, stay party, mt Meeting, offers int) error {
-	_, _, goneName := m.recipientsOf(tx, cs, gone)
-	us, langs, _ := m.recipientsOf(tx, cs, stay)
-	for i, u := range us {
-		loc := m.b.Zone(tx, u)
-		msg := chat.Message{Text: m.b.Cat.T(langs[i], "day.freed.text", "Other", goneName, "Time", mt.Start.In(loc).Format("15:04"), "Table", mt.Table, "Count", offers)}
-		if _, err := outbox.Enqueue(tx, key(ws, ev.ID, "freed", strconv.Itoa(mt.ID), u.User), chat.DM(u), msg); err != nil {
+// tellFreed tells the side that stays that its meeting (of the plan
+// published as version ver) is cancelled.
+func (m *mod) tellFreed(tx *storage.Tx, ws string, ev round.Event, cs cast, ver string, gone, stay party, mt Meeting, offers int) error {
+	g, err := m.recipientsOf(tx, cs, gone)
+	if err != nil {
+		return err
+	}
+	st, err := m.recipientsOf(tx, cs, stay)
+	if err != nil {
+		return err
+	}
+	for i, u := range st.us {
+		loc := m.env.Zone(tx, u)
+		msg := chat.Message{Text: m.env.Cat.T(st.langs[i], "day.freed.text", "Other", g.name, "Time", mt.Start.In(loc).Format("15:04"), "Table", mt.Table, "Count", offers)}
+		k := outbox.NewKey(ws, "day", ev.ID, "meetings", ver, "freed", strconv.Itoa(mt.ID), u.User)
+		if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 			return err
 		}
 	}
@@ -267,23 +310,30 @@ func (m *mod) tellFreed(tx *storage.Tx, ws string, ev call.Event, cs cast, gone,
 }
 
 // sendOffer offers a freed slot to each candidate with an Accept button.
-func (m *mod) sendOffer(tx *storage.Tx, ws string, ev call.Event, cs cast, o Offer) error {
-	_, _, stayName := m.recipientsOf(tx, cs, party{o.Side, o.Stay})
+func (m *mod) sendOffer(tx *storage.Tx, ws string, ev round.Event, cs cast, o Offer) error {
+	st, err := m.recipientsOf(tx, cs, party{o.Side, o.Stay})
+	if err != nil {
+		return err
+	}
 	other := SidePerson
 	if o.Side == SidePerson {
 		other = SideCompany
 	}
 	for _, c := range o.Candidates {
-		us, langs, _ := m.recipientsOf(tx, cs, party{other, c})
-		for i, u := range us {
-			loc := m.b.Zone(tx, u)
+		cr, err := m.recipientsOf(tx, cs, party{other, c})
+		if err != nil {
+			return err
+		}
+		for i, u := range cr.us {
+			loc := m.env.Zone(tx, u)
 			msg := chat.Message{
-				Text: m.b.Cat.T(langs[i], "day.offer.text", "Event", ev.Name, "Start", o.Start.In(loc).Format("15:04"), "End", o.End.In(loc).Format("15:04"),
-					"Table", o.Table, "Other", stayName),
+				Text: m.env.Cat.T(cr.langs[i], "day.offer.text", "Event", ev.Name, "Start", o.Start.In(loc).Format("15:04"), "End", o.End.In(loc).Format("15:04"),
+					"Table", o.Table, "Other", st.name),
 				Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actAccept, ev.ID, strconv.Itoa(o.ID), c}, ":"),
-					Label: m.b.Cat.T(langs[i], "day.offer.accept.button"), Style: "primary"}},
+					Label: m.env.Cat.T(cr.langs[i], "day.offer.accept.button"), Style: "primary"}},
 			}
-			if _, err := outbox.Enqueue(tx, key(ws, ev.ID, "offer", strconv.Itoa(o.ID), c, u.User), chat.DM(u), msg); err != nil {
+			k := outbox.NewKey(ws, "day", ev.ID, "offer", strconv.Itoa(o.ID), c, u.User)
+			if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 				return err
 			}
 		}
@@ -292,22 +342,32 @@ func (m *mod) sendOffer(tx *storage.Tx, ws string, ev call.Event, cs cast, o Off
 }
 
 // accept gives a freed slot to the first candidate who takes it.
-func (m *mod) accept(_ context.Context, r *bot.Request) chat.Response {
+func (m *mod) accept(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(r.Args) != 3 {
-		return r.Reply("day.stale")
+		return chat.Response{}, stale()
 	}
 	event, cand := r.Args[0], r.Args[2]
-	id, _ := strconv.Atoi(r.Args[1])
+	id, err := strconv.Atoi(r.Args[1])
+	if err != nil {
+		return chat.Response{}, stale()
+	}
 	var upd chat.Message
-	refused := ""
-	err := r.Update(func(tx *storage.Tx) error {
-		ev, err := call.LoadEvent(tx, r.WS.ID, event)
+	err = r.Update(func(tx *storage.Tx) error {
+		ev, ok, err := round.Events.Lookup(tx, r.WS.ID, event)
 		if err != nil {
-			refused = "day.stale"
-			return nil
+			return err
 		}
-		d := loadDay(tx, r.WS.ID, event)
-		cs := m.loadCast(tx, r.WS.ID, ev)
+		if !ok {
+			return stale()
+		}
+		d, err := loadDay(tx, r.WS.ID, event)
+		if err != nil {
+			return err
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		oi := -1
 		for i, o := range d.Offers {
 			if o.ID == id {
@@ -315,8 +375,7 @@ func (m *mod) accept(_ context.Context, r *bot.Request) chat.Response {
 			}
 		}
 		if oi < 0 || d.Plan == nil {
-			refused = "day.offer.gone"
-			return nil
+			return bot.Refuse("day.offer.gone")
 		}
 		o := &d.Offers[oi]
 		cp := party{SidePerson, cand}
@@ -326,16 +385,13 @@ func (m *mod) accept(_ context.Context, r *bot.Request) chat.Response {
 		}
 		switch {
 		case !allowed(r, cs, cp.side, cand, cand):
-			refused = "day.not_yours"
+			return bot.Refuse("day.not_yours")
 		case o.Taken != "":
-			refused = "day.offer.taken"
+			return bot.Refuse("day.offer.taken")
 		case !o.Start.After(r.Now()):
-			refused = "day.offer.late"
+			return bot.Refuse("day.offer.late")
 		case busyAt(d, cp, o.Slot) || busyAt(d, party{o.Side, o.Stay}, o.Slot):
-			refused = "day.offer.busy"
-		}
-		if refused != "" {
-			return nil
+			return bot.Refuse("day.offer.busy")
 		}
 		o.Taken = cand
 		d.Plan.NextID++
@@ -344,27 +400,30 @@ func (m *mod) accept(_ context.Context, r *bot.Request) chat.Response {
 		if err := m.meetingReminders(tx, r.WS.ID, ev, cs, d.Plan, mt, true); err != nil {
 			return err
 		}
-		_, _, candName := m.recipientsOf(tx, cs, cp)
-		_, _, stayName := m.recipientsOf(tx, cs, party{o.Side, o.Stay})
-		us, langs, _ := m.recipientsOf(tx, cs, party{o.Side, o.Stay})
-		for i, u := range us {
-			loc := m.b.Zone(tx, u)
-			msg := chat.Message{Text: m.b.Cat.T(langs[i], "day.offer.new_meeting", "Time", o.Start.In(loc).Format("15:04"), "Table", o.Table, "Other", candName)}
-			if _, err := outbox.Enqueue(tx, key(r.WS.ID, event, "repaired", strconv.Itoa(mt.ID), u.User), chat.DM(u), msg); err != nil {
+		cr, err := m.recipientsOf(tx, cs, cp)
+		if err != nil {
+			return err
+		}
+		st, err := m.recipientsOf(tx, cs, party{o.Side, o.Stay})
+		if err != nil {
+			return err
+		}
+		for i, u := range st.us {
+			loc := m.env.Zone(tx, u)
+			msg := chat.Message{Text: m.env.Cat.T(st.langs[i], "day.offer.new_meeting", "Time", o.Start.In(loc).Format("15:04"), "Table", o.Table, "Other", cr.name)}
+			k := outbox.NewKey(r.WS.ID, "day", event, "meetings", d.Plan.ver(), "repaired", strconv.Itoa(mt.ID), u.User)
+			if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 				return err
 			}
 		}
-		upd = chat.Message{Text: r.T("day.offer.yours", "Time", o.Start.In(m.b.Zone(tx, r.User)).Format("15:04"), "Table", o.Table, "Other", stayName)}
+		upd = chat.Message{Text: r.T("day.offer.yours", "Time", o.Start.In(m.env.Zone(tx, r.User)).Format("15:04"), "Table", o.Table, "Other", st.name)}
 		if err := saveDay(tx, r.WS.ID, d); err != nil {
 			return err
 		}
 		return r.Audit(tx, "meetings.repair", party{o.Side, o.Stay}.key(), cp.key())
 	})
-	switch {
-	case err != nil:
-		return internal(r, "accept offer", err)
-	case refused != "":
-		return r.Reply(refused)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("accept offer: %w", err)
 	}
-	return chat.Response{Update: &upd}
+	return chat.Response{Update: &upd}, nil
 }

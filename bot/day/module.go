@@ -5,7 +5,7 @@
 // come.
 //
 // Who takes part: the companies are the applications the jury accepted
-// (call.Accepted); the city's people are the process contacts of every
+// (round.Accepted); the city's people are the process contacts of every
 // target of the event (routing.Contacts), the event's jurors (bot/jury)
 // and the other staff an organiser adds with "/kipina day people add".
 //
@@ -26,15 +26,15 @@
 package day
 
 import (
+	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
 )
@@ -42,36 +42,34 @@ import (
 // Module registers the day's commands, actions and reminders.
 type Module struct{}
 
-// mod is the registered module with its bot.
-type mod struct{ b *bot.Bot }
+// mod is the registered module with its environment.
+type mod struct{ env *bot.Env }
 
 // Register adds the commands, the prompt and offer actions and the
 // reminder handler.
-func (Module) Register(b *bot.Bot) error {
-	m := &mod{b: b}
+func (Module) Register(reg *bot.Registry, env *bot.Env) error {
+	m := &mod{env: env}
 	org := bot.Organiser
-	for _, c := range []bot.Command{
-		{Name: "agenda", Role: org, MinArgs: 1, MaxArgs: -1, Run: m.agendaSet},
-		{Name: "agenda show", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.agendaShow},
-		{Name: "agenda move", Role: org, MinArgs: 3, MaxArgs: 3, Run: m.agendaMove},
-		{Name: "agenda publish", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.agendaPublish},
-		{Name: "day people", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.peopleList},
-		{Name: "day people add", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.peopleEdit(true)},
-		{Name: "day people remove", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.peopleEdit(false)},
-		{Name: "meetings open", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.requestsOpen},
-		{Name: "meetings close", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.requestsClose},
-		{Name: "meetings schedule", Role: org, MinArgs: 1, MaxArgs: -1, Run: m.planDraft},
-		{Name: "meetings publish", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.planPublish},
-		{Name: "my schedule", MinArgs: 1, MaxArgs: 1, Run: m.mySchedule},
-		{Name: "noshow", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.noShow},
-	} {
-		b.Router.Command(c)
-	}
-	b.Router.Action(actWant, bot.Anyone, m.answer)
-	b.Router.Action(actPage, bot.Anyone, m.page)
-	b.Router.Action(actCancel, bot.Anyone, m.cancelOwn)
-	b.Router.Action(actAccept, bot.Anyone, m.accept)
-	b.Sched.Handle(kindRemind, m.remind)
+	reg.Commands(
+		bot.Command{Name: "agenda", Role: org, MinArgs: 1, MaxArgs: -1, Run: m.agendaSet},
+		bot.Command{Name: "agenda show", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.agendaShow},
+		bot.Command{Name: "agenda move", Role: org, MinArgs: 3, MaxArgs: 3, Run: m.agendaMove},
+		bot.Command{Name: "agenda publish", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.agendaPublish},
+		bot.Command{Name: "day people", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.peopleList},
+		bot.Command{Name: "day people add", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.peopleEdit(true)},
+		bot.Command{Name: "day people remove", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.peopleEdit(false)},
+		bot.Command{Name: "meetings open", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.requestsOpen},
+		bot.Command{Name: "meetings close", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.requestsClose},
+		bot.Command{Name: "meetings schedule", Role: org, MinArgs: 1, MaxArgs: -1, Run: m.planDraft},
+		bot.Command{Name: "meetings publish", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.planPublish},
+		bot.Command{Name: "my schedule", MinArgs: 1, MaxArgs: 1, Run: m.mySchedule},
+		bot.Command{Name: "noshow", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.noShow},
+	)
+	reg.Action(actWant, bot.Anyone, m.answer)
+	reg.Action(actPage, bot.Anyone, m.page)
+	reg.Action(actCancel, bot.Anyone, m.cancelOwn)
+	reg.Action(actAccept, bot.Anyone, m.accept)
+	reg.Due(kindRemind, m.remind)
 	return nil
 }
 
@@ -95,18 +93,18 @@ type person struct {
 
 // cast is who takes part in an event's day.
 type cast struct {
-	ev        call.Event
-	companies []call.Application // accepted, by id
-	people    []person           // by user id
+	ev        round.Event
+	companies []round.Application // accepted, by id
+	people    []person            // by user id
 	appIdx    map[string]int
 	personIdx map[string]int
 }
 
 // targetIDs are the event's targets: the core processes, then the
 // challenges.
-func (m *mod) targetIDs(ev call.Event) []string {
+func (m *mod) targetIDs(ev round.Event) []string {
 	var out []string
-	for _, t := range m.b.Config.Tracks {
+	for _, t := range m.env.Config.Tracks {
 		out = append(out, t.ID)
 	}
 	for _, c := range ev.Challenges {
@@ -116,18 +114,25 @@ func (m *mod) targetIDs(ev call.Event) []string {
 }
 
 // loadCast reads the participants of an event's day.
-func (m *mod) loadCast(tx *storage.Tx, ws string, ev call.Event) cast {
+func (m *mod) loadCast(tx *storage.Tx, ws string, ev round.Event) (cast, error) {
 	cs := cast{ev: ev, appIdx: map[string]int{}, personIdx: map[string]int{}}
-	apps, _ := call.EventApps(tx, ws, ev.ID)
+	apps, err := round.EventApps(tx, ws, ev.ID)
+	if err != nil {
+		return cs, fmt.Errorf("applications of %s: %w", ev.ID, err)
+	}
 	for _, a := range apps {
-		if a.State == call.Accepted {
+		if a.State == round.Accepted {
 			cs.appIdx[a.ID] = len(cs.companies)
 			cs.companies = append(cs.companies, a)
 		}
 	}
 	byUser := map[string]*person{}
 	for _, t := range m.targetIDs(ev) {
-		for _, u := range routing.Contacts(tx, ws, t) {
+		us, err := routing.Contacts(tx, ws, t)
+		if err != nil {
+			return cs, fmt.Errorf("contacts of %s: %w", t, err)
+		}
+		for _, u := range us {
 			p := byUser[u.User]
 			if p == nil {
 				p = &person{Ref: u, Kind: "process"}
@@ -138,19 +143,24 @@ func (m *mod) loadCast(tx *storage.Tx, ws string, ev call.Event) cast {
 			}
 		}
 	}
-	if j, err := jury.Juries.Get(tx, ws, ev.ID); err == nil {
-		for _, jr := range j.Jurors {
-			if !jr.Removed && byUser[jr.User.User] == nil {
-				byUser[jr.User.User] = &person{Ref: jr.User, Kind: "juror", Targets: jr.Targets}
-			}
+	j, _, err := jury.Juries.Lookup(tx, ws, ev.ID)
+	if err != nil {
+		return cs, fmt.Errorf("jury of %s: %w", ev.ID, err)
+	}
+	for _, jr := range j.Jurors {
+		if !jr.Removed && byUser[jr.User.User] == nil {
+			byUser[jr.User.User] = &person{Ref: jr.User, Kind: "juror", Targets: jr.Targets}
 		}
 	}
-	Staff.Scan(tx, ws, ev.ID+"/", func(_ string, u chat.UserRef) error {
+	err = Staff.Scan(tx, ws, ev.ID+"/", func(_ string, u chat.UserRef) error {
 		if byUser[u.User] == nil {
 			byUser[u.User] = &person{Ref: u, Kind: "staff"}
 		}
 		return nil
 	})
+	if err != nil {
+		return cs, fmt.Errorf("staff of %s: %w", ev.ID, err)
+	}
 	for _, p := range byUser {
 		cs.people = append(cs.people, *p)
 	}
@@ -158,16 +168,25 @@ func (m *mod) loadCast(tx *storage.Tx, ws string, ev call.Event) cast {
 	for i, p := range cs.people {
 		cs.personIdx[p.Ref.User] = i
 	}
-	return cs
+	return cs, nil
 }
 
 // app returns an accepted application by id.
-func (cs cast) app(id string) (call.Application, bool) {
+func (cs cast) app(id string) (round.Application, bool) {
 	i, ok := cs.appIdx[id]
 	if !ok {
-		return call.Application{}, false
+		return round.Application{}, false
 	}
 	return cs.companies[i], true
+}
+
+// appOr returns an accepted application by id, or one that has only the
+// id when it is no longer accepted (a pitch or meeting kept from before).
+func (cs cast) appOr(id string) round.Application {
+	if a, ok := cs.app(id); ok {
+		return a
+	}
+	return round.Application{ID: id}
 }
 
 // person returns a city participant by user id.
@@ -181,7 +200,7 @@ func (cs cast) person(id string) (person, bool) {
 
 // recipients are the people who speak for a company: its owner and
 // contacts.
-func recipients(a call.Application) []chat.UserRef {
+func recipients(a round.Application) []chat.UserRef {
 	out := []chat.UserRef{a.Owner}
 	for _, c := range a.Contacts {
 		if !slices.Contains(out, c) {
@@ -193,46 +212,67 @@ func recipients(a call.Application) []chat.UserRef {
 
 // companyLang is the language to write to u about company a: u's own
 // choice, else the company's preferred language, else u's default.
-func (m *mod) companyLang(tx *storage.Tx, a call.Application, u chat.UserRef) string {
-	if l := bot.LoadUser(tx, u).Lang; l != "" {
-		return l
+func (m *mod) companyLang(tx *storage.Tx, a round.Application, u chat.UserRef) (string, error) {
+	usr, err := bot.LoadUser(tx, u)
+	if err != nil {
+		return "", err
+	}
+	if usr.Lang != "" {
+		return usr.Lang, nil
 	}
 	if l := locale.Normalize(a.Lang); l != "" {
-		return l
+		return l, nil
 	}
-	return m.b.LangOf(tx, u)
+	return m.env.LangOf(tx, u), nil
 }
 
 // personName is how people are named to others: their profile name and
 // handle, or the handle.
-func personName(tx *storage.Tx, u chat.UserRef) string {
-	if n := bot.LoadUser(tx, u).Profile.Name; n != "" {
-		return n + " (@" + u.User + ")"
-	}
-	return "@" + u.User
-}
-
-// companyName names a company with its application id.
-func companyName(a call.Application) string { return a.Company + " (" + a.ID + ")" }
-
-// loadEvent reads the event named by an argument, or answers why not.
-func loadEvent(r *bot.Request, id string) (call.Event, *chat.Response) {
-	var ev call.Event
-	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) { ev, err = call.LoadEvent(tx, r.WS.ID, id); return })
+func personName(tx *storage.Tx, u chat.UserRef) (string, error) {
+	usr, err := bot.LoadUser(tx, u)
 	if err != nil {
-		resp := r.Reply("day.no_event", "Event", id)
-		return ev, &resp
+		return "", err
 	}
-	return ev, nil
+	if n := usr.Profile.Name; n != "" {
+		return n + " (@" + u.User + ")", nil
+	}
+	return "@" + u.User, nil
 }
 
-// internal logs err and answers politely.
-func internal(r *bot.Request, what string, err error) chat.Response {
-	r.Bot.Log.Error(what, "component", "day", "user", r.User.String(), "err", err)
-	return r.Reply("error.internal")
+// personAbout names a city person of the cast by user id and says in lang
+// what they are at the day; one no longer in the cast is named by id.
+func (m *mod) personAbout(tx *storage.Tx, cs cast, id, lang string) (name, about string, err error) {
+	p, ok := cs.person(id)
+	if !ok {
+		return "@" + id, "", nil
+	}
+	if name, err = personName(tx, p.Ref); err != nil {
+		return "", "", err
+	}
+	return name, m.roleText(cs.ev, p, lang), nil
 }
 
-// key builds an outbox or schedule key, unique across workspaces.
-func key(ws string, parts ...string) string {
-	return "day/" + ws + "/" + strings.Join(parts, "/")
+// companyName names a company with its application id (the id alone for
+// an application the cast no longer has).
+func companyName(a round.Application) string {
+	if a.Company == "" {
+		return a.ID
+	}
+	return a.Company + " (" + a.ID + ")"
 }
+
+// loadEvent reads the event named by an argument; a missing one is refused
+// with day.no_event.
+func loadEvent(r *bot.Request, id string) (round.Event, error) {
+	var ev round.Event
+	var ok bool
+	err := r.Env.DB.View(func(tx *storage.Tx) (err error) { ev, ok, err = round.Events.Lookup(tx, r.WS.ID, id); return })
+	if err == nil && !ok {
+		err = bot.Refuse("day.no_event", "Event", id)
+	}
+	return ev, err
+}
+
+// stale is the refusal of a button whose event, offer or arguments are
+// gone.
+func stale() error { return bot.Refuse("day.stale") }

@@ -1,6 +1,7 @@
 package day
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,6 +9,22 @@ import (
 
 	"github.com/kipina/kipina/bot/schedule"
 )
+
+// badWord is an argument word that does not read: Word is what the person
+// typed (shown back to them in a usage message), Why the reason for logs
+// and tests.
+type badWord struct{ Word, Why string }
+
+func (e *badWord) Error() string { return fmt.Sprintf("%q: %s", e.Word, e.Why) }
+
+// wordOf returns the word err blames, or def when err is not a badWord.
+func wordOf(err error, def string) string {
+	var bw *badWord
+	if errors.As(err, &bw) {
+		return bw.Word
+	}
+	return def
+}
 
 // options are a command's key=value arguments; a key given more than once
 // (break=…) keeps every value.
@@ -46,7 +63,7 @@ func (o options) last(key, def string) string {
 }
 
 // minutes reads a positive number of minutes of key (def when absent)
-// within [lo, hi].
+// within [lo, hi]; the error is a *badWord.
 func (o options) minutes(key string, def, lo, hi int) (int, error) {
 	s := o.last(key, "")
 	if s == "" {
@@ -54,21 +71,22 @@ func (o options) minutes(key string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(strings.TrimSuffix(s, "min"))
 	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%s=%s: want %d–%d", key, s, lo, hi)
+		return 0, &badWord{Word: key + "=" + s, Why: fmt.Sprintf("want %d–%d", lo, hi)}
 	}
 	return n, nil
 }
 
-// parseClock reads "09:00", "9.00" or "9".
+// parseClock reads "09:00", "9.00" or "9"; the error is a *badWord.
 func parseClock(s string) (hh, mm int, err error) {
-	s = strings.TrimSpace(strings.ReplaceAll(s, ".", ":"))
+	word := strings.TrimSpace(s)
+	s = strings.ReplaceAll(word, ".", ":")
 	h, m, hasMin := strings.Cut(s, ":")
 	if hh, err = strconv.Atoi(h); err != nil || hh < 0 || hh > 23 {
-		return 0, 0, fmt.Errorf("time %q: want HH:MM", s)
+		return 0, 0, &badWord{Word: word, Why: "want HH:MM"}
 	}
 	if hasMin {
 		if mm, err = strconv.Atoi(m); err != nil || mm < 0 || mm > 59 || len(m) != 2 {
-			return 0, 0, fmt.Errorf("time %q: want HH:MM", s)
+			return 0, 0, &badWord{Word: word, Why: "want HH:MM"}
 		}
 	}
 	return hh, mm, nil
@@ -84,25 +102,25 @@ func onDay(day time.Time, loc *time.Location, clock string) (time.Time, error) {
 }
 
 // parseSpans reads "10:30-10:45,12:00-12:45" (one or more values) on the
-// event's day.
+// event's day; the error is a *badWord naming the span that does not read.
 func parseSpans(day time.Time, loc *time.Location, values []string) ([]Span, error) {
 	var out []Span
 	for _, v := range values {
 		for _, part := range strings.Split(v, ",") {
 			a, b, ok := strings.Cut(strings.TrimSpace(part), "-")
 			if !ok {
-				return nil, fmt.Errorf("%q: want HH:MM-HH:MM", part)
+				return nil, &badWord{Word: part, Why: "want HH:MM-HH:MM"}
 			}
 			s, err := onDay(day, loc, a)
 			if err != nil {
-				return nil, err
+				return nil, &badWord{Word: part, Why: err.Error()}
 			}
 			e, err := onDay(day, loc, b)
 			if err != nil {
-				return nil, err
+				return nil, &badWord{Word: part, Why: err.Error()}
 			}
 			if !e.After(s) {
-				return nil, fmt.Errorf("%q: the end must come after the start", part)
+				return nil, &badWord{Word: part, Why: "the end must come after the start"}
 			}
 			out = append(out, Span{Start: s, End: e})
 		}

@@ -2,31 +2,42 @@ package day
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
 // peopleList shows the city people of an event's day: process contacts by
 // target and the staff added by command.
-func (m *mod) peopleList(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := loadEvent(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) peopleList(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := loadEvent(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var lines []string
 	var nComp int
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		cs := m.loadCast(tx, r.WS.ID, ev)
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		nComp = len(cs.companies)
 		for _, p := range cs.people {
-			lines = append(lines, "• "+personName(tx, p.Ref)+" — "+m.roleText(ev, p, r.Lang))
+			name, err := personName(tx, p.Ref)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, "• "+name+" — "+m.roleText(ev, p, r.Lang))
 		}
 		return nil
 	})
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("day people: %w", err)
+	}
 	head := r.T("day.people.head", "Event", ev.Name, "Count", len(lines), "Companies", nComp)
 	if len(lines) == 0 {
 		return r.ReplyText(head + "\n" + r.T("day.people.none", "Event", ev.ID))
@@ -35,31 +46,31 @@ func (m *mod) peopleList(_ context.Context, r *bot.Request) chat.Response {
 }
 
 // roleText says in lang what a city person is at the day.
-func (m *mod) roleText(ev call.Event, p person, lang string) string {
+func (m *mod) roleText(ev round.Event, p person, lang string) string {
 	names := make([]string, len(p.Targets))
 	for i, t := range p.Targets {
-		names[i] = ev.TargetName(m.b.Config.Tracks, t, lang)
+		names[i] = ev.TargetName(m.env.Config.Tracks, t, lang)
 	}
 	switch {
 	case p.Kind == "juror" && len(names) > 0:
-		return m.b.Cat.T(lang, "day.role.juror_of", "Targets", strings.Join(names, ", "))
+		return m.env.Cat.T(lang, "day.role.juror_of", "Targets", strings.Join(names, ", "))
 	case p.Kind == "juror":
-		return m.b.Cat.T(lang, "day.role.juror")
+		return m.env.Cat.T(lang, "day.role.juror")
 	case len(names) == 0:
-		return m.b.Cat.T(lang, "day.role.staff")
+		return m.env.Cat.T(lang, "day.role.staff")
 	}
-	return m.b.Cat.T(lang, "day.role.process", "Targets", strings.Join(names, ", "))
+	return m.env.Cat.T(lang, "day.role.process", "Targets", strings.Join(names, ", "))
 }
 
 // peopleEdit adds or removes staff of an event's day.
 func (m *mod) peopleEdit(add bool) bot.Handler {
-	return func(_ context.Context, r *bot.Request) chat.Response {
-		ev, bad := loadEvent(r, r.Args[0])
-		if bad != nil {
-			return *bad
+	return func(_ context.Context, r *bot.Request) (chat.Response, error) {
+		ev, err := loadEvent(r, r.Args[0])
+		if err != nil {
+			return chat.Response{}, err
 		}
 		var names []string
-		err := r.Update(func(tx *storage.Tx) error {
+		err = r.Update(func(tx *storage.Tx) error {
 			for _, a := range r.Args[1:] {
 				u := bot.Mention(r, a)
 				names = append(names, "@"+u.User)
@@ -81,7 +92,7 @@ func (m *mod) peopleEdit(add bool) bot.Handler {
 			return r.Audit(tx, action, "event/"+ev.ID, strings.Join(names, " "))
 		})
 		if err != nil {
-			return internal(r, "day people", err)
+			return chat.Response{}, fmt.Errorf("day people: %w", err)
 		}
 		id := "day.people.added"
 		if !add {

@@ -2,6 +2,7 @@ package day
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -10,9 +11,9 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/schedule"
 	"github.com/kipina/kipina/storage"
 )
@@ -34,7 +35,7 @@ type entry struct {
 }
 
 // entries lists a party's pitch and active meetings, in time order.
-func (m *mod) entries(tx *storage.Tx, ws string, d Day, cs cast, pt party, lang string) []entry {
+func (m *mod) entries(tx *storage.Tx, d Day, cs cast, pt party, lang string) ([]entry, error) {
 	var out []entry
 	if pt.side == SideCompany && d.Agenda.Published {
 		for _, p := range layout(d.Agenda) {
@@ -50,16 +51,19 @@ func (m *mod) entries(tx *storage.Tx, ws string, d Day, cs cast, pt party, lang 
 			}
 			switch {
 			case pt.side == SideCompany && mt.App == pt.id:
-				p, _ := cs.person(mt.Person)
-				out = append(out, entry{Span: mt.Span, table: mt.Table, other: personName(tx, p.Ref), about: m.roleText(cs.ev, p, lang)})
+				name, about, err := m.personAbout(tx, cs, mt.Person, lang)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, entry{Span: mt.Span, table: mt.Table, other: name, about: about})
 			case pt.side == SidePerson && mt.Person == pt.id:
-				a, _ := cs.app(mt.App)
+				a := cs.appOr(mt.App)
 				out = append(out, entry{Span: mt.Span, table: mt.Table, other: companyName(a), about: clip(a.Summary, 80)})
 			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	return out
+	return out, nil
 }
 
 // digest identifies a schedule's content independently of language.
@@ -75,10 +79,10 @@ func digest(es []entry) string {
 }
 
 // scheduleText renders a personal schedule in lang and loc.
-func (m *mod) scheduleText(lang string, loc *time.Location, ev call.Event, who string, es []entry, remindMin int) string {
-	T := func(id string, kv ...any) string { return m.b.Cat.T(lang, id, kv...) }
+func (m *mod) scheduleText(lang string, loc *time.Location, ev round.Event, who string, es []entry, remindMin int) string {
+	T := func(id string, kv ...any) string { return m.env.Cat.T(lang, id, kv...) }
 	var sb strings.Builder
-	sb.WriteString(T("day.sched.head", "Event", ev.Name, "Date", m.b.FormatTime(lang, "format.date", ev.Date, loc), "Who", who))
+	sb.WriteString(T("day.sched.head", "Event", ev.Name, "Date", m.env.FormatTime(lang, "format.date", ev.Date, loc), "Who", who))
 	for _, e := range es {
 		t := e.Start.In(loc).Format("15:04") + "–" + e.End.In(loc).Format("15:04")
 		if e.pitch {
@@ -98,7 +102,7 @@ func (m *mod) scheduleText(lang string, loc *time.Location, ev call.Event, who s
 }
 
 // calendar renders a personal schedule as an iCalendar file.
-func (m *mod) calendar(ws string, ev call.Event, pt party, es []entry, lang string, now time.Time) []byte {
+func (m *mod) calendar(ws string, ev round.Event, pt party, es []entry, lang string, now time.Time) []byte {
 	cal := ics.NewCalendar()
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetProductId("-//kipina//day//" + strings.ToUpper(lang))
@@ -110,11 +114,11 @@ func (m *mod) calendar(ws string, ev call.Event, pt party, es []entry, lang stri
 		ve.SetStartAt(e.Start)
 		ve.SetEndAt(e.End)
 		if e.pitch {
-			ve.SetSummary(m.b.Cat.T(lang, "day.ics.pitch", "Event", ev.Name))
-			ve.SetLocation(strings.TrimSpace(ev.Place + " " + m.b.Cat.T(lang, "day.room", "Room", e.room)))
+			ve.SetSummary(m.env.Cat.T(lang, "day.ics.pitch", "Event", ev.Name))
+			ve.SetLocation(strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.room", "Room", e.room)))
 		} else {
-			ve.SetSummary(m.b.Cat.T(lang, "day.ics.meeting", "Other", e.other))
-			ve.SetLocation(strings.TrimSpace(ev.Place + " " + m.b.Cat.T(lang, "day.table", "Table", e.table)))
+			ve.SetSummary(m.env.Cat.T(lang, "day.ics.meeting", "Other", e.other))
+			ve.SetLocation(strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.table", "Table", e.table)))
 			ve.SetDescription(e.about)
 		}
 	}
@@ -142,49 +146,75 @@ func (cs cast) parties() []party {
 	return out
 }
 
-// recipientsOf lists who hears for a party, each with their language.
-func (m *mod) recipientsOf(tx *storage.Tx, cs cast, pt party) (us []chat.UserRef, langs []string, name string) {
+// hearers are who hears for a party, each with their language, and the
+// party's name.
+type hearers struct {
+	us    []chat.UserRef
+	langs []string
+	name  string
+}
+
+// recipientsOf lists who hears for a party (none for a party no longer in
+// the cast).
+func (m *mod) recipientsOf(tx *storage.Tx, cs cast, pt party) (hearers, error) {
+	var h hearers
 	if pt.side == SideCompany {
 		a, ok := cs.app(pt.id)
 		if !ok {
-			return nil, nil, ""
+			return h, nil
 		}
 		for _, u := range recipients(a) {
-			us, langs = append(us, u), append(langs, m.companyLang(tx, a, u))
+			lang, err := m.companyLang(tx, a, u)
+			if err != nil {
+				return h, err
+			}
+			h.us, h.langs = append(h.us, u), append(h.langs, lang)
 		}
-		return us, langs, companyName(a)
+		h.name = companyName(a)
+		return h, nil
 	}
 	p, ok := cs.person(pt.id)
 	if !ok {
-		return nil, nil, ""
+		return h, nil
 	}
-	return []chat.UserRef{p.Ref}, []string{m.b.LangOf(tx, p.Ref)}, personName(tx, p.Ref)
+	name, err := personName(tx, p.Ref)
+	if err != nil {
+		return h, err
+	}
+	return hearers{us: []chat.UserRef{p.Ref}, langs: []string{m.env.LangOf(tx, p.Ref)}, name: name}, nil
 }
 
 // sendSchedules tells every party whose schedule changed since it was last
 // told, with a calendar file, through the outbox in tx.
-func (m *mod) sendSchedules(tx *storage.Tx, ws string, ev call.Event, d *Day, cs cast, version string) (int, error) {
+func (m *mod) sendSchedules(tx *storage.Tx, ws string, ev round.Event, d *Day, cs cast) (int, error) {
 	told := 0
 	for _, pt := range cs.parties() {
-		us, langs, name := m.recipientsOf(tx, cs, pt)
-		for i, u := range us {
-			es := m.entries(tx, ws, *d, cs, pt, langs[i])
+		h, err := m.recipientsOf(tx, cs, pt)
+		if err != nil {
+			return 0, err
+		}
+		for i, u := range h.us {
+			es, err := m.entries(tx, *d, cs, pt, h.langs[i])
+			if err != nil {
+				return 0, err
+			}
 			dg := digest(es)
 			sk := pt.key() + "/" + u.User
 			if d.Plan.Sent[sk] == dg {
 				continue
 			}
-			loc := m.b.Zone(tx, u)
-			msg := chat.Message{Text: m.scheduleText(langs[i], loc, ev, name, es, d.Plan.RemindMin)}
-			if _, err := outbox.Enqueue(tx, key(ws, ev.ID, "sched", version, pt.key(), u.User), chat.DM(u), msg); err != nil {
+			loc := m.env.Zone(tx, u)
+			msg := chat.Message{Text: m.scheduleText(h.langs[i], loc, ev, h.name, es, d.Plan.RemindMin)}
+			k := outbox.NewKey(ws, "day", ev.ID, "meetings", d.Plan.ver(), "schedule", pt.side, pt.id, u.User)
+			if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 				return 0, err
 			}
 			d.Plan.Sent[sk] = dg
 			told++
 			if len(es) > 0 {
-				ics := chat.Message{Text: m.b.Cat.T(langs[i], "day.ics.comment", "Event", ev.Name), File: &chat.File{
-					Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, u.User), Title: ev.Name, Content: m.calendar(ws, ev, pt, es, langs[i], tx.Now())}}
-				if _, err := outbox.Enqueue(tx, key(ws, ev.ID, "ics", version, pt.key(), u.User), chat.DM(u), ics); err != nil {
+				ics := chat.Message{Text: m.env.Cat.T(h.langs[i], "day.ics.comment", "Event", ev.Name), File: &chat.File{
+					Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, u.User), Title: ev.Name, Content: m.calendar(ws, ev, pt, es, h.langs[i], tx.Now())}}
+				if _, err := outbox.Enqueue(tx, k.With("ics"), chat.DM(u), ics); err != nil {
 					return 0, err
 				}
 			}
@@ -198,7 +228,7 @@ func (m *mod) sendSchedules(tx *storage.Tx, ws string, ev call.Event, d *Day, cs
 // FileUploader, or a failed upload, leaves the person with the text.
 func (m *mod) uploadAll(ctx context.Context, ups []upload) {
 	for _, up := range ups {
-		p, ok := m.b.Platform(up.to.Platform)
+		p, ok := m.env.Platform(up.to.Platform)
 		if !ok {
 			continue
 		}
@@ -207,14 +237,18 @@ func (m *mod) uploadAll(ctx context.Context, ups []upload) {
 			continue
 		}
 		if err := fu.Upload(ctx, chat.DM(up.to), up.file, up.comment); err != nil {
-			m.b.Log.Warn("upload calendar", "component", "day", "user", up.to.String(), "err", err)
+			m.env.Log.Warn("upload calendar", "component", "day", "user", up.to.String(), "err", err)
 		}
 	}
 }
 
+// remPrefix is the start of the scheduler keys of an event's meeting
+// reminders.
+func remPrefix(ws, event string) string { return "day/" + ws + "/" + event + "/rem/" }
+
 // remKey is the scheduler key of a meeting reminder to u.
 func remKey(ws, event string, mt Meeting, u chat.UserRef) string {
-	return key(ws, event, "rem", strconv.Itoa(mt.ID), u.User)
+	return remPrefix(ws, event) + strconv.Itoa(mt.ID) + "/" + u.User
 }
 
 // reminder is the payload of a meeting reminder.
@@ -226,10 +260,13 @@ type reminder struct {
 
 // meetingReminders schedules (add) or cancels the reminders of a meeting
 // for both sides.
-func (m *mod) meetingReminders(tx *storage.Tx, ws string, ev call.Event, cs cast, plan *Plan, mt Meeting, add bool) error {
+func (m *mod) meetingReminders(tx *storage.Tx, ws string, ev round.Event, cs cast, plan *Plan, mt Meeting, add bool) error {
 	for _, pt := range []party{{SideCompany, mt.App}, {SidePerson, mt.Person}} {
-		us, _, _ := m.recipientsOf(tx, cs, pt)
-		for _, u := range us {
+		h, err := m.recipientsOf(tx, cs, pt)
+		if err != nil {
+			return err
+		}
+		for _, u := range h.us {
 			k := remKey(ws, ev.ID, mt, u)
 			if !add {
 				if err := schedule.Cancel(tx, k); err != nil {
@@ -241,7 +278,10 @@ func (m *mod) meetingReminders(tx *storage.Tx, ws string, ev call.Event, cs cast
 			if plan.RemindMin <= 0 || !due.After(tx.Now()) {
 				continue
 			}
-			payload := fmt.Appendf(nil, `{"event":%q,"meeting":%d,"side":%q}`, ev.ID, mt.ID, pt.side)
+			payload, err := json.Marshal(reminder{Event: ev.ID, Meeting: mt.ID, Side: pt.side})
+			if err != nil {
+				return err
+			}
 			if err := schedule.Add(tx, schedule.Item{Key: k, Workspace: ws, User: u, Kind: kindRemind, Due: due, Payload: payload, AnyHour: true}); err != nil {
 				return err
 			}
@@ -250,30 +290,47 @@ func (m *mod) meetingReminders(tx *storage.Tx, ws string, ev call.Event, cs cast
 	return nil
 }
 
+// cancelReminders removes every pending meeting reminder of an event,
+// also those of people no longer in the cast.
+func cancelReminders(tx *storage.Tx, ws, event string) error {
+	items, err := schedule.Pending(tx, ws, remPrefix(ws, event))
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := schedule.Cancel(tx, it.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // planPublish makes the draft the schedule: personal schedules to those
 // whose schedule changed, calendar files, reminders.
-func (m *mod) planPublish(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := loadEvent(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) planPublish(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := loadEvent(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var told, meetings int
-	noDraft := false
-	err := r.Update(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
-		if d.Draft == nil {
-			noDraft = true
-			return nil
+	err = r.Update(func(tx *storage.Tx) error {
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
 		}
-		cs := m.loadCast(tx, r.WS.ID, ev)
+		if d.Draft == nil {
+			return bot.Refuse("day.plan.no_draft", "Event", ev.ID)
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		plan := *d.Draft
-		plan.Sent = map[string]string{}
+		plan.Sent, plan.Version = map[string]string{}, 1
 		if d.Plan != nil {
-			plan.Sent = d.Plan.Sent
-			for _, mt := range d.Plan.Meetings {
-				if err := m.meetingReminders(tx, r.WS.ID, ev, cs, d.Plan, mt, false); err != nil {
-					return err
-				}
+			plan.Sent, plan.Version = d.Plan.Sent, d.Plan.Version+1
+			if err := cancelReminders(tx, r.WS.ID, ev.ID); err != nil {
+				return err
 			}
 		}
 		d.Plan, d.Draft, d.Offers = &plan, nil, nil
@@ -282,8 +339,7 @@ func (m *mod) planPublish(_ context.Context, r *bot.Request) chat.Response {
 				return err
 			}
 		}
-		var err error
-		if told, err = m.sendSchedules(tx, r.WS.ID, ev, &d, cs, strconv.FormatInt(plan.Built.UnixNano(), 36)); err != nil {
+		if told, err = m.sendSchedules(tx, r.WS.ID, ev, &d, cs); err != nil {
 			return err
 		}
 		meetings = len(plan.Meetings)
@@ -292,30 +348,30 @@ func (m *mod) planPublish(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return r.Audit(tx, "meetings.publish", "event/"+ev.ID, fmt.Sprintf("%d meetings, %d told", meetings, told))
 	})
-	switch {
-	case err != nil:
-		return internal(r, "meetings publish", err)
-	case noDraft:
-		return r.Reply("day.plan.no_draft", "Event", ev.ID)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("meetings publish: %w", err)
 	}
 	return r.Reply("day.plan.published", "Meetings", meetings, "Count", told, "Event", ev.Name)
 }
 
 // mySchedule shows the asker their own schedule of an event, with the
 // calendar file where the platform takes files.
-func (m *mod) mySchedule(ctx context.Context, r *bot.Request) chat.Response {
-	ev, bad := loadEvent(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) mySchedule(ctx context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := loadEvent(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var parts []string
 	var ups []upload
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
-		if d.Plan == nil && !d.Agenda.Published {
-			return nil
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil || d.Plan == nil && !d.Agenda.Published {
+			return err
 		}
-		cs := m.loadCast(tx, r.WS.ID, ev)
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		remind := 0
 		if d.Plan != nil {
 			remind = d.Plan.RemindMin
@@ -324,9 +380,15 @@ func (m *mod) mySchedule(ctx context.Context, r *bot.Request) chat.Response {
 			if !allowed(r, cs, pt.side, pt.id, pt.id) {
 				continue
 			}
-			_, _, name := m.recipientsOf(tx, cs, pt)
-			es := m.entries(tx, r.WS.ID, d, cs, pt, r.Lang)
-			parts = append(parts, m.scheduleText(r.Lang, m.b.Zone(tx, r.User), ev, name, es, remind))
+			h, err := m.recipientsOf(tx, cs, pt)
+			if err != nil {
+				return err
+			}
+			es, err := m.entries(tx, d, cs, pt, r.Lang)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, m.scheduleText(r.Lang, m.env.Zone(tx, r.User), ev, h.name, es, remind))
 			if len(es) > 0 {
 				ups = append(ups, upload{to: r.User, file: chat.File{Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, r.User.User), Title: ev.Name,
 					Content: m.calendar(r.WS.ID, ev, pt, es, r.Lang, r.Now())}, comment: r.T("day.ics.comment", "Event", ev.Name)})
@@ -334,6 +396,9 @@ func (m *mod) mySchedule(ctx context.Context, r *bot.Request) chat.Response {
 		}
 		return nil
 	})
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("my schedule: %w", err)
+	}
 	if len(parts) == 0 {
 		return r.Reply("day.sched.none", "Event", ev.Name)
 	}

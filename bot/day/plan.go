@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
@@ -70,27 +70,29 @@ func build(in planInput) (Plan, matching.Schedule) {
 }
 
 // planDraft builds a draft schedule and previews it to the organiser.
-func (m *mod) planDraft(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := loadEvent(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) planDraft(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := loadEvent(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
+	}
+	usage := func(w string) (chat.Response, error) {
+		return chat.Response{}, bot.Refuse("day.plan.usage", "Word", w)
 	}
 	o, word := parseOptions(r.Args[1:], "slot", "window", "tables", "break", "remind")
-	usage := func(w string) chat.Response { return r.Reply("day.plan.usage", "Word", w) }
 	if word != "" {
 		return usage(word)
 	}
 	slotMin, err := o.minutes("slot", 15, 5, 120)
 	if err != nil {
-		return usage(err.Error())
+		return usage(wordOf(err, "slot="+o.last("slot", "")))
 	}
 	tables, err := o.minutes("tables", 0, 0, 1000)
 	if err != nil {
-		return usage(err.Error())
+		return usage(wordOf(err, "tables="+o.last("tables", "")))
 	}
 	remind, err := o.minutes("remind", 5, 0, 120)
 	if err != nil {
-		return usage(err.Error())
+		return usage(wordOf(err, "remind="+o.last("remind", "")))
 	}
 	win, err := parseSpans(ev.Date, r.WS.Loc, []string{o.last("window", "13:00-16:00")})
 	if err != nil || len(win) != 1 {
@@ -98,39 +100,64 @@ func (m *mod) planDraft(_ context.Context, r *bot.Request) chat.Response {
 	}
 	extra, err := parseSpans(ev.Date, r.WS.Loc, o["break"])
 	if err != nil {
-		return usage(err.Error())
+		return usage("break=" + wordOf(err, strings.Join(o["break"], ",")))
 	}
 	var out string
 	err = r.Update(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
-		in := planInput{cs: m.loadCast(tx, r.WS.ID, ev), tables: tables, pitches: map[string]Span{}, wants: map[string]matching.Interest{}, absent: d.Absent}
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
+		in := planInput{cs: cs, tables: tables, pitches: map[string]Span{}, wants: map[string]matching.Interest{}, absent: d.Absent}
 		in.slots = slotsIn(win[0], time.Duration(slotMin)*time.Minute, append(append([]Span(nil), d.Agenda.Breaks...), extra...), matching.MaxSlots)
 		if d.Agenda.SlotMin > 0 {
-			m.refresh(tx, r.WS.ID, in.cs, &d.Agenda)
+			if err := m.refresh(tx, r.WS.ID, in.cs, &d.Agenda); err != nil {
+				return err
+			}
 			for _, p := range layout(d.Agenda) {
 				in.pitches[p.App] = p.Span
 			}
 		}
-		Wants.Scan(tx, r.WS.ID, ev.ID+"/", func(k string, v matching.Interest) error { in.wants[k] = v; return nil })
-		in.suggest = func(c, p int) float64 { return score(tx, r.WS.ID, in.cs.companies[c].ID, in.cs.people[p]) }
+		err = Wants.Scan(tx, r.WS.ID, ev.ID+"/", func(k string, v matching.Interest) error { in.wants[k] = v; return nil })
+		if err != nil {
+			return err
+		}
+		// The matching scores are read before the schedule is built: its
+		// Suggest callback has no way to report a failed read.
+		scores := make([][]float64, len(cs.companies))
+		for c, a := range cs.companies {
+			sc, err := scoresOf(tx, r.WS.ID, a.ID)
+			if err != nil {
+				return err
+			}
+			scores[c] = make([]float64, len(cs.people))
+			for p, pp := range cs.people {
+				scores[c][p] = sc.of(pp)
+			}
+		}
+		in.suggest = func(c, p int) float64 { return scores[c][p] }
 		plan, _ := build(in)
 		plan.SlotMin, plan.RemindMin, plan.Built = slotMin, remind, r.Now()
 		d.Draft = &plan
-		out = m.preview(tx, r, ev, in.cs, plan)
+		out = m.preview(r, ev, in.cs, plan)
 		if err := saveDay(tx, r.WS.ID, d); err != nil {
 			return err
 		}
 		return r.Audit(tx, "meetings.draft", "event/"+ev.ID, fmt.Sprintf("%d meetings, weight %.0f/%.0f", len(plan.Meetings), plan.Weight, plan.Bound))
 	})
 	if err != nil {
-		return internal(r, "meetings schedule", err)
+		return chat.Response{}, fmt.Errorf("meetings schedule: %w", err)
 	}
 	return r.ReplyText(out)
 }
 
 // preview describes a draft: size, quality, meetings per company and
 // person, and the must-meets left out with why.
-func (m *mod) preview(tx *storage.Tx, r *bot.Request, ev call.Event, cs cast, plan Plan) string {
+func (m *mod) preview(r *bot.Request, ev round.Event, cs cast, plan Plan) string {
 	var sb strings.Builder
 	pct := 100.0
 	if plan.Bound > 0 {
@@ -162,8 +189,7 @@ func (m *mod) preview(tx *storage.Tx, r *bot.Request, ev call.Event, cs cast, pl
 	var must []string
 	for _, u := range plan.Unplaced {
 		if u.Weight == matching.WeightMustMust || u.Weight == matching.WeightMustWould || u.Weight == matching.WeightMustNone {
-			a, _ := cs.app(u.App)
-			must = append(must, fmt.Sprintf("• %s – @%s (%s): %s", companyName(a), u.Person, r.T(weightID(u.Weight)), r.T("day.reason."+u.Reason)))
+			must = append(must, fmt.Sprintf("• %s – @%s (%s): %s", companyName(cs.appOr(u.App)), u.Person, r.T(weightID(u.Weight)), r.T("day.reason."+u.Reason)))
 		}
 	}
 	if len(must) == 0 {
@@ -181,7 +207,7 @@ func (m *mod) preview(tx *storage.Tx, r *bot.Request, ev call.Event, cs cast, pl
 
 // summary lists counts in full for up to 40 parties, else as min, median
 // and max and the parties with none.
-func summary(items []string, counts map[string]int, companies []call.Application, people []person) string {
+func summary(items []string, counts map[string]int, companies []round.Application, people []person) string {
 	if len(items) <= 40 {
 		return strings.Join(items, ", ")
 	}

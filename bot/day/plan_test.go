@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/matching"
 	"pgregory.net/rapid"
 )
@@ -17,11 +17,11 @@ import (
 func TestBuildProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		nC, nP := rapid.IntRange(1, 8).Draw(t, "nC"), rapid.IntRange(1, 6).Draw(t, "nP")
-		cs := cast{ev: call.Event{ID: "e"}, appIdx: map[string]int{}, personIdx: map[string]int{}}
+		cs := cast{ev: round.Event{ID: "e"}, appIdx: map[string]int{}, personIdx: map[string]int{}}
 		for i := 0; i < nC; i++ {
 			id := fmt.Sprintf("H%04d", i+1)
 			cs.appIdx[id] = i
-			cs.companies = append(cs.companies, call.Application{ID: id})
+			cs.companies = append(cs.companies, round.Application{ID: id})
 		}
 		for i := 0; i < nP; i++ {
 			u := chat.UserRef{Platform: "shell", Workspace: "demo", User: fmt.Sprint("p", i)}
@@ -72,4 +72,18 @@ func TestBuildProperties(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOfferIDsNeverRepeat: publishing a plan drops the open offers, but a
+// later offer never takes an earlier one's id, so an old Accept button
+// cannot take it and their messages never share an outbox key.
+func TestOfferIDsNeverRepeat(t *testing.T) {
+	d := Day{Offers: []Offer{{ID: 1}, {ID: 2}}} // stored before LastOffer was kept
+	if id := d.nextOffer(); id != 3 {
+		t.Fatalf("next offer = %d, want 3", id)
+	}
+	d.Offers = nil // a plan published again
+	if id := d.nextOffer(); id != 4 {
+		t.Fatalf("next offer after republishing = %d, want 4", id)
+	}
 }

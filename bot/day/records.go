@@ -1,9 +1,12 @@
 package day
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
@@ -24,6 +27,10 @@ type Day struct {
 	Offers []Offer `json:"offers,omitempty"`
 	// Absent marks no-shows by party key ("c/H0001", "p/kaisa").
 	Absent map[string]bool `json:"absent,omitempty"`
+	// LastOffer is the id of the last offer made, across published plans:
+	// an offer id never comes back, so an old offer's button cannot take a
+	// newer offer and their messages never share an outbox key.
+	LastOffer int `json:"last_offer,omitempty"`
 }
 
 // Span is a time interval [Start, End).
@@ -47,7 +54,7 @@ type Agenda struct {
 	// Channel is where the agenda was published and PostKey the outbox key
 	// of that post, updated in place on every later change.
 	Channel   *chat.Address `json:"channel,omitempty"`
-	PostKey   string        `json:"post_key,omitempty"`
+	PostKey   outbox.Key    `json:"post_key,omitzero"`
 	Published bool          `json:"published"`
 	// Sent is the pitch each company was last told, by application id.
 	Sent    map[string]Pitch `json:"sent,omitempty"`
@@ -85,7 +92,15 @@ type Plan struct {
 	// id), so a re-publication tells only those whose schedule changed.
 	Sent   map[string]string `json:"sent,omitempty"`
 	NextID int               `json:"next_id"`
+	// Version counts the publications of the event's meetings (1 for the
+	// first; 0 for a draft and for plans published before it was kept).
+	// Meeting ids start again in every plan, so the outbox keys of
+	// messages about a meeting name the version.
+	Version int `json:"version,omitempty"`
 }
+
+// ver names the plan's publication in outbox keys.
+func (p *Plan) ver() string { return "v" + strconv.Itoa(p.Version) }
 
 // Meeting is one scheduled meeting between a company and a city person.
 type Meeting struct {
@@ -143,13 +158,26 @@ func wantKey(event, side, who, other string) string {
 	return event + "/" + side + "/" + who + "/" + other
 }
 
-// loadDay returns the day of an event (a fresh one when there is none).
-func loadDay(tx *storage.Tx, ws, event string) Day {
-	d, err := Days.Get(tx, ws, event)
+// loadDay returns the day of an event (a fresh one when there is none);
+// a record that cannot be read is an error.
+func loadDay(tx *storage.Tx, ws, event string) (Day, error) {
+	d, ok, err := Days.Lookup(tx, ws, event)
 	if err != nil {
-		return Day{Event: event}
+		return d, fmt.Errorf("day of %s: %w", event, err)
 	}
-	return d
+	if !ok {
+		return Day{Event: event}, nil
+	}
+	return d, nil
+}
+
+// nextOffer returns a new offer id of the day.
+func (d *Day) nextOffer() int {
+	for _, o := range d.Offers {
+		d.LastOffer = max(d.LastOffer, o.ID)
+	}
+	d.LastOffer++
+	return d.LastOffer
 }
 
 func saveDay(tx *storage.Tx, ws string, d Day) error { return Days.Put(tx, ws, d.Event, d) }

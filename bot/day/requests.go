@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -21,12 +21,28 @@ import (
 // blocks and 25 elements per actions block.
 const pageSize = 10
 
-// score is the matching score of a company and a city person: the best of
+// scores are a company's matching scores by target (routing's ranking).
+type scores map[string]float64
+
+// scoresOf reads the matching scores of application app.
+func scoresOf(tx *storage.Tx, ws, app string) (scores, error) {
+	rk, _, err := routing.Ranking(tx, ws, app)
+	if err != nil {
+		return nil, fmt.Errorf("ranking of %s: %w", app, err)
+	}
+	sc := scores{}
+	for _, x := range rk.Matches {
+		sc[x.Target] = x.Score
+	}
+	return sc, nil
+}
+
+// of is the matching score of the company and a city person: the best of
 // the company's scores for the person's targets (0 for staff).
-func score(tx *storage.Tx, ws, app string, p person) float64 {
+func (sc scores) of(p person) float64 {
 	best := 0.0
 	for _, t := range p.Targets {
-		best = max(best, routing.Score(tx, ws, app, t))
+		best = max(best, sc[t])
 	}
 	return best
 }
@@ -40,24 +56,36 @@ type row struct {
 
 // rows lists the other side for a party (side c: the company self; side
 // p: the person self), best match first.
-func (m *mod) rows(tx *storage.Tx, ws string, cs cast, side, self, lang string) []row {
+func (m *mod) rows(tx *storage.Tx, ws string, cs cast, side, self, lang string) ([]row, error) {
 	var out []row
 	if side == SideCompany {
+		sc, err := scoresOf(tx, ws, self)
+		if err != nil {
+			return nil, err
+		}
 		for _, p := range cs.people {
-			out = append(out, row{app: self, person: p.Ref.User, name: personName(tx, p.Ref), about: m.roleText(cs.ev, p, lang), score: score(tx, ws, self, p)})
+			name, err := personName(tx, p.Ref)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, row{app: self, person: p.Ref.User, name: name, about: m.roleText(cs.ev, p, lang), score: sc.of(p)})
 		}
 	} else {
-		p, _ := cs.person(self)
+		p, _ := cs.person(self) // someone no longer in the cast scores 0 with everyone
 		for _, a := range cs.companies {
-			track := routing.Primary(tx, ws, a.ID)
-			if track == "" {
-				track = a.Target
+			t, err := track(tx, ws, a)
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, row{app: a.ID, person: self, name: companyName(a), about: cs.ev.TargetName(m.b.Config.Tracks, track, lang) + ": " + clip(a.Summary, 120), score: score(tx, ws, a.ID, p)})
+			sc, err := scoresOf(tx, ws, a.ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, row{app: a.ID, person: self, name: companyName(a), about: cs.ev.TargetName(m.env.Config.Tracks, t, lang) + ": " + clip(a.Summary, 120), score: sc.of(p)})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
-	return out
+	return out, nil
 }
 
 // clip shortens s to n runes on one line.
@@ -70,13 +98,12 @@ func clip(s string, n int) string {
 }
 
 // answerOf returns the stored answer of side's party self about a row.
-func answerOf(tx *storage.Tx, ws, event, side string, rw row) (matching.Interest, bool) {
+func answerOf(tx *storage.Tx, ws, event, side string, rw row) (matching.Interest, bool, error) {
 	who, other := rw.app, rw.person
 	if side == SidePerson {
 		who, other = rw.person, rw.app
 	}
-	v, err := Wants.Get(tx, ws, wantKey(event, side, who, other))
-	return v, err == nil
+	return Wants.Lookup(tx, ws, wantKey(event, side, who, other))
 }
 
 var interestIDs = map[matching.Interest]string{
@@ -86,11 +113,14 @@ var interestIDs = map[matching.Interest]string{
 }
 
 // prompt renders page (from 0) of a party's meeting requests in lang.
-func (m *mod) prompt(tx *storage.Tx, ws string, cs cast, side, self string, page int, lang string) chat.Message {
-	rows := m.rows(tx, ws, cs, side, self, lang)
+func (m *mod) prompt(tx *storage.Tx, ws string, cs cast, side, self string, page int, lang string) (chat.Message, error) {
+	rows, err := m.rows(tx, ws, cs, side, self, lang)
+	if err != nil {
+		return chat.Message{}, err
+	}
 	pages := max((len(rows)+pageSize-1)/pageSize, 1)
 	page = min(max(page, 0), pages-1)
-	T := func(id string, kv ...any) string { return m.b.Cat.T(lang, id, kv...) }
+	T := func(id string, kv ...any) string { return m.env.Cat.T(lang, id, kv...) }
 	intro := "day.ask.person"
 	if side == SideCompany {
 		intro = "day.ask.company"
@@ -109,7 +139,11 @@ func (m *mod) prompt(tx *storage.Tx, ws string, cs cast, side, self string, page
 		if rw.score > 0 {
 			sb.WriteString(" " + T("day.ask.score", "Percent", int(rw.score*100+0.5)))
 		}
-		if v, ok := answerOf(tx, ws, cs.ev.ID, side, rw); ok {
+		v, ok, err := answerOf(tx, ws, cs.ev.ID, side, rw)
+		if err != nil {
+			return chat.Message{}, err
+		}
+		if ok {
 			sb.WriteString(" → " + T(interestIDs[v]))
 		}
 		ctrls = append(ctrls, chat.Control{Kind: chat.Select, ID: strings.Join([]string{actWant, cs.ev.ID, side, rw.app, rw.person, strconv.Itoa(page)}, ":"),
@@ -124,37 +158,55 @@ func (m *mod) prompt(tx *storage.Tx, ws string, cs cast, side, self string, page
 	if page+1 < pages {
 		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: strings.Join([]string{actPage, cs.ev.ID, side, self, strconv.Itoa(page + 1)}, ":"), Label: T("day.ask.next.button")})
 	}
-	return chat.Message{Text: sb.String(), Controls: ctrls}
+	return chat.Message{Text: sb.String(), Controls: ctrls}, nil
 }
 
 // requestsOpen asks every company and city person whom they want to meet.
-func (m *mod) requestsOpen(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := loadEvent(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) requestsOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := loadEvent(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var nC, nP int
-	err := r.Update(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
-		cs := m.loadCast(tx, r.WS.ID, ev)
+	err = r.Update(func(tx *storage.Tx) error {
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		nC, nP = len(cs.companies), len(cs.people)
 		if nC == 0 || nP == 0 {
-			return nil
+			return bot.Refuse("day.ask.nobody_to_ask", "Companies", nC, "People", nP, "Event", ev.ID)
 		}
 		d.Requests.Open, d.Requests.Opened = true, r.Now()
 		d.Requests.Round++
 		round := strconv.Itoa(d.Requests.Round)
 		for _, a := range cs.companies {
 			for _, u := range recipients(a) {
-				msg := m.prompt(tx, r.WS.ID, cs, SideCompany, a.ID, 0, m.companyLang(tx, a, u))
-				if _, err := outbox.Enqueue(tx, key(r.WS.ID, ev.ID, "ask", round, a.ID, u.User), chat.DM(u), msg); err != nil {
+				lang, err := m.companyLang(tx, a, u)
+				if err != nil {
+					return err
+				}
+				msg, err := m.prompt(tx, r.WS.ID, cs, SideCompany, a.ID, 0, lang)
+				if err != nil {
+					return err
+				}
+				k := outbox.NewKey(r.WS.ID, "day", ev.ID, "requests", round, "ask", SideCompany, a.ID, u.User)
+				if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 					return err
 				}
 			}
 		}
 		for _, p := range cs.people {
-			msg := m.prompt(tx, r.WS.ID, cs, SidePerson, p.Ref.User, 0, m.b.LangOf(tx, p.Ref))
-			if _, err := outbox.Enqueue(tx, key(r.WS.ID, ev.ID, "ask", round, "p", p.Ref.User), chat.DM(p.Ref), msg); err != nil {
+			msg, err := m.prompt(tx, r.WS.ID, cs, SidePerson, p.Ref.User, 0, m.env.LangOf(tx, p.Ref))
+			if err != nil {
+				return err
+			}
+			k := outbox.NewKey(r.WS.ID, "day", ev.ID, "requests", round, "ask", SidePerson, p.Ref.User)
+			if _, err := outbox.Enqueue(tx, k, chat.DM(p.Ref), msg); err != nil {
 				return err
 			}
 		}
@@ -163,33 +215,35 @@ func (m *mod) requestsOpen(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return r.Audit(tx, "meetings.open", "event/"+ev.ID, fmt.Sprintf("%d companies, %d people", nC, nP))
 	})
-	switch {
-	case err != nil:
-		return internal(r, "meetings open", err)
-	case nC == 0 || nP == 0:
-		return r.Reply("day.ask.nobody_to_ask", "Companies", nC, "People", nP, "Event", ev.ID)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("meetings open: %w", err)
 	}
 	return r.Reply("day.ask.opened", "Companies", nC, "People", nP, "Event", ev.ID)
 }
 
 // requestsClose stops taking answers.
-func (m *mod) requestsClose(_ context.Context, r *bot.Request) chat.Response {
-	ev, bad := loadEvent(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *mod) requestsClose(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, err := loadEvent(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	n := 0
-	err := r.Update(func(tx *storage.Tx) error {
-		d := loadDay(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		d, err := loadDay(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		d.Requests.Open, d.Requests.Closed = false, r.Now()
-		Wants.Scan(tx, r.WS.ID, ev.ID+"/", func(string, matching.Interest) error { n++; return nil })
+		if err := Wants.Scan(tx, r.WS.ID, ev.ID+"/", func(string, matching.Interest) error { n++; return nil }); err != nil {
+			return err
+		}
 		if err := saveDay(tx, r.WS.ID, d); err != nil {
 			return err
 		}
 		return r.Audit(tx, "meetings.close", "event/"+ev.ID, strconv.Itoa(n))
 	})
 	if err != nil {
-		return internal(r, "meetings close", err)
+		return chat.Response{}, fmt.Errorf("meetings close: %w", err)
 	}
 	return r.Reply("day.ask.closed", "Count", n, "Event", ev.ID)
 }
@@ -207,33 +261,41 @@ func allowed(r *bot.Request, cs cast, side, app, person string) bool {
 
 // answer stores one answer from a prompt's select and shows the page
 // again with it.
-func (m *mod) answer(_ context.Context, r *bot.Request) chat.Response {
+func (m *mod) answer(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(r.Args) != 5 {
-		return r.Reply("day.stale")
+		return chat.Response{}, stale()
 	}
 	event, side, app, person := r.Args[0], r.Args[1], r.Args[2], r.Args[3]
-	page, _ := strconv.Atoi(r.Args[4])
+	page, err := strconv.Atoi(r.Args[4])
+	if err != nil {
+		return chat.Response{}, stale()
+	}
 	v, err := strconv.Atoi(actionValue(r))
 	if err != nil || v < 0 || v > 2 {
-		return r.Reply("day.stale")
+		return chat.Response{}, stale()
 	}
 	var upd chat.Message
-	var refused string
 	err = r.Update(func(tx *storage.Tx) error {
-		ev, err := call.LoadEvent(tx, r.WS.ID, event)
+		ev, ok, err := round.Events.Lookup(tx, r.WS.ID, event)
 		if err != nil {
-			refused = "day.stale"
-			return nil
+			return err
 		}
-		d := loadDay(tx, r.WS.ID, event)
-		cs := m.loadCast(tx, r.WS.ID, ev)
+		if !ok {
+			return stale()
+		}
+		d, err := loadDay(tx, r.WS.ID, event)
+		if err != nil {
+			return err
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		switch {
 		case !d.Requests.Open:
-			refused = "day.ask.not_open"
-			return nil
+			return bot.Refuse("day.ask.not_open")
 		case !allowed(r, cs, side, app, person):
-			refused = "day.not_yours"
-			return nil
+			return bot.Refuse("day.not_yours")
 		}
 		who, other, self := app, person, app
 		if side == SidePerson {
@@ -242,60 +304,71 @@ func (m *mod) answer(_ context.Context, r *bot.Request) chat.Response {
 		if err := Wants.Put(tx, r.WS.ID, wantKey(event, side, who, other), matching.Interest(v)); err != nil {
 			return err
 		}
-		upd = m.prompt(tx, r.WS.ID, cs, side, self, page, m.askerLang(tx, r, cs, side, app))
-		return nil
+		lang, err := m.askerLang(tx, r, cs, side, app)
+		if err != nil {
+			return err
+		}
+		upd, err = m.prompt(tx, r.WS.ID, cs, side, self, page, lang)
+		return err
 	})
-	switch {
-	case err != nil:
-		return internal(r, "meetings answer", err)
-	case refused != "":
-		return r.Reply(refused)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("meetings answer: %w", err)
 	}
-	return chat.Response{Update: &upd}
+	return chat.Response{Update: &upd}, nil
 }
 
 // page shows another page of a prompt.
-func (m *mod) page(_ context.Context, r *bot.Request) chat.Response {
+func (m *mod) page(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(r.Args) != 4 {
-		return r.Reply("day.stale")
+		return chat.Response{}, stale()
 	}
 	event, side, self := r.Args[0], r.Args[1], r.Args[2]
-	page, _ := strconv.Atoi(r.Args[3])
+	page, err := strconv.Atoi(r.Args[3])
+	if err != nil {
+		return chat.Response{}, stale()
+	}
 	var upd chat.Message
-	refused := ""
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		ev, err := call.LoadEvent(tx, r.WS.ID, event)
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		ev, ok, err := round.Events.Lookup(tx, r.WS.ID, event)
 		if err != nil {
-			refused = "day.stale"
-			return nil
+			return err
 		}
-		cs := m.loadCast(tx, r.WS.ID, ev)
+		if !ok {
+			return stale()
+		}
+		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		if err != nil {
+			return err
+		}
 		app, person := self, ""
 		if side == SidePerson {
 			app, person = "", self
 		}
 		if !allowed(r, cs, side, app, person) {
-			refused = "day.not_yours"
-			return nil
+			return bot.Refuse("day.not_yours")
 		}
-		upd = m.prompt(tx, r.WS.ID, cs, side, self, page, m.askerLang(tx, r, cs, side, app))
-		return nil
+		lang, err := m.askerLang(tx, r, cs, side, app)
+		if err != nil {
+			return err
+		}
+		upd, err = m.prompt(tx, r.WS.ID, cs, side, self, page, lang)
+		return err
 	})
-	if refused != "" {
-		return r.Reply(refused)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("meetings page: %w", err)
 	}
-	return chat.Response{Update: &upd}
+	return chat.Response{Update: &upd}, nil
 }
 
 // askerLang is the language to show a prompt to the user of r in: for a
 // company, the company's language unless they chose their own.
-func (m *mod) askerLang(tx *storage.Tx, r *bot.Request, cs cast, side, app string) string {
+func (m *mod) askerLang(tx *storage.Tx, r *bot.Request, cs cast, side, app string) (string, error) {
 	if side == SideCompany {
 		if a, ok := cs.app(app); ok {
 			return m.companyLang(tx, a, r.User)
 		}
 	}
-	return r.Lang
+	return r.Lang, nil
 }
 
 // actionValue is the value of the clicked control.

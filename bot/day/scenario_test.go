@@ -14,6 +14,7 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/day"
 	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -54,16 +55,36 @@ func apply(h *bottest.Harness, applyBtn, user, company, bid, target, summary, la
 func wantOf(t *testing.T, h *bottest.Harness, k string) (matching.Interest, bool) {
 	t.Helper()
 	var v matching.Interest
-	var err error
-	h.DB.View(func(tx *storage.Tx) error { v, err = day.Wants.Get(tx, "demo", k); return nil })
-	return v, err == nil
+	var ok bool
+	if err := h.DB.View(func(tx *storage.Tx) (err error) { v, ok, err = day.Wants.Lookup(tx, "demo", k); return }); err != nil {
+		t.Fatal(err)
+	}
+	return v, ok
 }
 
 func loadDay(t *testing.T, h *bottest.Harness) day.Day {
 	t.Helper()
 	var d day.Day
-	h.DB.View(func(tx *storage.Tx) (err error) { d, err = day.Days.Get(tx, "demo", "kipina-2017"); return })
+	if err := h.DB.View(func(tx *storage.Tx) (err error) { d, err = day.Days.Get(tx, "demo", "kipina-2017"); return }); err != nil {
+		t.Fatal(err)
+	}
 	return d
+}
+
+// accept decides applications as accepted, as the jury would.
+func accept(t *testing.T, h *bottest.Harness, ids ...string) {
+	t.Helper()
+	err := h.DB.Update(func(tx *storage.Tx) error {
+		for _, id := range ids {
+			if _, _, err := round.Transition(t.Context(), h.Bot.Events, tx, "demo", id, round.Accepted, bottest.User("nina")); err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestTheDay runs the event day through the shell with a fake clock:
@@ -80,27 +101,18 @@ func TestTheDay(t *testing.T) {
 	apply(h, applyBtn, "anna", "Katuvalo Oy", "1572860-0", "2", "Katuvalojen sensoriverkko mittaa liikennettä, melua ja ilmanlaatua; älykäs infrastruktuuri ja avoin data.", "1")
 	apply(h, applyBtn, "sven", "Vård Ab", "0112038-9", "4", "Distansmottagning och fjärrövervakning för patienter med diabetes inom hälsovården.", "3")
 	apply(h, applyBtn, "olli", "Koulu Oy", "1234567-1", "7", "A learning app for school pupils and teachers, with library reading challenges.", "2")
-	h.DB.Update(func(tx *storage.Tx) error {
-		for _, id := range []string{"H0001", "H0002", "H0003"} {
-			a, err := call.LoadApp(tx, "demo", id)
-			if err != nil {
-				t.Fatalf("%s: %v", id, err)
-			}
-			a.State = call.Accepted
-			if err := call.Apps.Put(tx, "demo", id, a); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return nil
-	})
+	accept(t, h, "H0001", "H0002", "H0003")
 
 	// The city's people: two process contacts, a juror and a staff member.
-	h.DB.Update(func(tx *storage.Tx) error {
+	err := h.DB.Update(func(tx *storage.Tx) error {
 		return jury.Juries.Put(tx, "demo", "kipina-2017", jury.Jury{Event: "kipina-2017", Jurors: []jury.Juror{
 			{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "jaana"}, Targets: []string{"energy"}},
 			{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "removed"}, Removed: true},
 		}})
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	out = h.Run(":as nina\n/kipina contacts add health @kaisa\n/kipina contacts add sensors @pekka\n/kipina day people add kipina-2017 @ville\n/kipina day people kipina-2017\n")
 	must(t, out, "4 kaupungin osallistujaa, 3 yritystä", "@jaana — raadin jäsen: Energiatehokas kaupunginosa", "@kaisa — prosessin yhteyshenkilö: Terveys ja toimintakyky", "@ville — kaupungin edustaja")
 
@@ -237,7 +249,9 @@ func TestTheDay(t *testing.T) {
 		t.Errorf("absent %v, offers %+v", d.Absent, d.Offers)
 	}
 	var log []storage.AuditEntry
-	h.DB.View(func(tx *storage.Tx) (err error) { log, err = tx.AuditLog("demo", "c/H0001"); return })
+	if err := h.DB.View(func(tx *storage.Tx) (err error) { log, err = tx.AuditLog("demo", "c/H0001"); return }); err != nil {
+		t.Fatal(err)
+	}
 	if len(log) != 1 || log[0].Action != "meetings.repair" || log[0].Detail != "p/kaisa" {
 		t.Errorf("audit of the re-pairing = %+v", log)
 	}
@@ -247,10 +261,15 @@ func TestTheDay(t *testing.T) {
 // Next and Previous buttons, and an answer on page 2 stays on page 2.
 func TestPromptPages(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{}, day.Module{})
-	h.DB.Update(func(tx *storage.Tx) error {
-		return call.Apps.Put(tx, "demo", "H0001", call.Application{ID: "H0001", Event: "kipina-2017", State: call.Accepted, Company: "Katuvalo Oy",
-			Owner: chat.UserRef{Platform: "shell", Workspace: "demo", User: "anna"}, Lang: "en", Summary: "Sensors."})
+	err := h.DB.Update(func(tx *storage.Tx) error {
+		a := round.Application{Event: "kipina-2017", State: round.Submitted, Company: "Katuvalo Oy", BusinessID: "1572860-0",
+			Owner: bottest.User("anna"), Lang: "en", Summary: "Sensors."}
+		return round.Submit(tx, "demo", round.Submission{App: &a}, "")
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accept(t, h, "H0001")
 	people := ""
 	for i := 1; i <= 12; i++ {
 		people += fmt.Sprintf(" @p%02d", i)

@@ -20,11 +20,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/matching"
@@ -78,15 +78,15 @@ func (o Options) secret(s bool) string {
 
 // Collect reads an event's sheets in one transaction.
 func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
-	ev, err := call.LoadEvent(tx, ws, event)
+	ev, err := round.LoadEvent(tx, ws, event)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", event, err)
 	}
-	apps, err := call.EventApps(tx, ws, event)
+	apps, err := round.EventApps(tx, ws, event)
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]call.Application{}
+	byID := map[string]round.Application{}
 	for _, a := range apps {
 		byID[a.ID] = a
 	}
@@ -98,7 +98,10 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 	for _, p := range pairs {
 		stage[p.App] = p.Stage
 	}
-	j, _ := jury.Juries.Get(tx, ws, event)
+	j, _, err := jury.Juries.Lookup(tx, ws, event)
+	if err != nil {
+		return nil, err
+	}
 	reviews, err := eventReviews(tx, ws, event)
 	if err != nil {
 		return nil, err
@@ -108,9 +111,15 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 	appSheet := Sheet{ID: "applications", Title: o.t("export.sheet.applications"), Header: o.cols(
 		"app", "state", "company", "business_id", "contact", "email", "website", "owner", "target", "primary",
 		"maturity", "summary", "references", "pilot", "deck", "lang", "submitted", "updated", "secret")}
+	primary := make(map[string]string, len(apps))
 	for _, a := range apps {
-		appSheet.add(a.Secrets, a.ID, o.t("export.state."+a.State), a.Company, a.BusinessID, a.Contact, a.Email, a.Website,
-			a.Owner.User, target(a.Target), target(routing.Primary(tx, ws, a.ID)), a.Maturity, a.Summary, a.References, a.Pilot,
+		if primary[a.ID], err = routing.Primary(tx, ws, a.ID); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range apps {
+		appSheet.add(a.Secrets, a.ID, o.t("export.state."+string(a.State)), a.Company, a.BusinessID, a.Contact, a.Email, a.Website,
+			a.Owner.User, target(a.Target), target(primary[a.ID]), a.Maturity, a.Summary, a.References, a.Pilot,
 			a.Deck, a.Lang, o.time(a.Submitted), o.time(a.Updated), o.secret(a.Secrets))
 	}
 
@@ -151,7 +160,7 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 		return oka && ra < rb
 	})
 	for _, a := range order {
-		if a.State == call.Withdrawn {
+		if a.State == round.Withdrawn {
 			continue
 		}
 		rank, mean, norm, se, n := "", "", "", "", "0"
@@ -162,16 +171,20 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 				mean, norm, se = num(x.Mean), num(x.Normalised), num(x.StdErr)
 			}
 		}
-		p := routing.Primary(tx, ws, a.ID)
+		p := primary[a.ID]
 		if p == "" {
 			p = a.Target
+		}
+		match, err := routing.Score(tx, ws, a.ID, p)
+		if err != nil {
+			return nil, err
 		}
 		st := ""
 		if s, ok := stage[a.ID]; ok {
 			st = o.t("followup.stage." + s)
 		}
-		resSheet.add(a.Secrets, rank, a.ID, a.Company, o.t("export.state."+a.State), yes(o, slices.Contains(j.Shortlist, a.ID)), n,
-			mean, norm, se, target(p), num(routing.Score(tx, ws, a.ID, p)), st, o.secret(a.Secrets))
+		resSheet.add(a.Secrets, rank, a.ID, a.Company, o.t("export.state."+string(a.State)), yes(o, slices.Contains(j.Shortlist, a.ID)), n,
+			mean, norm, se, target(p), num(match), st, o.secret(a.Secrets))
 	}
 
 	funSheet := Sheet{ID: "funnel", Title: o.t("export.sheet.funnel"), Header: o.cols(
@@ -303,7 +316,10 @@ func XLSX(sheets []Sheet) ([]byte, error) {
 			if s.Secret[r] {
 				style = secret
 			}
-			cell, _ := excelize.CoordinatesToCellName(1, r+2)
+			cell, err := excelize.CoordinatesToCellName(1, r+2)
+			if err != nil {
+				return nil, err
+			}
 			if err := sw.SetRow(cell, cells(row, style)); err != nil {
 				return nil, err
 			}
@@ -312,7 +328,10 @@ func XLSX(sheets []Sheet) ([]byte, error) {
 			return nil, err
 		}
 		if len(s.Header) > 0 {
-			last, _ := excelize.CoordinatesToCellName(len(s.Header), len(s.Rows)+1)
+			last, err := excelize.CoordinatesToCellName(len(s.Header), len(s.Rows)+1)
+			if err != nil {
+				return nil, err
+			}
 			if err := f.AutoFilter(name, "A1:"+last, nil); err != nil {
 				return nil, err
 			}

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 	"github.com/xuri/excelize/v2"
@@ -62,9 +62,9 @@ func TestCollectReviewsAndResults(t *testing.T) {
 	o := Options{Config: cfg, Cat: locale.MustLoad(), Lang: "en", Loc: time.UTC}
 	u := func(id string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "w", User: id} }
 	err = db.Update(func(tx *storage.Tx) error {
-		call.Events.Put(tx, "w", "e", call.Event{ID: "e", Name: "E"})
-		call.Apps.Put(tx, "w", "H0001", call.Application{ID: "H0001", Event: "e", State: call.Accepted, Company: "A Oy", Owner: u("a")})
-		call.Apps.Put(tx, "w", "H0002", call.Application{ID: "H0002", Event: "e", State: call.Declined, Company: "B Oy", Owner: u("b"), Secrets: true})
+		round.Events.Put(tx, "w", "e", round.Event{ID: "e", Name: "E"})
+		round.Apps.Put(tx, "w", "H0001", round.Application{ID: "H0001", Event: "e", State: round.Accepted, Company: "A Oy", Owner: u("a")})
+		round.Apps.Put(tx, "w", "H0002", round.Application{ID: "H0002", Event: "e", State: round.Declined, Company: "B Oy", Owner: u("b"), Secrets: true})
 		jury.Juries.Put(tx, "w", "e", jury.Jury{Event: "e", Shortlist: []string{"H0001"}})
 		all := func(s int) map[string]int {
 			m := map[string]int{}

@@ -2,14 +2,13 @@ package export
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -20,25 +19,26 @@ import (
 type Module struct{}
 
 // Register adds the command.
-func (Module) Register(b *bot.Bot) error {
-	b.Router.Command(bot.Command{Name: "export", Role: bot.Organiser, MinArgs: 1, MaxArgs: 1, Run: run})
+func (Module) Register(reg *bot.Registry, _ *bot.Env) error {
+	reg.Command(bot.Command{Name: "export", Role: bot.Organiser, MinArgs: 1, MaxArgs: 1, Run: run})
 	return nil
 }
 
-var errNoEvent = errors.New("no such event")
-
-func run(ctx context.Context, r *bot.Request) chat.Response {
+func run(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	id := r.Args[0]
-	o := Options{Config: r.Bot.Config, Cat: r.Bot.Cat, Lang: r.Lang, Loc: r.WS.Loc}
+	o := Options{Config: r.Env.Config, Cat: r.Env.Cat, Lang: r.Lang, Loc: r.WS.Loc}
 	var sheets []Sheet
 	secret := 0
 	// Reading and auditing in one transaction: the log says who took which
 	// data out.
 	err := r.Update(func(tx *storage.Tx) error {
-		if !call.Events.Has(tx, r.WS.ID, id) {
-			return errNoEvent
+		_, found, err := round.Events.Lookup(tx, r.WS.ID, id)
+		if err != nil {
+			return err
 		}
-		var err error
+		if !found {
+			return bot.Refuse("export.no_event", "Event", id)
+		}
 		if sheets, err = Collect(tx, o, r.WS.ID, id); err != nil {
 			return err
 		}
@@ -49,35 +49,29 @@ func run(ctx context.Context, r *bot.Request) chat.Response {
 		}
 		return r.Audit(tx, "export", "event/"+id, fmt.Sprintf("%d applications, %d trade secret", len(sheets[0].Rows), secret))
 	})
-	switch {
-	case errors.Is(err, errNoEvent):
-		return r.Reply("export.no_event", "Event", id)
-	case err != nil:
-		r.Bot.Log.Error("export", "err", err)
-		return r.Reply("error.internal")
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("export: %w", err)
 	}
 	files, err := Files(id, r.Lang, sheets)
 	if err != nil {
-		r.Bot.Log.Error("export", "err", err)
-		return r.Reply("error.internal")
+		return chat.Response{}, fmt.Errorf("export files: %w", err)
 	}
 	note := ""
 	if secret > 0 {
 		note = "\n" + r.T("export.secret.note", "Count", secret)
 	}
-	if p, ok := r.Bot.Platform(r.User.Platform); ok {
+	if p, ok := r.Env.Platform(r.User.Platform); ok {
 		if up, can := p.(chat.FileUploader); can {
 			if err := upload(ctx, up, r, files); err == nil {
 				return r.ReplyText(r.T("export.uploaded", "Event", id, "Count", len(files)) + note)
 			} else {
-				r.Bot.Log.Warn("export upload failed, saving instead", "err", err)
+				r.Env.Log.Warn("export upload failed, saving instead", "err", err)
 			}
 		}
 	}
-	dir := filepath.Join(r.Bot.DataDir, "exports", r.WS.ID, id+"-"+r.Now().In(r.WS.Loc).Format("20060102-150405"))
+	dir := filepath.Join(r.Env.DataDir, "exports", r.WS.ID, id+"-"+r.Now().In(r.WS.Loc).Format("20060102-150405"))
 	if _, err := Save(dir, files); err != nil {
-		r.Bot.Log.Error("export save", "err", err)
-		return r.Reply("error.internal")
+		return chat.Response{}, fmt.Errorf("export save: %w", err)
 	}
 	return r.ReplyText(r.T("export.saved", "Event", id, "Count", len(files), "Dir", dir) + note)
 }

@@ -3,62 +3,74 @@ package followup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
 )
 
-var errNotAsked = errors.New("not asked")
-
 // asked reports whether the survey went to the user (organisers may always
 // answer, e.g. on someone's behalf in a test run).
-func asked(tx *storage.Tx, r *bot.Request, event string) bool {
+func asked(tx *storage.Tx, r *bot.Request, event string) (bool, error) {
 	if r.Roles[bot.Organiser] {
-		return true
+		return true, nil
 	}
 	_, err := outbox.Lookup(tx, SurveyKey(r.WS.ID, event, r.User))
-	return err == nil
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// mustBeAsked refuses with followup.not_yours unless the survey went to
+// the user.
+func mustBeAsked(tx *storage.Tx, r *bot.Request, event string) error {
+	ok, err := asked(tx, r, event)
+	if err == nil && !ok {
+		err = notYours()
+	}
+	return err
 }
 
 // surveyScore records a 1–5 answer ("fus:<event>:<score>:<role>") and
 // offers a comment.
-func (m *module) surveyScore(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) surveyScore(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(r.Args) < 3 {
-		return r.Reply("error.stale")
+		return chat.Response{}, stale()
 	}
 	event, role := r.Args[0], r.Args[2]
 	score, err := strconv.Atoi(r.Args[1])
 	if err != nil || score < 1 || score > 5 {
-		return r.Reply("error.stale")
+		return chat.Response{}, stale()
 	}
 	err = r.Update(func(tx *storage.Tx) error {
-		if !asked(tx, r, event) {
-			return errNotAsked
+		if err := mustBeAsked(tx, r, event); err != nil {
+			return err
 		}
 		k := event + "/" + r.User.String()
-		a, _ := Answers.Get(tx, r.WS.ID, k)
+		a, _, err := Answers.Lookup(tx, r.WS.ID, k) // none yet: a new answer
+		if err != nil {
+			return err
+		}
 		a.Event, a.User, a.Role, a.Score, a.At = event, r.User, role, score, r.Now()
 		if err := Answers.Put(tx, r.WS.ID, k, a); err != nil {
 			return err
 		}
 		return r.Audit(tx, "survey.answer", "event/"+event, strconv.Itoa(score))
 	})
-	switch {
-	case errors.Is(err, errNotAsked):
-		return r.Reply("followup.not_yours")
-	case err != nil:
-		return m.internal(r, "survey answer", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("survey answer: %w", err)
 	}
 	msg := chat.Message{Text: r.T("followup.survey.thanks", "Score", score),
 		Controls: []chat.Control{r.Button("fusc:"+event, "followup.comment.button")}}
-	return chat.Response{Update: &msg}
+	return chat.Response{Update: &msg}, nil
 }
 
 // surveyForm is the optional comment of the survey.
@@ -68,47 +80,48 @@ func surveyForm(r *bot.Request, event, value string) *chat.Form {
 			Help: r.T("followup.comment.help"), Value: value, MaxLen: 1000}}}
 }
 
-func (m *module) surveyCommentOpen(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) surveyCommentOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(r.Args) < 1 {
-		return r.Reply("error.stale")
+		return chat.Response{}, stale()
 	}
 	var prev string
-	ok := false
-	m.view(func(tx *storage.Tx) error {
-		ok = asked(tx, r, r.Args[0])
-		a, _ := Answers.Get(tx, r.WS.ID, r.Args[0]+"/"+r.User.String())
+	err := m.view(func(tx *storage.Tx) error {
+		if err := mustBeAsked(tx, r, r.Args[0]); err != nil {
+			return err
+		}
+		a, _, err := Answers.Lookup(tx, r.WS.ID, r.Args[0]+"/"+r.User.String()) // none yet: no comment
 		prev = a.Comment
-		return nil
+		return err
 	})
-	if !ok {
-		return r.Reply("followup.not_yours")
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("survey comment form: %w", err)
 	}
-	return chat.Response{Form: surveyForm(r, r.Args[0], prev)}
+	return chat.Response{Form: surveyForm(r, r.Args[0], prev)}, nil
 }
 
-func (m *module) surveyCommentSubmit(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) surveyCommentSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	event := strings.SplitN(strings.TrimPrefix(r.Name, "fusc:"), ":", 2)[0]
 	if p := surveyForm(r, event, "").Check(r.Values()); len(p) > 0 {
 		return r.FieldErrors(p)
 	}
 	comment := strings.TrimSpace(r.Values()["comment"])
 	err := r.Update(func(tx *storage.Tx) error {
-		if !asked(tx, r, event) {
-			return errNotAsked
+		if err := mustBeAsked(tx, r, event); err != nil {
+			return err
 		}
 		k := event + "/" + r.User.String()
-		a, _ := Answers.Get(tx, r.WS.ID, k)
+		a, _, err := Answers.Lookup(tx, r.WS.ID, k) // none yet: a comment without a score
+		if err != nil {
+			return err
+		}
 		a.Event, a.User, a.Comment, a.At = event, r.User, comment, r.Now()
 		if err := Answers.Put(tx, r.WS.ID, k, a); err != nil {
 			return err
 		}
 		return r.Audit(tx, "survey.comment", "event/"+event, "")
 	})
-	switch {
-	case errors.Is(err, errNotAsked):
-		return r.Reply("followup.not_yours")
-	case err != nil:
-		return m.internal(r, "survey comment", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("survey comment: %w", err)
 	}
 	return r.Reply("followup.comment.thanks")
 }
@@ -120,47 +133,73 @@ var stageOf = map[string]string{
 
 // party reports whether the user may answer for the pair: an organiser,
 // the company's people, or a contact of the pair's process.
-func party(tx *storage.Tx, r *bot.Request, a call.Application, target string) bool {
-	return r.Roles[bot.Organiser] || a.MayEdit(r.User) || slices.Contains(routing.Contacts(tx, r.WS.ID, target), r.User)
+func party(tx *storage.Tx, r *bot.Request, a round.Application, target string) (bool, error) {
+	if r.Roles[bot.Organiser] || a.MayEdit(r.User) {
+		return true, nil
+	}
+	contacts, err := routing.Contacts(tx, r.WS.ID, target)
+	return slices.Contains(contacts, r.User), err
+}
+
+// pairFor reads the pair of event and application appID for the user of
+// r; it refuses with followup.not_yours when there is none or the user
+// may not answer for it.
+func pairFor(tx *storage.Tx, r *bot.Request, event, appID string) (Pair, error) {
+	p, ok, err := Pairs.Lookup(tx, r.WS.ID, PairKey(event, appID))
+	if err != nil {
+		return p, err
+	}
+	if !ok {
+		return p, notYours()
+	}
+	a, ok, err := round.Apps.Lookup(tx, r.WS.ID, appID)
+	if err != nil {
+		return p, err
+	}
+	if !ok {
+		return p, notYours()
+	}
+	may, err := party(tx, r, a, p.Target)
+	if err != nil {
+		return p, err
+	}
+	if !may {
+		return p, notYours()
+	}
+	return p, nil
 }
 
 // answer records a button of a next-steps or pilot prompt
 // ("fa:<event>:<app>:<answer>"); "closed" asks the reason first.
-func (m *module) answer(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) answer(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(r.Args) < 3 {
-		return r.Reply("error.stale")
+		return chat.Response{}, stale()
 	}
 	event, appID, ans := r.Args[0], r.Args[1], r.Args[2]
 	stage, known := stageOf[ans]
 	if !known && ans != "closed" {
-		return r.Reply("error.stale")
+		return chat.Response{}, stale()
 	}
 	if ans == "closed" {
-		ok := false
-		m.view(func(tx *storage.Tx) error {
-			p, err1 := Pairs.Get(tx, r.WS.ID, PairKey(event, appID))
-			a, err2 := call.LoadApp(tx, r.WS.ID, appID)
-			ok = err1 == nil && err2 == nil && party(tx, r, a, p.Target)
-			return nil
+		err := m.view(func(tx *storage.Tx) error {
+			_, err := pairFor(tx, r, event, appID)
+			return err
 		})
-		if !ok {
-			return r.Reply("followup.not_yours")
+		if err != nil {
+			return chat.Response{}, fmt.Errorf("follow-up close form: %w", err)
 		}
-		return chat.Response{Form: closeForm(r, event, appID)}
+		return chat.Response{Form: closeForm(r, event, appID)}, nil
 	}
 	p, moved, err := m.move(r, event, appID, ans, stage, "")
-	switch {
-	case errors.Is(err, errNotAsked):
-		return r.Reply("followup.not_yours")
-	case err != nil:
-		return m.internal(r, "follow-up answer", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("follow-up answer: %w", err)
 	}
 	id := "followup.answer.recorded"
 	if !moved {
 		id = "followup.answer.noted"
 	}
 	msg := chat.Message{Text: r.T(id, "App", appID, "Company", p.Company, "Stage", r.T("followup.stage."+p.Stage))}
-	return chat.Response{Update: &msg}
+	return chat.Response{Update: &msg}, nil
 }
 
 // move applies an answer to a pair in one transaction with its audit entry.
@@ -169,12 +208,8 @@ func (m *module) move(r *bot.Request, event, appID, ans, stage, reason string) (
 	moved := false
 	err := r.Update(func(tx *storage.Tx) error {
 		var err error
-		if p, err = Pairs.Get(tx, r.WS.ID, PairKey(event, appID)); err != nil {
-			return errNotAsked
-		}
-		a, err := call.LoadApp(tx, r.WS.ID, appID)
-		if err != nil || !party(tx, r, a, p.Target) {
-			return errNotAsked
+		if p, err = pairFor(tx, r, event, appID); err != nil {
+			return err
 		}
 		from := p.Stage
 		moved = p.Move(r.Now(), r.User.String(), ans, stage, reason)
@@ -203,10 +238,10 @@ func closeForm(r *bot.Request, event, app string) *chat.Form {
 }
 
 // closeSubmit ends a pair with the reason given.
-func (m *module) closeSubmit(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) closeSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	parts := strings.Split(strings.TrimPrefix(r.Name, "fac:"), ":")
 	if len(parts) < 2 {
-		return r.Reply("error.stale")
+		return chat.Response{}, stale()
 	}
 	event, appID := parts[0], parts[1]
 	if p := closeForm(r, event, appID).Check(r.Values()); len(p) > 0 {
@@ -217,11 +252,8 @@ func (m *module) closeSubmit(_ context.Context, r *bot.Request) chat.Response {
 		reason += ": " + c
 	}
 	p, _, err := m.move(r, event, appID, "closed", Closed, reason)
-	switch {
-	case errors.Is(err, errNotAsked):
-		return r.Reply("followup.not_yours")
-	case err != nil:
-		return m.internal(r, "follow-up close", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("follow-up close: %w", err)
 	}
 	return r.Reply("followup.answer.closed", "App", appID, "Company", p.Company)
 }

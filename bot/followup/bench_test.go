@@ -87,28 +87,44 @@ func runThroughput(t testing.TB, apps int, rate float64) throughput {
 		if attempt == 0 {
 			res.restartedAfter = int(p.posts.Load())
 		}
+		var ids []string // the message ids of the next-steps questions
 		if attempt == 1 {
 			res.deliverTook = time.Since(start)
-			db.View(func(tx *storage.Tx) error {
-				if n, _ := outbox.PendingCount(tx); n != 0 {
+			survey := apps + 1 + len(targets)
+			err := db.View(func(tx *storage.Tx) error {
+				n, err := outbox.PendingCount(tx)
+				if err != nil {
+					return err
+				}
+				if n != 0 {
 					t.Errorf("%d still pending", n)
+				}
+				for _, k := range expected(apps)[survey : survey+2*apps] {
+					it, err := outbox.Lookup(tx, k)
+					if err != nil {
+						return fmt.Errorf("%s: %w", k, err)
+					}
+					ids = append(ids, it.ID)
 				}
 				return nil
 			})
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		db.Close()
-	}
-	got := readLog(logPath)
-	for k, c := range got {
-		if c > 1 {
-			res.dups++
-			t.Errorf("%s delivered %d times", k, c)
+		got := readLog(logPath)
+		for _, id := range ids {
+			if got[id].count == 0 {
+				res.losses++
+			}
 		}
 	}
-	survey := apps + 1 + len(targets)
-	for _, k := range expected(apps)[survey : survey+2*apps] { // the next-steps questions
-		if got[k] == 0 {
-			res.losses++
+	got := readLog(logPath)
+	for id, d := range got {
+		if d.count > 1 {
+			res.dups++
+			t.Errorf("%s (%s: %s) delivered %d times", id, d.to, d.first, d.count)
 		}
 	}
 	if want := res.messages; len(got) != want {
@@ -117,25 +133,18 @@ func runThroughput(t testing.TB, apps int, rate float64) throughput {
 	return res
 }
 
-// TestThroughputAtLimit: 200 follow-ups to a platform taking 50 a second,
-// restarted half-way, arrive at ≥ 0.9 of the limit, none lost or twice.
-func TestThroughputAtLimit(t *testing.T) {
+// TestNothingLostAcrossARestartAtTheLimit: 200 follow-ups to a platform
+// taking 50 a second, restarted half-way: every one arrives, none twice.
+// The rate reached is a benchmark's figure (BenchmarkFollowUpsAt50PerSecond),
+// not asserted here: a busy machine must not fail the suite.
+func TestNothingLostAcrossARestartAtTheLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes 4 s")
 	}
 	res := runThroughput(t, 100, 50)
-	perSec := float64(res.messages-1) / res.deliverTook.Seconds()
-	t.Logf("%d messages in %s (restart after %d): %.1f/s = %.3f of the limit; step enqueued in %s",
-		res.messages, res.deliverTook.Round(time.Millisecond), res.restartedAfter, perSec, perSec/50, res.stepTook.Round(time.Millisecond))
+	t.Logf("%d messages in %s (restart after %d)", res.messages, res.deliverTook.Round(time.Millisecond), res.restartedAfter)
 	if res.dups != 0 || res.losses != 0 {
 		t.Errorf("%d duplicates, %d losses", res.dups, res.losses)
-	}
-	floor := 0.9
-	if raceEnabled {
-		floor = 0.75 // each delivery's two commits are several times slower
-	}
-	if perSec < floor*50 {
-		t.Errorf("%.1f messages/s, below %.2f of the 50/s limit", perSec, floor)
 	}
 }
 

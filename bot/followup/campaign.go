@@ -3,15 +3,17 @@ package followup
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/bot/schedule"
 	"github.com/kipina/kipina/storage"
@@ -33,18 +35,21 @@ func stepKey(ws, event string, s Step) string {
 const escalationHorizon = 365 * 24 * time.Hour
 
 // Due returns when step s of plan p falls due for event ev in loc.
-func (p Plan) Due(ev call.Event, s Step, loc *time.Location) time.Time {
+func (p Plan) Due(ev round.Event, s Step, loc *time.Location) time.Time {
 	return schedule.At(ev.Date, p.Days[s], p.Hour, p.Minute, loc)
 }
 
 // schedule adds (or moves) the due items of the steps not yet run.
-func (m *module) schedule(tx *storage.Tx, ws *bot.Workspace, p Plan, ev call.Event) error {
+func (m *module) schedule(tx *storage.Tx, ws *bot.Workspace, p Plan, ev round.Event) error {
 	for _, s := range Steps {
 		if _, done := p.Done[s]; done {
 			continue
 		}
 		due := p.Due(ev, s, ws.Loc)
-		payload, _ := json.Marshal(stepPayload{Event: ev.ID, Step: s, Due: due})
+		payload, err := json.Marshal(stepPayload{Event: ev.ID, Step: s, Due: due})
+		if err != nil {
+			return err
+		}
 		if err := schedule.Add(tx, schedule.Item{Key: stepKey(ws.ID, ev.ID, s), Workspace: ws.ID, User: p.StartedBy,
 			Kind: kindStep, Due: due, Payload: payload}); err != nil {
 			return err
@@ -68,7 +73,10 @@ func (m *module) schedule(tx *storage.Tx, ws *bot.Workspace, p Plan, ev call.Eve
 }
 
 func (m *module) scheduleEscalation(tx *storage.Tx, ws *bot.Workspace, p Plan, event string, due time.Time) error {
-	payload, _ := json.Marshal(stepPayload{Event: event, Due: due})
+	payload, err := json.Marshal(stepPayload{Event: event, Due: due})
+	if err != nil {
+		return err
+	}
 	return schedule.Add(tx, schedule.Item{Key: escalateKey(ws.ID, event, due.In(ws.Loc)), Workspace: ws.ID, User: p.StartedBy,
 		Kind: kindEscalate, Due: due, Payload: payload})
 }
@@ -120,17 +128,23 @@ func (m *module) runStep(tx *storage.Tx, it schedule.Item, late time.Duration) e
 	if err := json.Unmarshal(it.Payload, &pl); err != nil {
 		return fmt.Errorf("followup step %s: %w", it.Key, err)
 	}
-	ws, ok := m.b.Workspace(it.Workspace)
+	ws, ok := m.env.Workspace(it.Workspace)
 	if !ok {
 		return nil // the workspace left the configuration; nothing to say
 	}
-	p, ok := LoadPlan(tx, ws.ID, pl.Event)
+	p, ok, err := LoadPlan(tx, ws.ID, pl.Event)
+	if err != nil {
+		return err
+	}
 	if _, done := p.Done[pl.Step]; !ok || p.Stopped || done {
 		return nil
 	}
-	ev, err := call.LoadEvent(tx, ws.ID, pl.Event)
+	ev, ok, err := round.Events.Lookup(tx, ws.ID, pl.Event)
 	if err != nil {
-		m.b.Log.Warn("follow-up of a missing event", "event", pl.Event)
+		return err
+	}
+	if !ok {
+		m.env.Log.Warn("follow-up of a missing event", "event", pl.Event)
 		return nil
 	}
 	now := it.Due.Add(late)
@@ -160,12 +174,12 @@ func (m *module) runStep(tx *storage.Tx, it schedule.Item, late time.Duration) e
 }
 
 // send enqueues a step's messages and returns how many.
-func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev call.Event, s Step, run StepRun) (int, error) {
+func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev round.Event, s Step, run StepRun) (int, error) {
 	note := func(lang string) string {
 		if run.Policy != LateNote {
 			return ""
 		}
-		return m.b.Cat.T(lang, "followup.late.note", "Date", m.b.FormatTime(lang, "format.date", run.Due, ws.Loc)) + "\n\n"
+		return m.env.Cat.T(lang, "followup.late.note", "Date", m.env.FormatTime(lang, "format.date", run.Due, ws.Loc)) + "\n\n"
 	}
 	n := 0
 	if s == Survey {
@@ -174,8 +188,11 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev call.Event, s Step, 
 			return 0, err
 		}
 		for _, pp := range people {
-			lang := m.langFor(tx, pp.User, pp.Lang)
-			msg := chat.Message{Text: note(lang) + m.b.Cat.T(lang, "followup.survey.prompt", "Event", ev.Name)}
+			lang, err := m.langFor(tx, pp.User, pp.Lang)
+			if err != nil {
+				return n, err
+			}
+			msg := chat.Message{Text: note(lang) + m.env.Cat.T(lang, "followup.survey.prompt", "Event", ev.Name)}
 			for score := 1; score <= 5; score++ {
 				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: fmt.Sprint(score),
 					ID: fmt.Sprintf("fus:%s:%d:%s", ev.ID, score, pp.Role)})
@@ -195,16 +212,26 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev call.Event, s Step, 
 		if p.Done() || (s == NextSteps && rank(p.Stage) >= rank(Agreed)) {
 			continue
 		}
-		app, err := call.LoadApp(tx, ws.ID, p.App)
+		app, ok, err := round.Apps.Lookup(tx, ws.ID, p.App)
 		if err != nil {
-			continue
+			return n, err
 		}
-		for _, u := range pairPeople(tx, ws.ID, app, p.Target) {
-			lang := m.langFor(tx, u, app.Lang)
-			msg := chat.Message{Text: note(lang) + m.b.Cat.T(lang, "followup."+string(s)+".prompt", "Event", ev.Name,
-				"Company", app.Company, "App", app.ID, "Target", ev.TargetName(m.b.Config.Tracks, p.Target, lang))}
+		if !ok {
+			continue // the application is gone: nobody to ask
+		}
+		us, err := pairPeople(tx, ws.ID, app, p.Target)
+		if err != nil {
+			return n, err
+		}
+		for _, u := range us {
+			lang, err := m.langFor(tx, u, app.Lang)
+			if err != nil {
+				return n, err
+			}
+			msg := chat.Message{Text: note(lang) + m.env.Cat.T(lang, "followup."+string(s)+".prompt", "Event", ev.Name,
+				"Company", app.Company, "App", app.ID, "Target", ev.TargetName(m.env.Config.Tracks, p.Target, lang))}
 			for _, a := range answersOf(s) {
-				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: m.b.Cat.T(lang, "followup."+a+".button"),
+				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: m.env.Cat.T(lang, "followup."+a+".button"),
 					ID: "fa:" + ev.ID + ":" + app.ID + ":" + a})
 			}
 			if _, err := outbox.Enqueue(tx, PromptKey(ws.ID, ev.ID, s, app.ID, u), chat.DM(u), msg); err != nil {
@@ -224,23 +251,26 @@ func answersOf(s Step) []string {
 	return []string{"pilot", "procurement", "none", "closed"}
 }
 
-// SurveyKey is the outbox key of a participant's survey prompt.
-func SurveyKey(ws, event string, u chat.UserRef) string {
-	return "fu/" + ws + "/" + event + "/survey/" + u.String()
+// SurveyKey is the outbox key of a participant's survey prompt:
+// ws/followup/<event>/survey/<platform>/<user>. A campaign surveys each
+// participant once.
+func SurveyKey(ws, event string, u chat.UserRef) outbox.Key {
+	return outbox.NewKey(ws, "followup", event, string(Survey), u.Platform, u.User)
 }
 
-// PromptKey is the outbox key of a pair's prompt of step s to u.
-func PromptKey(ws, event string, s Step, app string, u chat.UserRef) string {
-	return "fu/" + ws + "/" + event + "/" + string(s) + "/" + app + "/" + u.String()
+// PromptKey is the outbox key of a pair's prompt of step s to u:
+// ws/followup/<event>/<step>/<app>/<platform>/<user>. Each step runs once.
+func PromptKey(ws, event string, s Step, app string, u chat.UserRef) outbox.Key {
+	return outbox.NewKey(ws, "followup", event, string(s), app, u.Platform, u.User)
 }
 
 // tellLate tells the organisers that a step ran late and what was done.
-func (m *module) tellLate(tx *storage.Tx, ws *bot.Workspace, p Plan, ev call.Event, s Step, run StepRun) error {
+func (m *module) tellLate(tx *storage.Tx, ws *bot.Workspace, p Plan, ev round.Event, s Step, run StepRun) error {
 	to, lang := m.organisers(tx, ws, p)
 	days := int((run.At.Sub(run.Due) + 12*time.Hour) / (24 * time.Hour))
-	msg := chat.Message{Text: m.b.Cat.T(lang, "followup.late."+run.Policy, "Event", ev.Name, "Step", m.b.Cat.T(lang, "followup.step."+string(s)),
-		"Date", m.b.FormatTime(lang, "format.date", run.Due, ws.Loc), "Count", days, "Sent", run.Sent)}
-	_, err := outbox.Enqueue(tx, "fu/"+ws.ID+"/"+ev.ID+"/late/"+string(s), to, msg)
+	msg := chat.Message{Text: m.env.Cat.T(lang, "followup.late."+run.Policy, "Event", ev.Name, "Step", m.env.Cat.T(lang, "followup.step."+string(s)),
+		"Date", m.env.FormatTime(lang, "format.date", run.Due, ws.Loc), "Count", days, "Sent", run.Sent)}
+	_, err := outbox.Enqueue(tx, outbox.NewKey(ws.ID, "followup", ev.ID, "late", string(s)), to, msg)
 	return err
 }
 
@@ -254,34 +284,43 @@ func (m *module) organisers(tx *storage.Tx, ws *bot.Workspace, p Plan) (chat.Add
 	if ws.NotifyChannel != "" {
 		return chat.Address{Platform: platform, Workspace: ws.ID, Channel: ws.NotifyChannel}, ws.Lang
 	}
-	return chat.DM(p.StartedBy), m.b.LangOf(tx, p.StartedBy)
+	return chat.DM(p.StartedBy), m.env.LangOf(tx, p.StartedBy)
 }
 
 // langFor is the language to write to u in: their choice, else the
 // language they applied in (pref), else the bot's default for them.
-func (m *module) langFor(tx *storage.Tx, u chat.UserRef, pref string) string {
-	if pref != "" && bot.LoadUser(tx, u).Lang == "" {
-		return pref
+func (m *module) langFor(tx *storage.Tx, u chat.UserRef, pref string) (string, error) {
+	usr, err := bot.LoadUser(tx, u)
+	if err != nil {
+		return "", err
 	}
-	return m.b.LangOf(tx, u)
+	if pref != "" && usr.Lang == "" {
+		return pref, nil
+	}
+	return m.env.LangOf(tx, u), nil
 }
 
 // ensurePairs adds a pitched pair for every accepted application of the
 // event not yet in the funnel, and follows a changed routing of pairs that
 // have not moved.
-func (m *module) ensurePairs(tx *storage.Tx, ws string, ev call.Event) error {
-	apps, err := call.EventApps(tx, ws, ev.ID)
+func (m *module) ensurePairs(tx *storage.Tx, ws string, ev round.Event) error {
+	apps, err := round.EventApps(tx, ws, ev.ID)
 	if err != nil {
 		return err
 	}
 	for _, a := range apps {
-		if a.State != call.Accepted {
+		if a.State != round.Accepted {
 			continue
 		}
-		target := primary(tx, ws, a)
-		p, err := Pairs.Get(tx, ws, PairKey(ev.ID, a.ID))
+		target, err := primary(tx, ws, a)
+		if err != nil {
+			return err
+		}
+		p, found, err := Pairs.Lookup(tx, ws, PairKey(ev.ID, a.ID))
 		switch {
 		case err != nil:
+			return err
+		case !found:
 			p = Pair{Event: ev.ID, App: a.ID, Company: a.Company, Target: target, Stage: Pitched, Since: ev.Date}
 		case p.Stage == Pitched && p.Target != target:
 			p.Target = target
@@ -297,19 +336,26 @@ func (m *module) ensurePairs(tx *storage.Tx, ws string, ev call.Event) error {
 
 // primary is the process an application was routed to: routing's primary
 // target, else the target the company chose.
-func primary(tx *storage.Tx, ws string, a call.Application) string {
-	if t := routing.Primary(tx, ws, a.ID); t != "" {
-		return t
+func primary(tx *storage.Tx, ws string, a round.Application) (string, error) {
+	t, err := routing.Primary(tx, ws, a.ID)
+	if err != nil {
+		return "", fmt.Errorf("routing of %s: %w", a.ID, err)
 	}
-	return a.Target
+	if t != "" {
+		return t, nil
+	}
+	return a.Target, nil
 }
 
 // pairPeople are the company's people (owner and contacts) and the
 // process contacts of target, each once.
-func pairPeople(tx *storage.Tx, ws string, a call.Application, target string) []chat.UserRef {
+func pairPeople(tx *storage.Tx, ws string, a round.Application, target string) ([]chat.UserRef, error) {
+	contacts, err := routing.Contacts(tx, ws, target)
+	if err != nil {
+		return nil, fmt.Errorf("contacts of %s: %w", target, err)
+	}
 	out := append([]chat.UserRef{a.Owner}, a.Contacts...)
-	out = append(out, routing.Contacts(tx, ws, target)...)
-	return dedupe(out)
+	return dedupe(append(out, contacts...)), nil
 }
 
 func dedupe(us []chat.UserRef) []chat.UserRef {
@@ -344,36 +390,49 @@ func Participants(tx *storage.Tx, ws, event string) ([]Participant, error) {
 			out = append(out, Participant{User: u, Role: role, Lang: lang})
 		}
 	}
-	apps, err := call.EventApps(tx, ws, event)
+	apps, err := round.EventApps(tx, ws, event)
 	if err != nil {
 		return nil, err
 	}
 	var targets []string
 	for _, a := range apps {
-		if a.State != call.Accepted {
+		if a.State != round.Accepted {
 			continue
 		}
 		add(a.Owner, "company", a.Lang)
 		for _, c := range a.Contacts {
 			add(c, "company", a.Lang)
 		}
-		if t := primary(tx, ws, a); !slices.Contains(targets, t) {
+		t, err := primary(tx, ws, a)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(targets, t) {
 			targets = append(targets, t)
 		}
 	}
-	if j, err := jury.Juries.Get(tx, ws, event); err == nil {
-		for _, jr := range j.Jurors {
-			if !jr.Removed {
-				add(jr.User, "juror", "")
-			}
+	j, _, err := jury.Juries.Lookup(tx, ws, event)
+	if err != nil {
+		return nil, fmt.Errorf("jury of %s: %w", event, err)
+	}
+	for _, jr := range j.Jurors {
+		if !jr.Removed {
+			add(jr.User, "juror", "")
 		}
 	}
-	p, _ := LoadPlan(tx, ws, event)
+	p, _, err := LoadPlan(tx, ws, event)
+	if err != nil {
+		return nil, err
+	}
 	for _, pp := range p.People {
 		add(pp.User, pp.Role, "")
 	}
 	for _, t := range targets {
-		for _, u := range routing.Contacts(tx, ws, t) {
+		us, err := routing.Contacts(tx, ws, t)
+		if err != nil {
+			return nil, fmt.Errorf("contacts of %s: %w", t, err)
+		}
+		for _, u := range us {
 			add(u, "city", "")
 		}
 	}
@@ -388,14 +447,17 @@ func (m *module) runEscalate(tx *storage.Tx, it schedule.Item, late time.Duratio
 	if err := json.Unmarshal(it.Payload, &pl); err != nil {
 		return fmt.Errorf("followup escalation %s: %w", it.Key, err)
 	}
-	ws, ok := m.b.Workspace(it.Workspace)
+	ws, ok := m.env.Workspace(it.Workspace)
 	if !ok {
 		return nil
 	}
-	p, ok := LoadPlan(tx, ws.ID, pl.Event)
-	ev, err := call.LoadEvent(tx, ws.ID, pl.Event)
-	if !ok || p.Stopped || err != nil {
-		return nil
+	p, ok, err := LoadPlan(tx, ws.ID, pl.Event)
+	if err != nil || !ok || p.Stopped {
+		return err
+	}
+	ev, ok, err := round.Events.Lookup(tx, ws.ID, pl.Event)
+	if err != nil || !ok {
+		return err // !ok: the event is gone, its chain ends
 	}
 	now := it.Due.Add(late)
 	pairs, err := EventPairs(tx, ws.ID, ev.ID)
@@ -405,6 +467,7 @@ func (m *module) runEscalate(tx *storage.Tx, it schedule.Item, late time.Duratio
 	stale := time.Duration(p.StaleDays) * 24 * time.Hour
 	to, lang := m.organisers(tx, ws, p)
 	var lines []string
+	told := fnv.New64a() // which pairs, at which stage since when: what the notice says
 	open := 0
 	for _, pr := range pairs {
 		if pr.Done() {
@@ -415,17 +478,19 @@ func (m *module) runEscalate(tx *storage.Tx, it schedule.Item, late time.Duratio
 			continue
 		}
 		pr.Escalated = now
+		fmt.Fprintf(told, "%s|%s|%d;", pr.App, pr.Stage, pr.Since.Unix())
 		if err := Pairs.Put(tx, ws.ID, PairKey(ev.ID, pr.App), pr); err != nil {
 			return err
 		}
-		lines = append(lines, m.b.Cat.T(lang, "followup.escalate.line", "App", pr.App, "Company", pr.Company,
-			"Target", ev.TargetName(m.b.Config.Tracks, pr.Target, lang), "Stage", m.b.Cat.T(lang, "followup.stage."+pr.Stage),
+		lines = append(lines, m.env.Cat.T(lang, "followup.escalate.line", "App", pr.App, "Company", pr.Company,
+			"Target", ev.TargetName(m.env.Config.Tracks, pr.Target, lang), "Stage", m.env.Cat.T(lang, "followup.stage."+pr.Stage),
 			"Count", int(now.Sub(pr.Since)/(24*time.Hour))))
 	}
 	if len(lines) > 0 {
-		msg := chat.Message{Text: m.b.Cat.T(lang, "followup.escalate.intro", "Event", ev.Name, "Count", len(lines), "Days", p.StaleDays) +
-			"\n" + strings.Join(lines, "\n") + "\n" + m.b.Cat.T(lang, "followup.escalate.hint", "Event", ev.ID)}
-		if _, err := outbox.Enqueue(tx, "fu/"+ws.ID+"/"+ev.ID+"/escalate/"+now.In(ws.Loc).Format("20060102"), to, msg); err != nil {
+		msg := chat.Message{Text: m.env.Cat.T(lang, "followup.escalate.intro", "Event", ev.Name, "Count", len(lines), "Days", p.StaleDays) +
+			"\n" + strings.Join(lines, "\n") + "\n" + m.env.Cat.T(lang, "followup.escalate.hint", "Event", ev.ID)}
+		k := outbox.NewKey(ws.ID, "followup", ev.ID, "escalate", now.In(ws.Loc).Format("20060102"), strconv.FormatUint(told.Sum64(), 36))
+		if _, err := outbox.Enqueue(tx, k, to, msg); err != nil {
 			return err
 		}
 		if err := tx.Audit(ws.ID, storage.AuditEntry{Who: "system", Action: "followup.escalate", Subject: "event/" + ev.ID,

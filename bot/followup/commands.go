@@ -8,29 +8,43 @@ import (
 	"strings"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
-var (
-	errNoEvent = errors.New("no such event")
-	errStarted = errors.New("already started")
-)
+// errStarted ends start's transaction, which has written nothing yet, when
+// the campaign already runs: the answer is the plan, not a failure.
+var errStarted = errors.New("already started")
+
+// noEvent refuses a command naming an event that does not exist.
+func noEvent(id string) error { return bot.Refuse("followup.no_event", "Event", id) }
+
+// loadEvent reads the event named by an argument; a missing one is
+// refused with followup.no_event.
+func loadEvent(tx *storage.Tx, ws, id string) (round.Event, error) {
+	ev, ok, err := round.Events.Lookup(tx, ws, id)
+	if err == nil && !ok {
+		err = noEvent(id)
+	}
+	return ev, err
+}
 
 // start stores the plan, adds the pairs pitched so far and schedules the
 // steps.
-func (m *module) start(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) start(_ context.Context, r *bot.Request) (chat.Response, error) {
 	id := r.Args[0]
 	var p Plan
-	var ev call.Event
+	var ev round.Event
 	pairs := 0
 	err := r.Update(func(tx *storage.Tx) error {
 		var err error
-		if ev, err = call.LoadEvent(tx, r.WS.ID, id); err != nil {
-			return errNoEvent
+		if ev, err = loadEvent(tx, r.WS.ID, id); err != nil {
+			return err
 		}
-		p, _ = LoadPlan(tx, r.WS.ID, id)
+		if p, _, err = LoadPlan(tx, r.WS.ID, id); err != nil {
+			return err
+		}
 		if !p.Started.IsZero() && !p.Stopped {
 			return errStarted
 		}
@@ -52,18 +66,16 @@ func (m *module) start(_ context.Context, r *bot.Request) chat.Response {
 		return r.Audit(tx, "followup.start", "event/"+id, "")
 	})
 	switch {
-	case errors.Is(err, errNoEvent):
-		return r.Reply("followup.no_event", "Event", id)
 	case errors.Is(err, errStarted):
 		return r.ReplyText(r.T("followup.already_started", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
 	case err != nil:
-		return m.internal(r, "follow-up start", err)
+		return chat.Response{}, fmt.Errorf("follow-up start: %w", err)
 	}
 	return r.ReplyText(r.T("followup.started", "Event", ev.Name, "Count", pairs) + "\n" + m.describe(r, p, ev))
 }
 
 // describe lists a plan's steps with their dates and state, and its policy.
-func (m *module) describe(r *bot.Request, p Plan, ev call.Event) string {
+func (m *module) describe(r *bot.Request, p Plan, ev round.Event) string {
 	var sb strings.Builder
 	for _, s := range Steps {
 		due := p.Due(ev, s, r.WS.Loc)
@@ -88,12 +100,15 @@ func (m *module) describe(r *bot.Request, p Plan, ev call.Event) string {
 }
 
 // stop cancels the pending steps of a campaign.
-func (m *module) stop(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) stop(_ context.Context, r *bot.Request) (chat.Response, error) {
 	id := r.Args[0]
 	err := r.Update(func(tx *storage.Tx) error {
-		p, ok := LoadPlan(tx, r.WS.ID, id)
+		p, ok, err := LoadPlan(tx, r.WS.ID, id)
+		if err != nil {
+			return err
+		}
 		if !ok || p.Started.IsZero() {
-			return errNoEvent
+			return bot.Refuse("followup.not_started", "Event", id)
 		}
 		p.Stopped = true
 		if err := Plans.Put(tx, r.WS.ID, id, p); err != nil {
@@ -104,34 +119,36 @@ func (m *module) stop(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return r.Audit(tx, "followup.stop", "event/"+id, "")
 	})
-	switch {
-	case errors.Is(err, errNoEvent):
-		return r.Reply("followup.not_started", "Event", id)
-	case err != nil:
-		return m.internal(r, "follow-up stop", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("follow-up stop: %w", err)
 	}
 	return r.Reply("followup.stopped", "Event", id)
 }
 
 // plan shows or changes an event's plan; a started campaign is
 // rescheduled.
-func (m *module) plan(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) plan(_ context.Context, r *bot.Request) (chat.Response, error) {
 	id := r.Args[0]
 	var p Plan
-	var ev call.Event
-	var bad error
+	var ev round.Event
 	err := r.Update(func(tx *storage.Tx) error {
 		var err error
-		if ev, err = call.LoadEvent(tx, r.WS.ID, id); err != nil {
-			return errNoEvent
+		if ev, err = loadEvent(tx, r.WS.ID, id); err != nil {
+			return err
 		}
-		p, _ = LoadPlan(tx, r.WS.ID, id)
+		if p, _, err = LoadPlan(tx, r.WS.ID, id); err != nil {
+			return err
+		}
 		if len(r.Args) == 1 {
 			return nil
 		}
 		for _, kv := range r.Args[1:] {
-			if bad = p.Set(kv); bad != nil {
-				return bad
+			if err := p.Set(kv); err != nil {
+				var bad *SettingError
+				if errors.As(err, &bad) {
+					return bot.Refuse("followup.plan.bad", "Problem", r.T(bad.ID, bad.Args...))
+				}
+				return err
 			}
 		}
 		if err := Plans.Put(tx, r.WS.ID, id, p); err != nil {
@@ -144,13 +161,8 @@ func (m *module) plan(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return r.Audit(tx, "followup.plan", "event/"+id, strings.Join(r.Args[1:], " "))
 	})
-	switch {
-	case errors.Is(err, errNoEvent):
-		return r.Reply("followup.no_event", "Event", id)
-	case bad != nil:
-		return r.Reply("followup.plan.bad", "Problem", bad.Error())
-	case err != nil:
-		return m.internal(r, "follow-up plan", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("follow-up plan: %w", err)
 	}
 	return r.ReplyText(r.T("followup.plan.heading", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
 }
@@ -159,14 +171,17 @@ func (m *module) plan(_ context.Context, r *bot.Request) chat.Response {
 // /kipina followup people add <event> [juror|city] @user… — the word
 // before mentions sets their role (juror unless told).
 func (m *module) people(add bool) bot.Handler {
-	return func(_ context.Context, r *bot.Request) chat.Response {
+	return func(_ context.Context, r *bot.Request) (chat.Response, error) {
 		id := r.Args[0]
 		var names []string
 		err := r.Update(func(tx *storage.Tx) error {
-			if !call.Events.Has(tx, r.WS.ID, id) {
-				return errNoEvent
+			if _, err := loadEvent(tx, r.WS.ID, id); err != nil {
+				return err
 			}
-			p, _ := LoadPlan(tx, r.WS.ID, id)
+			p, _, err := LoadPlan(tx, r.WS.ID, id)
+			if err != nil {
+				return err
+			}
 			role := "juror" // "city" before mentions marks city staff
 			for _, a := range r.Args[1:] {
 				if a == "juror" || a == "city" {
@@ -186,10 +201,8 @@ func (m *module) people(add bool) bot.Handler {
 			return r.Audit(tx, "followup.people", "event/"+id, fmt.Sprintf("add=%v %s", add, strings.Join(names, " ")))
 		})
 		switch {
-		case errors.Is(err, errNoEvent):
-			return r.Reply("followup.no_event", "Event", id)
 		case err != nil:
-			return m.internal(r, "follow-up people", err)
+			return chat.Response{}, fmt.Errorf("follow-up people: %w", err)
 		case add:
 			return r.Reply("followup.people.added", "Users", strings.Join(names, ", "), "Event", id)
 		default:
@@ -200,20 +213,26 @@ func (m *module) people(add bool) bot.Handler {
 
 // set is the organiser's correction of a pair's stage:
 // /kipina followup set <app> <stage> [reason…].
-func (m *module) set(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) set(_ context.Context, r *bot.Request) (chat.Response, error) {
 	appID, stage := strings.ToUpper(r.Args[0]), strings.ToLower(r.Args[1])
 	if rank(stage) < 0 && stage != Closed {
-		return r.Reply("followup.set.bad_stage", "Stage", stage, "Stages", strings.Join(append(slices.Clone(Funnel), Closed), ", "))
+		return chat.Response{}, bot.Refuse("followup.set.bad_stage", "Stage", stage, "Stages", strings.Join(append(slices.Clone(Funnel), Closed), ", "))
 	}
 	reason := strings.Join(r.Args[2:], " ")
 	var p Pair
 	err := r.Update(func(tx *storage.Tx) error {
-		a, err := call.LoadApp(tx, r.WS.ID, appID)
+		a, ok, err := round.Apps.Lookup(tx, r.WS.ID, appID)
 		if err != nil {
-			return errNoEvent
+			return err
 		}
-		if p, err = Pairs.Get(tx, r.WS.ID, PairKey(a.Event, appID)); err != nil {
-			return errNoEvent
+		if ok {
+			p, ok, err = Pairs.Lookup(tx, r.WS.ID, PairKey(a.Event, appID))
+			if err != nil {
+				return err
+			}
+		}
+		if !ok {
+			return bot.Refuse("followup.set.no_pair", "App", appID)
 		}
 		from := p.Stage
 		p.History = append(p.History, Change{At: r.Now(), Who: r.User.String(), From: from, To: stage, Answer: "set", Reason: reason})
@@ -226,11 +245,8 @@ func (m *module) set(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return r.Audit(tx, "followup.set", "app/"+appID, from+" → "+stage+" "+reason)
 	})
-	switch {
-	case errors.Is(err, errNoEvent):
-		return r.Reply("followup.set.no_pair", "App", appID)
-	case err != nil:
-		return m.internal(r, "follow-up set", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("follow-up set: %w", err)
 	}
 	return r.Reply("followup.set.done", "App", appID, "Company", p.Company, "Stage", r.T("followup.stage."+stage))
 }

@@ -1,15 +1,18 @@
 package followup_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/call"
-	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/event"
 	"github.com/kipina/kipina/bot/export"
 	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
 )
@@ -36,15 +39,16 @@ func at(y int, m time.Month, d, hh, mm int, ss ...int) time.Time {
 
 // demo app: id, owner, company, target, state, trade secret.
 type demoApp struct {
-	id, owner, company, target, state string
-	secret                            bool
+	id, owner, company, target string
+	state                      round.State
+	secret                     bool
 }
 
 var demoApps = []demoApp{
-	{"H0001", "anna", "Katuvalo Oy", "health", call.Accepted, false},
-	{"H0002", "bertil", "Sensori Ab", "sensors", call.Accepted, true},
-	{"H0003", "cecilia", "Hylätty Oy", "health", call.Declined, false},
-	{"H0004", "dora", "Kirjasto Oy", "culture", call.Accepted, false},
+	{"H0001", "anna", "Katuvalo Oy", "health", round.Accepted, false},
+	{"H0002", "bertil", "Sensori Ab", "sensors", round.Accepted, true},
+	{"H0003", "cecilia", "Hylätty Oy", "health", round.Declined, false},
+	{"H0004", "dora", "Kirjasto Oy", "culture", round.Accepted, false},
 }
 
 // setup starts a harness with the call, routing, follow-up and export
@@ -54,20 +58,23 @@ func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
 	t.Helper()
 	h := bottest.New(t, call.Module{}, routing.Module{}, followup.Module{}, export.Module{})
 	err := h.DB.Update(func(tx *storage.Tx) error {
-		ev, err := call.LoadEvent(tx, "demo", "kipina-2017")
+		ev, err := round.LoadEvent(tx, "demo", "kipina-2017")
 		if err != nil {
 			return err
 		}
 		ev.Date = eventDate
-		if err := call.Events.Put(tx, "demo", ev.ID, ev); err != nil {
+		if err := round.Events.Put(tx, "demo", ev.ID, ev); err != nil {
 			return err
 		}
-		for _, a := range apps {
-			owner := chat.UserRef{Platform: "shell", Workspace: "demo", User: a.owner}
-			if err := call.Apps.Put(tx, "demo", a.id, call.Application{ID: a.id, Event: ev.ID, Owner: owner, State: a.state,
-				Company: a.company, BusinessID: "1572860-0", Target: a.target, Summary: "Ratkaisu " + a.company, Lang: "fi",
-				Secrets: a.secret, Submitted: bottest.Start}); err != nil {
+		for i, a := range apps {
+			app := round.Application{Event: ev.ID, Owner: bottest.User(a.owner), Company: a.company, BusinessID: bottest.BusinessID(i + 1),
+				Target: a.target, Summary: "Ratkaisu " + a.company, Lang: "fi", Secrets: a.secret, Submitted: bottest.Start}
+			one := []round.Application{app}
+			if err := addApps(t.Context(), h.Bot.Events, tx, one, a.state); err != nil {
 				return err
+			}
+			if one[0].ID != a.id {
+				return fmt.Errorf("%s was stored as %s", a.id, one[0].ID)
 			}
 		}
 		return nil
@@ -78,6 +85,26 @@ func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
 	out := h.Run("/kipina contacts add health @pekka\n/kipina contacts add sensors @sari\n")
 	must(t, out, "@pekka", "@sari")
 	return h
+}
+
+// addApps submits applications to the demo workspace as their owners would
+// (each gets the next id, set in apps) and moves them to state, as the
+// jury would.
+func addApps(ctx context.Context, bus *event.Bus, tx *storage.Tx, apps []round.Application, state round.State) error {
+	for i := range apps {
+		a := &apps[i]
+		a.State = round.Submitted
+		if err := round.Submit(tx, "demo", round.Submission{App: a, By: a.Owner, Lang: a.Lang}, ""); err != nil {
+			return fmt.Errorf("submit %s: %w", a.Company, err)
+		}
+		if state == round.Submitted {
+			continue
+		}
+		if _, _, err := round.Transition(ctx, bus, tx, "demo", a.ID, state, bottest.User("nina")); err != nil {
+			return fmt.Errorf("%s → %s: %w", a.ID, state, err)
+		}
+	}
+	return nil
 }
 
 // count counts the posts to header in out.

@@ -101,13 +101,18 @@ func TestFollowUpWaitsForWorkingMorning(t *testing.T) {
 			out := h.Tick(time.Minute)
 			must(t, block(t, out, "── @anna"), "Miten onnistuimme")
 			mustNot(t, out, "Pahoittelut", "myöhässä")
-			h.DB.View(func(tx *storage.Tx) error {
-				p, _ := followup.LoadPlan(tx, "demo", "kipina-2017")
+			if err := h.DB.View(func(tx *storage.Tx) error {
+				p, _, err := followup.LoadPlan(tx, "demo", "kipina-2017")
+				if err != nil {
+					return err
+				}
 				if run := p.Done[followup.Survey]; run.Policy != followup.OnTime || !run.At.Equal(c.sent) {
 					t.Errorf("survey ran %+v, want on time at %s", run, c.sent)
 				}
 				return nil
-			})
+			}); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }

@@ -49,20 +49,28 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 				orgs := out[strings.Index(out, "── #kipina-organisers"):]
 				must(t, orgs, c.wantOrganiser...)
 			}
-			h.DB.View(func(tx *storage.Tx) error {
-				p, _ := followup.LoadPlan(tx, "demo", "kipina-2017")
+			if err := h.DB.View(func(tx *storage.Tx) error {
+				p, _, err := followup.LoadPlan(tx, "demo", "kipina-2017")
+				if err != nil {
+					return err
+				}
 				if got := p.Done[followup.Survey].Policy; got != c.survey {
 					t.Errorf("survey ran %q, want %q", got, c.survey)
 				}
 				if got := p.Done[followup.NextSteps].Policy; got != c.steps {
 					t.Errorf("next steps ran %q, want %q", got, c.steps)
 				}
-				esc, _ := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/escalate/")
+				esc, err := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/escalate/")
+				if err != nil {
+					return err
+				}
 				if len(esc) != 1 || !esc[0].Due.After(c.back) {
 					t.Errorf("escalation chain after catch-up: %+v", esc)
 				}
 				return nil
-			})
+			}); err != nil {
+				t.Fatal(err)
+			}
 			// A second sweep sends nothing again.
 			if out := h.Tick(time.Minute); strings.Contains(out, "──") {
 				t.Errorf("second sweep posted:\n%s", out)
@@ -78,16 +86,23 @@ func TestPlanCommand(t *testing.T) {
 	out := h.Run("/kipina followup plan kipina-2017\n")
 	must(t, out, "palautekysely (survey=1d): 11.2.2027 klo 09.00 — ajastettu", "Yli 2 pv myöhässä")
 	out = h.Run("/kipina followup start kipina-2017\n/kipina followup plan kipina-2017 survey=2d nextsteps=3w late-skip=1 at=10:30\n")
-	must(t, out, "late-skip (1) must not be less than late-note (2)")
+	must(t, out, "Asetusta ei voitu käyttää: late-skip (1) ei saa olla pienempi kuin late-note (2).") // the reason in the organiser's language
+	out = h.Run("/kipina followup plan kipina-2017 pilot=soon\n/kipina followup plan kipina-2017 colour=2\n")
+	must(t, out, "”soon” ei ole päivien määrä", "”colour” ei ole asetus")
 	out = h.Run("/kipina followup plan kipina-2017 survey=2d nextsteps=3w late-skip=20d stale=45 at=10:30\n")
 	must(t, out, "survey=2d): 12.2.2027 klo 10.30", "nextsteps=21d): 3.3.2027 klo 10.30", "yli 20 pv", "Ilman edistystä 45 pv")
-	h.DB.View(func(tx *storage.Tx) error {
-		items, _ := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/")
+	if err := h.DB.View(func(tx *storage.Tx) error {
+		items, err := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/")
+		if err != nil {
+			return err
+		}
 		if len(items) != 4 { // three steps and one escalation check
 			t.Errorf("pending after re-plan: %d items: %+v", len(items), items)
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	h.Clock.Set(at(2027, 2, 11, 9, 30))
 	if out := h.Tick(0); strings.Contains(out, "Miten") {
 		t.Errorf("survey went at the old time:\n%s", out)
@@ -96,11 +111,14 @@ func TestPlanCommand(t *testing.T) {
 	must(t, h.Tick(0), "Miten onnistuimme")
 	out = h.Run("/kipina followup stop kipina-2017\n/kipina followup plan kipina-2017 nextsteps=x\n")
 	must(t, out, "jatkoseuranta lopetettu", "Asetusta ei voitu käyttää")
-	h.DB.View(func(tx *storage.Tx) error {
-		if items, _ := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/"); len(items) != 0 {
+	if err := h.DB.View(func(tx *storage.Tx) error {
+		items, err := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/")
+		if len(items) != 0 {
 			t.Errorf("pending after stop: %+v", items)
 		}
-		return nil
-	})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	must(t, h.Run("/kipina followup plan nosuch\n/kipina followups\n"), "Tapahtumaa ”nosuch” ei löydy", "esitelleet 1")
 }

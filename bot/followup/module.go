@@ -31,14 +31,13 @@ package followup
 
 import (
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/storage"
 )
 
 // Module registers the follow-up campaign.
 type Module struct{}
 
-type module struct{ b *bot.Bot }
+type module struct{ env *bot.Env }
 
 // The kinds of scheduler items.
 const (
@@ -48,36 +47,36 @@ const (
 
 // Register adds the commands, the answer buttons and forms and the
 // scheduled work.
-func (Module) Register(b *bot.Bot) error {
-	m := &module{b: b}
+func (Module) Register(reg *bot.Registry, env *bot.Env) error {
+	m := &module{env: env}
 	org := bot.Organiser
-	for _, c := range []bot.Command{
-		{Name: "followup start", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.start},
-		{Name: "followup stop", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.stop},
-		{Name: "followup plan", Role: org, MinArgs: 1, MaxArgs: -1, Run: m.plan},
-		{Name: "followup people add", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.people(true)},
-		{Name: "followup people remove", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.people(false)},
-		{Name: "followup set", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.set},
-		{Name: "followups", Role: org, MaxArgs: 1, Run: m.funnel},
-		{Name: "survey results", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.surveyResults},
-	} {
-		b.Router.Command(c)
-	}
-	b.Router.Action("fus", bot.Anyone, m.surveyScore)
-	b.Router.Action("fusc", bot.Anyone, m.surveyCommentOpen)
-	b.Router.Form("fusc", bot.Anyone, m.surveyCommentSubmit)
-	b.Router.Action("fa", bot.Anyone, m.answer)
-	b.Router.Form("fac", bot.Anyone, m.closeSubmit)
-	b.Sched.Handle(kindStep, m.runStep)
-	b.Sched.Handle(kindEscalate, m.runEscalate)
+	reg.Commands(
+		bot.Command{Name: "followup start", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.start},
+		bot.Command{Name: "followup stop", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.stop},
+		bot.Command{Name: "followup plan", Role: org, MinArgs: 1, MaxArgs: -1, Run: m.plan},
+		bot.Command{Name: "followup people add", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.people(true)},
+		bot.Command{Name: "followup people remove", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.people(false)},
+		bot.Command{Name: "followup set", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.set},
+		bot.Command{Name: "followups", Role: org, MaxArgs: 1, Run: m.funnel},
+		bot.Command{Name: "survey results", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.surveyResults},
+	)
+	reg.Action("fus", bot.Anyone, m.surveyScore)
+	reg.Action("fusc", bot.Anyone, m.surveyCommentOpen)
+	reg.Form("fusc", bot.Anyone, m.surveyCommentSubmit)
+	reg.Action("fa", bot.Anyone, m.answer)
+	reg.Form("fac", bot.Anyone, m.closeSubmit)
+	reg.Due(kindStep, m.runStep)
+	reg.Due(kindEscalate, m.runEscalate)
 	return nil
 }
 
-// internal logs err and answers politely.
-func (m *module) internal(r *bot.Request, what string, err error) chat.Response {
-	m.b.Log.Error(what, "user", r.User.String(), "err", err)
-	return r.Reply("error.internal")
-}
-
 // view runs fn in a read transaction.
-func (m *module) view(fn func(tx *storage.Tx) error) error { return m.b.DB.View(fn) }
+func (m *module) view(fn func(tx *storage.Tx) error) error { return m.env.DB.View(fn) }
+
+// stale is the refusal of a button or form whose arguments no longer make
+// sense.
+func stale() error { return bot.Refuse("error.stale") }
+
+// notYours is the refusal of an answer from someone the question was not
+// for.
+func notYours() error { return bot.Refuse("followup.not_yours") }

@@ -15,13 +15,18 @@ func TestPeopleAddWithRoles(t *testing.T) {
 	out := h.Run("/kipina followup people add kipina-2017 @olli city @liisa @sami\n")
 	must(t, out, "@olli, @liisa, @sami")
 	roles := map[string]string{}
-	h.DB.View(func(tx *storage.Tx) error {
-		p, _ := followup.LoadPlan(tx, "demo", "kipina-2017")
+	if err := h.DB.View(func(tx *storage.Tx) error {
+		p, _, err := followup.LoadPlan(tx, "demo", "kipina-2017")
+		if err != nil {
+			return err
+		}
 		for _, x := range p.People {
 			roles[x.User.User] = x.Role
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if roles["olli"] != "juror" || roles["liisa"] != "city" || roles["sami"] != "city" {
 		t.Errorf("roles = %v", roles)
 	}

@@ -95,18 +95,29 @@ func DefaultPlan(event string) Plan {
 	}
 }
 
+// SettingError is a plan setting that cannot be used: ID is a catalogue
+// message (followup.setting.*) that explains it with Args, in the
+// person's language.
+type SettingError struct {
+	ID   string
+	Args []any
+}
+
+func (e *SettingError) Error() string { return fmt.Sprintf("plan setting: %s %v", e.ID, e.Args) }
+
 // Set applies one "key=value" setting: survey, nextsteps, pilot, late-note,
-// late-skip, stale (days: "14", "14d" or "2w") or at (HH:MM).
+// late-skip, stale (days: "14", "14d" or "2w") or at (HH:MM). The error is
+// a *SettingError.
 func (p *Plan) Set(kv string) error {
 	k, v, ok := strings.Cut(kv, "=")
 	if !ok {
-		return fmt.Errorf("%q: want key=value", kv)
+		return &SettingError{ID: "followup.setting.format", Args: []any{"Word", kv}}
 	}
 	k = strings.ToLower(strings.TrimSpace(k))
 	if k == "at" {
 		t, err := time.Parse("15:04", strings.TrimSpace(v))
 		if err != nil {
-			return fmt.Errorf("at=%s: want HH:MM", v)
+			return &SettingError{ID: "followup.setting.at", Args: []any{"Value", v}}
 		}
 		p.Hour, p.Minute = t.Hour(), t.Minute()
 		return nil
@@ -124,21 +135,23 @@ func (p *Plan) Set(kv string) error {
 		p.LateSkipDays = days
 	case "stale":
 		if days < 1 {
-			return fmt.Errorf("stale=%s: at least one day", v)
+			return &SettingError{ID: "followup.setting.stale", Args: []any{"Value", v}}
 		}
 		p.StaleDays = days
 	default:
-		return fmt.Errorf("%q: unknown setting", k)
+		return &SettingError{ID: "followup.setting.key", Args: []any{"Key", k}}
 	}
 	if p.LateSkipDays < p.LateNoteDays {
-		return fmt.Errorf("late-skip (%d) must not be less than late-note (%d)", p.LateSkipDays, p.LateNoteDays)
+		return &SettingError{ID: "followup.setting.late", Args: []any{"Skip", p.LateSkipDays, "Note", p.LateNoteDays}}
 	}
 	return nil
 }
 
-// ParseDays reads a number of days: "14", "14d" or "2w" (0 to 3660).
+// ParseDays reads a number of days: "14", "14d" or "2w" (0 to 3660). The
+// error is a *SettingError.
 func ParseDays(s string) (int, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	word := strings.TrimSpace(s)
+	s = strings.ToLower(word)
 	mul := 1
 	switch {
 	case strings.HasSuffix(s, "d"):
@@ -148,7 +161,7 @@ func ParseDays(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n*mul > 3660 {
-		return 0, fmt.Errorf("%q: want days such as 14, 14d or 2w", s)
+		return 0, &SettingError{ID: "followup.setting.days", Args: []any{"Value", word}}
 	}
 	return n * mul, nil
 }
@@ -261,16 +274,20 @@ func EventAnswers(tx *storage.Tx, ws, event string) ([]Answer, error) {
 	return out, err
 }
 
-// LoadPlan returns an event's plan, or the defaults when none is stored.
-func LoadPlan(tx *storage.Tx, ws, event string) (Plan, bool) {
-	p, err := Plans.Get(tx, ws, event)
+// LoadPlan returns an event's plan and true, or the defaults and false
+// when none is stored; a plan that cannot be read is an error.
+func LoadPlan(tx *storage.Tx, ws, event string) (Plan, bool, error) {
+	p, ok, err := Plans.Lookup(tx, ws, event)
 	if err != nil {
-		return DefaultPlan(event), false
+		return p, false, fmt.Errorf("follow-up plan of %s: %w", event, err)
+	}
+	if !ok {
+		return DefaultPlan(event), false, nil
 	}
 	if p.Days == nil {
 		p.Days = DefaultPlan(event).Days
 	}
-	return p, true
+	return p, true, nil
 }
 
 // Reached is the furthest stage of Funnel the pair reached, as an index,

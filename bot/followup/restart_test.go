@@ -24,21 +24,23 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
 // logPlatform is the "shell" platform of a test: it appends every message
-// it is given as a line "key<TAB>first line" to a file and fsyncs it, so
-// what was delivered survives a killed process; it finds sent messages by
-// key (chat.SentFinder) and may limit its rate (chat.RateLimited).
+// it is given as a line "id<TAB>address<TAB>first line" to a file and
+// fsyncs it, so what was delivered survives a killed process; it finds sent
+// messages by their outbox id (chat.SentFinder) and may limit its rate
+// (chat.RateLimited).
 type logPlatform struct {
 	path  string
 	rate  float64
 	mu    sync.Mutex
 	f     *os.File
-	sent  map[string]bool // keys in the file, read once at start
+	sent  map[string]bool // message ids in the file, read once at start
 	posts atomic.Int64
 	// afterPost runs after a message is logged (a child crashes there).
 	afterPost func(n int64)
@@ -69,11 +71,11 @@ func (p *logPlatform) Post(_ context.Context, to chat.Address, m chat.Message) (
 		p.f = f
 	}
 	first, _, _ := strings.Cut(m.Text, "\n")
-	_, err := fmt.Fprintf(p.f, "%s\t%s\n", m.Key, first)
+	_, err := fmt.Fprintf(p.f, "%s\t%s\t%s\n", m.ID, to, first)
 	if err == nil {
 		err = p.f.Sync()
 	}
-	p.sent[m.Key] = true
+	p.sent[m.ID] = true
 	p.mu.Unlock()
 	if err != nil {
 		return chat.MessageRef{}, err
@@ -82,13 +84,13 @@ func (p *logPlatform) Post(_ context.Context, to chat.Address, m chat.Message) (
 	if p.afterPost != nil {
 		p.afterPost(n)
 	}
-	return chat.MessageRef{Channel: to.User + to.Channel, ID: m.Key}, nil
+	return chat.MessageRef{Channel: to.User + to.Channel, ID: m.ID}, nil
 }
 
-func (p *logPlatform) FindSent(_ context.Context, _ chat.Address, key string) (chat.MessageRef, bool, error) {
+func (p *logPlatform) FindSent(_ context.Context, _ chat.Address, id string) (chat.MessageRef, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return chat.MessageRef{ID: key}, p.sent[key], nil
+	return chat.MessageRef{ID: id}, p.sent[id], nil
 }
 
 func (p *logPlatform) SendRate() (float64, int) {
@@ -112,9 +114,16 @@ var (
 	_ chat.RateLimited = (*logPlatform)(nil)
 )
 
-// readLog counts the deliveries per key in a delivery log.
-func readLog(path string) map[string]int {
-	out := map[string]int{}
+// delivery is what a delivery log holds of one message id.
+type delivery struct {
+	count     int    // how many times it was posted
+	to, first string // the address and the first line of text
+}
+
+// readLog reads the deliveries per message id in a delivery log (none when
+// there is no log yet).
+func readLog(path string) map[string]delivery {
+	out := map[string]delivery{}
 	f, err := os.Open(path)
 	if err != nil {
 		return out
@@ -123,8 +132,10 @@ func readLog(path string) map[string]int {
 	s := bufio.NewScanner(f)
 	s.Buffer(make([]byte, 1<<20), 1<<20)
 	for s.Scan() {
-		if k, _, ok := strings.Cut(s.Text(), "\t"); ok {
-			out[k]++
+		if p := strings.SplitN(s.Text(), "\t", 3); len(p) == 3 {
+			d := out[p[0]]
+			d.count, d.to, d.first = d.count+1, p[1], p[2]
+			out[p[0]] = d
 		}
 	}
 	return out
@@ -160,32 +171,33 @@ func seed(t testing.TB, dir string, n int) {
 	b, db := openBot(t, dir, clk, newLogPlatform(filepath.Join(dir, "seed.log"), 0))
 	defer db.Close()
 	err := db.Update(func(tx *storage.Tx) error {
-		ev, err := call.LoadEvent(tx, "demo", "kipina-2017")
+		ev, err := round.LoadEvent(tx, "demo", "kipina-2017")
 		if err != nil {
 			return err
 		}
 		ev.Date = eventDay
-		if err := call.Events.Put(tx, "demo", ev.ID, ev); err != nil {
+		if err := round.Events.Put(tx, "demo", ev.ID, ev); err != nil {
 			return err
 		}
-		for i := range n {
-			id := fmt.Sprintf("H%04d", i+1)
-			a := call.Application{ID: id, Event: ev.ID, State: call.Accepted, Company: fmt.Sprintf("Yritys %d Oy", i+1),
-				Owner: chat.UserRef{Platform: "shell", Workspace: "demo", User: fmt.Sprintf("company%d", i+1)}, Target: targets[i%len(targets)], Lang: "fi"}
-			if err := call.Apps.Put(tx, "demo", id, a); err != nil {
-				return err
-			}
+		apps := make([]round.Application, n)
+		for i := range apps {
+			apps[i] = round.Application{Event: ev.ID, Company: fmt.Sprintf("Yritys %d Oy", i+1), BusinessID: bottest.BusinessID(i + 1),
+				Owner: bottest.User(fmt.Sprintf("company%d", i+1)), Target: targets[i%len(targets)], Lang: "fi"}
 		}
-		return nil
+		return addApps(context.Background(), b.Events, tx, apps, round.Accepted)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	nina := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "nina"}}
 	for i, target := range targets {
-		b.Handle(context.Background(), &chat.Command{Origin: nina, Text: fmt.Sprintf("contacts add %s @city%d", target, i+1)})
+		if r := b.Handle(context.Background(), &chat.Command{Origin: nina, Text: fmt.Sprintf("contacts add %s @city%d", target, i+1)}); !strings.Contains(r.Reply.Text, fmt.Sprintf("@city%d", i+1)) {
+			t.Fatalf("contacts add: %s", r.Reply.Text)
+		}
 	}
-	b.Handle(context.Background(), &chat.Command{Origin: nina, Text: "followup people add kipina-2017 @juror1"})
+	if r := b.Handle(context.Background(), &chat.Command{Origin: nina, Text: "followup people add kipina-2017 @juror1"}); !strings.Contains(r.Reply.Text, "@juror1") {
+		t.Fatalf("people add: %s", r.Reply.Text)
+	}
 	if r := b.Handle(context.Background(), &chat.Command{Origin: nina, Text: "followup start kipina-2017"}); !strings.Contains(r.Reply.Text, "alkoi") {
 		t.Fatalf("start: %s", r.Reply.Text)
 	}
@@ -204,7 +216,9 @@ func drive(ctx context.Context, b *bot.Bot, clk *bottest.Clock) error {
 				return err
 			}
 			var pending int
-			b.DB.View(func(tx *storage.Tx) (err error) { pending, err = outbox.PendingCount(tx); return })
+			if err := b.DB.View(func(tx *storage.Tx) (err error) { pending, err = outbox.PendingCount(tx); return }); err != nil {
+				return err
+			}
 			if ran == 0 && pending == 0 {
 				break
 			}
@@ -220,8 +234,8 @@ func drive(ctx context.Context, b *bot.Bot, clk *bottest.Clock) error {
 // the survey to every participant, the next-steps and pilot questions to
 // each company and its process contact. (Escalations and late notices are
 // counted from the outbox.)
-func expected(n int) []string {
-	var out []string
+func expected(n int) []outbox.Key {
+	var out []outbox.Key
 	ref := func(u string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "demo", User: u} }
 	for i := range n {
 		out = append(out, followup.SurveyKey("demo", "kipina-2017", ref(fmt.Sprintf("company%d", i+1))))
@@ -253,7 +267,14 @@ func TestMain(m *testing.M) {
 // right after the k-th message reached the platform, before the outbox
 // recorded it.
 func child(dir string) int {
-	crashAfter, _ := strconv.Atoi(os.Getenv("FOLLOWUP_CRASH_AFTER"))
+	crashAfter := 0
+	if s := os.Getenv("FOLLOWUP_CRASH_AFTER"); s != "" {
+		var err error
+		if crashAfter, err = strconv.Atoi(s); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	p := newLogPlatform(filepath.Join(dir, "sent.log"), 0)
 	p.afterPost = func(n int64) {
 		if crashAfter > 0 && n >= int64(crashAfter) {
@@ -323,57 +344,63 @@ func TestRestartNoDuplicatesNoLosses(t *testing.T) {
 		}
 		p.close()
 		got := readLog(filepath.Join(dir, "sent.log"))
-		var inOutbox []string
-		db.View(func(tx *storage.Tx) error {
-			for k := range got {
-				if _, err := outbox.Lookup(tx, k); err != nil {
-					t.Errorf("round %d: %s delivered but not in the outbox", round, k)
-				}
-			}
+		wanted := map[string]bool{} // message ids of the wanted keys
+		losses := 0
+		err := db.View(func(tx *storage.Tx) error {
 			for _, k := range want {
-				if it, err := outbox.Lookup(tx, k); err != nil || it.State != outbox.Sent {
-					t.Errorf("round %d: %s not sent: %+v %v", round, k, it.State, err)
+				it, err := outbox.Lookup(tx, k)
+				if err != nil {
+					return fmt.Errorf("%s: %w", k, err)
 				}
-				inOutbox = append(inOutbox, k)
+				if it.State != outbox.Sent {
+					t.Errorf("round %d: %s not sent: %s", round, k, it.State)
+				}
+				if got[it.ID].count == 0 {
+					losses++
+					t.Errorf("round %d: %s never delivered", round, k)
+				}
+				wanted[it.ID] = true
 			}
-			if pending, _ := outbox.PendingCount(tx); pending != 0 {
+			pending, err := outbox.PendingCount(tx)
+			if err != nil {
+				return err
+			}
+			if pending != 0 {
 				t.Errorf("round %d: %d pending", round, pending)
 			}
-			if failed, _ := outbox.Undelivered(tx, "demo"); len(failed) != 0 {
+			failed, err := outbox.Undelivered(tx, "demo")
+			if err != nil {
+				return err
+			}
+			if len(failed) != 0 {
 				t.Errorf("round %d: %d failed", round, len(failed))
 			}
 			return nil
 		})
 		db.Close()
-		dups, losses := 0, 0
-		for k, c := range got {
-			if c > 1 {
+		if err != nil {
+			t.Fatal(err)
+		}
+		dups, escalations := 0, 0
+		for id, d := range got {
+			if d.count > 1 {
 				dups++
-				t.Errorf("round %d: %s delivered %d times", round, k, c)
+				t.Errorf("round %d: %s (%s: %s) delivered %d times", round, id, d.to, d.first, d.count)
+			}
+			switch {
+			case wanted[id]:
+			case d.to == "shell:demo:#kipina-organisers" && strings.HasPrefix(d.first, "⚠️ "):
+				escalations++
+			default:
+				t.Errorf("round %d: %s (%s: %s) delivered but not expected", round, id, d.to, d.first)
 			}
 		}
-		for _, k := range want {
-			if got[k] == 0 {
-				losses++
-				t.Errorf("round %d: %s never delivered", round, k)
-			}
-		}
-		if escalations := countPrefix(got, "fu/demo/kipina-2017/escalate/"); escalations != 2 {
+		if escalations != 2 {
 			t.Errorf("round %d: %d escalations, want 2 (stale at day 33, again at day 90)", round, escalations)
 		}
-		if dups+losses > 0 {
+		if dups+losses > 0 || t.Failed() {
 			t.Fatalf("round %d: %d duplicates, %d losses", round, dups, losses)
 		}
 	}
 	t.Logf("%d rounds, %d SIGKILLs, %d crashes after a delivery, %d messages each: 0 duplicates, 0 losses", rounds, kills, crashes, len(want)+2)
-}
-
-func countPrefix(m map[string]int, prefix string) int {
-	n := 0
-	for k := range m {
-		if strings.HasPrefix(k, prefix) {
-			n++
-		}
-	}
-	return n
 }

@@ -111,8 +111,11 @@ func TestCampaignScenario(t *testing.T) {
 		!strings.Contains(string(funnelCSV), "LIIKESALAISUUS") {
 		t.Errorf("funnel CSV:\n%s", funnelCSV)
 	}
-	h.DB.View(func(tx *storage.Tx) error {
-		log, _ := tx.AuditLog("demo", "event/kipina-2017")
+	if err := h.DB.View(func(tx *storage.Tx) error {
+		log, err := tx.AuditLog("demo", "event/kipina-2017")
+		if err != nil {
+			return err
+		}
 		var actions []string
 		for _, e := range log {
 			actions = append(actions, e.Action)
@@ -122,12 +125,17 @@ func TestCampaignScenario(t *testing.T) {
 				t.Errorf("audit log lacks %s: %v", want, actions)
 			}
 		}
-		p, _ := followup.LoadPlan(tx, "demo", "kipina-2017")
+		p, _, err := followup.LoadPlan(tx, "demo", "kipina-2017")
+		if err != nil {
+			return err
+		}
 		for _, s := range followup.Steps {
 			if p.Done[s].Policy != followup.OnTime {
 				t.Errorf("step %s ran %q", s, p.Done[s].Policy)
 			}
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

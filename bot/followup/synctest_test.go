@@ -10,15 +10,16 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
 // memPlatform records what it is given, with the (fake) time.
 type memPlatform struct {
 	mu   sync.Mutex
-	sent []string // "2006-01-02 15:04 key"
+	sent []string // "2006-01-02 15:04 address first line"
 }
 
 func (p *memPlatform) Name() string                                  { return "shell" }
@@ -29,7 +30,7 @@ func (p *memPlatform) Update(context.Context, chat.Address, chat.MessageRef, cha
 func (p *memPlatform) Post(_ context.Context, to chat.Address, m chat.Message) (chat.MessageRef, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.sent = append(p.sent, time.Now().In(helsinki).Format("2006-01-02 15:04 ")+m.Key+" "+strings.SplitN(m.Text, "\n", 2)[0])
+	p.sent = append(p.sent, time.Now().In(helsinki).Format("2006-01-02 15:04 ")+to.String()+" "+strings.SplitN(m.Text, "\n", 2)[0])
 	return chat.MessageRef{ID: fmt.Sprint(len(p.sent))}, nil
 }
 
@@ -54,14 +55,16 @@ func TestCronWakesCampaign(t *testing.T) {
 		p := &memPlatform{}
 		b, db := openBot(t, dir, bot.SystemClock{}, p)
 		err := db.Update(func(tx *storage.Tx) error {
-			ev, err := call.LoadEvent(tx, "demo", "kipina-2017")
+			ev, err := round.LoadEvent(tx, "demo", "kipina-2017")
 			if err != nil {
 				return err
 			}
 			ev.Date = event
-			call.Events.Put(tx, "demo", ev.ID, ev)
-			return call.Apps.Put(tx, "demo", "H0001", call.Application{ID: "H0001", Event: ev.ID, State: call.Accepted, Company: "Katuvalo Oy",
-				Owner: chat.UserRef{Platform: "shell", Workspace: "demo", User: "anna"}, Target: "health", Lang: "fi"})
+			if err := round.Events.Put(tx, "demo", ev.ID, ev); err != nil {
+				return err
+			}
+			return addApps(context.Background(), b.Events, tx, []round.Application{{Event: ev.ID, Company: "Katuvalo Oy", BusinessID: "1572860-0",
+				Owner: bottest.User("anna"), Target: "health", Lang: "fi"}}, round.Accepted)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -89,7 +92,7 @@ func TestCronWakesCampaign(t *testing.T) {
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		got := p.take()
-		if len(got) != 1 || !strings.HasPrefix(got[0], "2000-01-04 09:00 fu/demo/kipina-2017/survey/shell:demo:anna Kiitos osallistumisesta") {
+		if len(got) != 1 || !strings.HasPrefix(got[0], "2000-01-04 09:00 shell:demo:@anna Kiitos osallistumisesta") {
 			t.Fatalf("survey = %q", got)
 		}
 
@@ -115,10 +118,10 @@ func TestCronWakesCampaign(t *testing.T) {
 		time.Sleep(time.Until(at(2000, 1, 24, 8, 1)))
 		synctest.Wait()
 		got = p.take()
-		if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "2000-01-24 08:00 fu/demo/kipina-2017/nextsteps/H0001/shell:demo:anna Pahoittelut, tämä viesti on myöhässä – sen piti tulla 17.1.2000.") {
+		if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "2000-01-24 08:00 shell:demo:@anna Pahoittelut, tämä viesti on myöhässä – sen piti tulla 17.1.2000.") {
 			t.Fatalf("after the restart = %q", got)
 		}
-		if !strings.Contains(got[1], "late/nextsteps") || !strings.Contains(got[1], "7 päivää myöhässä") {
+		if !strings.Contains(got[1], "shell:demo:#kipina-organisers") || !strings.Contains(got[1], "7 päivää myöhässä") {
 			t.Errorf("organiser notice = %q", got[1])
 		}
 	})

@@ -8,20 +8,20 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
 // funnel shows the funnel of one event, or of every event with a
 // campaign, in total and per process, with the pairs that are stuck.
-func (m *module) funnel(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) funnel(_ context.Context, r *bot.Request) (chat.Response, error) {
 	var sb strings.Builder
 	err := m.view(func(tx *storage.Tx) error {
 		var events []string
 		if len(r.Args) == 1 {
-			if !call.Events.Has(tx, r.WS.ID, r.Args[0]) {
-				return errNoEvent
+			if _, err := loadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
+				return err
 			}
 			events = []string{r.Args[0]}
 		} else {
@@ -34,24 +34,28 @@ func (m *module) funnel(_ context.Context, r *bot.Request) chat.Response {
 			}
 		}
 		for _, id := range events {
-			ev, err := call.LoadEvent(tx, r.WS.ID, id)
+			ev, ok, err := round.Events.Lookup(tx, r.WS.ID, id)
 			if err != nil {
-				continue
+				return err
+			}
+			if !ok {
+				continue // the plan of an event since deleted
 			}
 			pairs, err := EventPairs(tx, r.WS.ID, id)
 			if err != nil {
 				return err
 			}
-			p, _ := LoadPlan(tx, r.WS.ID, id)
+			p, _, err := LoadPlan(tx, r.WS.ID, id)
+			if err != nil {
+				return err
+			}
 			m.writeFunnel(&sb, r, ev, p, pairs)
 		}
 		return nil
 	})
 	switch {
-	case err == errNoEvent:
-		return r.Reply("followup.no_event", "Event", r.Args[0])
 	case err != nil:
-		return m.internal(r, "funnel", err)
+		return chat.Response{}, fmt.Errorf("funnel: %w", err)
 	case sb.Len() == 0:
 		return r.Reply("followup.funnel.none")
 	}
@@ -75,7 +79,7 @@ func funnelLine(r *bot.Request, c Counts, names bool) string {
 	return strings.Join(parts, " → ") + " · " + closed
 }
 
-func (m *module) writeFunnel(sb *strings.Builder, r *bot.Request, ev call.Event, p Plan, pairs []Pair) {
+func (m *module) writeFunnel(sb *strings.Builder, r *bot.Request, ev round.Event, p Plan, pairs []Pair) {
 	fmt.Fprintf(sb, "*%s* (%s)\n", r.T("followup.funnel.heading", "Event", ev.Name), ev.ID)
 	if len(pairs) == 0 {
 		sb.WriteString(r.T("followup.funnel.empty") + "\n\n")
@@ -93,13 +97,13 @@ func (m *module) writeFunnel(sb *strings.Builder, r *bot.Request, ev call.Event,
 	sort.Strings(targets)
 	sb.WriteString(r.T("followup.funnel.by_process") + "\n")
 	for _, t := range targets {
-		fmt.Fprintf(sb, "• %s: %s\n", ev.TargetName(r.Bot.Config.Tracks, t, r.Lang), funnelLine(r, Count(byTarget[t]), false))
+		fmt.Fprintf(sb, "• %s: %s\n", ev.TargetName(r.Env.Config.Tracks, t, r.Lang), funnelLine(r, Count(byTarget[t]), false))
 	}
 	stale := time.Duration(p.StaleDays) * 24 * time.Hour
 	var stuck []string
 	for _, pr := range pairs {
 		if !pr.Done() && r.Now().Sub(pr.Since) >= stale {
-			stuck = append(stuck, fmt.Sprintf("%s %s (%s, %s)", pr.App, pr.Company, ev.TargetName(r.Bot.Config.Tracks, pr.Target, r.Lang),
+			stuck = append(stuck, fmt.Sprintf("%s %s (%s, %s)", pr.App, pr.Company, ev.TargetName(r.Env.Config.Tracks, pr.Target, r.Lang),
 				r.T("followup.stage."+pr.Stage)))
 		}
 	}
@@ -172,28 +176,28 @@ func Summarise(answers []Answer, asked int) SurveySummary {
 
 // surveyResults summarises the survey: counts, distribution, means and
 // comments.
-func (m *module) surveyResults(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) surveyResults(_ context.Context, r *bot.Request) (chat.Response, error) {
 	id := r.Args[0]
-	var ev call.Event
+	var ev round.Event
 	var s SurveySummary
 	err := m.view(func(tx *storage.Tx) error {
 		var err error
-		if ev, err = call.LoadEvent(tx, r.WS.ID, id); err != nil {
-			return errNoEvent
+		if ev, err = loadEvent(tx, r.WS.ID, id); err != nil {
+			return err
 		}
 		answers, err := EventAnswers(tx, r.WS.ID, id)
 		if err != nil {
 			return err
 		}
-		p, _ := LoadPlan(tx, r.WS.ID, id)
+		p, _, err := LoadPlan(tx, r.WS.ID, id)
+		if err != nil {
+			return err
+		}
 		s = Summarise(answers, p.Done[Survey].Sent)
 		return nil
 	})
-	switch {
-	case err == errNoEvent:
-		return r.Reply("followup.no_event", "Event", id)
-	case err != nil:
-		return m.internal(r, "survey results", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("survey results: %w", err)
 	}
 	var sb strings.Builder
 	sb.WriteString(r.T("followup.results.heading", "Event", ev.Name) + "\n")

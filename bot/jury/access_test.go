@@ -77,14 +77,16 @@ func TestJurorSeesOnlyAssigned(t *testing.T) {
 			t.Errorf("forged scores by %s answered %+v", who, resp)
 		}
 	}
-	h.DB.View(func(tx *storage.Tx) error {
-		n := 0
-		jury.Reviews.Scan(tx, "demo", "", func(string, jury.Review) error { n++; return nil })
-		if n != 0 {
-			t.Errorf("%d reviews stored from forged events", n)
-		}
-		return nil
+	n := 0
+	err := h.DB.View(func(tx *storage.Tx) error {
+		return jury.Reviews.Scan(tx, "demo", "", func(string, jury.Review) error { n++; return nil })
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d reviews stored from forged events", n)
+	}
 	// Out-of-range scores are refused field by field.
 	vals["impact"] = "9"
 	resp := act(h.Bot, "liisa", func(o chat.Origin) chat.Event {
@@ -96,14 +98,20 @@ func TestJurorSeesOnlyAssigned(t *testing.T) {
 }
 
 // TestAssignInfeasibleAndRemove: an impossible assignment is explained in
-// matching's words; removing a juror after publishing moves their
+// the organiser's language, with matching's figures; removing a juror after publishing moves their
 // unfinished reviews and keeps the ones they gave.
 func TestAssignInfeasibleAndRemove(t *testing.T) {
 	h := newHarness(t, demoApplicants[:4])
-	out := h.Run("/kipina jury add kipina-2017 @liisa @pekka @olli\n/kipina jury assign kipina-2017 reviews=4\n" +
+	out := h.Run("/kipina jury add kipina-2017 @ @liisa\n")
+	must(t, out, "”@” ei ole käyttäjä")
+	if len(loadJury(t, h).Jurors) != 0 {
+		t.Fatal("a refused jury add stored jurors")
+	}
+	out = h.Run("/kipina jury add kipina-2017 @liisa @pekka @olli\n/kipina jury assign kipina-2017 reviews=4\n" +
 		"/kipina jury assign kipina-2017 reviews=2 min=4\n/kipina jury assign kipina-2017 foo=1\n")
-	must(t, out, "Jakoa ei löydy (4 arviota per hakemus", "needs 16 reviews; the jury can take at most 12",
-		"the minimum load of 4 per juror needs 12 reviews; there are only 8", "En ymmärrä ”foo=1”")
+	must(t, out, "Jakoa ei löydy (4 arviota per hakemus", "tarvitaan 16 arviota, mutta tuomaristo voi ottaa enintään 12",
+		"vähimmäiskuorma 4 tuomaria kohden vaatii 12 arviota, mutta niitä on vain 8", "En ymmärrä ”foo=1”")
+	mustNot(t, out, "needs 16 reviews", "the minimum load of")
 	if loadJury(t, h).Draft != nil {
 		t.Fatal("an infeasible assignment left a draft")
 	}
@@ -153,15 +161,18 @@ func TestWeightedRubric(t *testing.T) {
 
 // TestConflictAfterPublishing: a declaration by command after publishing
 // moves the matching review like the button does; when nobody can take the
-// review, the organisers are told why in matching's words and the juror's
-// review no longer counts.
+// review, the juror and the organisers are told why in their language
+// (never matching's English error text) and the juror's review no longer
+// counts.
 func TestConflictAfterPublishing(t *testing.T) {
 	h := newHarness(t, demoApplicants[:3])
 	out := h.Run("/kipina jury add kipina-2017 @liisa @pekka @olli\n/kipina jury assign kipina-2017 reviews=3\n/kipina jury publish kipina-2017\n")
 	h.Run(button(t, out, "Julkaise jako") + "\n")
 	out = h.Run(":as olli\n/kipina conflict kipina-2017 \"Energi Ab\"\n")
-	must(t, out, "Esteellisyys ”Energi Ab” kirjattu", "H0002 → no juror can replace @olli on application H0002",
-		"── #kipina-organisers", "@olli ilmoitti esteellisyyden: H0002 Energi Ab", "Arviota ei voitu siirtää", "── @olli (~")
+	must(t, out, "Esteellisyys ”Energi Ab” kirjattu",
+		"H0002 → kukaan tuomari ei voi korvata tuomaria @olli hakemuksessa H0002: 3 arvioi sitä jo, 0 on esteellisiä ja 0 on jo enimmäiskuormassa",
+		"── #kipina-organisers", "@olli ilmoitti esteellisyyden: H0002 Energi Ab", "Arviota ei voitu siirtää: kukaan tuomari ei voi korvata", "── @olli (~")
+	mustNot(t, out, "no juror can replace")
 	if j := loadJury(t, h); j.Published.Has("olli", "H0002") || len(j.Published.ByApp["H0002"]) != 2 {
 		t.Errorf("after an unmovable conflict: %v", j.Published.ByApp["H0002"])
 	}

@@ -5,21 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
 
 // buildProblem turns jurors and applications into matching's index form,
 // with fits and conflicts computed once in tx. A removed juror conflicts
-// with everything.
-func buildProblem(tx *storage.Tx, ws string, j *Jury, jurors []Juror, apps []call.Application) *problem {
+// with everything. The error is a failed read of the routing scores.
+func buildProblem(tx *storage.Tx, ws string, j *Jury, jurors []Juror, apps []round.Application) (*problem, error) {
 	p := &problem{appIx: map[string]int{}, jurIx: map[string]int{}}
 	fitFn := fitOf(tx, ws)
 	fit := make([][]float64, len(jurors))
@@ -33,7 +35,11 @@ func buildProblem(tx *storage.Tx, ws string, j *Jury, jurors []Juror, apps []cal
 		for ai, a := range apps {
 			conf[ji][ai] = jr.Removed || j.conflicted(jr.User.User, a.ID, a.Company, a.BusinessID)
 			if !conf[ji][ai] {
-				fit[ji][ai] = fitFn(jr, a.ID)
+				f, err := fitFn(jr, a.ID)
+				if err != nil {
+					return nil, fmt.Errorf("fit of %s for %s: %w", jr.User.User, a.ID, err)
+				}
+				fit[ji][ai] = f
 			}
 		}
 	}
@@ -43,18 +49,18 @@ func buildProblem(tx *storage.Tx, ws string, j *Jury, jurors []Juror, apps []cal
 	}
 	p.in.Fit = func(j, a int) float64 { return fit[j][a] }
 	p.in.Conflict = func(j, a int) bool { return conf[j][a] }
-	return p
+	return p, nil
 }
 
 // submitted returns the event's submitted applications in id order.
-func submitted(tx *storage.Tx, ws, event string) ([]call.Application, error) {
-	all, err := call.EventApps(tx, ws, event)
+func submitted(tx *storage.Tx, ws, event string) ([]round.Application, error) {
+	all, err := round.EventApps(tx, ws, event)
 	if err != nil {
 		return nil, err
 	}
-	var out []call.Application
+	var out []round.Application
 	for _, a := range all {
-		if a.State == call.Submitted {
+		if a.State == round.Submitted {
 			out = append(out, a)
 		}
 	}
@@ -98,39 +104,39 @@ func parseFlags(args []string) (reviews, lo, hi int, bad string) {
 }
 
 // assign builds a draft assignment with matching.Assign and shows it.
-func (m *module) assign(_ context.Context, r *bot.Request) chat.Response {
-	ev, j, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) assign(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, j, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if j.Published != nil {
-		return r.Reply("jury.assign.published", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.assign.published", "Event", ev.Name)
 	}
 	reviews, lo, hi, flag := parseFlags(r.Args[1:])
 	if flag != "" {
-		return r.Reply("jury.assign.bad_flag", "Flag", flag)
+		return chat.Response{}, bot.Refuse("jury.assign.bad_flag", "Flag", flag)
 	}
 	if reviews == 0 {
 		reviews = matching.DefaultReviews
 	}
 	jurors := j.active()
-	var apps []call.Application
+	var apps []round.Application
 	var p *problem
-	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) {
+	err = r.Env.DB.View(func(tx *storage.Tx) (err error) {
 		if apps, err = submitted(tx, r.WS.ID, ev.ID); err != nil {
 			return err
 		}
-		p = buildProblem(tx, r.WS.ID, &j, jurors, apps)
-		return nil
+		p, err = buildProblem(tx, r.WS.ID, &j, jurors, apps)
+		return err
 	})
 	if err != nil {
-		return internal(r, "assign", err)
+		return chat.Response{}, fmt.Errorf("assign: %w", err)
 	}
 	if len(jurors) == 0 {
-		return r.Reply("jury.empty", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.empty", "Event", ev.Name, "EventID", ev.ID)
 	}
 	if len(apps) == 0 {
-		return r.Reply("jury.assign.no_apps", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.assign.no_apps", "Event", ev.Name)
 	}
 	dlo, dhi := defaultLoads(reviews, len(apps), len(jurors))
 	if lo < 0 {
@@ -144,38 +150,88 @@ func (m *module) assign(_ context.Context, r *bot.Request) chat.Response {
 	var inf *matching.InfeasibleError
 	switch {
 	case errors.As(err, &inf):
-		return r.Reply("jury.assign.infeasible", "Reason", inf.Reason, "Reviews", reviews, "Min", lo, "Max", hi)
+		return chat.Response{}, bot.Refuse("jury.assign.infeasible", "Reason", m.infeasible(r.Lang, p, inf),
+			"Reviews", reviews, "Min", lo, "Max", hi)
 	case err != nil:
-		return internal(r, "assign", err)
+		return chat.Response{}, fmt.Errorf("assign: %w", err)
 	}
 	plan := p.fromAssignment(asg, r.Now())
 	var text string
 	err = r.Update(func(tx *storage.Tx) error {
-		cur := loadJury(tx, r.WS.ID, ev.ID)
+		cur, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		if cur.Published != nil {
-			return errPublished
+			return bot.Refuse("jury.assign.published", "Event", ev.Name)
 		}
 		cur.Draft = plan
 		if err := Juries.Put(tx, r.WS.ID, ev.ID, cur); err != nil {
 			return err
 		}
-		text = m.preview(r, tx, ev, &cur, plan)
+		if text, err = m.preview(r, tx, ev, &cur, plan); err != nil {
+			return err
+		}
 		return r.Audit(tx, "jury.draft", "event/"+ev.ID, fmt.Sprintf("reviews=%d min=%d max=%d fit=%.3f", reviews, lo, hi, plan.TotalFit))
 	})
-	switch {
-	case errors.Is(err, errPublished):
-		return r.Reply("jury.assign.published", "Event", ev.Name)
-	case err != nil:
-		return internal(r, "save draft", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("save draft: %w", err)
 	}
 	return r.ReplyText(text + "\n" + r.T("jury.draft.publish_hint", "EventID", ev.ID))
 }
 
-var errPublished = errors.New("already published")
+// infeasible says in lang why matching.Assign found no assignment of p,
+// in the order matching checks: load limits that contradict each other,
+// too few or too many reviews for the loads, applications or jurors left
+// with too few partners by conflicts, else the flow as a whole. matching's
+// own Reason is English text for logs; a person reads this.
+func (m *module) infeasible(lang string, p *problem, inf *matching.InfeasibleError) string {
+	T := func(id string, kv ...any) string { return m.b.Cat.T(lang, id, kv...) }
+	nA, nJ := len(p.in.Apps), len(p.in.Jurors)
+	reviews, minL, maxL := p.in.Reviews, p.in.MinLoad, p.in.MaxLoad
+	if reviews == 0 {
+		reviews = matching.DefaultReviews
+	}
+	if maxL == 0 || maxL > nA {
+		maxL = nA
+	}
+	need := reviews * nA
+	switch {
+	case minL > maxL:
+		return T("jury.infeasible.min_above_max", "Min", minL, "Max", maxL)
+	case nJ*maxL < need:
+		return T("jury.infeasible.capacity", "Need", need, "Capacity", nJ*maxL)
+	case nJ*minL > need:
+		return T("jury.infeasible.min_load", "Min", minL, "MinTotal", nJ*minL, "Need", need)
+	}
+	var parts []string
+	for _, a := range inf.Apps {
+		free := 0
+		for j := range nJ {
+			if !p.in.Conflict(j, a) {
+				free++
+			}
+		}
+		parts = append(parts, T("jury.infeasible.app", "App", p.in.Apps[a], "Count", free, "Reviews", reviews))
+	}
+	for _, j := range inf.Jurors {
+		free := 0
+		for a := range nA {
+			if !p.in.Conflict(j, a) {
+				free++
+			}
+		}
+		parts = append(parts, T("jury.infeasible.juror", "User", p.in.Jurors[j], "Count", free, "Min", minL))
+	}
+	if len(parts) > 0 {
+		return strings.Join(parts, "; ")
+	}
+	return T("jury.infeasible.flow", "Min", minL, "Max", maxL, "Apps", nA, "Reviews", reviews)
+}
 
 // preview describes a plan: size, load per juror, coverage per target and
-// expertise fit.
-func (m *module) preview(r *bot.Request, tx *storage.Tx, ev call.Event, j *Jury, pl *Plan) string {
+// expertise fit. The error is a failed read.
+func (m *module) preview(r *bot.Request, tx *storage.Tx, ev round.Event, j *Jury, pl *Plan) (string, error) {
 	var sb strings.Builder
 	total := 0
 	for _, js := range pl.ByApp {
@@ -197,11 +253,17 @@ func (m *module) preview(r *bot.Request, tx *storage.Tx, ev call.Event, j *Jury,
 		expertise[jr.User.User] = jr.Targets
 	}
 	for app, js := range pl.ByApp {
-		a, err := call.LoadApp(tx, r.WS.ID, app)
+		a, found, err := round.Apps.Lookup(tx, r.WS.ID, app)
 		if err != nil {
-			continue
+			return "", err
 		}
-		t := appTarget(tx, r.WS.ID, a)
+		if !found {
+			continue // checkDraft refuses to publish such a plan
+		}
+		t, err := appTarget(tx, r.WS.ID, a)
+		if err != nil {
+			return "", err
+		}
 		c := covs[t]
 		if c == nil {
 			c = &cov{}
@@ -238,7 +300,7 @@ func (m *module) preview(r *bot.Request, tx *storage.Tx, ev call.Event, j *Jury,
 		avg = pl.TotalFit / float64(total)
 	}
 	sb.WriteString(r.T("jury.draft.fit", "Total", num(r.Lang, pl.TotalFit, 2), "Average", num(r.Lang, avg, 2)))
-	return sb.String()
+	return sb.String(), nil
 }
 
 // num formats x with prec decimals, with a decimal comma in Finnish and
@@ -251,80 +313,91 @@ func num(lang string, x float64, prec int) string {
 	return s
 }
 
-// checkDraft reports why a draft cannot be published as it is: an
-// application left or changed state, or a conflict was declared since.
-func checkDraft(tx *storage.Tx, ws string, j *Jury) (string, bool) {
+// checkDraft refuses a draft that cannot be published as it is: an
+// application left or changed state (jury.publish.stale_apps), or a
+// conflict was declared or the jury changed since
+// (jury.publish.stale_conflicts). Other errors are failed reads.
+func checkDraft(tx *storage.Tx, ws string, ev round.Event, j *Jury) error {
+	stale := func(id string) error { return bot.Refuse(id, "Event", ev.Name, "EventID", ev.ID) }
 	for app, js := range j.Draft.ByApp {
-		a, err := call.LoadApp(tx, ws, app)
-		if err != nil || a.State != call.Submitted {
-			return "jury.publish.stale_apps", false
+		a, found, err := round.Apps.Lookup(tx, ws, app)
+		if err != nil {
+			return err
+		}
+		if !found || a.State != round.Submitted {
+			return stale("jury.publish.stale_apps")
 		}
 		for _, u := range js {
 			if j.juror(u) < 0 || j.conflicted(u, a.ID, a.Company, a.BusinessID) {
-				return "jury.publish.stale_conflicts", false
+				return stale("jury.publish.stale_conflicts")
 			}
 		}
 	}
-	apps, _ := submitted(tx, ws, j.Event)
-	if len(apps) != len(j.Draft.ByApp) {
-		return "jury.publish.stale_apps", false
+	apps, err := submitted(tx, ws, ev.ID)
+	if err != nil {
+		return err
 	}
-	return "", true
+	if len(apps) != len(j.Draft.ByApp) {
+		return stale("jury.publish.stale_apps")
+	}
+	return nil
 }
 
 // publishAsk shows what publishing does and asks for confirmation.
-func (m *module) publishAsk(_ context.Context, r *bot.Request) chat.Response {
-	ev, j, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) publishAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, j, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	switch {
 	case j.Published != nil:
-		return r.Reply("jury.publish.already", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.publish.already", "Event", ev.Name)
 	case j.Draft == nil:
-		return r.Reply("jury.publish.no_draft", "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.publish.no_draft", "EventID", ev.ID)
 	}
-	var why string
-	var ok bool
 	var text string
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		why, ok = checkDraft(tx, r.WS.ID, &j)
-		text = m.preview(r, tx, ev, &j, j.Draft)
-		return nil
+	err = r.Env.DB.View(func(tx *storage.Tx) (err error) {
+		if err = checkDraft(tx, r.WS.ID, ev, &j); err != nil {
+			return err
+		}
+		text, err = m.preview(r, tx, ev, &j, j.Draft)
+		return err
 	})
-	if !ok {
-		return r.Reply(why, "EventID", ev.ID)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("publish preview: %w", err)
 	}
 	dl := j.deadline(ev.Date, r.WS.Loc)
 	return chat.Response{Reply: &chat.Message{
 		Text:     text + "\n\n" + r.T("jury.publish.confirm", "Count", len(j.Draft.Load()), "Deadline", r.FormatDateTime(dl)),
 		Controls: []chat.Control{{Kind: chat.Button, ID: "jury-publish:" + ev.ID, Label: r.T("jury.publish.button"), Style: "primary"}},
-	}}
+	}}, nil
 }
 
 // publish makes the draft the assignment: each juror gets the list of
 // their applications and a prompt per application, and reminders are
 // scheduled.
-func (m *module) publish(_ context.Context, r *bot.Request) chat.Response {
-	ev, _, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) publish(_ context.Context, r *bot.Request) (chat.Response, error) {
+	if len(r.Args) != 1 {
+		return chat.Response{}, bot.Refuse("error.stale")
+	}
+	ev, _, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var prompts, jurors int
-	var why string
-	err := r.Update(func(tx *storage.Tx) error {
-		j := loadJury(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		switch {
 		case j.Published != nil:
-			why = "jury.publish.already"
-			return nil
+			return bot.Refuse("jury.publish.already", "Event", ev.Name)
 		case j.Draft == nil:
-			why = "jury.publish.no_draft"
-			return nil
+			return bot.Refuse("jury.publish.no_draft", "EventID", ev.ID)
 		}
-		if w, ok := checkDraft(tx, r.WS.ID, &j); !ok {
-			why = w
-			return nil
+		if err := checkDraft(tx, r.WS.ID, ev, &j); err != nil {
+			return err
 		}
 		j.Published, j.Draft = j.Draft, nil
 		for _, jr := range j.active() {
@@ -351,32 +424,64 @@ func (m *module) publish(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return Juries.Put(tx, r.WS.ID, ev.ID, j)
 	})
-	switch {
-	case err != nil:
-		return internal(r, "publish", err)
-	case why != "":
-		return r.Reply(why, "Event", ev.Name, "EventID", ev.ID)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("publish: %w", err)
 	}
 	return r.Reply("jury.published", "Event", ev.Name, "Count", prompts, "Jurors", jurors)
 }
 
+// unmoved says why no juror could take a review over, with the counts
+// matching.Reassign checks: the jurors already reviewing the application,
+// those with a conflict, and those at the maximum load.
+type unmoved struct {
+	User, App                   string
+	Reviewing, Conflicted, Full int
+	Max                         int
+}
+
+// text says it in lang (jury.reassign.none).
+func (u *unmoved) text(m *module, lang string) string {
+	return m.b.Cat.T(lang, "jury.reassign.none", "User", u.User, "App", u.App, "Reviewing", u.Reviewing,
+		"Conflicted", u.Conflicted, "Full", u.Full, "Max", u.Max)
+}
+
+// whyUnmoved counts, as matching.Reassign does, why no juror of p can
+// take app's review over from juror in the assignment cur.
+func whyUnmoved(p *problem, cur matching.Assignment, juror, app int) *unmoved {
+	maxL := p.in.MaxLoad
+	if maxL <= 0 || maxL > len(p.in.Apps) {
+		maxL = len(p.in.Apps)
+	}
+	u := &unmoved{User: p.in.Jurors[juror], App: p.in.Apps[app], Reviewing: len(cur.ByApp[app]), Max: maxL}
+	for j := range p.in.Jurors {
+		switch {
+		case slices.Contains(cur.ByApp[app], j):
+		case p.in.Conflict(j, app):
+			u.Conflicted++
+		case len(cur.ByJuror[j]) >= maxL:
+			u.Full++
+		}
+	}
+	return u
+}
+
 // moveReview takes juror's review of app away after a conflict or
 // removal and gives it to the best feasible juror (matching.Reassign: no
-// other pair changes). It returns the new juror's user id, or "" and the
-// reason in words when nobody can take it (the review is then dropped).
-// The prompts and the organisers' notice are enqueued in tx; j is changed
-// in place and saved by the caller.
-func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, ev call.Event, j *Jury, juror, app string) (string, string, error) {
-	var apps []call.Application
+// other pair changes). It returns the new juror's user id, or "" and why
+// when nobody can take it (the review is then dropped). The prompts and
+// the organisers' notice are enqueued in tx; j is changed in place and
+// saved by the caller. Errors are failed reads or writes.
+func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, ev round.Event, j *Jury, juror, app string) (string, *unmoved, error) {
+	var apps []round.Application
 	ids := make([]string, 0, len(j.Published.ByApp))
 	for id := range j.Published.ByApp {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		a, err := call.LoadApp(tx, ws.ID, id)
+		a, err := round.LoadApp(tx, ws.ID, id)
 		if err != nil {
-			return "", "", err
+			return "", nil, err
 		}
 		apps = append(apps, a)
 	}
@@ -386,17 +491,20 @@ func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, 
 	if !contains(j.Conflicts[juror], app) {
 		j.Conflicts[juror] = append(j.Conflicts[juror], app)
 	}
-	p := buildProblem(tx, ws.ID, j, j.Jurors, apps)
+	p, err := buildProblem(tx, ws.ID, j, j.Jurors, apps)
+	if err != nil {
+		return "", nil, err
+	}
 	p.in.Reviews, p.in.MinLoad, p.in.MaxLoad = j.Published.Reviews, j.Published.MinLoad, j.Published.MaxLoad
 	cur := p.toAssignment(j.Published)
 	a := apps[p.appIx[app]]
 	old := j.Jurors[p.jurIx[juror]].User
 	next, err := matching.Reassign(p.in, cur, p.jurIx[juror], p.appIx[app])
-	var inf *matching.InfeasibleError
-	to, why := "", ""
+	to := ""
+	var why *unmoved
 	switch {
-	case errors.As(err, &inf):
-		why = inf.Reason
+	case errors.Is(err, matching.ErrInfeasible):
+		why = whyUnmoved(p, cur, p.jurIx[juror], p.appIx[app])
 		js := j.Published.ByApp[app][:0:0]
 		for _, u := range j.Published.ByApp[app] {
 			if u != juror {
@@ -405,7 +513,7 @@ func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, 
 		}
 		j.Published.ByApp[app] = js
 	case err != nil:
-		return "", "", err
+		return "", nil, err
 	default:
 		pl := p.fromAssignment(next, j.Published.Created)
 		pl.Reviews, pl.MinLoad, pl.MaxLoad = j.Published.Reviews, j.Published.MinLoad, j.Published.MaxLoad
@@ -417,22 +525,27 @@ func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, 
 		j.Published = pl
 	}
 	if err := m.updatePrompt(tx, ws, ev, j, old, app); err != nil {
-		return "", "", err
+		return "", nil, err
 	}
-	key := fmt.Sprintf("jury/%s/%s/moved/%s/%s", ws.ID, ev.ID, juror, app)
+	// The organisers' notice: the review of app taken from juror, and
+	// where it went.
+	key := outbox.NewKey(ws.ID, "jury", ev.ID, "conflict", juror, app)
 	if to != "" {
 		nu := j.Jurors[p.jurIx[to]].User
 		if err := m.sendPrompt(tx, ws, ev, j, nu, app, true); err != nil {
-			return "", "", err
+			return "", nil, err
 		}
 		if err := m.scheduleJuror(tx, ws.ID, ev, j, nu); err != nil {
-			return "", "", err
+			return "", nil, err
 		}
-		return to, "", m.notify(tx, ws, platform, key, "jury.conflict.notice_moved",
+		return to, nil, m.notify(tx, ws, platform, key.With("moved", to), "jury.conflict.notice_moved",
 			"User", mention(old), "App", app, "Company", a.Company, "To", "@"+to, "Event", ev.Name)
 	}
-	return "", why, m.notify(tx, ws, platform, key, "jury.conflict.notice_failed",
-		"User", mention(old), "App", app, "Company", a.Company, "Reason", why, "Event", ev.Name)
+	if why == nil {
+		return "", nil, fmt.Errorf("reassign %s of %s: no new juror and no reason", app, juror)
+	}
+	return "", why, m.notify(tx, ws, platform, key.With("unmoved"), "jury.conflict.notice_failed",
+		"User", mention(old), "App", app, "Company", a.Company, "Reason", why.text(m, ws.Lang), "Event", ev.Name)
 }
 
 func contains(s []string, v string) bool {

@@ -1,16 +1,20 @@
 package jury_test
 
 import (
-	"github.com/kipina/kipina/matching"
+	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -103,10 +107,34 @@ func newHarness(t *testing.T, apps []applicant) *bottest.Harness {
 	return newHarnessWith(t, configs.Default(), apps)
 }
 
-// newHarnessWith is newHarness with a configuration.
-func newHarnessWith(t *testing.T, cfg *configs.Config, apps []applicant) *bottest.Harness {
+// changes is a module that records the round.AppChanged events published
+// (committed or not: the jury flow publishes them only in transactions
+// that commit in these tests).
+type changes struct {
+	mu  sync.Mutex
+	got []round.Change
+}
+
+func (c *changes) Register(reg *bot.Registry, _ *bot.Env) error {
+	round.AppChanged.Subscribe(reg.Events(), func(_ context.Context, _ *storage.Tx, ch round.Change) error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.got = append(c.got, ch)
+		return nil
+	})
+	return nil
+}
+
+func (c *changes) list() []round.Change {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]round.Change(nil), c.got...)
+}
+
+// newHarnessWith is newHarness with a configuration and more modules.
+func newHarnessWith(t *testing.T, cfg *configs.Config, apps []applicant, more ...bot.Module) *bottest.Harness {
 	t.Helper()
-	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{}, jury.Module{})
+	h := bottest.NewWith(t, cfg, append([]bot.Module{call.Module{}, routing.Module{}, jury.Module{}}, more...)...)
 	out := h.Run("/kipina call open kipina-2017\n")
 	apply := button(t, out, "Hae mukaan")
 	for i, a := range apps {
@@ -120,11 +148,14 @@ func newHarnessWith(t *testing.T, cfg *configs.Config, apps []applicant) *bottes
 	return h
 }
 
-// loadJury reads the stored jury of the demo event.
+// loadJury reads the stored jury of the demo event (the zero Jury when
+// none is stored).
 func loadJury(t *testing.T, h *bottest.Harness) jury.Jury {
 	t.Helper()
 	var j jury.Jury
-	h.DB.View(func(tx *storage.Tx) (err error) { j, err = jury.Juries.Get(tx, "demo", "kipina-2017"); return })
+	if err := h.DB.View(func(tx *storage.Tx) (err error) { j, _, err = jury.Juries.Lookup(tx, "demo", "kipina-2017"); return }); err != nil {
+		t.Fatalf("read the jury: %v", err)
+	}
 	return j
 }
 
@@ -133,11 +164,14 @@ func ranking(t *testing.T, h *bottest.Harness) []matching.AppResult {
 	t.Helper()
 	j := loadJury(t, h)
 	var rs []jury.Review
-	h.DB.View(func(tx *storage.Tx) error {
+	err := h.DB.View(func(tx *storage.Tx) error {
 		return jury.Reviews.Scan(tx, "demo", j.Event+"/", func(_ string, rv jury.Review) error {
 			rs = append(rs, rv)
 			return nil
 		})
 	})
+	if err != nil {
+		t.Fatalf("read the reviews: %v", err)
+	}
 	return jury.Ranking(h.Config.Rubric, &j, rs)
 }

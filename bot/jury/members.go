@@ -2,46 +2,52 @@ package jury
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
 // add puts jurors on an event's jury: "/kipina jury add <event> @user…
 // [targets…]". Every named user gets the named expertise targets (added to
 // what they had), the Juror role and a direct message.
-func (m *module) add(_ context.Context, r *bot.Request) chat.Response {
-	ev, _, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) add(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, _, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var users []chat.UserRef
 	var targets []string
 	for _, a := range r.Args[1:] {
 		if strings.HasPrefix(a, "@") {
-			users = append(users, bot.Mention(r, a))
+			u := bot.Mention(r, a)
+			if u.User == "" || strings.Contains(u.User, "/") {
+				return chat.Response{}, bot.Refuse("jury.user.bad", "User", a)
+			}
+			users = append(users, u)
 			continue
 		}
 		if !knownTarget(m.b, ev, a) {
-			return r.Reply("jury.target.unknown", "Target", a, "Targets", strings.Join(targetIDs(m.b, ev), ", "))
+			return chat.Response{}, bot.Refuse("jury.target.unknown", "Target", a, "Targets", strings.Join(targetIDs(m.b, ev), ", "))
 		}
 		if !slices.Contains(targets, a) {
 			targets = append(targets, a)
 		}
 	}
 	if len(users) == 0 {
-		return r.Reply("jury.add.no_users")
+		return chat.Response{}, bot.Refuse("jury.add.no_users")
 	}
-	err := r.Update(func(tx *storage.Tx) error {
-		j := loadJury(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		for _, u := range users {
 			i := slices.IndexFunc(j.Jurors, func(x Juror) bool { return x.User.User == u.User })
 			if i < 0 {
@@ -64,7 +70,7 @@ func (m *module) add(_ context.Context, r *bot.Request) chat.Response {
 			lang := m.b.LangOf(tx, u)
 			text := m.b.Cat.T(lang, "jury.added.dm", "Event", ev.Name, "EventID", ev.ID,
 				"Targets", m.targetNames(ev, jr.Targets, lang))
-			key := fmt.Sprintf("jury/%s/%s/added/%s", r.WS.ID, ev.ID, u.User)
+			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "added", u.User)
 			if _, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text}); err != nil {
 				return err
 			}
@@ -72,7 +78,7 @@ func (m *module) add(_ context.Context, r *bot.Request) chat.Response {
 		return Juries.Put(tx, r.WS.ID, ev.ID, j)
 	})
 	if err != nil {
-		return internal(r, "add jurors", err)
+		return chat.Response{}, fmt.Errorf("add jurors: %w", err)
 	}
 	names := make([]string, len(users))
 	for i, u := range users {
@@ -83,7 +89,7 @@ func (m *module) add(_ context.Context, r *bot.Request) chat.Response {
 }
 
 // targetNames lists targets by name, or says "none".
-func (m *module) targetNames(ev call.Event, ids []string, lang string) string {
+func (m *module) targetNames(ev round.Event, ids []string, lang string) string {
 	if len(ids) == 0 {
 		return m.b.Cat.T(lang, "jury.targets.none")
 	}
@@ -94,28 +100,33 @@ func (m *module) targetNames(ev call.Event, ids []string, lang string) string {
 	return strings.Join(names, ", ")
 }
 
-var errNotJuror = errors.New("not on the jury")
-
 // remove takes a juror off the jury. After publishing, their unfinished
 // reviews move to other jurors (matching.Reassign); reviews they already
 // gave stay and count.
-func (m *module) remove(_ context.Context, r *bot.Request) chat.Response {
-	ev, _, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) remove(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, _, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	u := bot.Mention(r, r.Args[1])
 	var moved []string
 	var failed []string
-	err := r.Update(func(tx *storage.Tx) error {
-		j := loadJury(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		i := j.juror(u.User)
 		if i < 0 {
-			return errNotJuror
+			return bot.Refuse("jury.not_member", "User", mention(u), "Event", ev.Name)
 		}
 		if j.Published != nil {
 			for _, app := range j.Published.AppsOf(u.User) {
-				if rv, err := Reviews.Get(tx, r.WS.ID, reviewKey(ev.ID, app, u.User)); err == nil && rv.Done() {
+				rv, err := loadReview(tx, r.WS.ID, ev.ID, app, u.User)
+				if err != nil {
+					return err
+				}
+				if rv.Done() {
 					continue
 				}
 				j.Jurors[i].Removed = true // conflicted with everything from now on
@@ -124,7 +135,7 @@ func (m *module) remove(_ context.Context, r *bot.Request) chat.Response {
 					return err
 				}
 				if to == "" {
-					failed = append(failed, app+": "+why)
+					failed = append(failed, app+": "+why.text(m, r.Lang))
 				} else {
 					moved = append(moved, app+" → @"+to)
 				}
@@ -137,7 +148,11 @@ func (m *module) remove(_ context.Context, r *bot.Request) chat.Response {
 		if err := cancelReminders(tx, r.WS.ID, ev.ID, u.User); err != nil {
 			return err
 		}
-		if !onAnyJury(tx, r.WS.ID, u.User, ev.ID) {
+		other, err := onAnyJury(tx, r.WS.ID, u.User, ev.ID)
+		if err != nil {
+			return err
+		}
+		if !other {
 			if err := bot.Revoke(tx, u, bot.Juror); err != nil {
 				return err
 			}
@@ -147,11 +162,8 @@ func (m *module) remove(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return Juries.Put(tx, r.WS.ID, ev.ID, j)
 	})
-	switch {
-	case errors.Is(err, errNotJuror):
-		return r.Reply("jury.not_member", "User", mention(u), "Event", ev.Name)
-	case err != nil:
-		return internal(r, "remove juror", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("remove juror: %w", err)
 	}
 	s := r.T("jury.removed", "User", mention(u), "Event", ev.Name)
 	if len(moved) > 0 {
@@ -164,29 +176,29 @@ func (m *module) remove(_ context.Context, r *bot.Request) chat.Response {
 }
 
 // onAnyJury reports whether user is an active juror of an event other
-// than except.
-func onAnyJury(tx *storage.Tx, ws, user, except string) bool {
+// than except. The error is a failed read.
+func onAnyJury(tx *storage.Tx, ws, user, except string) (bool, error) {
 	found := false
-	Juries.Scan(tx, ws, "", func(ev string, j Jury) error {
+	err := Juries.Scan(tx, ws, "", func(ev string, j Jury) error {
 		if ev != except && j.juror(user) >= 0 {
 			found = true
 			return storage.ErrStop
 		}
 		return nil
 	})
-	return found
+	return found, err
 }
 
 // list shows the jury: members, expertise, conflicts and, once an
 // assignment exists, loads.
-func (m *module) list(_ context.Context, r *bot.Request) chat.Response {
-	ev, j, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) list(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, j, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	act := j.active()
 	if len(act) == 0 {
-		return r.Reply("jury.empty", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.empty", "Event", ev.Name, "EventID", ev.ID)
 	}
 	plan := j.Published
 	if plan == nil {
@@ -216,21 +228,24 @@ func (m *module) list(_ context.Context, r *bot.Request) chat.Response {
 }
 
 // setDeadline sets when scoring ends and moves the reminders.
-func (m *module) setDeadline(_ context.Context, r *bot.Request) chat.Response {
-	ev, _, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) setDeadline(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, _, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	d, err := chat.ParseDate(r.Args[1])
 	if err != nil {
-		return r.Reply("field.date")
+		return chat.Response{}, bot.Refuse("field.date")
 	}
 	dl := endOfDay(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, r.WS.Loc), r.WS.Loc)
 	if !dl.After(r.Now()) {
-		return r.Reply("jury.deadline.past")
+		return chat.Response{}, bot.Refuse("jury.deadline.past")
 	}
 	err = r.Update(func(tx *storage.Tx) error {
-		j := loadJury(tx, r.WS.ID, ev.ID)
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		j.Deadline = dl
 		if j.Published != nil && !j.Closed {
 			if err := m.scheduleReminders(tx, r.WS.ID, ev, &j); err != nil {
@@ -243,7 +258,7 @@ func (m *module) setDeadline(_ context.Context, r *bot.Request) chat.Response {
 		return Juries.Put(tx, r.WS.ID, ev.ID, j)
 	})
 	if err != nil {
-		return internal(r, "jury deadline", err)
+		return chat.Response{}, fmt.Errorf("jury deadline: %w", err)
 	}
 	return r.Reply("jury.deadline.set", "Event", ev.Name, "Deadline", r.FormatDateTime(dl))
 }
@@ -252,25 +267,28 @@ func (m *module) setDeadline(_ context.Context, r *bot.Request) chat.Response {
 // or business ID: "/kipina conflict <event> <company or business ID>". It
 // excludes the matching applications from the assignment; after
 // publishing, a matching review the juror has moves to another juror.
-func (m *module) declare(_ context.Context, r *bot.Request) chat.Response {
-	ev, _, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) declare(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, _, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	text := strings.Join(r.Args[1:], " ")
 	var hits, moved []string
-	err := r.Update(func(tx *storage.Tx) error {
-		j := loadJury(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		if j.juror(r.User.User) < 0 {
-			return errNotJuror
+			return bot.Refuse("jury.not_member", "User", mention(r.User), "Event", ev.Name)
 		}
 		j.Declared = append(j.Declared, Declaration{Juror: r.User.User, Text: text, At: r.Now()})
-		apps, err := call.EventApps(tx, r.WS.ID, ev.ID)
+		apps, err := round.EventApps(tx, r.WS.ID, ev.ID)
 		if err != nil {
 			return err
 		}
 		for _, a := range apps {
-			if a.State == call.Withdrawn || !declMatches(text, a.Company, a.BusinessID) {
+			if a.State == round.Withdrawn || !declMatches(text, a.Company, a.BusinessID) {
 				continue
 			}
 			hits = append(hits, a.ID+" "+a.Company)
@@ -280,9 +298,10 @@ func (m *module) declare(_ context.Context, r *bot.Request) chat.Response {
 					return err
 				}
 				if to != "" {
-					why = "@" + to
+					moved = append(moved, a.ID+" → @"+to)
+				} else {
+					moved = append(moved, a.ID+" → "+why.text(m, r.Lang))
 				}
-				moved = append(moved, a.ID+" → "+why)
 			}
 		}
 		if err := r.Audit(tx, "jury.conflict", "event/"+ev.ID, mention(r.User)+": "+text); err != nil {
@@ -290,11 +309,8 @@ func (m *module) declare(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return Juries.Put(tx, r.WS.ID, ev.ID, j)
 	})
-	switch {
-	case errors.Is(err, errNotJuror):
-		return r.Reply("jury.not_member", "User", mention(r.User), "Event", ev.Name)
-	case err != nil:
-		return internal(r, "declare conflict", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("declare conflict: %w", err)
 	}
 	if len(hits) == 0 {
 		return r.Reply("jury.conflict.noted_none", "Text", text, "Event", ev.Name)

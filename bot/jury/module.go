@@ -24,11 +24,10 @@
 package jury
 
 import (
-	"github.com/kipina/kipina/bot/outbox"
-
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
 )
@@ -39,72 +38,65 @@ type Module struct{}
 // remindKind is the scheduler kind of the reminders.
 const remindKind = "jury-remind"
 
-type module struct{ b *bot.Bot }
+type module struct{ b *bot.Env }
 
 // Register adds the commands, actions, forms and the reminder handler.
-func (Module) Register(b *bot.Bot) error {
-	m := &module{b: b}
+func (Module) Register(reg *bot.Registry, env *bot.Env) error {
+	m := &module{b: env}
 	org, jur := bot.Organiser, bot.Juror
-	for _, c := range []bot.Command{
-		{Name: "jury add", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.add},
-		{Name: "jury remove", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.remove},
-		{Name: "jury list", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.list},
-		{Name: "jury assign", Role: org, MinArgs: 1, MaxArgs: 4, Run: m.assign},
-		{Name: "jury publish", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.publishAsk},
-		{Name: "jury deadline", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.setDeadline},
-		{Name: "jury progress", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.progress},
-		{Name: "jury close", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.close},
-		{Name: "conflict", Role: jur, MinArgs: 2, MaxArgs: -1, Run: m.declare},
-		{Name: "results", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.results},
-		{Name: "shortlist", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.shortlist},
-		{Name: "decide", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.decideAsk},
-	} {
-		b.Router.Command(c)
-	}
-	b.Router.Action("jury-publish", org, m.publish)
-	b.Router.Action("jury-decide", org, m.decide)
-	b.Router.Action("jury-full", jur, m.fullText)
-	b.Router.Action("jury-score", jur, m.scoreOpen)
-	b.Router.Form("jury-score", jur, m.scoreSubmit)
-	b.Router.Action("jury-abstain", jur, m.abstain)
-	b.Router.Action("jury-conflict", jur, m.conflictAsk)
-	b.Router.Action("jury-conflict-yes", jur, m.conflictYes)
-	b.Sched.Handle(remindKind, m.remind)
+	reg.Commands(
+		bot.Command{Name: "jury add", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.add},
+		bot.Command{Name: "jury remove", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.remove},
+		bot.Command{Name: "jury list", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.list},
+		bot.Command{Name: "jury assign", Role: org, MinArgs: 1, MaxArgs: 4, Run: m.assign},
+		bot.Command{Name: "jury publish", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.publishAsk},
+		bot.Command{Name: "jury deadline", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.setDeadline},
+		bot.Command{Name: "jury progress", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.progress},
+		bot.Command{Name: "jury close", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.close},
+		bot.Command{Name: "conflict", Role: jur, MinArgs: 2, MaxArgs: -1, Run: m.declare},
+		bot.Command{Name: "results", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.results},
+		bot.Command{Name: "shortlist", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.shortlist},
+		bot.Command{Name: "decide", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.decideAsk},
+	)
+	reg.Action("jury-publish", org, m.publish)
+	reg.Action("jury-decide", org, m.decide)
+	reg.Action("jury-full", jur, m.fullText)
+	reg.Action("jury-score", jur, m.scoreOpen)
+	reg.Form("jury-score", jur, m.scoreSubmit)
+	reg.Action("jury-abstain", jur, m.abstain)
+	reg.Action("jury-conflict", jur, m.conflictAsk)
+	reg.Action("jury-conflict-yes", jur, m.conflictYes)
+	reg.Due(remindKind, m.remind)
 	return nil
 }
 
-// load reads the event and its jury, or answers why not.
-func load(r *bot.Request, event string) (call.Event, Jury, *chat.Response) {
-	var ev call.Event
+// load reads the event and its jury. A missing event is refused with
+// jury.event.not_found; a failed read is an error.
+func load(r *bot.Request, event string) (round.Event, Jury, error) {
+	var ev round.Event
 	var j Jury
-	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) {
-		if ev, err = call.LoadEvent(tx, r.WS.ID, event); err != nil {
+	var found bool
+	err := r.Env.DB.View(func(tx *storage.Tx) (err error) {
+		if ev, found, err = round.Events.Lookup(tx, r.WS.ID, event); err != nil || !found {
 			return err
 		}
-		j = loadJury(tx, r.WS.ID, event)
-		return nil
+		j, err = loadJury(tx, r.WS.ID, event)
+		return err
 	})
-	if err != nil {
-		resp := r.Reply("jury.event.not_found", "Event", event)
-		return ev, j, &resp
+	if err == nil && !found {
+		err = bot.Refuse("jury.event.not_found", "Event", event)
 	}
-	return ev, j, nil
-}
-
-// internal logs err and answers politely.
-func internal(r *bot.Request, what string, err error) chat.Response {
-	r.Bot.Log.Error("jury: "+what, "user", r.User.String(), "err", err)
-	return r.Reply("error.internal")
+	return ev, j, err
 }
 
 // knownTarget reports whether id is a core process or a challenge of ev.
-func knownTarget(b *bot.Bot, ev call.Event, id string) bool {
+func knownTarget(env *bot.Env, ev round.Event, id string) bool {
 	for _, c := range ev.Challenges {
 		if c.ID == id {
 			return true
 		}
 	}
-	for _, t := range b.Config.Tracks {
+	for _, t := range env.Config.Tracks {
 		if t.ID == id {
 			return true
 		}
@@ -113,9 +105,9 @@ func knownTarget(b *bot.Bot, ev call.Event, id string) bool {
 }
 
 // targetIDs lists the core processes, then the challenges of ev.
-func targetIDs(b *bot.Bot, ev call.Event) []string {
+func targetIDs(env *bot.Env, ev round.Event) []string {
 	var out []string
-	for _, t := range b.Config.Tracks {
+	for _, t := range env.Config.Tracks {
 		out = append(out, t.ID)
 	}
 	for _, c := range ev.Challenges {
@@ -126,37 +118,42 @@ func targetIDs(b *bot.Bot, ev call.Event) []string {
 
 // appTarget is the target an application is routed to: the routing
 // module's primary target, else what the company chose.
-func appTarget(tx *storage.Tx, ws string, a call.Application) string {
-	if t := routing.Primary(tx, ws, a.ID); t != "" {
-		return t
+func appTarget(tx *storage.Tx, ws string, a round.Application) (string, error) {
+	t, err := routing.Primary(tx, ws, a.ID)
+	if err != nil || t != "" {
+		return t, err
 	}
-	return a.Target
+	return a.Target, nil
 }
 
 // fitOf returns fit(juror, app): the routing score of the application for
-// the best of the juror's expertise targets (0 without any), cached per
-// application and target.
-func fitOf(tx *storage.Tx, ws string) func(jr Juror, app string) float64 {
+// the best of the juror's expertise targets (0 without any), clamped to
+// [0,1] and cached per application and target. The error is a failed read
+// of the routing scores.
+func fitOf(tx *storage.Tx, ws string) func(jr Juror, app string) (float64, error) {
 	cache := map[[2]string]float64{}
-	return func(jr Juror, app string) float64 {
+	return func(jr Juror, app string) (float64, error) {
 		best := 0.0
 		for _, t := range jr.Targets {
 			k := [2]string{app, t}
 			s, ok := cache[k]
 			if !ok {
-				s = routing.Score(tx, ws, app, t)
+				var err error
+				if s, err = routing.Score(tx, ws, app, t); err != nil {
+					return 0, err
+				}
 				s = min(1, max(0, s))
 				cache[k] = s
 			}
 			best = max(best, s)
 		}
-		return best
+		return best, nil
 	}
 }
 
 // notify enqueues a message to the workspace's organiser channel, in the
 // workspace's language, if it has one.
-func (m *module) notify(tx *storage.Tx, ws *bot.Workspace, platform, key, id string, kv ...any) error {
+func (m *module) notify(tx *storage.Tx, ws *bot.Workspace, platform string, key outbox.Key, id string, kv ...any) error {
 	if ws.NotifyChannel == "" {
 		return nil
 	}

@@ -2,19 +2,23 @@ package jury
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
-func promptKey(ws, event, juror, app string) string {
-	return fmt.Sprintf("jury/%s/%s/prompt/%s/%s", ws, event, juror, app)
+// PromptKey is the outbox key of the scoring prompt of app sent to juror
+// (a user id) for event in workspace ws: ws/jury/<event>/prompt/<juror>/<app>.
+// Updates of the prompt extend it (see updatePrompt).
+func PromptKey(ws, event, juror, app string) outbox.Key {
+	return outbox.NewKey(ws, "jury", event, "prompt", juror, app)
 }
 
 // criterionName names a rubric criterion in lang; a criterion the locale
@@ -45,78 +49,95 @@ func (m *module) criteria(lang string) string {
 }
 
 // sendList tells a juror which applications they review.
-func (m *module) sendList(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, apps []string) error {
+func (m *module) sendList(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Jury, u chat.UserRef, apps []string) error {
 	lang := m.b.LangOf(tx, u)
 	var sb strings.Builder
 	for _, id := range apps {
-		a, err := call.LoadApp(tx, ws.ID, id)
+		a, err := round.LoadApp(tx, ws.ID, id)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&sb, "\n• %s %s — %s", a.ID, a.Company, ev.TargetName(m.b.Config.Tracks, appTarget(tx, ws.ID, a), lang))
+		t, err := appTarget(tx, ws.ID, a)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&sb, "\n• %s %s — %s", a.ID, a.Company, ev.TargetName(m.b.Config.Tracks, t, lang))
 	}
 	dl := j.deadline(ev.Date, ws.Loc)
 	text := m.b.Cat.T(lang, "jury.list.dm", "Event", ev.Name, "Count", len(apps), "Criteria", m.criteria(lang),
 		"Deadline", m.b.FormatTime(lang, "format.datetime", dl, m.b.Zone(tx, u))) + sb.String()
-	key := fmt.Sprintf("jury/%s/%s/list/%s", ws.ID, ev.ID, u.User)
+	key := outbox.NewKey(ws.ID, "jury", ev.ID, "list", u.User)
 	_, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text})
 	return err
 }
 
 // sendPrompt enqueues the scoring prompt of app to juror u. moved marks a
 // review that came from another juror.
-func (m *module) sendPrompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, app string, moved bool) error {
-	msg, err := m.prompt(tx, ws, ev, j, u, app, moved)
+func (m *module) sendPrompt(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Jury, u chat.UserRef, app string, moved bool) error {
+	msg, _, err := m.prompt(tx, ws, ev, j, u, app, moved)
 	if err != nil {
 		return err
 	}
-	_, err = outbox.Enqueue(tx, promptKey(ws.ID, ev.ID, u.User, app), chat.DM(u), msg)
+	_, err = outbox.Enqueue(tx, PromptKey(ws.ID, ev.ID, u.User, app), chat.DM(u), msg)
 	return err
 }
 
 // updatePrompt rewrites a juror's prompt to show its current state (what
 // was given, abstained, moved away, closed), or sends it if it never was.
-func (m *module) updatePrompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, app string) error {
-	key := promptKey(ws.ID, ev.ID, u.User, app)
-	if _, err := outbox.Lookup(tx, key); err != nil {
+// The update's key extends the prompt's with the state it shows
+// (PromptKey/<review version>/<open|moved|closed>), so the same state is
+// sent once.
+func (m *module) updatePrompt(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Jury, u chat.UserRef, app string) error {
+	key := PromptKey(ws.ID, ev.ID, u.User, app)
+	_, err := outbox.Lookup(tx, key)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
 		if !j.Published.Has(u.User, app) {
 			return nil
 		}
 		return m.sendPrompt(tx, ws, ev, j, u, app, false)
+	case err != nil:
+		return err
 	}
-	msg, err := m.prompt(tx, ws, ev, j, u, app, false)
+	msg, state, err := m.prompt(tx, ws, ev, j, u, app, false)
 	if err != nil {
 		return err
 	}
-	seq, err := tx.NextSeq(ws.ID, "jury-prompt-seq")
-	if err != nil {
-		return err
-	}
-	_, err = outbox.EnqueueUpdate(tx, key+"/u"+strconv.FormatUint(seq, 10), key, msg)
+	_, err = outbox.EnqueueUpdate(tx, key.With(state...), key, msg)
 	return err
 }
 
-// prompt renders the scoring prompt in the juror's language.
-func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jury, u chat.UserRef, app string, moved bool) (chat.Message, error) {
+// prompt renders the scoring prompt in the juror's language, and names the
+// state it shows as key parts: the review's version and "open", "moved"
+// (no longer the juror's) or "closed".
+func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Jury, u chat.UserRef, app string, moved bool) (chat.Message, []string, error) {
 	lang := m.b.LangOf(tx, u)
 	T := func(id string, kv ...any) string { return m.b.Cat.T(lang, id, kv...) }
-	a, err := call.LoadApp(tx, ws.ID, app)
+	a, err := round.LoadApp(tx, ws.ID, app)
 	if err != nil {
-		return chat.Message{}, err
+		return chat.Message{}, nil, err
 	}
-	rv, _ := Reviews.Get(tx, ws.ID, reviewKey(ev.ID, app, u.User))
+	rv, err := loadReview(tx, ws.ID, ev.ID, app, u.User)
+	if err != nil {
+		return chat.Message{}, nil, err
+	}
+	target, err := appTarget(tx, ws.ID, a)
+	if err != nil {
+		return chat.Message{}, nil, err
+	}
+	version := "v" + strconv.Itoa(rv.Version)
 	var sb strings.Builder
 	if moved {
 		sb.WriteString(T("jury.prompt.moved_in") + "\n")
 	}
 	sb.WriteString(T("jury.prompt.head", "App", a.ID, "Company", a.Company, "Event", ev.Name,
-		"Target", ev.TargetName(m.b.Config.Tracks, appTarget(tx, ws.ID, a), lang)) + "\n")
+		"Target", ev.TargetName(m.b.Config.Tracks, target, lang)) + "\n")
 	sb.WriteString(bot.Clip(a.Summary, 400) + "\n\n")
 	assigned := j.Published.Has(u.User, app)
 	switch {
 	case !assigned:
 		sb.WriteString(T("jury.prompt.state.moved"))
-		return chat.Message{Text: sb.String()}, nil
+		return chat.Message{Text: sb.String()}, []string{version, "moved"}, nil
 	case rv.Abstain:
 		sb.WriteString(T("jury.prompt.state.abstained"))
 		if !j.Closed {
@@ -132,7 +153,7 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jur
 	}
 	if j.Closed {
 		sb.WriteString("\n" + T("jury.prompt.closed"))
-		return chat.Message{Text: sb.String()}, nil
+		return chat.Message{Text: sb.String()}, []string{version, "closed"}, nil
 	}
 	arg := ev.ID + ":" + app
 	score := "jury.prompt.score.button"
@@ -147,7 +168,7 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev call.Event, j *Jur
 	if !rv.Abstain {
 		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: "jury-abstain:" + arg, Label: T("jury.prompt.abstain.button")})
 	}
-	return chat.Message{Text: sb.String(), Controls: ctrls}, nil
+	return chat.Message{Text: sb.String(), Controls: ctrls}, []string{version, "open"}, nil
 }
 
 // scoreLine writes the scores given, criterion by criterion.
@@ -163,52 +184,45 @@ func (m *module) scoreLine(lang string, rv Review) string {
 
 // access loads what an action on a juror's prompt needs and checks that
 // the user reviews the application (organisers may read, when read is
-// set). It answers why not otherwise.
-func (m *module) access(r *bot.Request, event, app string, read bool) (call.Event, Jury, call.Application, *chat.Response) {
-	var a call.Application
-	ev, j, bad := load(r, event)
-	if bad != nil {
-		return ev, j, a, bad
+// set). It refuses with jury.not_assigned otherwise, and with
+// jury.closed.no_changes a change once the jury is closed.
+func (m *module) access(r *bot.Request, event, app string, read bool) (round.Event, Jury, round.Application, error) {
+	var a round.Application
+	ev, j, err := load(r, event)
+	if err != nil {
+		return ev, j, a, err
 	}
-	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) { a, err = call.LoadApp(tx, r.WS.ID, app); return })
+	var found bool
+	err = r.Env.DB.View(func(tx *storage.Tx) (err error) { a, found, err = round.Apps.Lookup(tx, r.WS.ID, app); return })
+	if err != nil {
+		return ev, j, a, err
+	}
 	mine := j.Published.Has(r.User.User, app) && j.juror(r.User.User) >= 0
-	if err != nil || a.Event != ev.ID || !(mine || read && r.Roles[bot.Organiser]) {
-		resp := r.Reply("jury.not_assigned", "App", app)
-		return ev, j, a, &resp
+	if !found || a.Event != ev.ID || !(mine || read && r.Roles[bot.Organiser]) {
+		return ev, j, a, bot.Refuse("jury.not_assigned", "App", app)
 	}
 	if !read && j.Closed {
-		resp := r.Reply("jury.closed.no_changes", "Event", ev.Name)
-		return ev, j, a, &resp
+		return ev, j, a, bot.Refuse("jury.closed.no_changes", "Event", ev.Name)
 	}
 	return ev, j, a, nil
 }
 
-// actionArgs reads "event:app" from an action id.
-func actionArgs(r *bot.Request) (string, string, bool) {
-	if len(r.Args) != 2 {
-		return "", "", false
-	}
-	return r.Args[0], r.Args[1], true
-}
-
 // pressed checks a prompt button's "event:app" arguments and the user's
-// access to that application (read: organisers too), or answers why not.
-func (m *module) pressed(r *bot.Request, read bool) (call.Event, call.Application, *chat.Response) {
-	event, app, ok := actionArgs(r)
-	if !ok {
-		resp := r.Reply("error.stale")
-		return call.Event{}, call.Application{}, &resp
+// access to that application (read: organisers too), or refuses.
+func (m *module) pressed(r *bot.Request, read bool) (round.Event, round.Application, error) {
+	if len(r.Args) != 2 {
+		return round.Event{}, round.Application{}, bot.Refuse("error.stale")
 	}
-	ev, _, a, bad := m.access(r, event, app, read)
-	return ev, a, bad
+	ev, _, a, err := m.access(r, r.Args[0], r.Args[1], read)
+	return ev, a, err
 }
 
 // fullText answers with the whole application, to its jurors and
 // organisers only.
-func (m *module) fullText(_ context.Context, r *bot.Request) chat.Response {
-	ev, a, bad := m.pressed(r, true)
-	if bad != nil {
-		return *bad
+func (m *module) fullText(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, a, err := m.pressed(r, true)
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var sb strings.Builder
 	sb.WriteString(r.T("jury.full.head", "App", a.ID, "Company", a.Company, "Event", ev.Name) + "\n")
@@ -230,7 +244,7 @@ func (m *module) fullText(_ context.Context, r *bot.Request) chat.Response {
 
 // scoreForm is the rubric: one 1–5 select per criterion and a comment,
 // filled with what the juror gave before.
-func (m *module) scoreForm(r *bot.Request, ev call.Event, a call.Application, rv Review) *chat.Form {
+func (m *module) scoreForm(r *bot.Request, ev round.Event, a round.Application, rv Review) *chat.Form {
 	f := &chat.Form{ID: "jury-score", State: ev.ID + "/" + a.ID, Title: r.T("jury.score.title", "App", a.ID),
 		Submit: r.T("jury.score.submit.button"), Intro: r.T("jury.score.intro", "Company", a.Company)}
 	scale := make([]chat.Option, 5)
@@ -239,7 +253,7 @@ func (m *module) scoreForm(r *bot.Request, ev call.Event, a call.Application, rv
 	}
 	for _, c := range m.b.Config.Rubric {
 		fd := chat.Field{ID: c.ID, Kind: chat.SelectOne, Label: m.criterionName(r.Lang, c.ID), Options: scale}
-		if r.Bot.Cat.Has(r.Lang, "jury.criterion."+c.ID+".help") {
+		if r.Env.Cat.Has(r.Lang, "jury.criterion."+c.ID+".help") {
 			fd.Help = r.T("jury.criterion." + c.ID + ".help")
 		}
 		if s, ok := rv.Scores[c.ID]; ok {
@@ -253,25 +267,32 @@ func (m *module) scoreForm(r *bot.Request, ev call.Event, a call.Application, rv
 }
 
 // scoreOpen opens the rubric form.
-func (m *module) scoreOpen(_ context.Context, r *bot.Request) chat.Response {
-	ev, a, bad := m.pressed(r, false)
-	if bad != nil {
-		return *bad
+func (m *module) scoreOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, a, err := m.pressed(r, false)
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var rv Review
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		rv, _ = Reviews.Get(tx, r.WS.ID, reviewKey(ev.ID, a.ID, r.User.User))
-		return nil
+	err = r.Env.DB.View(func(tx *storage.Tx) (err error) {
+		rv, err = loadReview(tx, r.WS.ID, ev.ID, a.ID, r.User.User)
+		return err
 	})
-	return chat.Response{Form: m.scoreForm(r, ev, a, rv)}
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("open scores: %w", err)
+	}
+	return chat.Response{Form: m.scoreForm(r, ev, a, rv)}, nil
 }
 
 // scoreSubmit stores the scores at once and rewrites the prompt.
-func (m *module) scoreSubmit(_ context.Context, r *bot.Request) chat.Response {
-	event, app, _ := strings.Cut(r.Event.(*chat.FormSubmit).State, "/")
-	ev, _, a, bad := m.access(r, event, app, false)
-	if bad != nil {
-		return *bad
+func (m *module) scoreSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
+	f, ok := r.Event.(*chat.FormSubmit)
+	if !ok {
+		return chat.Response{}, bot.Refuse("error.stale")
+	}
+	event, app, _ := strings.Cut(f.State, "/")
+	ev, _, a, err := m.access(r, event, app, false)
+	if err != nil {
+		return chat.Response{}, err
 	}
 	v := r.Values()
 	if p := m.scoreForm(r, ev, a, Review{}).Check(v); len(p) > 0 {
@@ -279,53 +300,67 @@ func (m *module) scoreSubmit(_ context.Context, r *bot.Request) chat.Response {
 	}
 	scores := map[string]int{}
 	for _, c := range m.b.Config.Rubric {
-		n, _ := strconv.Atoi(v[c.ID])
+		n, err := strconv.Atoi(v[c.ID])
+		if err != nil { // Check accepted only the scale's values
+			return chat.Response{}, fmt.Errorf("score %s of %s: %w", c.ID, a.ID, err)
+		}
 		scores[c.ID] = n
 	}
 	rv, err := m.saveReview(r, ev, a.ID, func(rv *Review) {
 		rv.Scores, rv.Comment, rv.Abstain = scores, strings.TrimSpace(v["comment"]), false
 	})
 	if err != nil {
-		return m.answerErr(r, ev, "save scores", err)
+		return chat.Response{}, fmt.Errorf("save scores: %w", err)
 	}
 	return r.Reply("jury.score.saved", "App", a.ID, "Company", a.Company, "Scores", m.scoreLine(r.Lang, rv))
 }
 
 // abstain records that the juror does not score the application; it can
 // be undone by scoring until the jury closes.
-func (m *module) abstain(_ context.Context, r *bot.Request) chat.Response {
-	ev, a, bad := m.pressed(r, false)
-	if bad != nil {
-		return *bad
-	}
-	_, err := m.saveReview(r, ev, a.ID, func(rv *Review) { rv.Scores, rv.Comment, rv.Abstain = nil, "", true })
+func (m *module) abstain(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, a, err := m.pressed(r, false)
 	if err != nil {
-		return m.answerErr(r, ev, "abstain", err)
+		return chat.Response{}, err
+	}
+	_, err = m.saveReview(r, ev, a.ID, func(rv *Review) { rv.Scores, rv.Comment, rv.Abstain = nil, "", true })
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("abstain: %w", err)
 	}
 	return r.Reply("jury.abstained", "App", a.ID, "Company", a.Company)
 }
 
-var errClosed = fmt.Errorf("jury closed")
+// mayChange refuses a change of the user's review of app unless, as read
+// in tx, it is still theirs and the jury open.
+func mayChange(r *bot.Request, ev round.Event, j *Jury, app string) error {
+	if !j.Published.Has(r.User.User, app) || j.juror(r.User.User) < 0 {
+		return bot.Refuse("jury.not_assigned", "App", app)
+	}
+	if j.Closed {
+		return bot.Refuse("jury.closed.no_changes", "Event", ev.Name)
+	}
+	return nil
+}
 
 // saveReview changes the user's review of app, checking again inside the
-// transaction that the review is still theirs and the jury open, and
-// rewrites the prompt.
-func (m *module) saveReview(r *bot.Request, ev call.Event, app string, change func(*Review)) (Review, error) {
+// transaction that the review is still theirs and the jury open (else a
+// refusal), and rewrites the prompt.
+func (m *module) saveReview(r *bot.Request, ev round.Event, app string, change func(*Review)) (Review, error) {
 	var rv Review
 	err := r.Update(func(tx *storage.Tx) error {
-		j := loadJury(tx, r.WS.ID, ev.ID)
-		if !j.Published.Has(r.User.User, app) || j.juror(r.User.User) < 0 {
-			return errNotJuror
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
 		}
-		if j.Closed {
-			return errClosed
+		if err := mayChange(r, ev, &j, app); err != nil {
+			return err
 		}
-		k := reviewKey(ev.ID, app, r.User.User)
-		rv, _ = Reviews.Get(tx, r.WS.ID, k)
+		if rv, err = loadReview(tx, r.WS.ID, ev.ID, app, r.User.User); err != nil {
+			return err
+		}
 		rv.Event, rv.App, rv.Juror = ev.ID, app, r.User
 		change(&rv)
 		rv.Updated, rv.Version = r.Now(), rv.Version+1
-		if err := Reviews.Put(tx, r.WS.ID, k, rv); err != nil {
+		if err := Reviews.Put(tx, r.WS.ID, reviewKey(ev.ID, app, r.User.User), rv); err != nil {
 			return err
 		}
 		return m.updatePrompt(tx, r.WS, ev, &j, r.User, app)
@@ -333,43 +368,32 @@ func (m *module) saveReview(r *bot.Request, ev call.Event, app string, change fu
 	return rv, err
 }
 
-// answerErr answers the errors of saveReview and the conflict button.
-func (m *module) answerErr(r *bot.Request, ev call.Event, what string, err error) chat.Response {
-	switch err {
-	case errNotJuror:
-		return r.Reply("jury.not_assigned", "App", "")
-	case errClosed:
-		return r.Reply("jury.closed.no_changes", "Event", ev.Name)
-	}
-	return internal(r, what, err)
-}
-
 // conflictAsk asks the juror to confirm a conflict of interest.
-func (m *module) conflictAsk(_ context.Context, r *bot.Request) chat.Response {
-	ev, a, bad := m.pressed(r, false)
-	if bad != nil {
-		return *bad
+func (m *module) conflictAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, a, err := m.pressed(r, false)
+	if err != nil {
+		return chat.Response{}, err
 	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     r.T("jury.conflict.confirm", "App", a.ID, "Company", a.Company),
 		Controls: []chat.Control{{Kind: chat.Button, ID: "jury-conflict-yes:" + ev.ID + ":" + a.ID, Label: r.T("jury.conflict.yes.button"), Style: "danger"}},
-	}}
+	}}, nil
 }
 
 // conflictYes records the conflict and moves the review to another juror.
-func (m *module) conflictYes(_ context.Context, r *bot.Request) chat.Response {
-	ev, a, bad := m.pressed(r, false)
-	if bad != nil {
-		return *bad
+func (m *module) conflictYes(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, a, err := m.pressed(r, false)
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var to string
-	err := r.Update(func(tx *storage.Tx) (err error) {
-		j := loadJury(tx, r.WS.ID, ev.ID)
-		if !j.Published.Has(r.User.User, a.ID) {
-			return errNotJuror
+	err = r.Update(func(tx *storage.Tx) error {
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
 		}
-		if j.Closed {
-			return errClosed
+		if err := mayChange(r, ev, &j, a.ID); err != nil {
+			return err
 		}
 		if to, _, err = m.moveReview(tx, r.WS, r.User.Platform, ev, &j, r.User.User, a.ID); err != nil {
 			return err
@@ -380,7 +404,7 @@ func (m *module) conflictYes(_ context.Context, r *bot.Request) chat.Response {
 		return Juries.Put(tx, r.WS.ID, ev.ID, j)
 	})
 	if err != nil {
-		return m.answerErr(r, ev, "conflict", err)
+		return chat.Response{}, fmt.Errorf("conflict: %w", err)
 	}
 	if to == "" {
 		return r.Reply("jury.conflict.recorded_unmoved", "App", a.ID, "Company", a.Company)

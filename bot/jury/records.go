@@ -118,13 +118,24 @@ var Reviews = storage.NewBucket[Review]("jury-reviews")
 
 func reviewKey(event, app, juror string) string { return event + "/" + app + "/" + juror }
 
-// loadJury returns the event's jury (an empty one when none is stored).
-func loadJury(tx *storage.Tx, ws, event string) Jury {
-	j, err := Juries.Get(tx, ws, event)
+// loadJury returns the event's jury (an empty one when none is stored);
+// the error is a failed read, never absence.
+func loadJury(tx *storage.Tx, ws, event string) (Jury, error) {
+	j, ok, err := Juries.Lookup(tx, ws, event)
 	if err != nil {
-		return Jury{Event: event}
+		return Jury{}, err
 	}
-	return j
+	if !ok {
+		return Jury{Event: event}, nil
+	}
+	return j, nil
+}
+
+// loadReview returns juror's review of app (the zero Review when none is
+// stored); the error is a failed read, never absence.
+func loadReview(tx *storage.Tx, ws, event, app, juror string) (Review, error) {
+	rv, _, err := Reviews.Lookup(tx, ws, reviewKey(event, app, juror))
+	return rv, err
 }
 
 // juror returns the index of the active juror with user id u, or -1.

@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/schedule"
 	"github.com/kipina/kipina/storage"
 )
@@ -34,7 +35,7 @@ func remindKey(ws, event, juror string, days int) string {
 
 // scheduleReminders (re)schedules the reminders of every juror with
 // reviews.
-func (m *module) scheduleReminders(tx *storage.Tx, ws string, ev call.Event, j *Jury) error {
+func (m *module) scheduleReminders(tx *storage.Tx, ws string, ev round.Event, j *Jury) error {
 	for _, jr := range j.active() {
 		if err := m.scheduleJuror(tx, ws, ev, j, jr.User); err != nil {
 			return err
@@ -44,11 +45,14 @@ func (m *module) scheduleReminders(tx *storage.Tx, ws string, ev call.Event, j *
 }
 
 // scheduleJuror schedules u's reminders that are still ahead.
-func (m *module) scheduleJuror(tx *storage.Tx, ws string, ev call.Event, j *Jury, u chat.UserRef) error {
+func (m *module) scheduleJuror(tx *storage.Tx, ws string, ev round.Event, j *Jury, u chat.UserRef) error {
 	if j.Published == nil || len(j.Published.AppsOf(u.User)) == 0 {
 		return nil
 	}
-	wsp, _ := m.b.Workspace(ws)
+	wsp, ok := m.b.Workspace(ws)
+	if !ok {
+		return fmt.Errorf("workspace %s is not configured", ws)
+	}
 	loc := m.b.Zone(tx, u)
 	dl := j.deadline(ev.Date, wsp.Loc)
 	for _, d := range ReminderDays {
@@ -60,7 +64,10 @@ func (m *module) scheduleJuror(tx *storage.Tx, ws string, ev call.Event, j *Jury
 			}
 			continue
 		}
-		payload, _ := json.Marshal(remindPayload{Event: ev.ID, Days: d})
+		payload, err := json.Marshal(remindPayload{Event: ev.ID, Days: d})
+		if err != nil {
+			return err
+		}
 		if err := schedule.Add(tx, schedule.Item{Key: key, Workspace: ws, User: u, Kind: remindKind, Due: due, Payload: payload}); err != nil {
 			return err
 		}
@@ -79,18 +86,22 @@ func cancelReminders(tx *storage.Tx, ws, event, u string) error {
 }
 
 // unfinished lists the applications u still has to score or abstain on.
-func unfinished(tx *storage.Tx, ws string, j *Jury, u string) []string {
+// The error is a failed read.
+func unfinished(tx *storage.Tx, ws string, j *Jury, u string) ([]string, error) {
 	var out []string
 	if j.Published == nil {
-		return nil
+		return nil, nil
 	}
 	for _, app := range j.Published.AppsOf(u) {
-		rv, err := Reviews.Get(tx, ws, reviewKey(j.Event, app, u))
-		if err != nil || !rv.Done() {
+		rv, err := loadReview(tx, ws, j.Event, app, u)
+		if err != nil {
+			return nil, err
+		}
+		if !rv.Done() {
 			out = append(out, app)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // remind runs a due reminder: it decides at run time whether the juror
@@ -99,13 +110,19 @@ func unfinished(tx *storage.Tx, ws string, j *Jury, u string) []string {
 func (m *module) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 	var p remindPayload
 	if err := json.Unmarshal(it.Payload, &p); err != nil {
-		return nil //nolint:nilerr // a malformed item is dropped, not retried forever
+		// Dropped, not retried forever: returning the error would keep the
+		// item due and fail it at every sweep.
+		m.b.Log.Error("jury: malformed reminder dropped", "key", it.Key, "err", err)
+		return nil
 	}
-	ev, err := call.LoadEvent(tx, it.Workspace, p.Event)
+	ev, found, err := round.Events.Lookup(tx, it.Workspace, p.Event)
+	if err != nil || !found {
+		return err // nil when the event is gone
+	}
+	j, err := loadJury(tx, it.Workspace, p.Event)
 	if err != nil {
-		return nil //nolint:nilerr // the event is gone
+		return err
 	}
-	j := loadJury(tx, it.Workspace, p.Event)
 	ws, ok := m.b.Workspace(it.Workspace)
 	if !ok || j.Closed || j.Published == nil || j.juror(it.User.User) < 0 {
 		return nil
@@ -114,9 +131,9 @@ func (m *module) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error
 	if !m.b.Now().Before(dl) {
 		return nil
 	}
-	left := unfinished(tx, it.Workspace, &j, it.User.User)
-	if len(left) == 0 {
-		return nil
+	left, err := unfinished(tx, it.Workspace, &j, it.User.User)
+	if err != nil || len(left) == 0 {
+		return err
 	}
 	lang := m.b.LangOf(tx, it.User)
 	text := m.b.Cat.T(lang, "jury.remind.dm", "Event", ev.Name, "Count", len(left), "Apps", strings.Join(left, ", "),
@@ -129,23 +146,25 @@ func (m *module) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error
 		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: "jury-score:" + ev.ID + ":" + app,
 			Label: m.b.Cat.T(lang, "jury.remind.score.button", "App", app)})
 	}
-	key := fmt.Sprintf("%s/%d", it.Key, it.Due.Unix())
+	// One reminder per juror, event, days ahead and deadline: moving the
+	// deadline makes a new reminder.
+	key := outbox.NewKey(it.Workspace, "jury", ev.ID, "remind", it.User.User, strconv.Itoa(p.Days), strconv.FormatInt(dl.Unix(), 10))
 	_, err = outbox.Enqueue(tx, key, chat.DM(it.User), chat.Message{Text: text, Controls: ctrls})
 	return err
 }
 
 // progress shows organisers who has done what.
-func (m *module) progress(_ context.Context, r *bot.Request) chat.Response {
-	ev, j, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) progress(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, j, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if j.Published == nil {
-		return r.Reply("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
 	}
 	var sb strings.Builder
 	var all, done int
-	r.Bot.DB.View(func(tx *storage.Tx) error {
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
 		for _, jr := range j.Jurors {
 			u := jr.User.User
 			apps := j.Published.AppsOf(u)
@@ -155,11 +174,13 @@ func (m *module) progress(_ context.Context, r *bot.Request) chat.Response {
 			var scored, abstained int
 			var missing []string
 			for _, app := range apps {
-				rv, err := Reviews.Get(tx, r.WS.ID, reviewKey(ev.ID, app, u))
+				rv, err := loadReview(tx, r.WS.ID, ev.ID, app, u)
 				switch {
-				case err == nil && rv.Abstain:
+				case err != nil:
+					return err
+				case rv.Abstain:
 					abstained++
-				case err == nil && len(rv.Scores) > 0:
+				case len(rv.Scores) > 0:
 					scored++
 				default:
 					missing = append(missing, app)
@@ -179,6 +200,9 @@ func (m *module) progress(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return nil
 	})
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("jury progress: %w", err)
+	}
 	pct := 0
 	if all > 0 {
 		pct = 100 * done / all
@@ -193,32 +217,30 @@ func (m *module) progress(_ context.Context, r *bot.Request) chat.Response {
 
 // close ends scoring: answers can no longer change, reminders are
 // cancelled and every prompt loses its buttons.
-func (m *module) close(_ context.Context, r *bot.Request) chat.Response {
-	ev, _, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) close(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, _, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
-	already := false
-	err := r.Update(func(tx *storage.Tx) error {
-		j := loadJury(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		if j.Closed {
-			already = true
-			return nil
+			return bot.Refuse("jury.closed.already", "Event", ev.Name)
 		}
 		return m.closeJury(r, tx, ev, &j)
 	})
-	switch {
-	case err != nil:
-		return internal(r, "close jury", err)
-	case already:
-		return r.Reply("jury.closed.already", "Event", ev.Name)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("close jury: %w", err)
 	}
 	return r.Reply("jury.closed", "Event", ev.Name, "EventID", ev.ID)
 }
 
 // closeJury marks the jury closed in tx, cancels reminders, rewrites the
 // prompts without buttons, and saves it.
-func (m *module) closeJury(r *bot.Request, tx *storage.Tx, ev call.Event, j *Jury) error {
+func (m *module) closeJury(r *bot.Request, tx *storage.Tx, ev round.Event, j *Jury) error {
 	j.Closed = true
 	for _, jr := range j.Jurors {
 		if err := cancelReminders(tx, r.WS.ID, ev.ID, jr.User.User); err != nil {

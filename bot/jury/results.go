@@ -2,7 +2,6 @@ package jury
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -10,25 +9,29 @@ import (
 	"strings"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
 
-// ranking computes the results of the published assignment.
-func (m *module) ranking(tx *storage.Tx, ws string, j *Jury) []matching.AppResult {
+// ranking computes the results of the published assignment. The error is
+// a failed read.
+func (m *module) ranking(tx *storage.Tx, ws string, j *Jury) ([]matching.AppResult, error) {
 	if j.Published == nil {
-		return nil
+		return nil, nil
 	}
 	var rs []Review
-	Reviews.Scan(tx, ws, j.Event+"/", func(_ string, rv Review) error {
+	err := Reviews.Scan(tx, ws, j.Event+"/", func(_ string, rv Review) error {
 		rs = append(rs, rv)
 		return nil
 	})
-	return Ranking(m.b.Config.Rubric, j, rs)
+	if err != nil {
+		return nil, err
+	}
+	return Ranking(m.b.Config.Rubric, j, rs), nil
 }
 
 // Ranking ranks applications from their reviews (matching.Results:
@@ -96,27 +99,36 @@ func bar(mean, se float64, width int) string {
 
 // results ranks the applications: mean, normalised score ± standard
 // error, number of reviews, and a bar of the spread.
-func (m *module) results(_ context.Context, r *bot.Request) chat.Response {
-	ev, j, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) results(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, j, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if j.Published == nil {
-		return r.Reply("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
 	}
 	var res []matching.AppResult
 	companies := map[string]string{}
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		res = m.ranking(tx, r.WS.ID, &j)
+	err = r.Env.DB.View(func(tx *storage.Tx) (err error) {
+		if res, err = m.ranking(tx, r.WS.ID, &j); err != nil {
+			return err
+		}
 		for _, x := range res {
-			if a, err := call.LoadApp(tx, r.WS.ID, x.App); err == nil {
+			a, found, err := round.Apps.Lookup(tx, r.WS.ID, x.App)
+			if err != nil {
+				return err
+			}
+			if found {
 				companies[x.App] = a.Company
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("results: %w", err)
+	}
 	if len(res) == 0 {
-		return r.Reply("jury.results.none", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.results.none", "Event", ev.Name)
 	}
 	var sb strings.Builder
 	sb.WriteString(r.T("jury.results.head", "Event", ev.Name, "Count", len(res)) + "\n```\n")
@@ -146,33 +158,37 @@ func signed(lang string, x float64) string {
 	return s
 }
 
-var errDecided = errors.New("already decided")
-
 // shortlist stores who pitches: "top N" from the results, or application
 // ids.
-func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
-	ev, j, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, j, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if j.Decided {
-		return r.Reply("jury.decide.already", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.decide.already", "Event", ev.Name)
 	}
 	var ids []string
-	var why, tie string
-	r.Bot.DB.View(func(tx *storage.Tx) error {
+	var tie string
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
 		if strings.EqualFold(r.Args[1], "top") {
 			n, err := 0, error(nil)
 			if len(r.Args) == 3 {
 				n, err = strconv.Atoi(r.Args[2])
 			}
 			if len(r.Args) != 3 || err != nil || n < 1 {
-				why = "jury.shortlist.usage"
-				return nil
+				return bot.Refuse("jury.shortlist.usage", "App", "", "Event", ev.Name)
 			}
-			ranked := m.ranking(tx, r.WS.ID, &j)
+			ranked, err := m.ranking(tx, r.WS.ID, &j)
+			if err != nil {
+				return err
+			}
 			for _, x := range ranked {
-				if a, err := call.LoadApp(tx, r.WS.ID, x.App); err != nil || a.State != call.Submitted {
+				a, found, err := round.Apps.Lookup(tx, r.WS.ID, x.App)
+				if err != nil {
+					return err
+				}
+				if !found || a.State != round.Submitted {
 					continue // withdrawn meanwhile
 				}
 				if x.N > 0 && len(ids) < n {
@@ -183,17 +199,18 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 				tie = tieAtCut(ranked, ids[n-1])
 			}
 			if len(ids) == 0 {
-				why = "jury.results.none"
+				return bot.Refuse("jury.results.none", "App", "", "Event", ev.Name)
 			}
 			return nil
 		}
 		for _, a := range r.Args[1:] {
 			id := strings.ToUpper(strings.TrimSuffix(a, ","))
-			app, err := call.LoadApp(tx, r.WS.ID, id)
-			if err != nil || app.Event != ev.ID || app.State != call.Submitted {
-				why = "jury.shortlist.bad_app"
-				ids = []string{id}
-				return nil
+			app, found, err := round.Apps.Lookup(tx, r.WS.ID, id)
+			if err != nil {
+				return err
+			}
+			if !found || app.Event != ev.ID || app.State != round.Submitted {
+				return bot.Refuse("jury.shortlist.bad_app", "App", id, "Event", ev.Name)
 			}
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
@@ -201,23 +218,25 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return nil
 	})
-	if why != "" {
-		app := ""
-		if len(ids) > 0 {
-			app = ids[0]
-		}
-		return r.Reply(why, "App", app, "Event", ev.Name)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("shortlist: %w", err)
 	}
 	var lines []string
-	err := r.Update(func(tx *storage.Tx) error {
-		cur := loadJury(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		cur, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		if cur.Decided {
-			return errDecided
+			return bot.Refuse("jury.decide.already", "Event", ev.Name)
 		}
 		cur.Event = ev.ID
 		cur.Shortlist = ids
 		for _, id := range ids {
-			a, _ := call.LoadApp(tx, r.WS.ID, id)
+			a, err := round.LoadApp(tx, r.WS.ID, id)
+			if err != nil {
+				return err
+			}
 			lines = append(lines, fmt.Sprintf("• %s %s", id, a.Company))
 		}
 		if err := r.Audit(tx, "jury.shortlist", "event/"+ev.ID, strings.Join(ids, " ")); err != nil {
@@ -225,11 +244,8 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return Juries.Put(tx, r.WS.ID, ev.ID, cur)
 	})
-	switch {
-	case errors.Is(err, errDecided):
-		return r.Reply("jury.decide.already", "Event", ev.Name)
-	case err != nil:
-		return internal(r, "shortlist", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("save shortlist: %w", err)
 	}
 	s := r.T("jury.shortlist.saved", "Event", ev.Name, "Count", len(ids), "EventID", ev.ID) + "\n" + strings.Join(lines, "\n")
 	if tie != "" {
@@ -239,7 +255,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) chat.Response {
 }
 
 // decisionText is the message a company gets, in lang.
-func (m *module) decisionText(ws *bot.Workspace, ev call.Event, a call.Application, accepted bool, lang string) string {
+func (m *module) decisionText(ws *bot.Workspace, ev round.Event, a round.Application, accepted bool, lang string) string {
 	id := "jury.decision.declined.dm"
 	if accepted {
 		id = "jury.decision.accepted.dm"
@@ -248,7 +264,7 @@ func (m *module) decisionText(ws *bot.Workspace, ev call.Event, a call.Applicati
 		"Date", m.b.FormatTime(lang, "format.date", ev.Date, ws.Loc))
 }
 
-func appLang(a call.Application) string {
+func appLang(a round.Application) string {
 	if a.Lang == "" {
 		return "fi"
 	}
@@ -257,20 +273,23 @@ func appLang(a call.Application) string {
 
 // decideAsk previews the decision: how many are accepted and declined and
 // the two messages as they read in Finnish, with a Confirm button.
-func (m *module) decideAsk(_ context.Context, r *bot.Request) chat.Response {
-	ev, j, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+func (m *module) decideAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
+	ev, j, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	switch {
 	case j.Decided:
-		return r.Reply("jury.decide.already", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.decide.already", "Event", ev.Name)
 	case len(j.Shortlist) == 0:
-		return r.Reply("jury.decide.no_shortlist", "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.decide.no_shortlist", "EventID", ev.ID)
 	}
-	var acc, dec []call.Application
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		apps, _ := submitted(tx, r.WS.ID, ev.ID)
+	var acc, dec []round.Application
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		apps, err := submitted(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		for _, a := range apps {
 			if slices.Contains(j.Shortlist, a.ID) {
 				acc = append(acc, a)
@@ -280,17 +299,20 @@ func (m *module) decideAsk(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return nil
 	})
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("decision preview: %w", err)
+	}
 	langs := map[string]int{}
-	for _, a := range append(append([]call.Application{}, acc...), dec...) {
+	for _, a := range append(append([]round.Application{}, acc...), dec...) {
 		if l := appLang(a); l != "fi" {
 			langs[l]++
 		}
 	}
-	sample := func(as []call.Application) call.Application {
+	sample := func(as []round.Application) round.Application {
 		if len(as) > 0 {
 			return as[0]
 		}
-		return call.Application{ID: "H0000", Company: r.T("jury.decide.sample_company")}
+		return round.Application{ID: "H0000", Company: r.T("jury.decide.sample_company")}
 	}
 	var sb strings.Builder
 	sb.WriteString(r.T("jury.decide.preview", "Event", ev.Name, "Accepted", len(acc), "Declined", len(dec)) + "\n\n")
@@ -299,29 +321,33 @@ func (m *module) decideAsk(_ context.Context, r *bot.Request) chat.Response {
 	sb.WriteString(r.T("jury.decide.languages", "English", langs["en"], "Swedish", langs["sv"]))
 	return chat.Response{Reply: &chat.Message{Text: sb.String(), Controls: []chat.Control{
 		{Kind: chat.Button, ID: "jury-decide:" + ev.ID, Label: r.T("jury.decide.confirm.button"), Style: "primary"},
-	}}}
+	}}}, nil
 }
 
 // decide sets every submitted application of the event accepted
-// (shortlisted) or declined and tells each company owner once, in the
-// application's language; the jury closes. A second confirmation finds
-// nothing submitted and the decision made, and sends nothing.
-func (m *module) decide(_ context.Context, r *bot.Request) chat.Response {
+// (shortlisted) or declined through round.Transition and tells each
+// company's sender and contacts once, in the application's language; the
+// jury closes. A second confirmation finds the decision made and sends
+// nothing.
+func (m *module) decide(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	if len(r.Args) != 1 {
-		return r.Reply("error.stale")
+		return chat.Response{}, bot.Refuse("error.stale")
 	}
-	ev, _, bad := load(r, r.Args[0])
-	if bad != nil {
-		return *bad
+	ev, _, err := load(r, r.Args[0])
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var acc, dec int
-	err := r.Update(func(tx *storage.Tx) error {
-		j := loadJury(tx, r.WS.ID, ev.ID)
+	err = r.Update(func(tx *storage.Tx) error {
+		j, err := loadJury(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		if j.Decided {
-			return errDecided
+			return bot.Refuse("jury.decide.already", "Event", ev.Name)
 		}
 		if len(j.Shortlist) == 0 {
-			return errNoShortlist
+			return bot.Refuse("jury.decide.no_shortlist", "EventID", ev.ID)
 		}
 		apps, err := submitted(tx, r.WS.ID, ev.ID)
 		if err != nil {
@@ -329,16 +355,16 @@ func (m *module) decide(_ context.Context, r *bot.Request) chat.Response {
 		}
 		for _, a := range apps {
 			ok := slices.Contains(j.Shortlist, a.ID)
-			a.State, a.Updated = call.Declined, r.Now()
-			action := "app.decline"
+			to, action := round.Declined, "app.decline"
 			if ok {
-				a.State, action = call.Accepted, "app.accept"
+				to, action = round.Accepted, "app.accept"
 				acc++
 			} else {
 				dec++
 			}
-			if err := call.Apps.Put(tx, r.WS.ID, a.ID, a); err != nil {
-				return err
+			a, _, err = round.Transition(ctx, r.Env.Events, tx, r.WS.ID, a.ID, to, r.User)
+			if err != nil {
+				return fmt.Errorf("decide %s: %w", a.ID, err)
 			}
 			if err := r.Audit(tx, action, "app/"+a.ID, ev.ID); err != nil {
 				return err
@@ -346,13 +372,10 @@ func (m *module) decide(_ context.Context, r *bot.Request) chat.Response {
 			// The sender and the contacts they added each hear it once, in
 			// the application's language.
 			msg := chat.Message{Text: m.decisionText(r.WS, ev, a, ok, appLang(a))}
-			key := fmt.Sprintf("jury/%s/%s/decision/%s", r.WS.ID, ev.ID, a.ID)
-			if _, err := outbox.Enqueue(tx, key, chat.DM(a.Owner), msg); err != nil {
-				return err
-			}
-			for _, c := range a.Contacts {
-				if _, err := outbox.Enqueue(tx, key+"/"+c.User, chat.DM(c), msg); err != nil {
-					return err
+			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "decision", a.ID, string(to))
+			for _, u := range append([]chat.UserRef{a.Owner}, a.Contacts...) {
+				if _, err := outbox.Enqueue(tx, key.With(u.User), chat.DM(u), msg); err != nil {
+					return fmt.Errorf("decision of %s to %s: %w", a.ID, u.User, err)
 				}
 			}
 		}
@@ -365,15 +388,8 @@ func (m *module) decide(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return Juries.Put(tx, r.WS.ID, ev.ID, j)
 	})
-	switch {
-	case errors.Is(err, errDecided):
-		return r.Reply("jury.decide.already", "Event", ev.Name)
-	case errors.Is(err, errNoShortlist):
-		return r.Reply("jury.decide.no_shortlist", "EventID", ev.ID)
-	case err != nil:
-		return internal(r, "decide", err)
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("decide: %w", err)
 	}
 	return r.Reply("jury.decided", "Event", ev.Name, "Accepted", acc, "Declined", dec)
 }
-
-var errNoShortlist = errors.New("no shortlist")

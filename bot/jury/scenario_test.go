@@ -9,12 +9,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
-var helsinki, _ = time.LoadLocation("Europe/Helsinki")
+var helsinki = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Helsinki")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
 
 // score fills the rubric form opened by button n as user: every criterion
 // gets q, and a comment.
@@ -34,7 +41,8 @@ var quality = map[string]int{"H0001": 5, "H0002": 2, "H0003": 4, "H0004": 3, "H0
 // progress → results → shortlist → decision preview → confirm → each
 // company told once in its language, a second confirm sends nothing.
 func TestJuryFlow(t *testing.T) {
-	h := newHarness(t, demoApplicants)
+	rec := &changes{}
+	h := newHarnessWith(t, configs.Default(), demoApplicants, rec)
 
 	// The jury: expertise as challenges and core processes; olli, a
 	// business angel, has none and reads English.
@@ -263,23 +271,32 @@ func TestJuryFlow(t *testing.T) {
 		}
 		must(t, out, "── @"+a.user+"\n  "+text)
 	}
-	h.DB.View(func(tx *storage.Tx) error {
+	err := h.DB.View(func(tx *storage.Tx) error {
 		for i := range demoApplicants {
 			id := fmt.Sprintf("H%04d", i+1)
-			a, _ := call.LoadApp(tx, "demo", id)
-			want := call.Declined
+			a, err := round.LoadApp(tx, "demo", id)
+			if err != nil {
+				return err
+			}
+			want := round.Declined
 			if slices.Contains(short, id) {
-				want = call.Accepted
+				want = round.Accepted
 			}
 			if a.State != want {
 				t.Errorf("%s is %s, want %s", id, a.State, want)
 			}
-			log, _ := tx.AuditLog("demo", "app/"+id)
-			if last := log[len(log)-1]; last.Action != "app."+map[string]string{call.Accepted: "accept", call.Declined: "decline"}[want] {
+			log, err := tx.AuditLog("demo", "app/"+id)
+			if err != nil {
+				return err
+			}
+			if last := log[len(log)-1]; last.Action != "app."+map[round.State]string{round.Accepted: "accept", round.Declined: "decline"}[want] {
 				t.Errorf("%s audit = %+v", id, last)
 			}
 		}
-		log, _ := tx.AuditLog("demo", "event/kipina-2017")
+		log, err := tx.AuditLog("demo", "event/kipina-2017")
+		if err != nil {
+			return err
+		}
 		var actions []string
 		for _, e := range log {
 			actions = append(actions, e.Action)
@@ -291,12 +308,32 @@ func TestJuryFlow(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each decision went through round.Transition, by the organiser.
+	decided := rec.list()
+	if len(decided) != len(demoApplicants) {
+		t.Errorf("%d AppChanged events, want %d: %+v", len(decided), len(demoApplicants), decided)
+	}
+	for _, c := range decided {
+		want := round.Declined
+		if slices.Contains(short, c.App.ID) {
+			want = round.Accepted
+		}
+		if c.From != round.Submitted || c.To != want || c.By.User != "nina" {
+			t.Errorf("change of %s: %s → %s by %s, want submitted → %s by nina", c.App.ID, c.From, c.To, c.By.User, want)
+		}
+	}
 
 	// A second confirmation sends nothing.
 	out = h.Run(confirm + "\n")
 	must(t, out, "päätökset on jo tehty")
 	if strings.Contains(out, "── @") {
 		t.Errorf("a second confirmation sent messages:\n%s", out)
+	}
+	if n := len(rec.list()); n != len(demoApplicants) {
+		t.Errorf("a second confirmation changed applications: %d changes", n)
 	}
 	_ = jury.DefaultDeadlineDays
 }

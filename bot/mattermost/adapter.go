@@ -114,7 +114,31 @@ var (
 	_ chat.Directory    = (*Adapter)(nil)
 	_ chat.SentFinder   = (*Adapter)(nil)
 	_ chat.RateLimited  = (*Adapter)(nil)
+	_ chat.Readiness    = (*Adapter)(nil)
 )
+
+// Ready reports whether workspace ws's team is resolved on its server and
+// the bot logged in (chat.Readiness): before that the outbox waits.
+func (a *Adapter) Ready(ws string) bool {
+	t := a.byWS[ws]
+	if t == nil {
+		return false
+	}
+	_, err := a.teamID(t)
+	return err == nil
+}
+
+// teamID returns t's Mattermost team id, or an error wrapping
+// chat.ErrNotReady while setup has not resolved it.
+func (a *Adapter) teamID(t *team) (string, error) {
+	a.mu.Lock()
+	id := t.id
+	a.mu.Unlock()
+	if id == "" || t.conn.bot() == "" {
+		return "", fmt.Errorf("mattermost: team %q of workspace %s is not resolved yet: %w", t.ws.TeamName, t.ws.ID, chat.ErrNotReady)
+	}
+	return id, nil
+}
 
 // team is a configured workspace once resolved on its server.
 type team struct {
@@ -219,8 +243,9 @@ func (a *Adapter) Name() string { return Name }
 // second per user) absorbs with room for the interactive answers.
 func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
 
-// Ready is closed once Run has logged in and registered the slash commands.
-func (a *Adapter) Ready() <-chan struct{} { return a.ready }
+// Started is closed once Run has logged in and registered the slash
+// commands.
+func (a *Adapter) Started() <-chan struct{} { return a.ready }
 
 // Run connects to every server, registers the slash command on every team,
 // serves the HTTP endpoint and reads direct messages until ctx ends. An

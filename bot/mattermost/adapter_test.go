@@ -267,18 +267,21 @@ func TestPostUpdateFindAndErrors(t *testing.T) {
 	a := newTestAdapter(t, f, nil)
 	ctx := context.Background()
 	to := chat.DM(chat.UserRef{Platform: Name, Workspace: "ws1", User: "u1"})
-	if _, found, _ := a.FindSent(ctx, to, "k1"); found {
-		t.Fatal("found before sending")
+	if _, found, err := a.FindSent(ctx, to, "0f3a"); err != nil || found {
+		t.Fatalf("found before sending (%v)", err)
 	}
-	ref, err := a.Post(ctx, to, chat.Message{Text: "hello", Key: "k1"})
+	ref, err := a.Post(ctx, to, chat.Message{Text: "hello", ID: "0f3a"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, found, err := a.FindSent(ctx, to, "k1")
+	got, found, err := a.FindSent(ctx, to, "0f3a")
 	if err != nil || !found || got != ref {
 		t.Fatalf("FindSent = %v %v %v, want %v", got, found, err, ref)
 	}
-	if err := a.Update(ctx, to, ref, chat.Message{Text: "*new*", Key: "k1"}); err != nil || f.posts[ref.ID].Message != "**new**" {
+	if _, found, err := a.FindSent(ctx, to, "9b21"); err != nil || found {
+		t.Fatalf("FindSent found an id never sent (%v)", err)
+	}
+	if err := a.Update(ctx, to, ref, chat.Message{Text: "*new*", ID: "0f3a"}); err != nil || f.posts[ref.ID].Message != "**new**" {
 		t.Fatalf("update: %v, message %q", err, f.posts[ref.ID].Message)
 	}
 	if _, err := a.Post(ctx, chat.Address{Platform: Name, Workspace: "nope", User: "u1"}, chat.Message{}); !errors.Is(err, chat.ErrPermanent) {
@@ -371,5 +374,39 @@ func TestRunFailsOnBusyAddress(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return on a busy address")
+	}
+}
+
+// TestNotReadyUntilTheTeamResolves: before start-up has resolved the team,
+// the adapter says it is not ready, and a post to a channel by name fails
+// with a not-ready error that is never permanent (it used to go to
+// /teams//channels/name/… and fail for good with a 404).
+func TestNotReadyUntilTheTeamResolves(t *testing.T) {
+	f := newFake()
+	a, err := New(Options{
+		Workspaces: []Workspace{{ID: "ws1", ServerURL: "http://mm.test", TeamName: "tre", Token: "t"}},
+		Listen:     "127.0.0.1:0", CallbackURL: "http://bot.test/", Secret: []byte("0123456789abcdef"),
+		newAPI: func(string, string) api { return f }, Log: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if a.Ready("ws1") {
+		t.Error("ready before the team was resolved")
+	}
+	notice := chat.Address{Platform: Name, Workspace: "ws1", Channel: "kipina-organisers"}
+	_, err = a.Post(ctx, notice, chat.Message{Text: "H0001"})
+	if !errors.Is(err, chat.ErrNotReady) || errors.Is(err, chat.ErrPermanent) {
+		t.Errorf("post before the team resolved: %v, want not ready and not permanent", err)
+	}
+	if err := a.setupOnce(ctx, a.conns[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !a.Ready("ws1") {
+		t.Error("not ready after the team was resolved")
+	}
+	if _, err := a.Post(ctx, notice, chat.Message{Text: "H0001"}); err != nil {
+		t.Errorf("post after the team resolved: %v", err)
 	}
 }

@@ -155,7 +155,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("errors %v", errs)
 		}
 		dm := e.dm(tokens["yritys"], users["yritys"])
-		e.waitPost(tokens["yritys"], dm, func(p *model.Post) bool { return p.UserId == e.botID && p.GetProp(PropKey) != nil })
+		e.waitPost(tokens["yritys"], dm, func(p *model.Post) bool { return p.UserId == e.botID && p.GetProp(PropMessageID) != nil })
 	})
 
 	t.Run("tampered dialog state is refused", func(t *testing.T) {
@@ -324,7 +324,7 @@ func (e *e2e) start() {
 	// The adapter retries an unreachable or failing server with backoff
 	// (up to a minute between attempts): wait long enough for that.
 	select {
-	case <-a.Ready():
+	case <-a.Started():
 	case err := <-done:
 		done <- err // for e.stop
 		t.Fatalf("bot stopped: %v", err)

@@ -99,8 +99,8 @@ func (a *Adapter) PostEphemeral(ctx context.Context, to chat.Address, user chat.
 }
 
 // FindSent looks among the bot's latest posts in to's channel for one
-// carrying key.
-func (a *Adapter) FindSent(ctx context.Context, to chat.Address, key string) (chat.MessageRef, bool, error) {
+// carrying the outbox message id.
+func (a *Adapter) FindSent(ctx context.Context, to chat.Address, id string) (chat.MessageRef, bool, error) {
 	t, channel, err := a.channel(ctx, to)
 	if err != nil {
 		return chat.MessageRef{}, false, err
@@ -111,12 +111,12 @@ func (a *Adapter) FindSent(ctx context.Context, to chat.Address, key string) (ch
 		return chat.MessageRef{}, false, apiError("read posts of "+channel, resp, err)
 	}
 	bot := c.bot()
-	for _, id := range list.Order {
-		p := list.Posts[id]
+	for _, postID := range list.Order {
+		p := list.Posts[postID]
 		if p == nil || p.UserId != bot {
 			continue
 		}
-		if k, _ := p.GetProp(PropKey).(string); k == key {
+		if got, ok := p.GetProp(PropMessageID).(string); ok && got == id {
 			return chat.MessageRef{Channel: channel, ID: p.Id}, true, nil
 		}
 	}
@@ -138,12 +138,16 @@ func (a *Adapter) channel(ctx context.Context, to chat.Address) (*team, string, 
 		return nil, "", err
 	}
 	c := t.conn
+	teamID, err := a.teamID(t)
+	if err != nil {
+		return nil, "", err // our own missing state: never permanent
+	}
 	switch {
 	case to.Channel != "" && model.IsValidId(to.Channel):
 		return t, to.Channel, nil
 	case to.Channel != "":
 		name := strings.TrimPrefix(to.Channel, "#")
-		ch, resp, err := c.api.GetChannelByName(ctx, name, t.id, "")
+		ch, resp, err := c.api.GetChannelByName(ctx, name, teamID, "")
 		if err != nil {
 			return nil, "", apiError(fmt.Sprintf("channel %q of team %s", name, t.ws.TeamName), resp, err)
 		}

@@ -11,8 +11,8 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 )
 
-// PropKey is the post prop holding a message's outbox key (chat.SentFinder).
-const PropKey = "kipina_key"
+// PropMessageID is the post prop holding a message's outbox message id (chat.SentFinder).
+const PropMessageID = "kipina_message_id"
 
 // MaxPostRunes is Mattermost's limit on a post's message.
 const MaxPostRunes = 16383
@@ -89,14 +89,14 @@ func (a *Adapter) post(ws, channel string, m chat.Message) *model.Post {
 	return p
 }
 
-// props are a post's props: the controls and the outbox key.
+// props are a post's props: the controls and the outbox message id.
 func (a *Adapter) props(ws, channel string, m chat.Message) model.StringInterface {
 	props := model.StringInterface{}
 	if att := a.attachments(ws, channel, m); att != nil {
 		props[model.PostPropsAttachments] = att
 	}
-	if m.Key != "" {
-		props[PropKey] = m.Key
+	if m.ID != "" {
+		props[PropMessageID] = m.ID
 	}
 	return props
 }

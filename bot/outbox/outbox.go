@@ -16,7 +16,11 @@
 package outbox
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
@@ -33,16 +37,87 @@ const (
 	Failed  State = "failed"
 )
 
+// Key is an idempotency key: what a message is, so that enqueueing the
+// same message twice sends it once, and a different message is never taken
+// for a copy. It always names its workspace, first; NewKey is the only way
+// to build one (a key read back from a stored record decodes as it was
+// written).
+type Key struct{ s string }
+
+// NewKey builds the key ws/part/part/…; it returns the zero Key, which
+// Enqueue refuses, when ws or a part is empty or a part holds a "/". Parts
+// should name the content: the subject's id and, for a message that can be
+// sent again with other content, its version.
+func NewKey(ws string, parts ...string) Key {
+	if ws == "" || strings.Contains(ws, "/") {
+		return Key{}
+	}
+	for _, p := range parts {
+		if p == "" || strings.Contains(p, "/") {
+			return Key{}
+		}
+	}
+	return Key{s: ws + "/" + strings.Join(parts, "/")}
+}
+
+// With returns the key with more parts: a follow-up of the same message.
+func (k Key) With(parts ...string) Key {
+	if k.s == "" {
+		return k
+	}
+	ws, rest, _ := strings.Cut(k.s, "/")
+	return NewKey(ws, append(strings.Split(rest, "/"), parts...)...)
+}
+
+// Workspace returns the key's workspace.
+func (k Key) Workspace() string { ws, _, _ := strings.Cut(k.s, "/"); return ws }
+
+// IsZero reports whether k is the zero key.
+func (k Key) IsZero() bool { return k.s == "" }
+
+// String returns the key as stored: "ws/part/…".
+func (k Key) String() string { return k.s }
+
+// MarshalText stores the key as its string.
+func (k Key) MarshalText() ([]byte, error) { return []byte(k.s), nil }
+
+// UnmarshalText reads a stored key.
+func (k *Key) UnmarshalText(b []byte) error {
+	s := string(b)
+	if s != "" {
+		if ws, rest, ok := strings.Cut(s, "/"); !ok || ws == "" || rest == "" {
+			return fmt.Errorf("outbox key %q: want workspace/part…", s)
+		}
+	}
+	k.s = s
+	return nil
+}
+
+// newID returns a random message id: 128 bits, hex. It is made at enqueue
+// time and never repeats across stores, so a platform's copy of a message
+// sent by another store (a reset, a restored backup) is never taken for
+// this one.
+func newID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("message id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
 // Item is one message in the outbox.
 type Item struct {
 	Seq uint64 `json:"seq"`
+	// ID is the message's unique id (random, made at enqueue); adapters
+	// store it with the post, and the "already sent?" check matches it.
+	ID string `json:"id"`
 	// Key is the idempotency key, unique in the outbox.
-	Key string       `json:"key"`
+	Key Key          `json:"key"`
 	To  chat.Address `json:"to"`
 	Msg chat.Message `json:"msg"`
 	// UpdateOf, when set, makes this item an update of the message sent
 	// under that key instead of a new message.
-	UpdateOf string    `json:"update_of,omitempty"`
+	UpdateOf Key       `json:"update_of,omitzero"`
 	State    State     `json:"state"`
 	Attempts int       `json:"attempts"`
 	NextAt   time.Time `json:"next_at"`
@@ -62,14 +137,18 @@ func seqKey(seq uint64) string { return fmt.Sprintf("%016x", seq) }
 
 // Enqueue adds a message for delivery in tx. A key already in the outbox is
 // left as it is and Enqueue returns false.
-func Enqueue(tx *storage.Tx, key string, to chat.Address, m chat.Message) (bool, error) {
+func Enqueue(tx *storage.Tx, key Key, to chat.Address, m chat.Message) (bool, error) {
 	return add(tx, Item{Key: key, To: to, Msg: m})
 }
+
+// ErrKey is returned (wrapped) by Enqueue for a zero key or one whose
+// workspace is not the recipient's.
+var ErrKey = errors.New("outbox: bad idempotency key")
 
 // EnqueueUpdate rewrites the message sent under key of, once it is sent
 // (in place where the platform can update messages). key identifies this
 // update and follows Enqueue's idempotency rule.
-func EnqueueUpdate(tx *storage.Tx, key, of string, m chat.Message) (bool, error) {
+func EnqueueUpdate(tx *storage.Tx, key, of Key, m chat.Message) (bool, error) {
 	orig, err := Lookup(tx, of)
 	if err != nil {
 		return false, fmt.Errorf("update of %q: %w", of, err)
@@ -78,21 +157,28 @@ func EnqueueUpdate(tx *storage.Tx, key, of string, m chat.Message) (bool, error)
 }
 
 func add(tx *storage.Tx, it Item) (bool, error) {
-	if it.Key == "" {
-		return false, fmt.Errorf("outbox: empty idempotency key")
+	if it.Key.IsZero() {
+		return false, fmt.Errorf("%w: empty", ErrKey)
 	}
-	if keys.Has(tx, "", it.Key) {
-		return false, nil
+	if it.Key.Workspace() != it.To.Workspace {
+		return false, fmt.Errorf("%w: %q is not of workspace %q", ErrKey, it.Key, it.To.Workspace)
+	}
+	_, exists, err := keys.Lookup(tx, "", it.Key.String())
+	if err != nil || exists {
+		return false, err
 	}
 	seq, err := tx.NextSeq("", items.Name())
 	if err != nil {
 		return false, err
 	}
+	if it.ID, err = newID(); err != nil {
+		return false, err
+	}
 	it.Seq, it.State, it.Created, it.NextAt = seq, Pending, tx.Now(), tx.Now()
-	it.Msg.Key = it.Key
+	it.Msg.ID = it.ID
 	for _, err := range []error{
 		items.Put(tx, "", seqKey(seq), it),
-		keys.Put(tx, "", it.Key, seq),
+		keys.Put(tx, "", it.Key.String(), seq),
 		pending.Put(tx, "", seqKey(seq), seq),
 	} {
 		if err != nil {
@@ -106,19 +192,26 @@ func add(tx *storage.Tx, it Item) (bool, error) {
 // send it yet, and reports whether it did: a flow adds to another's message
 // instead of sending a second one. Once a send was tried, it returns false
 // and the caller sends its own message (or EnqueueUpdate).
-func Amend(tx *storage.Tx, key string, fn func(*chat.Message)) (bool, error) {
+func Amend(tx *storage.Tx, key Key, fn func(*chat.Message)) (bool, error) {
 	it, err := Lookup(tx, key)
-	if err != nil || it.State != Pending || it.Attempts > 0 {
-		return false, nil //nolint:nilerr // nothing to amend
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if it.State != Pending || it.Attempts > 0 {
+		return false, nil
 	}
 	fn(&it.Msg)
-	it.Msg.Key = it.Key
+	it.Msg.ID = it.ID
 	return true, save(tx, it)
 }
 
-// Lookup returns the item enqueued under key.
-func Lookup(tx *storage.Tx, key string) (Item, error) {
-	seq, err := keys.Get(tx, "", key)
+// Lookup returns the item enqueued under key; the error wraps
+// storage.ErrNotFound when there is none.
+func Lookup(tx *storage.Tx, key Key) (Item, error) {
+	seq, err := keys.Get(tx, "", key.String())
 	if err != nil {
 		return Item{}, err
 	}

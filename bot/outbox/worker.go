@@ -37,9 +37,10 @@ type Worker struct {
 	wake     chan struct{}
 	pass     sync.Mutex // one delivery pass at a time
 
-	// AfterSend, when set, is called after a platform accepted a message and
-	// before that is recorded: tests use it to crash there.
-	AfterSend func(Item)
+	// BeforeSend, when set, is called after an attempt is committed and
+	// before the message is sent; AfterSend after a platform accepted a
+	// message and before that is recorded. Tests use them to crash there.
+	BeforeSend, AfterSend func(Item)
 }
 
 // NewWorker returns a worker reading db; now is the clock.
@@ -146,6 +147,9 @@ func (w *Worker) deliver(ctx context.Context, it Item) (bool, error) {
 	if !ok {
 		return false, nil // its adapter is not running: the message waits.
 	}
+	if rd, can := p.(chat.Readiness); can && !rd.Ready(it.To.Workspace) {
+		return false, nil // not connected yet: the message waits.
+	}
 	lim, lk := w.limiter(it.To)
 	w.mu.Lock()
 	pausedUntil := w.paused[lk]
@@ -163,10 +167,13 @@ func (w *Worker) deliver(ctx context.Context, it Item) (bool, error) {
 	if err := w.db.Update(func(tx *storage.Tx) error { return save(tx, it) }); err != nil {
 		return false, err
 	}
+	if w.BeforeSend != nil {
+		w.BeforeSend(it)
+	}
 	ref, found := chat.MessageRef{}, false
 	var err error
-	if f, can := p.(chat.SentFinder); can && it.Attempts > 1 && it.UpdateOf == "" {
-		ref, found, err = f.FindSent(ctx, it.To, it.Key)
+	if f, can := p.(chat.SentFinder); can && it.Attempts > 1 && it.UpdateOf.IsZero() {
+		ref, found, err = f.FindSent(ctx, it.To, it.ID)
 	}
 	if err == nil && !found {
 		ref, err = w.send(ctx, p, it)
@@ -178,7 +185,7 @@ func (w *Worker) deliver(ctx context.Context, it Item) (bool, error) {
 }
 
 func (w *Worker) send(ctx context.Context, p chat.Platform, it Item) (chat.MessageRef, error) {
-	if f := it.Msg.File; f != nil && it.UpdateOf == "" {
+	if f := it.Msg.File; f != nil && it.UpdateOf.IsZero() {
 		if up, ok := p.(chat.FileUploader); ok {
 			return chat.MessageRef{}, up.Upload(ctx, it.To, *f, it.Msg.Text)
 		}
@@ -186,7 +193,7 @@ func (w *Worker) send(ctx context.Context, p chat.Platform, it Item) (chat.Messa
 		m.File = nil
 		return p.Post(ctx, it.To, m)
 	}
-	if it.UpdateOf == "" {
+	if it.UpdateOf.IsZero() {
 		return p.Post(ctx, it.To, it.Msg)
 	}
 	var orig Item
@@ -214,6 +221,10 @@ func (w *Worker) record(tx *storage.Tx, it Item, ref chat.MessageRef, err error,
 		it.Attempts-- // being told to wait is not a failed attempt
 		it.NextAt, it.Error = now.Add(ra.Wait), err.Error()
 		w.log.Warn("rate limited", "to", it.To.String(), "wait", ra.Wait)
+	case errors.Is(err, chat.ErrNotReady):
+		it.Attempts-- // our own missing state is not the message's fault
+		it.NextAt, it.Error = now.Add(notReadyWait), err.Error()
+		w.log.Warn("platform not ready, will retry", "key", it.Key, "to", it.To.String(), "err", err)
 	case errors.Is(err, chat.ErrPermanent) || it.Attempts >= MaxAttempts:
 		it.State, it.Error = Failed, err.Error()
 		w.log.Error("message failed", "key", it.Key, "to", it.To.String(), "attempts", it.Attempts, "err", err)
@@ -223,6 +234,10 @@ func (w *Worker) record(tx *storage.Tx, it Item, ref chat.MessageRef, err error,
 	}
 	return save(tx, it)
 }
+
+// notReadyWait is how long a message waits after its adapter said it was
+// not ready to deliver it.
+const notReadyWait = 5 * time.Second
 
 // Backoff is the wait after the n-th failed attempt: 2s, 4s, 8s, … capped at
 // ten minutes.

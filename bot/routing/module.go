@@ -10,6 +10,7 @@ import (
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
@@ -18,54 +19,80 @@ import (
 type Module struct{}
 
 type module struct {
-	b  *bot.Bot
+	b  *bot.Env
 	ms *matchers
 }
 
 // Register hooks matching into every stored application and adds the
 // commands, the override select and the daily digest.
-func (Module) Register(b *bot.Bot) error {
+func (Module) Register(reg *bot.Registry, b *bot.Env) error {
 	m := &module{b: b, ms: &matchers{m: map[string]cached{}}}
-	call.OnSubmit(b, m.onSubmit)
+	round.AppSubmitted.Subscribe(reg.Events(), m.onSubmit)
 	org := bot.Organiser
 	for _, c := range []bot.Command{
 		{Name: "matches", Role: org, MaxArgs: 1, Run: m.list},
 		{Name: "match", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.show},
 		{Name: "match set", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.set},
 		{Name: "contacts", Role: org, MaxArgs: 1, Run: m.contactList},
-		{Name: "digest", Role: org, Run: func(ctx context.Context, r *bot.Request) chat.Response {
-			m.digest(ctx)
+		{Name: "digest", Role: org, Run: func(ctx context.Context, r *bot.Request) (chat.Response, error) {
+			if err := m.sendDigests(ctx); err != nil {
+				return chat.Response{}, err
+			}
 			return r.Reply("routing.digest.sent")
 		}},
 		{Name: "contacts add", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.contactsEdit(true)},
 		{Name: "contacts remove", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.contactsEdit(false)},
 	} {
-		b.Router.Command(c)
+		reg.Command(c)
 	}
-	b.Router.Action("match", org, m.overrideSelect)
+	reg.Action("match", org, m.overrideSelect)
 	if err := seedConfigured(b); err != nil {
 		return err
 	}
 	if spec := b.Config.Schedules["digest"]; spec != "" {
-		return b.Sched.Cron("digest", spec, m.digest)
+		return reg.Cron("digest", spec, m.digest)
 	}
 	return nil
 }
 
 // onSubmit ranks a stored application and routes it when its primary
 // target changed.
-func (m *module) onSubmit(r *bot.Request, tx *storage.Tx, ev call.Event, a *call.Application) error {
-	prev, _ := matches.Get(tx, r.WS.ID, a.ID)
-	cur := Match{App: a.ID, Event: a.Event, Ranking: m.ms.get(m.b, tx, r.WS.ID, ev).Rank(text(a)), Override: prev.Override, Routed: prev.Routed, Updated: r.Now()}
-	if err := m.route(tx, r.WS, ev, *a, &cur); err != nil {
+func (m *module) onSubmit(_ context.Context, tx *storage.Tx, s round.Submission) error {
+	a, ev := s.App, s.Event
+	ws, ok := m.b.Workspace(s.By.Workspace)
+	if !ok {
+		return fmt.Errorf("workspace %s is not configured", s.By.Workspace)
+	}
+	prev, _, err := matches.Lookup(tx, ws.ID, a.ID)
+	if err != nil {
 		return err
 	}
-	return matches.Put(tx, r.WS.ID, a.ID, cur)
+	mr, err := m.ms.get(m.b, tx, ws.ID, ev)
+	if err != nil {
+		return err
+	}
+	cur := Match{App: a.ID, Event: a.Event, Ranking: mr.Rank(text(a)), Override: prev.Override, Routed: prev.Routed, Updated: m.b.Now()}
+	if err := m.route(tx, ws, ev, *a, &cur); err != nil {
+		return err
+	}
+	return matches.Put(tx, ws.ID, a.ID, cur)
+}
+
+// routedText is what a target's contact reads of a routed application: a
+// trade-secret one shows only its id, company and target, and where to
+// read it (the summary and the matched words are the applicant's text).
+func (m *module) routedText(lang string, ev round.Event, a round.Application, target string, score float64, reasons []string) string {
+	name := ev.TargetName(m.b.Config.Tracks, target, lang)
+	if a.Secrets {
+		return m.b.Cat.T(lang, "routing.routed.secret", "App", a.ID, "Company", a.Company, "Target", name)
+	}
+	return m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", name,
+		"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))
 }
 
 // route tells the primary target's contacts and posts the match to the
 // organisers' channel with a select to override it, once per target.
-func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.Application, cur *Match) error {
+func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev round.Event, a round.Application, cur *Match) error {
 	primary := cur.Primary()
 	if primary == "" || primary == cur.Routed {
 		return nil
@@ -78,20 +105,25 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 			score, reasons = x.Score, x.Reasons
 		}
 	}
-	for _, u := range Contacts(tx, ws.ID, primary) {
-		lang := m.b.LangOf(tx, u)
-		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
-			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
-		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/%s", ws.ID, a.ID, primary, u.User), chat.DM(u), msg); err != nil {
+	users, err := Contacts(tx, ws.ID, primary)
+	if err != nil {
+		return err
+	}
+	channels, err := ContactChannels(tx, ws.ID, primary)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		msg := chat.Message{Text: m.routedText(m.b.LangOf(tx, u), ev, a, primary, score, reasons)}
+		if _, err := outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "user", u.User), chat.DM(u), msg); err != nil {
 			return err
 		}
 	}
-	for _, ch := range ContactChannels(tx, ws.ID, primary) {
-		lang := ws.Lang
-		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
-			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
+	for _, ch := range channels {
+		// A channel has many readers: a trade secret gets the short form.
+		msg := chat.Message{Text: m.routedText(ws.Lang, ev, a, primary, score, reasons)}
 		to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ch}
-		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/#%s", ws.ID, a.ID, primary, ch), to, msg); err != nil {
+		if _, err := outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "channel", ch), to, msg); err != nil {
 			return err
 		}
 	}
@@ -105,7 +137,7 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 		name := ev.TargetName(m.b.Config.Tracks, x.Target, lang)
 		if len(lines) < 3 && x.Score > 0 {
 			line := fmt.Sprintf("%d. %s %.2f", len(lines)+1, name, x.Score)
-			if len(x.Reasons) > 0 {
+			if len(x.Reasons) > 0 && !a.Secrets {
 				line += " (" + strings.Join(x.Reasons, ", ") + ")"
 			}
 			lines = append(lines, line)
@@ -129,31 +161,42 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 	}
 	to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ws.NotifyChannel}
 	text := m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", target) + best
-	_, err = outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/notice", ws.ID, a.ID, primary), to, chat.Message{Text: text, Controls: []chat.Control{override}})
+	_, err = outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "notice"), to, chat.Message{Text: text, Controls: []chat.Control{override}})
 	return err
 }
 
 // override sets an application's target by an organiser's decision: it is
 // stored and audited, the text is learned for that target, and the new
 // target's contacts are told.
-func (m *module) override(r *bot.Request, appID, target string) chat.Response {
-	var a call.Application
+func (m *module) override(r *bot.Request, appID, target string) (chat.Response, error) {
+	var a round.Application
 	var name string
 	err := r.Update(func(tx *storage.Tx) error {
-		var err error
-		if a, err = call.LoadApp(tx, r.WS.ID, strings.ToUpper(appID)); err != nil {
-			return errNoApp
+		a2, found, err := round.Apps.Lookup(tx, r.WS.ID, strings.ToUpper(appID))
+		if err != nil {
+			return err
 		}
-		ev, err := call.LoadEvent(tx, r.WS.ID, a.Event)
+		if !found {
+			return bot.Refuse("app.not_found", "App", appID)
+		}
+		a = a2
+		ev, err := round.LoadEvent(tx, r.WS.ID, a.Event)
 		if err != nil {
 			return err
 		}
 		if !slices.ContainsFunc(targets(m.b, ev), func(t matching.Target) bool { return t.ID == target }) {
-			return errNoTarget
+			return bot.Refuse("routing.no_target", "Target", target)
 		}
-		cur, err := matches.Get(tx, r.WS.ID, a.ID)
+		cur, found, err := matches.Lookup(tx, r.WS.ID, a.ID)
 		if err != nil {
-			cur = Match{App: a.ID, Event: a.Event, Ranking: m.ms.get(m.b, tx, r.WS.ID, ev).Rank(text(&a))}
+			return err
+		}
+		if !found {
+			mr, err := m.ms.get(m.b, tx, r.WS.ID, ev)
+			if err != nil {
+				return err
+			}
+			cur = Match{App: a.ID, Event: a.Event, Ranking: mr.Rank(text(&a))}
 		}
 		cur.Override, cur.Updated = target, r.Now()
 		name = ev.TargetName(m.b.Config.Tracks, target, r.Lang)
@@ -168,29 +211,17 @@ func (m *module) override(r *bot.Request, appID, target string) chat.Response {
 		}
 		return r.Audit(tx, "match.override", "app/"+a.ID, target)
 	})
-	switch err {
-	case nil:
-		return r.Reply("routing.overridden", "App", a.ID, "Target", name)
-	case errNoApp:
-		return r.Reply("app.not_found", "App", appID)
-	case errNoTarget:
-		return r.Reply("routing.no_target", "Target", target)
-	default:
-		r.Bot.Log.Error("override", "err", err)
-		return r.Reply("error.internal")
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("override: %w", err)
 	}
+	return r.Reply("routing.overridden", "App", a.ID, "Target", name)
 }
 
-var (
-	errNoApp    = fmt.Errorf("no such application")
-	errNoTarget = fmt.Errorf("no such target")
-)
-
-func (m *module) set(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) set(_ context.Context, r *bot.Request) (chat.Response, error) {
 	return m.override(r, r.Args[0], r.Args[1])
 }
 
-func (m *module) overrideSelect(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) overrideSelect(_ context.Context, r *bot.Request) (chat.Response, error) {
 	act := r.Event.(*chat.Action)
 	return m.override(r, r.Args[0], act.Value)
 }

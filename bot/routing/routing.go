@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/internal/matchcli"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -58,31 +58,30 @@ var (
 	fromConfig = storage.NewBucket[configured]("contacts-config")
 )
 
-// Ranking returns the stored ranking of an application.
-func Ranking(tx *storage.Tx, ws, appID string) (matching.Ranking, bool) {
-	m, err := matches.Get(tx, ws, appID)
-	return m.Ranking, err == nil
+// Ranking returns the stored ranking of an application and whether it has
+// one.
+func Ranking(tx *storage.Tx, ws, appID string) (matching.Ranking, bool, error) {
+	m, ok, err := matches.Lookup(tx, ws, appID)
+	return m.Ranking, ok, err
 }
 
 // Primary returns the target an application is routed to: the organiser's
-// override, else the best match ("" when not matched).
-func Primary(tx *storage.Tx, ws, appID string) string {
-	m, err := matches.Get(tx, ws, appID)
-	if err != nil {
-		return ""
-	}
-	return m.Primary()
+// override, else the best match ("" when not matched yet).
+func Primary(tx *storage.Tx, ws, appID string) (string, error) {
+	m, _, err := matches.Lookup(tx, ws, appID)
+	return m.Primary(), err
 }
 
-// Score returns an application's matching score for target (0 if unknown).
-func Score(tx *storage.Tx, ws, appID, target string) float64 {
-	m, _ := matches.Get(tx, ws, appID)
+// Score returns an application's matching score for target (0 if not
+// matched).
+func Score(tx *storage.Tx, ws, appID, target string) (float64, error) {
+	m, _, err := matches.Lookup(tx, ws, appID)
 	for _, x := range m.Ranking.Matches {
 		if x.Target == target {
-			return x.Score
+			return x.Score, err
 		}
 	}
-	return 0
+	return 0, err
 }
 
 // configured is what the configuration says of a target's contacts: user
@@ -94,45 +93,54 @@ type configured struct {
 
 // Contacts returns the people who hear about applications matched to
 // target: those named in the configuration and those added by command.
-func Contacts(tx *storage.Tx, ws, target string) []chat.UserRef {
-	stored, _ := contactsB.Get(tx, ws, target)
-	cfg, _ := fromConfig.Get(tx, ws, target)
+func Contacts(tx *storage.Tx, ws, target string) ([]chat.UserRef, error) {
+	stored, _, err := contactsB.Lookup(tx, ws, target)
+	if err != nil {
+		return nil, err
+	}
+	cfg, _, err := fromConfig.Lookup(tx, ws, target)
+	if err != nil {
+		return nil, err
+	}
 	for _, u := range cfg.Users {
 		if !slices.Contains(stored, u) {
 			stored = append(stored, u)
 		}
 	}
-	return stored
+	return stored, nil
 }
 
 // ContactChannels returns the channels the configuration names for target.
-func ContactChannels(tx *storage.Tx, ws, target string) []string {
-	cfg, _ := fromConfig.Get(tx, ws, target)
-	return cfg.Channels
+func ContactChannels(tx *storage.Tx, ws, target string) ([]string, error) {
+	cfg, _, err := fromConfig.Lookup(tx, ws, target)
+	return cfg.Channels, err
 }
 
 // TargetsOf returns the targets user is a contact of.
-func TargetsOf(tx *storage.Tx, ws string, u chat.UserRef) []string {
+func TargetsOf(tx *storage.Tx, ws string, u chat.UserRef) ([]string, error) {
 	var out []string
-	contactsB.Scan(tx, ws, "", func(target string, us []chat.UserRef) error {
+	err := contactsB.Scan(tx, ws, "", func(target string, us []chat.UserRef) error {
 		if slices.Contains(us, u) {
 			out = append(out, target)
 		}
 		return nil
 	})
-	fromConfig.Scan(tx, ws, "", func(target string, c configured) error {
+	if err != nil {
+		return nil, err
+	}
+	err = fromConfig.Scan(tx, ws, "", func(target string, c configured) error {
 		if slices.Contains(c.Users, u) && !slices.Contains(out, target) {
 			out = append(out, target)
 		}
 		return nil
 	})
-	return out
+	return out, err
 }
 
 // seedConfigured rewrites the configured contacts of every workspace: the
 // targets' own (tracks and the demo's challenges) and the workspace's
 // contacts section.
-func seedConfigured(b *bot.Bot) error {
+func seedConfigured(b *bot.Env) error {
 	return b.Update(func(tx *storage.Tx) error {
 		for _, w := range b.Config.Workspaces {
 			all := map[string][]string{}
@@ -143,7 +151,9 @@ func seedConfigured(b *bot.Bot) error {
 				all[target] = append(all[target], cs...)
 			}
 			var old []string
-			fromConfig.Scan(tx, w.ID, "", func(k string, _ configured) error { old = append(old, k); return nil })
+			if err := fromConfig.Scan(tx, w.ID, "", func(k string, _ configured) error { old = append(old, k); return nil }); err != nil {
+				return err
+			}
 			for _, k := range old {
 				if err := fromConfig.Delete(tx, w.ID, k); err != nil {
 					return err
@@ -185,7 +195,7 @@ type cached struct {
 // targets are the core processes followed by the event's challenges; a
 // challenge known to the configuration (the demo's) takes its keywords
 // from there.
-func targets(b *bot.Bot, ev call.Event) []matching.Target {
+func targets(b *bot.Env, ev round.Event) []matching.Target {
 	out := matchcli.TargetsFromConfig(b.Config.Tracks)
 	keywords := map[string]map[string][]string{}
 	for _, c := range b.Config.DemoEvent.Challenges {
@@ -199,33 +209,36 @@ func targets(b *bot.Bot, ev call.Event) []matching.Target {
 
 // get returns the matcher of an event, with the workspace's corrections
 // learned.
-func (ms *matchers) get(b *bot.Bot, tx *storage.Tx, ws string, ev call.Event) *matching.Matcher {
+func (ms *matchers) get(b *bot.Env, tx *storage.Tx, ws string, ev round.Event) (*matching.Matcher, error) {
 	var sig strings.Builder
 	for _, c := range ev.Challenges {
 		sig.WriteString(c.ID + "|" + c.Name.Get("fi") + "|" + c.Description.Get("fi") + ";")
 	}
 	var corr []correction
-	corrections.Scan(tx, ws, "", func(_ string, c correction) error {
+	err := corrections.Scan(tx, ws, "", func(_ string, c correction) error {
 		corr = append(corr, c)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(&sig, "#%d", len(corr))
 	key := ws + "/" + ev.ID
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if c, ok := ms.m[key]; ok && c.sig == sig.String() {
-		return c.m
+		return c.m, nil
 	}
 	m := matching.NewMatcher(targets(b, ev))
 	for _, c := range corr {
 		m.Learn(c.Target, c.Text) // a target of another event's call is not here: skipped
 	}
 	ms.m[key] = cached{sig: sig.String(), m: m}
-	return m
+	return m, nil
 }
 
 // text is what of an application is matched.
-func text(a *call.Application) matching.Text {
+func text(a *round.Application) matching.Text {
 	desc := a.Summary
 	if a.Pilot != "" {
 		desc += "\n" + a.Pilot

@@ -2,45 +2,61 @@ package routing
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot"
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
 // list shows applications grouped by their primary target, with scores.
-func (m *module) list(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) list(_ context.Context, r *bot.Request) (chat.Response, error) {
 	type row struct {
-		a     call.Application
+		a     round.Application
 		match Match
 	}
 	byTarget := map[string][]row{}
-	var ev call.Event
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		evs, _ := call.Events.All(tx, r.WS.ID)
+	var ev round.Event
+	err := r.Env.DB.View(func(tx *storage.Tx) error {
+		evs, err := round.Events.All(tx, r.WS.ID)
+		if err != nil {
+			return err
+		}
 		if len(r.Args) == 1 {
-			ev, _ = call.LoadEvent(tx, r.WS.ID, r.Args[0])
+			if ev, _, err = round.Events.Lookup(tx, r.WS.ID, r.Args[0]); err != nil {
+				return err
+			}
 		} else if len(evs) > 0 {
 			ev = evs[len(evs)-1]
 		}
-		apps, _ := call.EventApps(tx, r.WS.ID, ev.ID)
+		if ev.ID == "" {
+			return bot.Refuse("event.not_found", "Event", strings.Join(r.Args, " "))
+		}
+		apps, err := round.EventApps(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
 		for _, a := range apps {
-			if a.State == call.Withdrawn {
+			if !a.State.Live() {
 				continue
 			}
-			mt, _ := matches.Get(tx, r.WS.ID, a.ID)
+			mt, _, err := matches.Lookup(tx, r.WS.ID, a.ID)
+			if err != nil {
+				return err
+			}
 			byTarget[mt.Primary()] = append(byTarget[mt.Primary()], row{a, mt})
 		}
 		return nil
 	})
-	if ev.ID == "" {
-		return r.Reply("event.not_found", "Event", strings.Join(r.Args, " "))
+	if err != nil {
+		return chat.Response{}, err
 	}
 	if len(byTarget) == 0 {
 		return r.Reply("apps.none")
@@ -75,20 +91,27 @@ func scoreFor(m Match, target string) float64 {
 }
 
 // show explains one application's ranking.
-func (m *module) show(_ context.Context, r *bot.Request) chat.Response {
-	var a call.Application
-	var ev call.Event
+func (m *module) show(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var a round.Application
+	var ev round.Event
 	var mt Match
-	err := r.Bot.DB.View(func(tx *storage.Tx) (err error) {
-		if a, err = call.LoadApp(tx, r.WS.ID, strings.ToUpper(r.Args[0])); err != nil {
+	err := r.Env.DB.View(func(tx *storage.Tx) error {
+		var found bool
+		var err error
+		if a, found, err = round.Apps.Lookup(tx, r.WS.ID, strings.ToUpper(r.Args[0])); err != nil {
 			return err
 		}
-		ev, _ = call.LoadEvent(tx, r.WS.ID, a.Event)
-		mt, err = matches.Get(tx, r.WS.ID, a.ID)
+		if !found {
+			return bot.Refuse("app.not_found", "App", r.Args[0])
+		}
+		if ev, err = round.LoadEvent(tx, r.WS.ID, a.Event); err != nil {
+			return err
+		}
+		mt, _, err = matches.Lookup(tx, r.WS.ID, a.ID)
 		return err
 	})
 	if err != nil {
-		return r.Reply("app.not_found", "App", r.Args[0])
+		return chat.Response{}, err
 	}
 	var sb strings.Builder
 	sb.WriteString(r.T("routing.show.heading", "App", a.ID, "Company", a.Company, "Lang", mt.Ranking.Lang))
@@ -106,44 +129,59 @@ func (m *module) show(_ context.Context, r *bot.Request) chat.Response {
 
 // knownTarget reports whether id is a core process or a challenge of any
 // event of the workspace.
-func knownTarget(b *bot.Bot, tx *storage.Tx, ws, id string) bool {
+func knownTarget(b *bot.Env, tx *storage.Tx, ws, id string) (bool, error) {
 	for _, t := range b.Config.Tracks {
 		if t.ID == id {
-			return true
+			return true, nil
 		}
 	}
 	found := false
-	call.Events.Scan(tx, ws, "", func(_ string, ev call.Event) error {
-		if slices.ContainsFunc(ev.Challenges, func(c call.Challenge) bool { return c.ID == id }) {
+	err := round.Events.Scan(tx, ws, "", func(_ string, ev round.Event) error {
+		if slices.ContainsFunc(ev.Challenges, func(c round.Challenge) bool { return c.ID == id }) {
 			found = true
 			return storage.ErrStop
 		}
 		return nil
 	})
-	return found
+	return found, err
 }
 
 func (m *module) contactsEdit(add bool) bot.Handler {
-	return func(_ context.Context, r *bot.Request) chat.Response {
+	return func(_ context.Context, r *bot.Request) (chat.Response, error) {
 		target := r.Args[0]
 		var names []string
 		err := r.Update(func(tx *storage.Tx) error {
-			if !knownTarget(m.b, tx, r.WS.ID, target) {
-				return errNoTarget
+			known, err := knownTarget(m.b, tx, r.WS.ID, target)
+			if err != nil {
+				return err
 			}
-			cur, _ := contactsB.Get(tx, r.WS.ID, target)
+			if !known {
+				return bot.Refuse("routing.no_target", "Target", target)
+			}
+			cur, _, err := contactsB.Lookup(tx, r.WS.ID, target)
+			if err != nil {
+				return err
+			}
+			have := make(map[chat.UserRef]bool, len(cur))
+			for _, u := range cur {
+				have[u] = true
+			}
 			for _, arg := range r.Args[1:] {
 				u := bot.Mention(r, arg)
 				names = append(names, "@"+u.User)
-				if add && !slices.Contains(cur, u) {
+				switch {
+				case add && !have[u]:
+					have[u] = true
 					cur = append(cur, u)
 					if err := bot.Grant(tx, u, bot.Process); err != nil {
 						return err
 					}
+				case !add && have[u]:
+					delete(have, u)
 				}
-				if !add {
-					cur = slices.DeleteFunc(cur, func(x chat.UserRef) bool { return x == u })
-				}
+			}
+			if !add {
+				cur = slices.DeleteFunc(cur, func(x chat.UserRef) bool { return !have[x] })
 			}
 			if err := contactsB.Put(tx, r.WS.ID, target, cur); err != nil {
 				return err
@@ -155,11 +193,8 @@ func (m *module) contactsEdit(add bool) bot.Handler {
 			return r.Audit(tx, action, "target/"+target, strings.Join(names, " "))
 		})
 		switch {
-		case err == errNoTarget:
-			return r.Reply("routing.no_target", "Target", target)
 		case err != nil:
-			r.Bot.Log.Error("contacts", "err", err)
-			return r.Reply("error.internal")
+			return chat.Response{}, fmt.Errorf("contacts: %w", err)
 		case add:
 			return r.Reply("routing.contacts.added", "Users", strings.Join(names, ", "), "Target", target)
 		default:
@@ -168,18 +203,30 @@ func (m *module) contactsEdit(add bool) bot.Handler {
 	}
 }
 
-func (m *module) contactList(_ context.Context, r *bot.Request) chat.Response {
+func (m *module) contactList(_ context.Context, r *bot.Request) (chat.Response, error) {
 	var sb strings.Builder
-	r.Bot.DB.View(func(tx *storage.Tx) error {
-		for _, target := range contactTargets(tx, r.WS.ID) {
+	err := r.Env.DB.View(func(tx *storage.Tx) error {
+		targets, err := contactTargets(tx, r.WS.ID)
+		if err != nil {
+			return err
+		}
+		for _, target := range targets {
 			if len(r.Args) == 1 && target != r.Args[0] {
 				continue
 			}
+			users, err := Contacts(tx, r.WS.ID, target)
+			if err != nil {
+				return err
+			}
+			channels, err := ContactChannels(tx, r.WS.ID, target)
+			if err != nil {
+				return err
+			}
 			var names []string
-			for _, u := range Contacts(tx, r.WS.ID, target) {
+			for _, u := range users {
 				names = append(names, "@"+u.User)
 			}
-			for _, ch := range ContactChannels(tx, r.WS.ID, target) {
+			for _, ch := range channels {
 				names = append(names, "#"+ch)
 			}
 			if len(names) > 0 {
@@ -188,74 +235,178 @@ func (m *module) contactList(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return nil
 	})
+	if err != nil {
+		return chat.Response{}, err
+	}
 	if sb.Len() == 0 {
 		return r.Reply("routing.contacts.none")
 	}
 	return r.ReplyText(strings.TrimRight(sb.String(), "\n"))
 }
 
+// digested marks, per workspace, each application that reached its
+// target's digest (key target/app id): every application reaches exactly
+// one digest, however often the digest runs.
+var digested = storage.NewBucket[time.Time]("digested")
+
+// digestLast is the time of a target's last digest as stores written before
+// per-application marks kept it: applications submitted until then were
+// digested. It is only read.
 var digestLast = storage.NewBucket[time.Time]("digest-last")
 
-// digest sends each target's contacts the applications routed to it since
-// the last digest: one message a day per person, through the outbox.
-func (m *module) digest(context.Context) {
-	now := m.b.Now()
-	err := m.b.Update(func(tx *storage.Tx) error {
+func digestedKey(target, appID string) string { return target + "/" + appID }
+
+// digest is the cron job: sendDigests, with its error logged (a cron job
+// has nobody to answer).
+func (m *module) digest(ctx context.Context) {
+	if err := m.sendDigests(ctx); err != nil {
+		m.b.Log.Error("digest", "err", err)
+	}
+}
+
+// digestBatch is one target's digest in one workspace: the applications
+// routed to it that no digest has carried yet.
+type digestBatch struct {
+	ws     *bot.Workspace
+	target string
+	apps   []round.Application
+	events map[string]round.Event
+	to     []chat.UserRef
+}
+
+// sendDigests sends each target's contacts the applications routed to it
+// that no earlier digest carried, one message per person per batch, through
+// the outbox. It reads in a read transaction and writes only the messages
+// and the marks, so it does not hold up submissions; a batch's key names
+// its applications, so a second run sends nothing twice and a later
+// application makes a new batch.
+func (m *module) sendDigests(context.Context) error {
+	var batches []digestBatch
+	err := m.b.DB.View(func(tx *storage.Tx) error {
 		for _, w := range m.b.Config.Workspaces {
-			ws, _ := m.b.Workspace(w.ID)
-			for _, target := range contactTargets(tx, w.ID) {
-				us := Contacts(tx, w.ID, target)
-				last, _ := digestLast.Get(tx, w.ID, target)
-				var fresh []call.Application
-				evs := map[string]call.Event{}
-				call.Apps.Scan(tx, w.ID, "", func(_ string, a call.Application) error {
-					if a.State != call.Withdrawn && a.Submitted.After(last) && Primary(tx, w.ID, a.ID) == target {
-						fresh = append(fresh, a)
-						evs[a.Event], _ = call.LoadEvent(tx, w.ID, a.Event)
-					}
-					return nil
-				})
-				if len(fresh) == 0 {
-					continue
+			ws, ok := m.b.Workspace(w.ID)
+			if !ok {
+				return fmt.Errorf("workspace %s is not configured", w.ID)
+			}
+			bs, err := m.pendingDigests(tx, ws)
+			if err != nil {
+				return err
+			}
+			batches = append(batches, bs...)
+		}
+		return nil
+	})
+	if err != nil || len(batches) == 0 {
+		return err
+	}
+	now := m.b.Now()
+	return m.b.Update(func(tx *storage.Tx) error {
+		for _, d := range batches {
+			ids := make([]string, len(d.apps))
+			for i, a := range d.apps {
+				ids[i] = a.ID
+			}
+			sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+			batch := hex.EncodeToString(sum[:8])
+			for _, u := range d.to {
+				lang := m.b.LangOf(tx, u)
+				lines := []string{m.b.Cat.T(lang, "routing.digest", "Count", len(d.apps), "Target", d.events[d.apps[0].Event].TargetName(m.b.Config.Tracks, d.target, lang))}
+				for _, a := range d.apps {
+					lines = append(lines, m.digestLine(lang, a))
 				}
-				day := now.In(ws.Loc).Format("2006-01-02")
-				for _, u := range us {
-					lang := m.b.LangOf(tx, u)
-					lines := []string{m.b.Cat.T(lang, "routing.digest", "Count", len(fresh), "Target", evs[fresh[0].Event].TargetName(m.b.Config.Tracks, target, lang))}
-					for _, a := range fresh {
-						lines = append(lines, fmt.Sprintf("• %s %s — %s", a.ID, a.Company, bot.Clip(a.Summary, 120)))
-					}
-					key := fmt.Sprintf("digest/%s/%s/%s/%s", w.ID, target, day, u.User)
-					if _, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: strings.Join(lines, "\n")}); err != nil {
-						return err
-					}
+				key := outbox.NewKey(d.ws.ID, "digest", d.target, batch, u.User)
+				if _, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: strings.Join(lines, "\n")}); err != nil {
+					return err
 				}
-				if err := digestLast.Put(tx, w.ID, target, now); err != nil {
+			}
+			for _, a := range d.apps {
+				if err := digested.Put(tx, d.ws.ID, digestedKey(d.target, a.ID), now); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		m.b.Log.Error("digest", "err", err)
+}
+
+// digestLine is one application in a digest: a trade secret shows no text.
+func (m *module) digestLine(lang string, a round.Application) string {
+	if a.Secrets {
+		return fmt.Sprintf("• %s %s — %s", a.ID, a.Company, m.b.Cat.T(lang, "routing.digest.secret", "App", a.ID))
 	}
+	return fmt.Sprintf("• %s %s — %s", a.ID, a.Company, bot.Clip(a.Summary, 120))
+}
+
+// pendingDigests lists ws's digest batches: per target with contacts, the
+// live applications routed to it and not yet digested.
+func (m *module) pendingDigests(tx *storage.Tx, ws *bot.Workspace) ([]digestBatch, error) {
+	targets, err := contactTargets(tx, ws.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []digestBatch
+	for _, target := range targets {
+		us, err := Contacts(tx, ws.ID, target)
+		if err != nil {
+			return nil, err
+		}
+		if len(us) == 0 {
+			continue
+		}
+		before, _, err := digestLast.Lookup(tx, ws.ID, target)
+		if err != nil {
+			return nil, err
+		}
+		d := digestBatch{ws: ws, target: target, to: us, events: map[string]round.Event{}}
+		err = round.Apps.Scan(tx, ws.ID, "", func(_ string, a round.Application) error {
+			if !a.State.Live() {
+				return nil
+			}
+			primary, err := Primary(tx, ws.ID, a.ID)
+			if err != nil || primary != target {
+				return err
+			}
+			if !a.Submitted.After(before) {
+				return nil // digested before marks were kept per application
+			}
+			if _, done, err := digested.Lookup(tx, ws.ID, digestedKey(target, a.ID)); err != nil || done {
+				return err
+			}
+			if _, ok := d.events[a.Event]; !ok {
+				if d.events[a.Event], err = round.LoadEvent(tx, ws.ID, a.Event); err != nil {
+					return err
+				}
+			}
+			d.apps = append(d.apps, a)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(d.apps) > 0 {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // contactTargets lists the targets that have contacts, by command or by
 // configuration, in key order.
-func contactTargets(tx *storage.Tx, ws string) []string {
+func contactTargets(tx *storage.Tx, ws string) ([]string, error) {
 	var out []string
-	contactsB.Scan(tx, ws, "", func(target string, _ []chat.UserRef) error {
+	err := contactsB.Scan(tx, ws, "", func(target string, _ []chat.UserRef) error {
 		out = append(out, target)
 		return nil
 	})
-	fromConfig.Scan(tx, ws, "", func(target string, _ configured) error {
+	if err != nil {
+		return nil, err
+	}
+	err = fromConfig.Scan(tx, ws, "", func(target string, _ configured) error {
 		if !slices.Contains(out, target) {
 			out = append(out, target)
 		}
 		return nil
 	})
 	slices.Sort(out)
-	return out
+	return out, err
 }

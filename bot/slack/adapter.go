@@ -15,7 +15,7 @@
 // Outbound, the outbox calls Post and Update. A 429 becomes a
 // *chat.RetryAfterError, errors retrying cannot fix (unknown channel or
 // user, archived channel…) wrap chat.ErrPermanent, everything else is
-// transient. Posts carry the outbox key in the message metadata, so FindSent
+// transient. Posts carry the outbox message id in the message metadata, so FindSent
 // can look for a copy sent just before a crash (with the im:history scope;
 // without it the outbox falls back to at-least-once delivery).
 //
@@ -93,6 +93,9 @@ type Options struct {
 	// PingInterval is how long Socket Mode waits for Slack's ping before it
 	// reconnects; slack-go's 30 s when zero.
 	PingInterval time.Duration
+	// Now is the clock Retry-After holds are measured on (the outbox's);
+	// time.Now when nil.
+	Now func() time.Time
 }
 
 // Adapter is the Slack platform.
@@ -116,6 +119,7 @@ type Adapter struct {
 
 	chMu     sync.Mutex
 	channels map[string]*rate.Limiter // per workspace:channel
+	held     map[string]time.Time     // Retry-After per workspace:channel
 
 	handler   chat.Handler    // set by Run
 	afterCtx  context.Context // set by Run: handlers and after-ack work
@@ -157,6 +161,9 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if !strings.HasSuffix(opts.APIURL, "/") {
 		opts.APIURL += "/"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()

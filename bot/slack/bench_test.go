@@ -11,6 +11,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -207,7 +208,7 @@ func report(b *testing.B, lat []time.Duration) {
 func stored(b *testing.B, bk *bot.Bot) int {
 	var n int
 	bk.DB.View(func(tx *storage.Tx) error {
-		apps, err := call.Apps.All(tx, "tampere")
+		apps, err := round.Apps.All(tx, "tampere")
 		n = len(apps)
 		return err
 	})

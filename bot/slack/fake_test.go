@@ -34,6 +34,10 @@ type fakeSlack struct {
 	// Retry-After: retryAfter seconds.
 	limit429   int
 	retryAfter int
+	// throttled answers the next n calls of a method with 429 and
+	// Retry-After: retryAfter seconds; limitedAt records when.
+	throttled map[string]int
+	limitedAt map[string][]time.Time
 
 	connected chan int
 	seq       atomic.Int64
@@ -48,6 +52,7 @@ type ack struct {
 
 // apiCall is one Web API request.
 type apiCall struct {
+	At     time.Time
 	Method string
 	Form   url.Values
 	JSON   map[string]any
@@ -64,7 +69,7 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 		c.Handle("/chat.postMessage", f.postMessage)
 		c.Handle("/chat.update", f.answer(`{"ok":true,"channel":"C1","ts":"1.1"}`))
 		c.Handle("/chat.postEphemeral", f.answer(`{"ok":true,"message_ts":"2.2"}`))
-		c.Handle("/views.open", f.answer(`{"ok":true,"view":{"id":"V1"}}`))
+		c.Handle("/views.open", f.throttle("views.open", f.answer(`{"ok":true,"view":{"id":"V1"}}`)))
 		c.Handle("/views.update", f.answer(`{"ok":true,"view":{"id":"V1"}}`))
 		c.Handle("/conversations.history", f.history)
 		c.Handle("/respond/", f.answer(`{"ok":true}`))
@@ -80,7 +85,7 @@ func (f *fakeSlack) url() string { return f.srv.GetAPIURL() }
 // record stores a call and returns it.
 func (f *fakeSlack) record(r *http.Request) apiCall {
 	body, _ := io.ReadAll(r.Body)
-	c := apiCall{Method: strings.TrimPrefix(r.URL.Path, "/")}
+	c := apiCall{At: time.Now(), Method: strings.TrimPrefix(r.URL.Path, "/")}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		json.Unmarshal(body, &c.JSON)
 	} else {
@@ -114,11 +119,38 @@ func (f *fakeSlack) conversationsOpen(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, c.Form.Get("users"))
 }
 
+// throttle answers a method with 429 while throttled says so.
+func (f *fakeSlack) throttle(method string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		limited := f.throttled[method] > 0
+		if limited {
+			f.throttled[method]--
+			if f.limitedAt == nil {
+				f.limitedAt = map[string][]time.Time{}
+			}
+			f.limitedAt[method] = append(f.limitedAt[method], time.Now())
+		}
+		f.mu.Unlock()
+		if limited {
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Retry-After", fmt.Sprint(f.retryAfter))
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		h(w, r)
+	}
+}
+
 func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	limited := f.limit429 > 0
 	if limited {
 		f.limit429--
+		if f.limitedAt == nil {
+			f.limitedAt = map[string][]time.Time{}
+		}
+		f.limitedAt["chat.postMessage"] = append(f.limitedAt["chat.postMessage"], time.Now())
 	}
 	f.mu.Unlock()
 	if limited {

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -74,8 +75,8 @@ func TestApplicationFlow(t *testing.T) {
 	if got["response_action"] != "clear" {
 		t.Fatalf("ack of the good submission: %v", got)
 	}
-	var apps []call.Application
-	b.DB.View(func(tx *storage.Tx) (err error) { apps, err = call.Apps.All(tx, "tampere"); return })
+	var apps []round.Application
+	b.DB.View(func(tx *storage.Tx) (err error) { apps, err = round.Apps.All(tx, "tampere"); return })
 	if len(apps) != 1 || apps[0].BusinessID != values["business_id"] || apps[0].Owner.User != "UAPP" || apps[0].Owner.Platform != "slack" {
 		t.Fatalf("stored: %+v", apps)
 	}
@@ -86,9 +87,16 @@ func TestApplicationFlow(t *testing.T) {
 	if _, err := b.Outbox.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
+	var received outbox.Item
+	if err := b.DB.View(func(tx *storage.Tx) (err error) {
+		received, err = outbox.Lookup(tx, outbox.NewKey("tampere", "app", "H0001", "received"))
+		return
+	}); err != nil {
+		t.Fatal(err)
+	}
 	var confirm apiCall
 	for _, p := range f.callsTo("chat.postMessage") {
-		if strings.Contains(p.Form.Get("metadata"), "/received") {
+		if strings.Contains(p.Form.Get("metadata"), received.ID) {
 			confirm = p
 		}
 	}

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sort"
@@ -137,7 +138,7 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 	// updates queue for a few workers, so a burst's follow-ups do not
 	// crowd out the envelopes still to be acknowledged.
 	if resp.Form != nil && in.kind != kindSubmit {
-		a.openForm(hctx, in, *resp.Form)
+		a.openForm(hctx, in, *resp.Form, env.received)
 		resp.Form = nil
 	}
 	a.followSlots <- struct{}{}
@@ -326,7 +327,7 @@ func blockErrors(v view, errs map[string]string) map[string]string {
 // message an action came from, show a reply.
 func (a *Adapter) after(ctx context.Context, in *incoming, r chat.Response, replied bool) {
 	if r.Form != nil && in.kind != kindSubmit {
-		a.openForm(ctx, in, *r.Form)
+		a.openForm(ctx, in, *r.Form, time.Now())
 	}
 	if r.Update != nil {
 		a.updateOrigin(ctx, in, *r.Update)
@@ -366,13 +367,81 @@ func (a *Adapter) late(ctx context.Context, in *incoming, r chat.Response) {
 	}
 }
 
-func (a *Adapter) openForm(ctx context.Context, in *incoming, f chat.Form) {
+// triggerLife is how long a Slack trigger_id can open a view.
+const triggerLife = 3 * time.Second
+
+// openForm opens f with the event's trigger (received at when). A
+// transient failure is retried once while the trigger is still valid;
+// when the form cannot be opened, the core is told (chat.FormFailed) and
+// its answer, a button that opens the form again, goes to the person as a
+// direct message.
+func (a *Adapter) openForm(ctx context.Context, in *incoming, f chat.Form, when time.Time) {
 	if err := f.Validate(); err != nil {
 		a.log.Error("form not opened", "form", f.ID, "err", err)
 		return
 	}
-	if _, err := in.ws.api.OpenViewContext(ctx, in.origin.Trigger, modal(f, in.origin.Locale)); err != nil {
-		a.log.Error("views.open", "form", f.ID, "user", in.origin.User.String(), "err", err)
+	err := a.openView(ctx, in, f)
+	if err != nil {
+		wait := time.Second / 4
+		var ra *chat.RetryAfterError
+		if errors.As(err, &ra) {
+			wait = ra.Wait
+		}
+		if time.Since(when)+wait < triggerLife && !errors.Is(err, chat.ErrPermanent) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+				err = a.openView(ctx, in, f)
+			}
+		}
+	}
+	if err == nil {
+		return
+	}
+	a.log.Warn("views.open failed; offering the form by direct message", "form", f.ID, "user", in.origin.User.String(), "err", err)
+	resp := a.handler.Handle(ctx, &chat.FormFailed{Origin: in.origin, Form: f})
+	if resp.Reply != nil {
+		a.sendRetrying(ctx, "form offer", in.origin.User, func() error {
+			_, err := a.Post(ctx, chat.DM(in.origin.User), *resp.Reply)
+			return err
+		})
+	}
+}
+
+func (a *Adapter) openView(ctx context.Context, in *incoming, f chat.Form) error {
+	_, err := in.ws.api.OpenViewContext(ctx, in.origin.Trigger, modal(f, in.origin.Locale))
+	return deliveryError("views.open", err)
+}
+
+// replyAttempts bounds how often an immediate reply is tried.
+const replyAttempts = 4
+
+// sendRetrying runs send until it succeeds, retrying transient failures
+// (a 429 after its Retry-After, a 5xx or network error after a short
+// backoff) up to replyAttempts times within ctx. A permanent failure, or
+// the last one, is logged: the person already has the ack.
+func (a *Adapter) sendRetrying(ctx context.Context, what string, u chat.UserRef, send func() error) {
+	for attempt := 1; ; attempt++ {
+		err := send()
+		if err == nil {
+			return
+		}
+		if errors.Is(err, chat.ErrPermanent) || attempt == replyAttempts {
+			a.log.Error(what+" not delivered", "user", u.String(), "attempts", attempt, "err", err)
+			return
+		}
+		wait := time.Duration(attempt) * 500 * time.Millisecond
+		var ra *chat.RetryAfterError
+		if errors.As(err, &ra) {
+			wait = ra.Wait
+		}
+		a.log.Warn(what+" failed, will retry", "user", u.String(), "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			a.log.Error(what+" not delivered", "user", u.String(), "err", ctx.Err())
+			return
+		case <-time.After(wait):
+		}
 	}
 }
 
@@ -397,23 +466,35 @@ func (a *Adapter) updateOrigin(ctx context.Context, in *incoming, m chat.Message
 // there is one, else ephemeral in the channel, else (and when those fail)
 // as a direct message.
 func (a *Adapter) reply(ctx context.Context, in *incoming, m chat.Message) {
-	m.Key = ""
+	m.ID = ""
+	a.sendRetrying(ctx, "reply", in.origin.User, func() error { return a.replyOnce(ctx, in, m) })
+}
+
+// replyOnce tries the ways of replying in order and returns the last
+// error: a Retry-After from any of them holds that channel (hold).
+func (a *Adapter) replyOnce(ctx context.Context, in *incoming, m chat.Message) error {
 	u := in.origin.User
 	if in.responseURL != "" && in.kind != kindSubmit {
 		_, _, _, err := in.ws.api.SendMessageContext(ctx, "", append(messageOptions(m), slack.MsgOptionResponseURL(in.responseURL, slack.ResponseTypeEphemeral))...)
+		err = deliveryError("reply by response_url", err)
 		if err == nil {
-			return
+			return nil
+		}
+		if errors.As(err, new(*chat.RetryAfterError)) {
+			return a.hold(in.ws, in.origin.Channel, err)
 		}
 		a.log.Warn("reply by response_url", "user", u.String(), "err", err)
 	}
 	if ch := in.origin.Channel; ch != "" && in.kind != kindText && !strings.HasPrefix(ch, "D") {
 		err := a.PostEphemeral(ctx, chat.Address{Platform: "slack", Workspace: u.Workspace, Channel: ch}, u, m)
 		if err == nil {
-			return
+			return nil
+		}
+		if errors.As(err, new(*chat.RetryAfterError)) {
+			return err
 		}
 		a.log.Warn("ephemeral reply", "user", u.String(), "err", err)
 	}
-	if _, err := a.Post(ctx, chat.DM(u), m); err != nil {
-		a.log.Error("reply", "user", u.String(), "err", err)
-	}
+	_, err := a.Post(ctx, chat.DM(u), m)
+	return err
 }

@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
 )
@@ -84,7 +84,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	}
 	appID := map[string]string{}
 	b.DB.View(func(tx *storage.Tx) error {
-		apps, err := call.Apps.All(tx, "tampere")
+		apps, err := round.Apps.All(tx, "tampere")
 		for _, x := range apps {
 			appID[x.Company] = x.ID
 		}
@@ -136,18 +136,19 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		{"UJURB", "Score", "✅ Your scores: Impact ", "Change scores", "🔒 Scoring has ended.", "Saved: ",
 			[]string{"Not scored yet"}, map[string]int{app1: 4, app2: 1}},
 	}
-	promptRef := func(user, app string) chat.MessageRef {
+	promptItem := func(user, app string) outbox.Item {
 		t.Helper()
 		var it outbox.Item
 		err := b.DB.View(func(tx *storage.Tx) (err error) {
-			it, err = outbox.Lookup(tx, fmt.Sprintf("jury/tampere/kipina-2017/prompt/%s/%s", user, app))
+			it, err = outbox.Lookup(tx, jury.PromptKey("tampere", "kipina-2017", user, app))
 			return
 		})
 		if err != nil || it.State != outbox.Sent || !strings.HasPrefix(it.Ref.ID, "1700000000.") {
 			t.Fatalf("prompt %s/%s in the outbox: %+v, %v", user, app, it, err)
 		}
-		return it.Ref
+		return it
 	}
+	promptRef := func(user, app string) chat.MessageRef { t.Helper(); return promptItem(user, app).Ref }
 	for _, j := range jurors {
 		for _, app := range []string{app1, app2} {
 			arg := "kipina-2017:" + app
@@ -155,8 +156,8 @@ func TestJuryFlowOverSlack(t *testing.T) {
 			mustHave(t, "prompt of "+app+" to "+j.user, p.Form.Get("blocks"), "*"+app+" ", j.names[0],
 				`"action_id":"jury-full:`+arg+`"`, `"action_id":"jury-conflict:`+arg+`"`, `"action_id":"jury-abstain:`+arg+`"`,
 				`"text":"`+j.score+`"`)
-			if !strings.Contains(p.Form.Get("metadata"), "/prompt/"+j.user+"/"+app) {
-				t.Errorf("prompt without its outbox key: %s", p.Form.Get("metadata"))
+			if !strings.Contains(p.Form.Get("metadata"), promptItem(j.user, app).ID) {
+				t.Errorf("prompt without its outbox message id: %s", p.Form.Get("metadata"))
 			}
 			if ref := promptRef(j.user, app); ref.Channel != "D"+j.user {
 				t.Errorf("prompt of %s sent to %s", j.user, ref.Channel)
@@ -267,8 +268,8 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	dec := f.onePost(t, "DUAPP2", "the jury")
 	mustHave(t, "decision to Care Robotics Ltd", dec.Form.Get("text"), "Thank you for your application "+app2+" (Care Robotics Ltd)")
 	b.DB.View(func(tx *storage.Tx) error {
-		for app, want := range map[string]string{app1: call.Accepted, app2: call.Declined} {
-			if x, err := call.LoadApp(tx, "tampere", app); err != nil || x.State != want {
+		for app, want := range map[string]round.State{app1: round.Accepted, app2: round.Declined} {
+			if x, err := round.LoadApp(tx, "tampere", app); err != nil || x.State != want {
 				t.Errorf("%s is %v (%v), want %s", app, x.State, err, want)
 			}
 		}

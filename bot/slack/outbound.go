@@ -3,8 +3,10 @@ package slack
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/slack-go/slack"
@@ -12,7 +14,7 @@ import (
 )
 
 // metadataEvent is the event type of the metadata kipina attaches to the
-// messages it posts; its payload holds the outbox key.
+// messages it posts; its payload holds the outbox message id.
 const metadataEvent = "kipina_outbox"
 
 // messageOptions renders m for chat.postMessage, chat.update and
@@ -22,9 +24,9 @@ func messageOptions(m chat.Message) []slack.MsgOption {
 		slack.MsgOptionText(truncate(mrkdwn(m.Text), maxFallback), false),
 		slack.MsgOptionBlocks(messageBlocks(m)...),
 	}
-	if m.Key != "" {
+	if m.ID != "" {
 		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
-			EventType: metadataEvent, EventPayload: map[string]any{"key": m.Key},
+			EventType: metadataEvent, EventPayload: map[string]any{"id": m.ID},
 		}))
 	}
 	return opts
@@ -55,6 +57,9 @@ func (a *Adapter) channel(ctx context.Context, ws *workspace, to chat.Address) (
 // second per channel, with short bursts.
 func (a *Adapter) pace(ctx context.Context, ws *workspace, channel string) error {
 	key := ws.WorkspaceID + ":" + channel
+	if d := a.heldFor(key); d > 0 {
+		return &chat.RetryAfterError{Wait: d, Err: fmt.Errorf("slack: %s is held by an earlier Retry-After", key)}
+	}
 	a.chMu.Lock()
 	l, ok := a.channels[key]
 	if !ok {
@@ -68,8 +73,37 @@ func (a *Adapter) pace(ctx context.Context, ws *workspace, channel string) error
 	return l.Wait(ctx)
 }
 
+// heldFor returns how long posts to workspace:channel key must still wait
+// after a Retry-After.
+func (a *Adapter) heldFor(key string) time.Duration {
+	a.chMu.Lock()
+	defer a.chMu.Unlock()
+	return a.held[key].Sub(a.opts.Now())
+}
+
+// hold records a Retry-After answer for workspace ws's channel: nothing
+// else is posted there, by the outbox or a reply, until it passes.
+func (a *Adapter) hold(ws *workspace, channel string, err error) error {
+	var ra *chat.RetryAfterError
+	if errors.As(err, &ra) {
+		a.chMu.Lock()
+		if a.held == nil {
+			a.held = map[string]time.Time{}
+		}
+		if len(a.held) > 10000 {
+			clear(a.held)
+		}
+		key := ws.WorkspaceID + ":" + channel
+		if until := a.opts.Now().Add(ra.Wait); until.After(a.held[key]) {
+			a.held[key] = until
+		}
+		a.chMu.Unlock()
+	}
+	return err
+}
+
 // Post sends m to a channel or, when the address has no channel, as a
-// direct message. The outbox key travels in the message metadata.
+// direct message. The outbox message id travels in the message metadata.
 func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (chat.MessageRef, error) {
 	ws, err := a.workspaceOf(to.Workspace)
 	if err != nil {
@@ -84,7 +118,7 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 	}
 	got, ts, err := ws.api.PostMessageContext(ctx, ch, messageOptions(m)...)
 	if err != nil {
-		return chat.MessageRef{}, deliveryError("chat.postMessage to "+to.String(), err)
+		return chat.MessageRef{}, a.hold(ws, ch, deliveryError("chat.postMessage to "+to.String(), err))
 	}
 	if got == "" {
 		got = ch
@@ -117,9 +151,12 @@ func (a *Adapter) PostEphemeral(ctx context.Context, to chat.Address, user chat.
 	if err != nil {
 		return err
 	}
-	m.Key = ""
+	m.ID = ""
+	if err := a.pace(ctx, ws, to.Channel); err != nil {
+		return err
+	}
 	_, err = ws.api.PostEphemeralContext(ctx, to.Channel, user.User, messageOptions(m)...)
-	return deliveryError("chat.postEphemeral in "+to.String(), err)
+	return a.hold(ws, to.Channel, deliveryError("chat.postEphemeral in "+to.String(), err))
 }
 
 // Upload shares a file in a channel or a direct message (files:write).
@@ -188,11 +225,11 @@ func (a *Adapter) LookupEmail(ctx context.Context, workspace, email string) (cha
 	return chat.UserRef{Platform: "slack", Workspace: ws.WorkspaceID, User: su.ID}, nil
 }
 
-// FindSent looks for a message the bot posted with the outbox key in the
+// FindSent looks for a message the bot posted with the outbox message id in the
 // last 100 messages of the conversation (conversations.history with
 // metadata). Without the history scope it finds nothing, and the outbox
 // delivers at least once.
-func (a *Adapter) FindSent(ctx context.Context, to chat.Address, key string) (chat.MessageRef, bool, error) {
+func (a *Adapter) FindSent(ctx context.Context, to chat.Address, id string) (chat.MessageRef, bool, error) {
 	ws, err := a.workspaceOf(to.Workspace)
 	if err != nil {
 		return chat.MessageRef{}, false, err
@@ -213,7 +250,7 @@ func (a *Adapter) FindSent(ctx context.Context, to chat.Address, key string) (ch
 		return chat.MessageRef{}, false, deliveryError("conversations.history of "+to.String(), err)
 	}
 	for _, m := range h.Messages {
-		if m.Metadata.EventType == metadataEvent && fmt.Sprint(m.Metadata.EventPayload["key"]) == key {
+		if m.Metadata.EventType == metadataEvent && fmt.Sprint(m.Metadata.EventPayload["id"]) == id {
 			return chat.MessageRef{Channel: ch, ID: m.Timestamp}, true, nil
 		}
 	}

@@ -25,7 +25,8 @@ func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 
 func TestPostErrors(t *testing.T) {
 	f := newFakeSlack(t)
-	a := newAdapter(t, f, nil)
+	clock := &fakeClock{t: time.Now()}
+	a := newAdapter(t, f, func(o *Options) { o.Now = clock.Now })
 	ctx := context.Background()
 	dm := chat.Address{Platform: "slack", Workspace: "tampere", User: "U1"}
 
@@ -37,6 +38,12 @@ func TestPostErrors(t *testing.T) {
 	if !errors.As(err, &ra) || ra.Wait != 7*time.Second {
 		t.Fatalf("429: %v, want RetryAfterError of 7s", err)
 	}
+	// Nothing goes to that conversation inside the window.
+	posts := len(f.callsTo("chat.postMessage"))
+	if _, err := a.Post(ctx, dm, chat.Message{Text: "hei"}); !errors.As(err, &ra) || len(f.callsTo("chat.postMessage")) != posts {
+		t.Fatalf("inside Retry-After: %v, want a hold without a call", err)
+	}
+	clock.Advance(7 * time.Second)
 	ref, err := a.Post(ctx, dm, chat.Message{Text: "hei"})
 	if err != nil || ref.Channel != "DU1" || ref.ID == "" {
 		t.Fatalf("after the wait: %v %v", ref, err)
@@ -50,15 +57,15 @@ func TestPostErrors(t *testing.T) {
 		t.Errorf("unknown workspace: %v", err)
 	}
 
-	// FindSent finds a message by its outbox key in the metadata.
-	if _, err := a.Post(ctx, dm, chat.Message{Text: "hei", Key: "k/1"}); err != nil {
+	// FindSent finds a message by its outbox message id in the metadata.
+	if _, err := a.Post(ctx, dm, chat.Message{Text: "hei", ID: "0f3a"}); err != nil {
 		t.Fatal(err)
 	}
-	if ref, found, err := a.FindSent(ctx, dm, "k/1"); err != nil || !found || ref.Channel != "DU1" {
-		t.Errorf("FindSent k/1: %v %v %v", ref, found, err)
+	if ref, found, err := a.FindSent(ctx, dm, "0f3a"); err != nil || !found || ref.Channel != "DU1" {
+		t.Errorf("FindSent 0f3a: %v %v %v", ref, found, err)
 	}
-	if _, found, _ := a.FindSent(ctx, dm, "k/2"); found {
-		t.Error("FindSent found a key never sent")
+	if _, found, err := a.FindSent(ctx, dm, "9b21"); err != nil || found {
+		t.Errorf("FindSent found an id never sent (%v)", err)
 	}
 
 	// The directory.
@@ -76,13 +83,14 @@ func TestPostErrors(t *testing.T) {
 // for Retry-After, and it is delivered afterwards; nothing is lost.
 func TestOutboxWaitsOutRateLimit(t *testing.T) {
 	f := newFakeSlack(t)
-	a := newAdapter(t, f, nil)
 	clock := &fakeClock{t: time.Now()}
+	a := newAdapter(t, f, func(o *Options) { o.Now = clock.Now })
 	b := newCore(t, a, clock)
 	ctx := context.Background()
 	to := chat.Address{Platform: "slack", Workspace: "tampere", User: "U1"}
+	key := outbox.NewKey("tampere", "test", "1")
 	err := b.Update(func(tx *storage.Tx) error {
-		_, err := outbox.Enqueue(tx, "test/1", to, chat.Message{Text: "vahvistus"})
+		_, err := outbox.Enqueue(tx, key, to, chat.Message{Text: "vahvistus"})
 		return err
 	})
 	if err != nil {
@@ -103,11 +111,13 @@ func TestOutboxWaitsOutRateLimit(t *testing.T) {
 		t.Fatalf("after Retry-After sent %d, %v", n, err)
 	}
 	var it outbox.Item
-	b.DB.View(func(tx *storage.Tx) (err error) { it, err = outbox.Lookup(tx, "test/1"); return })
+	if err := b.DB.View(func(tx *storage.Tx) (err error) { it, err = outbox.Lookup(tx, key); return }); err != nil {
+		t.Fatal(err)
+	}
 	if it.State != outbox.Sent || it.Ref.Channel != "DU1" {
 		t.Errorf("item: %+v", it)
 	}
-	if posts := f.callsTo("chat.postMessage"); len(posts) != 1 || !strings.Contains(posts[0].Form.Get("metadata"), "test/1") {
+	if posts := f.callsTo("chat.postMessage"); len(posts) != 1 || !strings.Contains(posts[0].Form.Get("metadata"), it.ID) {
 		t.Errorf("posts: %v", posts)
 	}
 }

@@ -9,9 +9,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/export"
 	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
@@ -92,7 +92,7 @@ func exportAll(cfg *configs.Config, dir, out, event, only, lang string, stdout i
 			}
 			o := export.Options{Config: cfg, Cat: cat, Lang: lang, Loc: time.UTC}
 			o.Lang, o.Loc = workspaceDefaults(cfg, ws, lang)
-			events, err := call.Events.All(tx, ws)
+			events, err := round.Events.All(tx, ws)
 			if err != nil {
 				return err
 			}

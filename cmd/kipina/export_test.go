@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 	"github.com/xuri/excelize/v2"
 )
@@ -27,14 +27,14 @@ func TestExportCommand(t *testing.T) {
 	}
 	owner := chat.UserRef{Platform: "shell", Workspace: "demo", User: "anna"}
 	err = db.Update(func(tx *storage.Tx) error {
-		if err := call.Events.Put(tx, "demo", "k27", call.Event{ID: "k27", Name: "Kipinä 2027", Date: time.Now()}); err != nil {
+		if err := round.Events.Put(tx, "demo", "k27", round.Event{ID: "k27", Name: "Kipinä 2027", Date: time.Now()}); err != nil {
 			return err
 		}
-		for _, a := range []call.Application{
-			{ID: "H0001", Event: "k27", Owner: owner, State: call.Accepted, Company: "Katuvalo Oy", Target: "health", Summary: "Valoa, \"lainaus\"\nrivi"},
-			{ID: "H0002", Event: "k27", Owner: owner, State: call.Declined, Company: "Salainen Ab", Target: "sensors", Secrets: true},
+		for _, a := range []round.Application{
+			{ID: "H0001", Event: "k27", Owner: owner, State: round.Accepted, Company: "Katuvalo Oy", Target: "health", Summary: "Valoa, \"lainaus\"\nrivi"},
+			{ID: "H0002", Event: "k27", Owner: owner, State: round.Declined, Company: "Salainen Ab", Target: "sensors", Secrets: true},
 		} {
-			if err := call.Apps.Put(tx, "demo", a.ID, a); err != nil {
+			if err := round.Apps.Put(tx, "demo", a.ID, a); err != nil {
 				return err
 			}
 		}

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -47,10 +47,10 @@ func fillStore(tb testing.TB, dir string, n int) {
 		err := db.Update(func(tx *storage.Tx) error {
 			for i := start; i < min(start+1000, n); i++ {
 				id := fmt.Sprintf("H%05d", i+1)
-				a := call.Application{ID: id, Event: "kipina-2017", State: call.Submitted, Company: fmt.Sprintf("Company %d", i),
+				a := round.Application{ID: id, Event: "kipina-2017", State: round.Submitted, Company: fmt.Sprintf("Company %d", i),
 					BusinessID: fmt.Sprintf("%07d-0", i), Owner: chat.UserRef{Platform: "shell", Workspace: "demo", User: fmt.Sprint("u", i)},
 					Summary: summary, Target: "sensors", Maturity: "idea", Lang: "fi", Submitted: time.Now()}
-				if err := call.Apps.Put(tx, "demo", id, a); err != nil {
+				if err := round.Apps.Put(tx, "demo", id, a); err != nil {
 					return err
 				}
 				if err := tx.Audit("demo", storage.AuditEntry{Who: a.Owner.String(), Action: "app.submit", Subject: "app/" + id}); err != nil {
@@ -152,6 +152,8 @@ func backupHas(t *testing.T, path, event string) bool {
 	}
 	defer db.Close()
 	found := false
-	db.View(func(tx *storage.Tx) error { found = call.Events.Has(tx, "demo", event); return nil })
+	if err := db.View(func(tx *storage.Tx) (err error) { found, err = round.Events.Has(tx, "demo", event); return }); err != nil {
+		return false
+	}
 	return found
 }
