@@ -24,6 +24,10 @@ type Target struct {
 	// phrase ("home care"), which then counts most when its words appear
 	// together.
 	Keywords map[string][]string
+	// Profiles maps a language code to a longer text used only for
+	// matching: what belongs to the target, in an applicant's words. Its
+	// words weigh like a description's.
+	Profiles map[string]string
 }
 
 // Text is one application's text to match.
@@ -94,6 +98,11 @@ func NewMatcher(targets []Target) *Matcher {
 		for lang, s := range tg.Descriptions {
 			if li := langIndex(lang); li >= 0 {
 				m.profiles.addText(li, t, s, weightDesc)
+			}
+		}
+		for lang, s := range tg.Profiles {
+			if li := langIndex(lang); li >= 0 {
+				m.profiles.addText(li, t, s, weightProfile)
 			}
 		}
 		for lang, kws := range tg.Keywords {

@@ -19,6 +19,7 @@ const (
 	weightName    = 3.0 // a word of a target's name, per language
 	weightKeyword = 2.0 // a keyword (a phrase gives this to its bigram, half to each word)
 	weightDesc    = 1.0 // a word of a target's description
+	weightProfile = 1.0 // a word of a target's matching profile
 	// weightLearned is the Rocchio weight of a target's learned texts: the
 	// profile gains weightLearned times their centroid, so a word in every
 	// text filed under the target weighs like a keyword and a word in one
