@@ -43,8 +43,12 @@ func hooksOf(b *bot.Bot) []Hook {
 	return hooks[b]
 }
 
+// TargetUnsure is the form's "not sure" target: the application is stored
+// with Target "" and the matcher routes it (routing).
+const TargetUnsure = "unsure"
+
 // targetOptions lists what an application can aim at: the call's
-// challenges, then the city's core processes.
+// challenges, then the city's core processes, then "not sure".
 func targetOptions(r *bot.Request, ev Event) []chat.Option {
 	var out []chat.Option
 	for _, c := range ev.Challenges {
@@ -53,7 +57,7 @@ func targetOptions(r *bot.Request, ev Event) []chat.Option {
 	for _, t := range r.Bot.Config.Tracks {
 		out = append(out, chat.Option{Value: t.ID, Label: r.T("apply.target.process", "Name", t.Name.Get(r.Lang))})
 	}
-	return out
+	return append(out, r.Option(TargetUnsure, "apply.target.unsure"))
 }
 
 // applyForm is the application form of ev, prefilled from a when editing.
@@ -86,6 +90,9 @@ func applyForm(r *bot.Request, ev Event, a *Application) *chat.Form {
 		vals := map[string]string{"company": a.Company, "business_id": a.BusinessID, "contact_name": a.Contact, "email": a.Email,
 			"website": a.Website, "target": a.Target, "summary": a.Summary, "maturity": a.Maturity, "references": a.References,
 			"pilot": a.Pilot, "deck": a.Deck, "lang": a.Lang, "secrets": yesNo(a.Secrets), "consent": yesNo(a.Consent)}
+		if a.Target == "" {
+			vals["target"] = TargetUnsure
+		}
 		for i := range f.Fields {
 			f.Fields[i].Value = vals[f.Fields[i].ID]
 		}
@@ -240,6 +247,9 @@ func fill(a *Application, v map[string]string) {
 	a.Company, a.BusinessID, a.Contact, a.Email, a.Website = v["company"], v["business_id"], v["contact_name"], v["email"], v["website"]
 	a.Target, a.Summary, a.Maturity, a.References, a.Pilot, a.Deck = v["target"], v["summary"], v["maturity"], v["references"], v["pilot"], v["deck"]
 	a.Lang, a.Secrets, a.Consent = v["lang"], v["secrets"] == "yes", v["consent"] == "yes"
+	if a.Target == TargetUnsure {
+		a.Target = ""
+	}
 }
 
 // store writes the application, its business-ID index, the audit entry,
@@ -299,6 +309,15 @@ func store(r *bot.Request, tx *storage.Tx, ev Event, a *Application, oldBID stri
 	return nil
 }
 
+// targetLabel names the chosen target in lang, or says the applicant was
+// not sure.
+func targetLabel(r *bot.Request, ev Event, id, lang string) string {
+	if id == "" {
+		return r.Bot.Cat.T(lang, "apply.target.unsure")
+	}
+	return ev.TargetName(r.Bot.Config.Tracks, id, lang)
+}
+
 // NoticeKey is the outbox key of the organisers' notice of a new
 // application; other flows may amend it before it is sent.
 func NoticeKey(ws, appID string) string { return "app/" + ws + "/" + appID + "/notice" }
@@ -307,14 +326,14 @@ func NoticeKey(ws, appID string) string { return "app/" + ws + "/" + appID + "/n
 // to the organisers' channel.
 func acknowledge(r *bot.Request, tx *storage.Tx, ev Event, a *Application) error {
 	confirm := chat.Message{Text: r.Bot.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
-		"Target", ev.TargetName(r.Bot.Config.Tracks, a.Target, a.Lang), "Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
+		"Target", targetLabel(r, ev, a.Target, a.Lang), "Deadline", r.Bot.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
 		"Summary", bot.Clip(a.Summary, 300))}
 	if _, err := outbox.Enqueue(tx, "app/"+r.WS.ID+"/"+a.ID+"/received", chat.DM(r.User), confirm); err != nil {
 		return err
 	}
 	if ch := r.WS.NotifyChannel; ch != "" {
 		notice := chat.Message{Text: r.Bot.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
-			"Target", ev.TargetName(r.Bot.Config.Tracks, a.Target, r.WS.Lang))}
+			"Target", targetLabel(r, ev, a.Target, r.WS.Lang))}
 		to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
 		if _, err := outbox.Enqueue(tx, NoticeKey(r.WS.ID, a.ID), to, notice); err != nil {
 			return err

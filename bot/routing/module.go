@@ -56,7 +56,8 @@ func (Module) Register(b *bot.Bot) error {
 // target changed.
 func (m *module) onSubmit(r *bot.Request, tx *storage.Tx, ev call.Event, a *call.Application) error {
 	prev, _ := matches.Get(tx, r.WS.ID, a.ID)
-	cur := Match{App: a.ID, Event: a.Event, Ranking: m.ms.get(m.b, tx, r.WS.ID, ev).Rank(text(a)), Override: prev.Override, Routed: prev.Routed, Updated: r.Now()}
+	cur := Match{App: a.ID, Event: a.Event, Ranking: m.ms.get(m.b, tx, r.WS.ID, ev).Rank(text(a)), Override: prev.Override, Routed: prev.Routed, Updated: r.Now(),
+		Chosen: chosenTarget(targets(m.b, ev), a)}
 	if err := m.route(tx, r.WS, ev, *a, &cur); err != nil {
 		return err
 	}
@@ -78,18 +79,28 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 			score, reasons = x.Score, x.Reasons
 		}
 	}
+	dmKey := "routing.routed.dm"
+	if len(reasons) == 0 {
+		dmKey = "routing.routed.dm_choice" // the applicant's choice, which the matcher does not see
+	}
 	for _, u := range Contacts(tx, ws.ID, primary) {
 		lang := m.b.LangOf(tx, u)
-		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
+		msg := chat.Message{Text: m.b.Cat.T(lang, dmKey, "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
 			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
+		if s := m.alsoFitsLine(ev, *cur, primary, lang); s != "" {
+			msg.Text += "\n" + s
+		}
 		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/%s", ws.ID, a.ID, primary, u.User), chat.DM(u), msg); err != nil {
 			return err
 		}
 	}
 	for _, ch := range ContactChannels(tx, ws.ID, primary) {
 		lang := ws.Lang
-		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
+		msg := chat.Message{Text: m.b.Cat.T(lang, dmKey, "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
 			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
+		if s := m.alsoFitsLine(ev, *cur, primary, lang); s != "" {
+			msg.Text += "\n" + s
+		}
 		to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ch}
 		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/#%s", ws.ID, a.ID, primary, ch), to, msg); err != nil {
 			return err
@@ -118,18 +129,21 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 		best = "\n" + strings.Join(lines, "\n")
 	}
 	override := chat.Control{Kind: chat.Select, ID: "match:" + a.ID, Label: m.b.Cat.T(lang, "routing.override.label"), Options: opts}
+	notes, moves := m.choiceNotes(ev, a, *cur, lang)
+	best += notes
+	controls := append(moves, override)
 	// A new application's notice is still waiting in the outbox: the match
 	// joins it, so organisers read one message per application.
 	amended, err := outbox.Amend(tx, call.NoticeKey(ws.ID, a.ID), func(msg *chat.Message) {
 		msg.Text += "\n" + m.b.Cat.T(lang, "routing.routed", "Target", target) + best
-		msg.Controls = append(msg.Controls, override)
+		msg.Controls = append(msg.Controls, controls...)
 	})
 	if err != nil || amended {
 		return err
 	}
 	to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ws.NotifyChannel}
 	text := m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", target) + best
-	_, err = outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/notice", ws.ID, a.ID, primary), to, chat.Message{Text: text, Controls: []chat.Control{override}})
+	_, err = outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/notice", ws.ID, a.ID, primary), to, chat.Message{Text: text, Controls: controls})
 	return err
 }
 
@@ -153,7 +167,7 @@ func (m *module) override(r *bot.Request, appID, target string) chat.Response {
 		}
 		cur, err := matches.Get(tx, r.WS.ID, a.ID)
 		if err != nil {
-			cur = Match{App: a.ID, Event: a.Event, Ranking: m.ms.get(m.b, tx, r.WS.ID, ev).Rank(text(&a))}
+			cur = Match{App: a.ID, Event: a.Event, Ranking: m.ms.get(m.b, tx, r.WS.ID, ev).Rank(text(&a)), Chosen: chosenTarget(targets(m.b, ev), &a)}
 		}
 		cur.Override, cur.Updated = target, r.Now()
 		name = ev.TargetName(m.b.Config.Tracks, target, r.Lang)

@@ -26,14 +26,20 @@ type Match struct {
 	Event    string           `json:"event"`
 	Ranking  matching.Ranking `json:"ranking"`
 	Override string           `json:"override,omitempty"`
-	Routed   string           `json:"routed,omitempty"` // the target whose contacts were told
-	Updated  time.Time        `json:"updated"`
+	// Chosen is the target the applicant picked, "" for not sure.
+	Chosen  string    `json:"chosen,omitempty"`
+	Routed  string    `json:"routed,omitempty"` // the target whose contacts were told
+	Updated time.Time `json:"updated"`
 }
 
-// Primary is the override or the best-ranked target.
+// Primary is the organiser's override, else the applicant's choice, else
+// the best-ranked target.
 func (m Match) Primary() string {
 	if m.Override != "" {
 		return m.Override
+	}
+	if m.Chosen != "" {
+		return m.Chosen
 	}
 	if len(m.Ranking.Matches) > 0 {
 		return m.Ranking.Matches[0].Target
@@ -65,7 +71,8 @@ func Ranking(tx *storage.Tx, ws, appID string) (matching.Ranking, bool) {
 }
 
 // Primary returns the target an application is routed to: the organiser's
-// override, else the best match ("" when not matched).
+// override, else the applicant's choice, else the best match ("" when not
+// matched).
 func Primary(tx *storage.Tx, ws, appID string) string {
 	m, err := matches.Get(tx, ws, appID)
 	if err != nil {
