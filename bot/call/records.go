@@ -26,13 +26,16 @@ type Event struct {
 	Created     time.Time   `json:"created"`
 }
 
-// Challenge is a problem the city brings to a call. Matching keywords are
-// configuration, not event data: a challenge whose id is in the
-// configuration gets its keywords from there (routing).
+// Challenge is a problem the city brings to a call. A challenge whose id
+// is in the configuration also gets the configuration's keywords
+// (routing).
 type Challenge struct {
 	ID          string       `json:"id"`
 	Name        configs.Text `json:"name"`
 	Description configs.Text `json:"description"`
+	// Keywords are words and phrases an organiser added for matching, in
+	// any of the languages, as typed (ParseKeywords).
+	Keywords []string `json:"keywords,omitempty"`
 }
 
 // Open reports whether applications are accepted at now.

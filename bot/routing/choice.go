@@ -7,6 +7,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/matching"
 )
 
@@ -118,4 +119,28 @@ func (m *module) choiceNotes(ev call.Event, a call.Application, cur Match, lang 
 	move := chat.Control{Kind: chat.Button, ID: "match:" + a.ID + ":move", Label: bot.Clip(m.b.Cat.T(lang, "routing.move.button", "Target", name), 70),
 		Value: best.Target, Style: "primary"}
 	return text, []chat.Control{move}
+}
+
+// challengeTarget is what the matcher knows of a challenge of a call:
+//   - its name and description in every language given; a language left
+//     out borrows the Finnish (else English, else Swedish) text, so that
+//     names, loanwords and technical terms still match an application in
+//     that language;
+//   - the keywords the organiser added (call.ParseKeywords), in any
+//     language, which count in every language's profile;
+//   - and, for a challenge the configuration knows (the demo's), the
+//     configuration's keywords and profile.
+func challengeTarget(c call.Challenge, conf configs.Target) matching.Target {
+	t := matching.Target{ID: c.ID, Names: map[string]string{}, Descriptions: map[string]string{}, Keywords: map[string][]string{},
+		Profiles: map[string]string(conf.Profile)}
+	for _, l := range configs.Languages {
+		if s := c.Name.Get(l); s != "" {
+			t.Names[l] = s
+		}
+		if s := c.Description.Get(l); s != "" {
+			t.Descriptions[l] = s
+		}
+		t.Keywords[l] = append(append([]string(nil), conf.Keywords[l]...), c.Keywords...)
+	}
+	return t
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/internal/matchcli"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -189,17 +190,16 @@ type cached struct {
 	m   *matching.Matcher
 }
 
-// targets are the core processes followed by the event's challenges; a
-// challenge known to the configuration (the demo's) takes its keywords
-// from there.
+// targets are the core processes followed by the event's challenges (see
+// challengeTarget).
 func targets(b *bot.Bot, ev call.Event) []matching.Target {
 	out := matchcli.TargetsFromConfig(b.Config.Tracks)
-	keywords := map[string]map[string][]string{}
+	known := map[string]configs.Target{}
 	for _, c := range b.Config.DemoEvent.Challenges {
-		keywords[c.ID] = c.Keywords
+		known[c.ID] = c
 	}
 	for _, c := range ev.Challenges {
-		out = append(out, matching.Target{ID: c.ID, Names: c.Name, Descriptions: c.Description, Keywords: keywords[c.ID]})
+		out = append(out, challengeTarget(c, known[c.ID]))
 	}
 	return out
 }
@@ -209,7 +209,7 @@ func targets(b *bot.Bot, ev call.Event) []matching.Target {
 func (ms *matchers) get(b *bot.Bot, tx *storage.Tx, ws string, ev call.Event) *matching.Matcher {
 	var sig strings.Builder
 	for _, c := range ev.Challenges {
-		sig.WriteString(c.ID + "|" + c.Name.Get("fi") + "|" + c.Description.Get("fi") + ";")
+		fmt.Fprintf(&sig, "%s|%v|%v|%q;", c.ID, c.Name, c.Description, c.Keywords)
 	}
 	var corr []correction
 	corrections.Scan(tx, ws, "", func(_ string, c correction) error {

@@ -157,3 +157,26 @@ func TestContactsFromConfiguration(t *testing.T) {
 		return nil
 	})
 }
+
+// TestChallengeKeywords: an organiser adds a challenge with a Finnish name
+// and description and keywords in several languages; an English
+// application whose applicant is not sure is matched to it by the
+// keywords, and its contact hears of it.
+func TestChallengeKeywords(t *testing.T) {
+	h := bottest.New(t, call.Module{}, routing.Module{})
+	form := strings.Join([]string{"drones", "Droonit kaupungin palveluissa", "Miehittämättömät lennokit kaupungin kunnossapidossa ja valvonnassa.",
+		"", "", "", "", "drooni, lennokki; drone, UAV, flygdrönare"}, "\n") + "\n"
+	out := h.Run("/kipina challenge add kipina-2017\n" + form + "/kipina challenge edit kipina-2017 drones\n\n\n\n\n\n\n\n\n")
+	must(t, out, "Hakusanat", "drooni, lennokki, drone, uav, flygdrönare")
+	out = h.Run("/kipina contacts add drones @dora\n/kipina call open kipina-2017\n")
+	applyBtn := button(t, out, "Hae mukaan")
+	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("SkyEye Oy", "1572860-0", "10",
+		"Our UAV fleet inspects roofs after storms. Each drone flies a fixed route and uploads photos the same day.", "2"))
+	must(t, out, "── @dora", "H0001", "Droonit kaupungin palveluissa")
+	h.DB.View(func(tx *storage.Tx) error {
+		if p := routing.Primary(tx, "demo", "H0001"); p != "drones" {
+			t.Errorf("primary = %q, want drones", p)
+		}
+		return nil
+	})
+}
