@@ -167,7 +167,7 @@ func TestChallengeKeywords(t *testing.T) {
 	form := strings.Join([]string{"drones", "Droonit kaupungin palveluissa", "Miehittämättömät lennokit kaupungin kunnossapidossa ja valvonnassa.",
 		"", "", "", "", "drooni, lennokki; drone, UAV, flygdrönare"}, "\n") + "\n"
 	out := h.Run("/kipina challenge add kipina-2017\n" + form + "/kipina challenge edit kipina-2017 drones\n\n\n\n\n\n\n\n\n")
-	must(t, out, "Hakusanat", "drooni, lennokki, drone, uav, flygdrönare")
+	must(t, out, "Hakusanat", "[drooni, lennokki, drone, uav, flygdrönar")
 	out = h.Run("/kipina contacts add drones @dora\n/kipina call open kipina-2017\n")
 	applyBtn := button(t, out, "Hae mukaan")
 	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("SkyEye Oy", "1572860-0", "10",
