@@ -157,3 +157,46 @@ func TestDevset(t *testing.T) {
 		t.Errorf("devset top-1 %.3f top-2 %.3f: under the loose floors 0.6 / 0.8", top1, top2)
 	}
 }
+
+// TestDevsetLearnCV measures learning from organisers' corrections by
+// 5-fold cross-validation on the development set: a matcher learns the
+// labels of four folds (as an organiser's overrides would teach it) and
+// ranks the fifth, which it never saw. "cross-language" learns only the
+// training applications written in another language than the one ranked,
+// to show what a correction in one language does for the others.
+func TestDevsetLearnCV(t *testing.T) {
+	items := loadDevset(t)
+	if items == nil {
+		t.Skipf("development set %s absent: it lives in the folder shared beside the repository checkout (set KIPINA_DEVSET to read it elsewhere)", devsetPath())
+	}
+	if testing.Short() {
+		t.Skip("cross-validation builds 20 matchers: not in -short")
+	}
+	const folds = 5
+	for _, mode := range []string{"learned", "cross-language"} {
+		dm := devMetrics{}
+		for f := range folds {
+			for _, lang := range []string{"fi", "en", "sv"} {
+				m := NewMatcher(defaultTargets())
+				var lessons []Lesson
+				for i, it := range items {
+					if i%folds != f && (mode != "cross-language" || it.Lang != lang) {
+						lessons = append(lessons, Lesson{Target: it.Labels[0], Text: it.text()})
+					}
+				}
+				if err := m.LearnAll(lessons); err != nil {
+					t.Fatal(err)
+				}
+				for i, it := range items {
+					if i%folds == f && it.Lang == lang {
+						dm.add(it, m.Rank(it.text()))
+					}
+				}
+			}
+		}
+		dm.log(t, mode)
+		if top1, _ := dm.rate(""); top1 < 0.6 {
+			t.Errorf("%s: cross-validated top-1 %.3f under the loose floor 0.6", mode, top1)
+		}
+	}
+}

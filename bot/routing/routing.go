@@ -6,6 +6,7 @@
 package routing
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -224,8 +225,13 @@ func (ms *matchers) get(b *bot.Bot, tx *storage.Tx, ws string, ev call.Event) *m
 		return c.m
 	}
 	m := matching.NewMatcher(targets(b, ev))
-	for _, c := range corr {
-		m.Learn(c.Target, c.Text) // a target of another event's call is not here: skipped
+	lessons := make([]matching.Lesson, len(corr))
+	for i, c := range corr {
+		lessons[i] = matching.Lesson{Target: c.Target, Text: c.Text}
+	}
+	// A target of another event's call is not here: skipped, the rest learned.
+	if err := m.LearnAll(lessons); err != nil && !errors.Is(err, matching.ErrUnknownTarget) {
+		b.Log.Error("learn corrections", "err", err)
 	}
 	ms.m[key] = cached{sig: sig.String(), m: m}
 	return m
