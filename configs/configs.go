@@ -49,6 +49,10 @@ type Target struct {
 	Name        Text                `yaml:"name"`
 	Description Text                `yaml:"description"`
 	Keywords    map[string][]string `yaml:"keywords"`
+	// Profile is read by matching only: per language, what belongs to the
+	// target in the words an applicant would use (for the core processes,
+	// from the city's labelling guide). It is never shown.
+	Profile Text `yaml:"profile"`
 	// Contacts are platform user ids or a channel ("#name") that hear about
 	// applications matched to this target.
 	Contacts []string `yaml:"contacts"`

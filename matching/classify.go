@@ -24,6 +24,10 @@ type Target struct {
 	// phrase ("home care"), which then counts most when its words appear
 	// together.
 	Keywords map[string][]string
+	// Profiles maps a language code to a longer text used only for
+	// matching: what belongs to the target, in an applicant's words. Its
+	// words weigh like a description's.
+	Profiles map[string]string
 }
 
 // Text is one application's text to match.
@@ -96,6 +100,11 @@ func NewMatcher(targets []Target) *Matcher {
 				m.profiles.addText(li, t, s, weightDesc)
 			}
 		}
+		for lang, s := range tg.Profiles {
+			if li := langIndex(lang); li >= 0 {
+				m.profiles.addText(li, t, s, weightProfile)
+			}
+		}
 		for lang, kws := range tg.Keywords {
 			if li := langIndex(lang); li >= 0 {
 				for _, kw := range kws {
@@ -111,33 +120,71 @@ func NewMatcher(targets []Target) *Matcher {
 	return m
 }
 
+// Lesson is one organiser's correction: Text belongs to the target with
+// id Target.
+type Lesson struct {
+	Target string
+	Text   Text
+}
+
 // Learn records an organiser's correction: t belongs to the target with
 // id targetID. The distinct content words of t join that target's profile
-// in t's language, so similar applications rank it higher from then on.
-// It returns ErrUnknownTarget (wrapped) for an id the matcher does not
-// know. Learn is safe to call concurrently with Rank and with itself.
+// in t's language, so similar applications rank it higher from then on,
+// and its profiles in the other two languages too (weightForeign), where
+// the words the languages share (names, loanwords, technical terms) match:
+// a Finnish correction helps a Swedish application about the same thing. It returns ErrUnknownTarget (wrapped) for an id the matcher does
+// not know. Learn is safe to call concurrently with Rank and with itself.
 func (m *Matcher) Learn(targetID string, t Text) error {
-	idx := -1
-	for i, id := range m.ids {
-		if id == targetID {
-			idx = i
-			break
-		}
-	}
-	if idx < 0 {
-		return fmt.Errorf("learn %q: %w", targetID, ErrUnknownTarget)
-	}
+	return m.LearnAll([]Lesson{{Target: targetID, Text: t}})
+}
+
+// LearnAll records several corrections as Learn does, rebuilding the
+// index once: replaying n stored corrections costs one build, not n. A
+// lesson for an unknown target is skipped and reported at the end as
+// ErrUnknownTarget (wrapped, naming the first such id); the others are
+// learned.
+func (m *Matcher) LearnAll(lessons []Lesson) error {
+	type prepared struct{ li, t int }
+	var unknown error
+	preps := make([]prepared, 0, len(lessons))
 	sc := m.getScratch()
-	sc.buf, sc.spans = lowerTokens(t.Name, sc.buf[:0], sc.spans[:0])
-	sc.buf, sc.spans = lowerTokens(t.Description, sc.buf, sc.spans)
-	lang, _ := m.language(sc, t.Lang)
+	for _, l := range lessons {
+		idx := slices.Index(m.ids, l.Target)
+		if idx < 0 {
+			if unknown == nil {
+				unknown = fmt.Errorf("learn %q: %w", l.Target, ErrUnknownTarget)
+			}
+			preps = append(preps, prepared{-1, -1})
+			continue
+		}
+		sc.buf, sc.spans = lowerTokens(l.Text.Name, sc.buf[:0], sc.spans[:0])
+		sc.buf, sc.spans = lowerTokens(l.Text.Description, sc.buf, sc.spans)
+		lang, _ := m.language(sc, l.Text.Lang)
+		preps = append(preps, prepared{langIndex(lang), idx})
+	}
 	m.scratch.Put(sc)
-	li := langIndex(lang)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.profiles.addLearned(li, idx, t.Name+"\n"+t.Description)
-	m.lex[li] = m.profiles.build(li)
-	return nil
+	for i, l := range lessons {
+		p := preps[i]
+		if p.t < 0 {
+			continue
+		}
+		s := l.Text.Name + "\n" + l.Text.Description
+		for li := range languages {
+			w := weightForeign
+			if li == p.li {
+				w = 1
+			}
+			if w > 0 {
+				m.profiles.addLearned(li, p.li, p.t, s, w)
+			}
+		}
+	}
+	for li := range languages {
+		m.lex[li] = m.profiles.build(li)
+	}
+	return unknown
 }
 
 // rankScratch is the reusable working memory of one Rank call.

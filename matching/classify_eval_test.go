@@ -67,7 +67,7 @@ func loadEval(t testing.TB, path string) []evalItem {
 func defaultTargets() []Target {
 	var out []Target
 	for _, c := range configs.Default().Targets() {
-		out = append(out, Target{ID: c.ID, Names: c.Name, Descriptions: c.Description, Keywords: c.Keywords})
+		out = append(out, Target{ID: c.ID, Names: c.Name, Descriptions: c.Description, Keywords: c.Keywords, Profiles: c.Profile})
 	}
 	return out
 }

@@ -42,3 +42,23 @@ func ExampleDetectLanguage() {
 	// en
 	// sv
 }
+
+// An organiser's correction in Finnish teaches the matcher a word it did
+// not know, and an application in Swedish using the same word then
+// matches the corrected target too.
+func ExampleMatcher_Learn() {
+	m := matching.NewMatcher([]matching.Target{
+		{ID: "elderly", Names: map[string]string{"fi": "Ikäihmisten palvelut", "sv": "Tjänster för äldre"}},
+		{ID: "energy", Names: map[string]string{"fi": "Energiatehokas kaupunginosa", "sv": "En energieffektiv stadsdel"}},
+	})
+	app := matching.Text{ID: "a2", Lang: "sv", Description: "Vi inför Vivago-klockor i hemmen."}
+	fmt.Println(m.Rank(app).Matches[0].Score > 0)
+	if err := m.Learn("elderly", matching.Text{Lang: "fi", Description: "Vivago-kello hälyttää hoitajan."}); err != nil {
+		fmt.Println(err)
+	}
+	best := m.Rank(app).Matches[0]
+	fmt.Println(best.Target, best.Reasons)
+	// Output:
+	// false
+	// elderly [vivago]
+}

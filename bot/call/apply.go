@@ -16,8 +16,12 @@ import (
 // MaxSummary is the longest solution summary, in characters.
 const MaxSummary = 3000
 
+// TargetUnsure is the form's "not sure" target: the application is stored
+// with Target "" and the matcher routes it (routing).
+const TargetUnsure = "unsure"
+
 // targetOptions lists what an application can aim at: the call's
-// challenges, then the city's core processes.
+// challenges, then the city's core processes, then "not sure".
 func targetOptions(r *bot.Request, ev round.Event) []chat.Option {
 	var out []chat.Option
 	for _, c := range ev.Challenges {
@@ -26,7 +30,7 @@ func targetOptions(r *bot.Request, ev round.Event) []chat.Option {
 	for _, t := range r.Env.Config.Tracks {
 		out = append(out, chat.Option{Value: t.ID, Label: r.T("apply.target.process", "Name", t.Name.Get(r.Lang))})
 	}
-	return out
+	return append(out, r.Option(TargetUnsure, "apply.target.unsure"))
 }
 
 // applyForm is the application form of ev, prefilled from a when editing.
@@ -59,6 +63,9 @@ func applyForm(r *bot.Request, ev round.Event, a *round.Application) *chat.Form 
 		vals := map[string]string{"company": a.Company, "business_id": a.BusinessID, "contact_name": a.Contact, "email": a.Email,
 			"website": a.Website, "target": a.Target, "summary": a.Summary, "maturity": a.Maturity, "references": a.References,
 			"pilot": a.Pilot, "deck": a.Deck, "lang": a.Lang, "secrets": yesNo(a.Secrets), "consent": yesNo(a.Consent)}
+		if a.Target == "" {
+			vals["target"] = TargetUnsure
+		}
 		for i := range f.Fields {
 			f.Fields[i].Value = vals[f.Fields[i].ID]
 		}
@@ -229,6 +236,9 @@ func fill(a *round.Application, v map[string]string) {
 	a.Company, a.BusinessID, a.Contact, a.Email, a.Website = v["company"], v["business_id"], v["contact_name"], v["email"], v["website"]
 	a.Target, a.Summary, a.Maturity, a.References, a.Pilot, a.Deck = v["target"], v["summary"], v["maturity"], v["references"], v["pilot"], v["deck"]
 	a.Lang, a.Secrets, a.Consent = v["lang"], v["secrets"] == "yes", v["consent"] == "yes"
+	if a.Target == TargetUnsure {
+		a.Target = ""
+	}
 }
 
 // store writes the application (round.Submit keeps the business-ID
@@ -260,6 +270,15 @@ func store(ctx context.Context, r *bot.Request, tx *storage.Tx, ev round.Event, 
 	return round.AppSubmitted.Publish(ctx, r.Env.Events, tx, sub)
 }
 
+// targetLabel names the chosen target in lang, or says the applicant was
+// not sure.
+func targetLabel(r *bot.Request, ev round.Event, id, lang string) string {
+	if id == "" {
+		return r.Env.Cat.T(lang, "apply.target.unsure")
+	}
+	return ev.TargetName(r.Env.Config.Tracks, id, lang)
+}
+
 // NoticeKey is the outbox key of the organisers' notice of a new
 // application; other flows may amend it before it is sent.
 func NoticeKey(ws, appID string) outbox.Key { return outbox.NewKey(ws, "app", appID, "notice") }
@@ -268,14 +287,14 @@ func NoticeKey(ws, appID string) outbox.Key { return outbox.NewKey(ws, "app", ap
 // to the organisers' channel.
 func acknowledge(r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Application) error {
 	confirm := chat.Message{Text: r.Env.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
-		"Target", ev.TargetName(r.Env.Config.Tracks, a.Target, a.Lang), "Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
+		"Target", targetLabel(r, ev, a.Target, a.Lang), "Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
 		"Summary", bot.Clip(a.Summary, 300))}
 	if _, err := outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, "received"), chat.DM(r.User), confirm); err != nil {
 		return err
 	}
 	if ch := r.WS.NotifyChannel; ch != "" {
 		notice := chat.Message{Text: r.Env.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
-			"Target", ev.TargetName(r.Env.Config.Tracks, a.Target, r.WS.Lang))}
+			"Target", targetLabel(r, ev, a.Target, r.WS.Lang))}
 		to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
 		if _, err := outbox.Enqueue(tx, NoticeKey(r.WS.ID, a.ID), to, notice); err != nil {
 			return err

@@ -24,11 +24,12 @@ func challengeForm(r *bot.Request, ev round.Event, c *round.Challenge) *chat.For
 		{ID: "desc_en", Kind: chat.LongText, Label: r.T("challenge.desc_en.label"), Optional: true},
 		{ID: "name_sv", Kind: chat.ShortText, Label: r.T("challenge.name_sv.label"), Optional: true},
 		{ID: "desc_sv", Kind: chat.LongText, Label: r.T("challenge.desc_sv.label"), Optional: true},
+		{ID: "keywords", Kind: chat.LongText, Label: r.T("challenge.keywords.label"), Help: r.T("challenge.keywords.help"), Optional: true, MaxLen: 2000},
 	}}
 	if c != nil {
 		f.ID, f.State = "challenge:edit", ev.ID+"/"+c.ID
 		vals := map[string]string{"challenge_id": c.ID, "name_fi": c.Name["fi"], "desc_fi": c.Description["fi"],
-			"name_en": c.Name["en"], "desc_en": c.Description["en"], "name_sv": c.Name["sv"], "desc_sv": c.Description["sv"]}
+			"name_en": c.Name["en"], "desc_en": c.Description["en"], "name_sv": c.Name["sv"], "desc_sv": c.Description["sv"], "keywords": strings.Join(c.Keywords, ", ")}
 		for i := range f.Fields {
 			f.Fields[i].Value = vals[f.Fields[i].ID]
 		}
@@ -82,7 +83,7 @@ func challengeSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(problems) > 0 {
 		return r.FieldErrors(problems)
 	}
-	c := round.Challenge{ID: id, Name: configs.Text{}, Description: configs.Text{}}
+	c := round.Challenge{ID: id, Name: configs.Text{}, Description: configs.Text{}, Keywords: ParseKeywords(v["keywords"])}
 	for _, l := range []string{"fi", "en", "sv"} {
 		if s := strings.TrimSpace(v["name_"+l]); s != "" {
 			c.Name[l] = s

@@ -40,6 +40,9 @@ type Challenge struct {
 	ID          string       `json:"id"`
 	Name        configs.Text `json:"name"`
 	Description configs.Text `json:"description"`
+	// Keywords are words and phrases an organiser added for matching, in
+	// any of the languages, as typed (call.ParseKeywords).
+	Keywords []string `json:"keywords,omitempty"`
 }
 
 // Open reports whether applications are accepted at now.
@@ -59,15 +62,17 @@ type Application struct {
 	Contact    string         `json:"contact_name"`
 	Email      string         `json:"email"`
 	Website    string         `json:"website"`
-	Target     string         `json:"target"`
-	Summary    string         `json:"summary"`
-	Maturity   string         `json:"maturity"`
-	References string         `json:"references,omitempty"`
-	Pilot      string         `json:"pilot,omitempty"`
-	Deck       string         `json:"deck,omitempty"`
-	Lang       string         `json:"lang"`
-	Secrets    bool           `json:"secrets"`
-	Consent    bool           `json:"consent"`
+	// Target is the challenge or process the applicant chose; "" when
+	// not sure (the matcher routes it).
+	Target     string `json:"target"`
+	Summary    string `json:"summary"`
+	Maturity   string `json:"maturity"`
+	References string `json:"references,omitempty"`
+	Pilot      string `json:"pilot,omitempty"`
+	Deck       string `json:"deck,omitempty"`
+	Lang       string `json:"lang"`
+	Secrets    bool   `json:"secrets"`
+	Consent    bool   `json:"consent"`
 }
 
 // MayEdit reports whether u created the application or is one of its

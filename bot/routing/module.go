@@ -71,7 +71,8 @@ func (m *module) onSubmit(_ context.Context, tx *storage.Tx, s round.Submission)
 	if err != nil {
 		return err
 	}
-	cur := Match{App: a.ID, Event: a.Event, Ranking: mr.Rank(text(a)), Override: prev.Override, Routed: prev.Routed, Updated: m.b.Now()}
+	cur := Match{App: a.ID, Event: a.Event, Ranking: mr.Rank(text(a)), Override: prev.Override, Routed: prev.Routed, Updated: m.b.Now(),
+		Chosen: chosenTarget(targets(m.b, ev), a)}
 	if err := m.route(tx, ws, ev, *a, &cur); err != nil {
 		return err
 	}
@@ -81,12 +82,12 @@ func (m *module) onSubmit(_ context.Context, tx *storage.Tx, s round.Submission)
 // routedText is what a target's contact reads of a routed application: a
 // trade-secret one shows only its id, company and target, and where to
 // read it (the summary and the matched words are the applicant's text).
-func (m *module) routedText(lang string, ev round.Event, a round.Application, target string, score float64, reasons []string) string {
+func (m *module) routedText(id, lang string, ev round.Event, a round.Application, target string, score float64, reasons []string) string {
 	name := ev.TargetName(m.b.Config.Tracks, target, lang)
 	if a.Secrets {
 		return m.b.Cat.T(lang, "routing.routed.secret", "App", a.ID, "Company", a.Company, "Target", name)
 	}
-	return m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", name,
+	return m.b.Cat.T(lang, id, "App", a.ID, "Company", a.Company, "Target", name,
 		"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))
 }
 
@@ -105,6 +106,10 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev round.Event, a roun
 			score, reasons = x.Score, x.Reasons
 		}
 	}
+	dmKey := "routing.routed.dm"
+	if len(reasons) == 0 {
+		dmKey = "routing.routed.dm_choice" // the applicant's choice, which the matcher does not see
+	}
 	users, err := Contacts(tx, ws.ID, primary)
 	if err != nil {
 		return err
@@ -114,14 +119,21 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev round.Event, a roun
 		return err
 	}
 	for _, u := range users {
-		msg := chat.Message{Text: m.routedText(m.b.LangOf(tx, u), ev, a, primary, score, reasons)}
+		lang := m.b.LangOf(tx, u)
+		msg := chat.Message{Text: m.routedText(dmKey, lang, ev, a, primary, score, reasons)}
+		if s := m.alsoFitsLine(ev, *cur, primary, lang); s != "" {
+			msg.Text += "\n" + s
+		}
 		if _, err := outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "user", u.User), chat.DM(u), msg); err != nil {
 			return err
 		}
 	}
 	for _, ch := range channels {
 		// A channel has many readers: a trade secret gets the short form.
-		msg := chat.Message{Text: m.routedText(ws.Lang, ev, a, primary, score, reasons)}
+		msg := chat.Message{Text: m.routedText(dmKey, ws.Lang, ev, a, primary, score, reasons)}
+		if s := m.alsoFitsLine(ev, *cur, primary, ws.Lang); s != "" {
+			msg.Text += "\n" + s
+		}
 		to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ch}
 		if _, err := outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "channel", ch), to, msg); err != nil {
 			return err
@@ -150,18 +162,21 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev round.Event, a roun
 		best = "\n" + strings.Join(lines, "\n")
 	}
 	override := chat.Control{Kind: chat.Select, ID: "match:" + a.ID, Label: m.b.Cat.T(lang, "routing.override.label"), Options: opts}
+	notes, moves := m.choiceNotes(ev, a, *cur, lang)
+	best += notes
+	controls := append(moves, override)
 	// A new application's notice is still waiting in the outbox: the match
 	// joins it, so organisers read one message per application.
 	amended, err := outbox.Amend(tx, call.NoticeKey(ws.ID, a.ID), func(msg *chat.Message) {
 		msg.Text += "\n" + m.b.Cat.T(lang, "routing.routed", "Target", target) + best
-		msg.Controls = append(msg.Controls, override)
+		msg.Controls = append(msg.Controls, controls...)
 	})
 	if err != nil || amended {
 		return err
 	}
 	to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ws.NotifyChannel}
 	text := m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", target) + best
-	_, err = outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "notice"), to, chat.Message{Text: text, Controls: []chat.Control{override}})
+	_, err = outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "notice"), to, chat.Message{Text: text, Controls: controls})
 	return err
 }
 
@@ -196,7 +211,7 @@ func (m *module) override(r *bot.Request, appID, target string) (chat.Response, 
 			if err != nil {
 				return err
 			}
-			cur = Match{App: a.ID, Event: a.Event, Ranking: mr.Rank(text(&a))}
+			cur = Match{App: a.ID, Event: a.Event, Ranking: mr.Rank(text(&a)), Chosen: chosenTarget(targets(m.b, ev), &a)}
 		}
 		cur.Override, cur.Updated = target, r.Now()
 		name = ev.TargetName(m.b.Config.Tracks, target, r.Lang)

@@ -6,6 +6,7 @@
 package routing
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/internal/matchcli"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -26,14 +28,20 @@ type Match struct {
 	Event    string           `json:"event"`
 	Ranking  matching.Ranking `json:"ranking"`
 	Override string           `json:"override,omitempty"`
-	Routed   string           `json:"routed,omitempty"` // the target whose contacts were told
-	Updated  time.Time        `json:"updated"`
+	// Chosen is the target the applicant picked, "" for not sure.
+	Chosen  string    `json:"chosen,omitempty"`
+	Routed  string    `json:"routed,omitempty"` // the target whose contacts were told
+	Updated time.Time `json:"updated"`
 }
 
-// Primary is the override or the best-ranked target.
+// Primary is the organiser's override, else the applicant's choice, else
+// the best-ranked target.
 func (m Match) Primary() string {
 	if m.Override != "" {
 		return m.Override
+	}
+	if m.Chosen != "" {
+		return m.Chosen
 	}
 	if len(m.Ranking.Matches) > 0 {
 		return m.Ranking.Matches[0].Target
@@ -66,7 +74,8 @@ func Ranking(tx *storage.Tx, ws, appID string) (matching.Ranking, bool, error) {
 }
 
 // Primary returns the target an application is routed to: the organiser's
-// override, else the best match ("" when not matched yet).
+// override, else the applicant's choice, else the best match ("" when not
+// matched yet).
 func Primary(tx *storage.Tx, ws, appID string) (string, error) {
 	m, _, err := matches.Lookup(tx, ws, appID)
 	return m.Primary(), err
@@ -192,17 +201,16 @@ type cached struct {
 	m   *matching.Matcher
 }
 
-// targets are the core processes followed by the event's challenges; a
-// challenge known to the configuration (the demo's) takes its keywords
-// from there.
+// targets are the core processes followed by the event's challenges (see
+// challengeTarget).
 func targets(b *bot.Env, ev round.Event) []matching.Target {
 	out := matchcli.TargetsFromConfig(b.Config.Tracks)
-	keywords := map[string]map[string][]string{}
+	known := map[string]configs.Target{}
 	for _, c := range b.Config.DemoEvent.Challenges {
-		keywords[c.ID] = c.Keywords
+		known[c.ID] = c
 	}
 	for _, c := range ev.Challenges {
-		out = append(out, matching.Target{ID: c.ID, Names: c.Name, Descriptions: c.Description, Keywords: keywords[c.ID]})
+		out = append(out, challengeTarget(c, known[c.ID]))
 	}
 	return out
 }
@@ -212,7 +220,7 @@ func targets(b *bot.Env, ev round.Event) []matching.Target {
 func (ms *matchers) get(b *bot.Env, tx *storage.Tx, ws string, ev round.Event) (*matching.Matcher, error) {
 	var sig strings.Builder
 	for _, c := range ev.Challenges {
-		sig.WriteString(c.ID + "|" + c.Name.Get("fi") + "|" + c.Description.Get("fi") + ";")
+		fmt.Fprintf(&sig, "%s|%v|%v|%q;", c.ID, c.Name, c.Description, c.Keywords)
 	}
 	var corr []correction
 	err := corrections.Scan(tx, ws, "", func(_ string, c correction) error {
@@ -230,8 +238,13 @@ func (ms *matchers) get(b *bot.Env, tx *storage.Tx, ws string, ev round.Event) (
 		return c.m, nil
 	}
 	m := matching.NewMatcher(targets(b, ev))
-	for _, c := range corr {
-		m.Learn(c.Target, c.Text) // a target of another event's call is not here: skipped
+	lessons := make([]matching.Lesson, len(corr))
+	for i, c := range corr {
+		lessons[i] = matching.Lesson{Target: c.Target, Text: c.Text}
+	}
+	// A target of another event's call is not here: skipped, the rest learned.
+	if err := m.LearnAll(lessons); err != nil && !errors.Is(err, matching.ErrUnknownTarget) {
+		b.Log.Error("learn corrections", "err", err)
 	}
 	ms.m[key] = cached{sig: sig.String(), m: m}
 	return m, nil

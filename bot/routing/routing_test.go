@@ -7,6 +7,7 @@ import (
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -28,31 +29,46 @@ func applySecret(company, bid, target, summary, lang string) string {
 	return strings.Join([]string{company, bid, "Contact", "c@example.fi", "", target, summary, "1", "", "", "", lang, "yes", "yes"}, "\n") + "\n"
 }
 
-// TestRoutingOverrideAndDigest: an application is ranked when submitted,
-// routed to the primary target's contacts, shown by target; an organiser's
-// override re-routes it and is audited; the daily digest lists it.
+// TestRoutingOverrideAndDigest: an application is ranked when submitted
+// and routed to the target its applicant chose, even where the matcher
+// disagrees; the organisers' notice flags the disagreement with a
+// one-click Move, which re-routes it, is audited and learned; the override
+// command does the same; the daily digest lists it.
 func TestRoutingOverrideAndDigest(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
 	out := h.Run("/kipina contacts add elderly @liisa\n/kipina contacts add health @heikki\n/kipina contacts add nosuch @x\n/kipina call open kipina-2017\n")
 	must(t, out, "@liisa saa nyt kohteen elderly hakemukset", "Kohdetta ”nosuch” ei ole")
 	applyBtn := button(t, out, "Hae mukaan")
 
+	// The applicant picks Health (option 4) for a home-care product.
 	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "4",
 		"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
-	must(t, out, "── @liisa", "Uusi hakemus H0001 kohteellesi Ikäihmisten hyvinvointi",
-		"Uusi hakemus H0001: Turvaranneke Oy", "Ohjattiin kohteeseen Ikäihmisten hyvinvointi. Parhaat osumat:\n  1. Ikäihmisten hyvinvointi")
+	must(t, out, "── @heikki", "Uusi hakemus H0001 kohteellesi Terveys ja toimintakyky (hakijan valinta)", "Sopii myös: Ikäihmisten palvelut",
+		"Uusi hakemus H0001: Turvaranneke Oy", "Ohjattiin kohteeseen Terveys ja toimintakyky. Parhaat osumat:\n  1. Ikäihmisten palvelut",
+		"⚠ Hakija valitsi kohteen Terveys ja toimintakyky, mutta hakemus osuu selvästi paremmin kohteeseen Ikäihmisten palvelut (kotihoito")
+	mustNot(t, out, "── @liisa", " ()", "0.00")
 	// One notice per application: the match joins the call's notice.
 	if n := strings.Count(out, "── #kipina-organisers"); n != 1 {
 		t.Errorf("%d organiser notices, want 1:\n%s", n, out)
 	}
-	mustNot(t, out, " ()", "0.00")
+	move := button(t, out, "Siirrä: Ikäihmisten palvelut")
 
 	out = h.Run(":as nina\n/kipina matches kipina-2017\n/kipina match H0001\n")
-	must(t, out, "*Ikäihmisten hyvinvointi* (1)", "H0001 Turvaranneke Oy", "1. Ikäihmisten hyvinvointi")
+	must(t, out, "*Terveys ja toimintakyky* (1)", "H0001 Turvaranneke Oy", "1. Ikäihmisten palvelut")
 
-	// The override select on the organisers' notice, then the command.
+	// One click on Move: elderly's contact hears of it.
+	out = h.Run(move + "\n")
+	must(t, out, "kohde on nyt Ikäihmisten palvelut", "── @liisa", "Uusi hakemus H0001 kohteellesi Ikäihmisten palvelut")
+	view(t, h.DB, func(tx *storage.Tx) error {
+		if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "elderly" {
+			t.Errorf("primary after Move = %q", p)
+		}
+		return nil
+	})
+
+	// The override command.
 	out = h.Run("/kipina match set H0001 health\n/kipina match set H0001 nowhere\n/kipina app H0001\n")
-	must(t, out, "kohde on nyt Terveys ja toimintakyky", "── @heikki", "Kohdetta ”nowhere” ei ole", "match.override")
+	must(t, out, "kohde on nyt Terveys ja toimintakyky", "Kohdetta ”nowhere” ei ole", "match.override")
 	err := h.DB.View(func(tx *storage.Tx) error {
 		if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "health" {
 			t.Errorf("primary = %q, %v", p, err)
@@ -70,6 +86,45 @@ func TestRoutingOverrideAndDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestRoutingHonoursChoice: the target the applicant picks routes the
+// application, a challenge as well as a process, with no flag where the
+// matcher agrees; "not sure" lets the matcher route; an edit that changes
+// the choice re-routes.
+func TestRoutingHonoursChoice(t *testing.T) {
+	h := bottest.New(t, call.Module{}, routing.Module{})
+	out := h.Run("/kipina contacts add urban-planning @kaisa\n/kipina contacts add children @lauri\n/kipina contacts add culture @kulle\n/kipina call open kipina-2017\n")
+	applyBtn := button(t, out, "Hae mukaan")
+
+	// A challenge (option 1), for a text that fits it and culture too.
+	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Kaavapeli Oy", "1572860-0", "1",
+		"Asukkaat suunnittelevat puistoa ja aukiota 3D-mallissa ja karttakyselyssä ennen asemakaavaa; taiteilijat tuovat mukaan julkista taidetta.", "1"))
+	must(t, out, "── @kaisa", "Uusi hakemus H0001 kohteellesi Kaupunkiympäristön vuorovaikutteinen suunnittelu",
+		"Ohjattiin kohteeseen Kaupunkiympäristön vuorovaikutteinen suunnittelu.")
+	mustNot(t, out, "⚠", "Siirrä:", "── @lauri")
+
+	// Not sure (option 9): the matcher routes a school product to children.
+	out = h.Run(":as bertil\n" + applyBtn + "\n" + apply("Luokkaäly Oy", "2345678-0", "9",
+		"Opettaja näkee luokan oppilaiden edistymisen matematiikassa, ja peruskoulun oppilas saa tehtäviä omalla tasollaan.", "1"))
+	must(t, out, "Kohde: En osaa sanoa", "── @lauri", "Uusi hakemus H0002 kohteellesi Lasten ja nuorten kasvu",
+		"(En osaa sanoa – botti ehdottaa kohdetta)", "Hakija ei osannut valita kohdetta, joten botti ohjasi hakemuksen.")
+	mustNot(t, out, "⚠", "── @kaisa")
+	view(t, h.DB, func(tx *storage.Tx) error {
+		for app, want := range map[string]string{"H0001": "urban-planning", "H0002": "children"} {
+			if p, err := routing.Primary(tx, "demo", app); err != nil || p != want {
+				t.Errorf("primary of %s = %q, want %q", app, p, want)
+			}
+		}
+		a, err := round.LoadApp(tx, "demo", "H0002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Target != "" {
+			t.Errorf("an unsure applicant's target is stored as %q, want empty", a.Target)
+		}
+		return nil
+	})
 }
 
 func routingUser(name string) chat.UserRef {
@@ -112,7 +167,7 @@ func TestTradeSecretsStayOutOfNoticesAndDigests(t *testing.T) {
 	out := h.Run("/kipina call open kipina-2017\n")
 	applyBtn := button(t, out, "Hae mukaan")
 	const secret = "Kaatumisia tunnistava ranneke ikäihmisille SALAINENMENETELMÄ, kotihoito saa hälytyksen kun vanhus kaatuu."
-	out = h.Run(":as anna\n" + applyBtn + "\n" + applySecret("Turvaranneke Oy", "1572860-0", "4", secret, "1"))
+	out = h.Run(":as anna\n" + applyBtn + "\n" + applySecret("Turvaranneke Oy", "1572860-0", "6", secret, "1"))
 	out += h.Run(":as nina\n/kipina digest\n")
 	// Only the applicant's own confirmation carries the text.
 	for _, to := range []string{"── @hilkka", "── #vanhuspalvelut", "── #kipina-organisers"} {
@@ -139,7 +194,7 @@ func TestContactsFromConfiguration(t *testing.T) {
 	out := h.Run("/kipina contacts\n/kipina call open kipina-2017\n")
 	must(t, out, "• elderly: @hilkka, #vanhuspalvelut")
 	applyBtn := button(t, out, "Hae mukaan")
-	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "4",
+	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "6",
 		"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
 	must(t, out, "── @hilkka\n  Uusi hakemus H0001", "── #vanhuspalvelut\n  Uusi hakemus H0001")
 	err := h.DB.View(func(tx *storage.Tx) error {
@@ -149,6 +204,37 @@ func TestContactsFromConfiguration(t *testing.T) {
 		return nil
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChallengeKeywords: an organiser adds a challenge with a Finnish name
+// and description and keywords in several languages; an English
+// application whose applicant is not sure is matched to it by the
+// keywords, and its contact hears of it.
+func TestChallengeKeywords(t *testing.T) {
+	h := bottest.New(t, call.Module{}, routing.Module{})
+	form := strings.Join([]string{"drones", "Droonit kaupungin palveluissa", "Miehittämättömät lennokit kaupungin kunnossapidossa ja valvonnassa.",
+		"", "", "", "", "drooni, lennokki; drone, UAV, flygdrönare"}, "\n") + "\n"
+	out := h.Run("/kipina challenge add kipina-2017\n" + form + "/kipina challenge edit kipina-2017 drones\n\n\n\n\n\n\n\n\n")
+	must(t, out, "Hakusanat", "[drooni, lennokki, drone, uav, flygdrönar")
+	out = h.Run("/kipina contacts add drones @dora\n/kipina call open kipina-2017\n")
+	applyBtn := button(t, out, "Hae mukaan")
+	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("SkyEye Oy", "1572860-0", "10",
+		"Our UAV fleet inspects roofs after storms. Each drone flies a fixed route and uploads photos the same day.", "2"))
+	must(t, out, "── @dora", "H0001", "Droonit kaupungin palveluissa")
+	view(t, h.DB, func(tx *storage.Tx) error {
+		if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "drones" {
+			t.Errorf("primary = %q, want drones", p)
+		}
+		return nil
+	})
+}
+
+// view runs fn in a read transaction and fails the test on its error.
+func view(t *testing.T, db *storage.DB, fn func(tx *storage.Tx) error) {
+	t.Helper()
+	if err := db.View(fn); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -38,6 +38,7 @@ func TargetsFromConfig(ts []configs.Target) []matching.Target {
 			Names:        map[string]string(t.Name),
 			Descriptions: map[string]string(t.Description),
 			Keywords:     t.Keywords,
+			Profiles:     map[string]string(t.Profile),
 		}
 	}
 	return out
