@@ -83,8 +83,10 @@ type Plan struct {
 	Built     time.Time `json:"built"`
 	// Sent is a digest of the schedule last sent to each recipient (user
 	// id), so a re-publication tells only those whose schedule changed.
-	Sent   map[string]string `json:"sent,omitempty"`
-	NextID int               `json:"next_id"`
+	Sent map[string]string `json:"sent,omitempty"`
+	// Cal is the calendar file last sent to each recipient, keyed as Sent.
+	Cal    map[string]CalSent `json:"cal,omitempty"`
+	NextID int                `json:"next_id"`
 }
 
 // Meeting is one scheduled meeting between a company and a city person.

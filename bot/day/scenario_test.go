@@ -188,12 +188,30 @@ func TestTheDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, string(ics), "BEGIN:VCALENDAR", "BEGIN:VEVENT", "DTSTART:20270210T070000Z", "SUMMARY:Tapaaminen: @pekka", "SUMMARY:Esitys: Kipinä 2017 – avoin haku")
+	must(t, string(ics), "BEGIN:VCALENDAR\r\n", "BEGIN:VEVENT\r\n", "DTSTART:20270210T070000Z\r\n", "SUMMARY:Tapaaminen: @pekka\r\n", "SUMMARY:Esitys: Kipinä 2017 – avoin haku\r\n",
+		"METHOD:PUBLISH\r\n", "SEQUENCE:0\r\n", "UID:demo-kipina-2017-meeting-H0001-pekka@kipina\r\n", "UID:demo-kipina-2017-pitch-H0001@kipina\r\n")
+	mustNot(t, strings.ReplaceAll(string(ics), "\r\n", ""), "\n", "\r")
 
 	// Publishing the same plan again tells nobody anew.
 	out = h.Run("/kipina meetings schedule kipina-2017 slot=15 window=09:00-10:00 tables=1\n/kipina meetings publish kipina-2017\n")
 	must(t, out, "aikataulu lähti 0 henkilölle")
 	mustNot(t, out, "── @anna")
+
+	// A new plan moves anna's meeting to another table: her calendar file
+	// keeps the UIDs and raises SEQUENCE, so her calendar moves the event
+	// instead of adding a second one. Back to the first plan: SEQUENCE 2.
+	for i, opts := range []string{"window=09:45-10:45 tables=2", "window=09:00-10:00 tables=1"} {
+		h.Clock.Advance(time.Minute) // a new draft is a new version
+		out = h.Run("/kipina meetings schedule kipina-2017 slot=15 " + opts + "\n/kipina meetings publish kipina-2017\n")
+		ics, err = os.ReadFile(filepath.Join(h.Dir, "files", "kipina-kipina-2017-anna.ics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, string(ics), fmt.Sprintf("SEQUENCE:%d\r\n", i+1), "UID:demo-kipina-2017-meeting-H0001-pekka@kipina\r\n", "UID:demo-kipina-2017-pitch-H0001@kipina\r\n")
+		if i == 0 {
+			must(t, out, "── @anna", "10:00–10:15 pöytä 2")
+		}
+	}
 
 	// The event day. Reminders come 5 minutes before, at any hour.
 	day0 := time.Date(2027, 2, 10, 8, 50, 0, 0, time.FixedZone("EET", 2*3600))
