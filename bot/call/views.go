@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/bizid"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/storage"
@@ -104,6 +105,9 @@ func appList(_ context.Context, r *bot.Request) chat.Response {
 func matches(a Application, filter string) bool {
 	if filter == "" || a.State == filter || a.Target == filter {
 		return true
+	}
+	if id, err := bizid.Parse(filter); err == nil {
+		return bizid.Same(id, a.BusinessID)
 	}
 	return strings.Contains(strings.ToLower(a.Company+" "+a.Summary+" "+a.BusinessID), filter)
 }

@@ -23,6 +23,11 @@ func TestDeclMatches(t *testing.T) {
 		{"Katu", "Katuvalo Oy", "", false},
 		{"Oy", "Katuvalo Oy", "", false},
 		{"0112038-9", "Katuvalo Oy", "1572860-0", false},
+		{"1572860\u22120", "Katuvalo Oy", "1572860-0", true},               // minus sign
+		{"1572860\uff0d0", "Katuvalo Oy", "1572860-0", true},               // fullwidth hyphen
+		{"1572860\u200b-0", "Katuvalo Oy", "1572860-0", true},              // zero-width space
+		{"157\u202f2860-0", "Katuvalo Oy", "1572860-0", true},              // narrow no-break space
+		{"Y-tunnus 15728600 (hallitus)", "Katuvalo Oy", "1572860-0", true}, // inside a sentence
 		{"", "Katuvalo Oy", "", false},
 	} {
 		if got := declMatches(tt.text, tt.company, tt.bid); got != tt.want {
