@@ -258,7 +258,7 @@ func (m *mod) tellPitch(tx *storage.Tx, r *bot.Request, ev call.Event, cs cast, 
 		lang, loc := m.companyLang(tx, app, u), m.b.Zone(tx, u)
 		kv := []any{"Event", ev.Name, "App", app.ID, "Company", app.Company,
 			"Date", m.b.FormatTime(lang, "format.date", p.Start, loc),
-			"Start", p.Start.In(loc).Format("15:04"), "End", p.End.In(loc).Format("15:04"), "Room", p.Room, "Pos", p.Pos}
+			"Start", m.b.Clock(lang, p.Start, loc), "End", m.b.Clock(lang, p.End, loc), "Room", p.Room, "Pos", p.Pos}
 		id := "day.pitch.slot"
 		if had {
 			id = "day.pitch.changed"
@@ -281,7 +281,7 @@ func (m *mod) clashes(r *bot.Request, cs cast, d *Day, changed []Pitch) string {
 	for _, p := range changed {
 		for _, mt := range d.Plan.Meetings {
 			if mt.App == p.App && !mt.Cancelled && mt.Overlaps(p.Span) {
-				fmt.Fprintf(&sb, "\n%s", r.T("day.agenda.clash", "App", p.App, "Time", mt.Start.In(r.WS.Loc).Format("15:04"), "Person", "@"+mt.Person))
+				fmt.Fprintf(&sb, "\n%s", r.T("day.agenda.clash", "App", p.App, "Time", m.b.Clock(r.Lang, mt.Start, r.WS.Loc), "Person", "@"+mt.Person))
 			}
 		}
 	}
@@ -315,13 +315,13 @@ func (m *mod) agendaPost(tx *storage.Tx, lang string, ws *bot.Workspace, ev call
 		if track == "" {
 			track = app.Target
 		}
-		fmt.Fprintf(&sb, "\n%d. %s–%s %s — %s", p.Pos, p.Start.In(ws.Loc).Format("15:04"), p.End.In(ws.Loc).Format("15:04"), companyName(app), ev.TargetName(m.b.Config.Tracks, track, lang))
+		fmt.Fprintf(&sb, "\n%d. %s–%s %s — %s", p.Pos, m.b.Clock(lang, p.Start, ws.Loc), m.b.Clock(lang, p.End, ws.Loc), companyName(app), ev.TargetName(m.b.Config.Tracks, track, lang))
 	}
 	if len(a.Order) == 0 {
 		sb.WriteString("\n" + m.b.Cat.T(lang, "day.agenda.empty"))
 	}
 	for _, b := range a.Breaks {
-		sb.WriteString("\n" + m.b.Cat.T(lang, "day.agenda.break", "Start", b.Start.In(ws.Loc).Format("15:04"), "End", b.End.In(ws.Loc).Format("15:04")))
+		sb.WriteString("\n" + m.b.Cat.T(lang, "day.agenda.break", "Start", m.b.Clock(lang, b.Start, ws.Loc), "End", m.b.Clock(lang, b.End, ws.Loc)))
 	}
 	return sb.String()
 }

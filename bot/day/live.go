@@ -51,7 +51,7 @@ func (m *mod) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 	}
 	msg := chat.Message{
 		Text: m.b.Cat.T(lang, "day.remind.text", "Count", int(mt.Start.Sub(tx.Now()).Round(time.Minute).Minutes()),
-			"Time", mt.Start.In(loc).Format("15:04"), "Table", mt.Table, "Other", other, "About", about, "Event", ev.Name),
+			"Time", m.b.Clock(lang, mt.Start, loc), "Table", mt.Table, "Other", other, "About", about, "Event", ev.Name),
 		Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actCancel, ev.ID, p.Side, self}, ":"),
 			Label: m.b.Cat.T(lang, "day.remind.cancel.button"), Style: "danger"}},
 	}
@@ -104,7 +104,10 @@ func (m *mod) noShow(_ context.Context, r *bot.Request) chat.Response {
 	case unknown:
 		return r.Reply("day.noshow.unknown", "Who", arg, "Event", ev.ID)
 	}
-	return r.Reply("day.noshow.done", "Who", arg, "Count", freed, "Offered", offered)
+	if offered == 0 {
+		return r.Reply("day.noshow.done_none", "Who", arg, "Count", freed)
+	}
+	return r.Reply("day.noshow.done", "Who", arg, "Count", freed, "Offered", r.Bot.Count(r.Lang, "count.times", offered))
 }
 
 // cancelOwn is the Cancel button of a reminder: the party cannot come.
@@ -258,7 +261,7 @@ func (m *mod) tellFreed(tx *storage.Tx, ws string, ev call.Event, cs cast, gone,
 	us, langs, _ := m.recipientsOf(tx, cs, stay)
 	for i, u := range us {
 		loc := m.b.Zone(tx, u)
-		msg := chat.Message{Text: m.b.Cat.T(langs[i], "day.freed.text", "Other", goneName, "Time", mt.Start.In(loc).Format("15:04"), "Table", mt.Table, "Count", offers)}
+		msg := chat.Message{Text: m.b.Cat.T(langs[i], "day.freed.text", "Other", goneName, "Time", m.b.Clock(langs[i], mt.Start, loc), "Table", mt.Table, "Count", offers)}
 		if _, err := outbox.Enqueue(tx, key(ws, ev.ID, "freed", strconv.Itoa(mt.ID), u.User), chat.DM(u), msg); err != nil {
 			return err
 		}
@@ -278,7 +281,7 @@ func (m *mod) sendOffer(tx *storage.Tx, ws string, ev call.Event, cs cast, o Off
 		for i, u := range us {
 			loc := m.b.Zone(tx, u)
 			msg := chat.Message{
-				Text: m.b.Cat.T(langs[i], "day.offer.text", "Event", ev.Name, "Start", o.Start.In(loc).Format("15:04"), "End", o.End.In(loc).Format("15:04"),
+				Text: m.b.Cat.T(langs[i], "day.offer.text", "Event", ev.Name, "Start", m.b.Clock(langs[i], o.Start, loc), "End", m.b.Clock(langs[i], o.End, loc),
 					"Table", o.Table, "Other", stayName),
 				Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actAccept, ev.ID, strconv.Itoa(o.ID), c}, ":"),
 					Label: m.b.Cat.T(langs[i], "day.offer.accept.button"), Style: "primary"}},
@@ -349,12 +352,12 @@ func (m *mod) accept(_ context.Context, r *bot.Request) chat.Response {
 		us, langs, _ := m.recipientsOf(tx, cs, party{o.Side, o.Stay})
 		for i, u := range us {
 			loc := m.b.Zone(tx, u)
-			msg := chat.Message{Text: m.b.Cat.T(langs[i], "day.offer.new_meeting", "Time", o.Start.In(loc).Format("15:04"), "Table", o.Table, "Other", candName)}
+			msg := chat.Message{Text: m.b.Cat.T(langs[i], "day.offer.new_meeting", "Time", m.b.Clock(langs[i], o.Start, loc), "Table", o.Table, "Other", candName)}
 			if _, err := outbox.Enqueue(tx, key(r.WS.ID, event, "repaired", strconv.Itoa(mt.ID), u.User), chat.DM(u), msg); err != nil {
 				return err
 			}
 		}
-		upd = chat.Message{Text: r.T("day.offer.yours", "Time", o.Start.In(m.b.Zone(tx, r.User)).Format("15:04"), "Table", o.Table, "Other", stayName)}
+		upd = chat.Message{Text: r.T("day.offer.yours", "Time", m.b.Clock(r.Lang, o.Start, m.b.Zone(tx, r.User)), "Table", o.Table, "Other", stayName)}
 		if err := saveDay(tx, r.WS.ID, d); err != nil {
 			return err
 		}

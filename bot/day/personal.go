@@ -80,7 +80,7 @@ func (m *mod) scheduleText(lang string, loc *time.Location, ev call.Event, who s
 	var sb strings.Builder
 	sb.WriteString(T("day.sched.head", "Event", ev.Name, "Date", m.b.FormatTime(lang, "format.date", ev.Date, loc), "Who", who))
 	for _, e := range es {
-		t := e.Start.In(loc).Format("15:04") + "–" + e.End.In(loc).Format("15:04")
+		t := m.b.Clock(lang, e.Start, loc) + "–" + m.b.Clock(lang, e.End, loc)
 		if e.pitch {
 			sb.WriteString("\n" + T("day.sched.pitch", "Time", t, "Room", e.room))
 		} else {

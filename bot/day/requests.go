@@ -10,6 +10,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/matching"
@@ -107,7 +108,7 @@ func (m *mod) prompt(tx *storage.Tx, ws string, cs cast, side, self string, page
 		rw := rows[i]
 		fmt.Fprintf(&sb, "\n%d. *%s* — %s", i+1, rw.name, rw.about)
 		if rw.score > 0 {
-			sb.WriteString(" " + T("day.ask.score", "Percent", int(rw.score*100+0.5)))
+			sb.WriteString(" " + T("day.ask.score", "Percent", format.PercentValue(lang, rw.score*100, 0)))
 		}
 		if v, ok := answerOf(tx, ws, cs.ev.ID, side, rw); ok {
 			sb.WriteString(" → " + T(interestIDs[v]))

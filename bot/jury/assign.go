@@ -12,6 +12,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
@@ -181,10 +182,10 @@ func (m *module) preview(r *bot.Request, tx *storage.Tx, ev call.Event, j *Jury,
 	for _, js := range pl.ByApp {
 		total += len(js)
 	}
-	sb.WriteString(r.T("jury.draft.head", "Event", ev.Name, "Apps", len(pl.ByApp), "Reviews", pl.Reviews,
-		"Total", total, "Min", pl.MinLoad, "Max", pl.MaxLoad) + "\n")
-	sb.WriteString(r.T("jury.draft.loads") + "\n")
 	load := pl.Load()
+	sb.WriteString(r.T("jury.draft.head", "Event", ev.Name, "Apps", r.Bot.Count(r.Lang, "count.applications", len(pl.ByApp)),
+		"Reviews", r.Bot.Count(r.Lang, "count.reviews", pl.Reviews), "Total", r.Bot.Count(r.Lang, "count.reviews", total), "Load", loadRange(j.active(), load)) + "\n")
+	sb.WriteString(r.T("jury.draft.loads") + "\n")
 	for _, jr := range j.active() {
 		fmt.Fprintf(&sb, "• %s: %d\n", mention(jr.User), load[jr.User.User])
 	}
@@ -244,11 +245,7 @@ func (m *module) preview(r *bot.Request, tx *storage.Tx, ev call.Event, j *Jury,
 // num formats x with prec decimals, with a decimal comma in Finnish and
 // Swedish.
 func num(lang string, x float64, prec int) string {
-	s := strconv.FormatFloat(x, 'f', prec, 64)
-	if lang == "fi" || lang == "sv" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
+	return format.Decimal(lang, x, prec)
 }
 
 // checkDraft reports why a draft cannot be published as it is: an
@@ -442,4 +439,17 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// loadRange is the reviews per active juror as a range, one number when
+// all have the same load ("4", not "3–4").
+func loadRange(active []Juror, load map[string]int) string {
+	if len(active) == 0 {
+		return "0"
+	}
+	lo, hi := load[active[0].User.User], load[active[0].User.User]
+	for _, jr := range active {
+		lo, hi = min(lo, load[jr.User.User]), max(hi, load[jr.User.User])
+	}
+	return format.IntRange(lo, hi)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/kipina/kipina/bot/chat"
 	"pgregory.net/rapid"
 )
 
@@ -135,4 +136,16 @@ func TestPlanRoundTrip(t *testing.T) {
 			t.Fatalf("loads sum to %d, want %d", sum, total)
 		}
 	})
+}
+
+// A draft's loads read as one number when every juror has the same load
+// (the "3–4" when all were 4).
+func TestLoadRange(t *testing.T) {
+	js := []Juror{{User: chat.UserRef{User: "a"}}, {User: chat.UserRef{User: "b"}}}
+	if got := loadRange(js, map[string]int{"a": 4, "b": 4}); got != "4" {
+		t.Errorf("all 4: %q", got)
+	}
+	if got := loadRange(js, map[string]int{"a": 3, "b": 4}); got != "3–4" {
+		t.Errorf("3 and 4: %q", got)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/schedule"
 	"github.com/kipina/kipina/storage"
@@ -179,15 +180,11 @@ func (m *module) progress(_ context.Context, r *bot.Request) chat.Response {
 		}
 		return nil
 	})
-	pct := 0
-	if all > 0 {
-		pct = 100 * done / all
-	}
 	state := r.T("jury.progress.open", "Deadline", r.FormatDateTime(j.deadline(ev.Date, r.WS.Loc)))
 	if j.Closed {
 		state = r.T("jury.progress.closed")
 	}
-	head := r.T("jury.progress.head", "Event", ev.Name, "Done", done, "Count", all, "Percent", pct) + " " + state
+	head := r.T("jury.progress.head", "Event", ev.Name, "Done", done, "Count", all, "Percent", format.Percent(r.Lang, done, all)) + " " + state
 	return r.ReplyText(head + "\n" + strings.TrimRight(sb.String(), "\n"))
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -81,7 +82,7 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 	for _, u := range Contacts(tx, ws.ID, primary) {
 		lang := m.b.LangOf(tx, u)
 		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
-			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
+			"Score", format.Decimal(lang, score, 2), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
 		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/%s", ws.ID, a.ID, primary, u.User), chat.DM(u), msg); err != nil {
 			return err
 		}
@@ -89,7 +90,7 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 	for _, ch := range ContactChannels(tx, ws.ID, primary) {
 		lang := ws.Lang
 		msg := chat.Message{Text: m.b.Cat.T(lang, "routing.routed.dm", "App", a.ID, "Company", a.Company, "Target", ev.TargetName(m.b.Config.Tracks, primary, lang),
-			"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
+			"Score", format.Decimal(lang, score, 2), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))}
 		to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ch}
 		if _, err := outbox.Enqueue(tx, fmt.Sprintf("route/%s/%s/%s/#%s", ws.ID, a.ID, primary, ch), to, msg); err != nil {
 			return err
@@ -104,13 +105,13 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev call.Event, a call.
 	for _, x := range cur.Ranking.Matches {
 		name := ev.TargetName(m.b.Config.Tracks, x.Target, lang)
 		if len(lines) < 3 && x.Score > 0 {
-			line := fmt.Sprintf("%d. %s %.2f", len(lines)+1, name, x.Score)
+			line := fmt.Sprintf("%d. %s %s", len(lines)+1, name, format.Decimal(lang, x.Score, 2))
 			if len(x.Reasons) > 0 {
 				line += " (" + strings.Join(x.Reasons, ", ") + ")"
 			}
 			lines = append(lines, line)
 		}
-		opts = append(opts, chat.Option{Value: x.Target, Label: bot.Clip(fmt.Sprintf("%s %.2f", name, x.Score), 70)})
+		opts = append(opts, chat.Option{Value: x.Target, Label: bot.Clip(name+" "+format.Decimal(lang, x.Score, 2), 70)})
 	}
 	target := ev.TargetName(m.b.Config.Tracks, primary, lang)
 	best := ""
