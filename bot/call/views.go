@@ -83,6 +83,9 @@ func appList(_ context.Context, r *bot.Request) chat.Response {
 		event, args = args[0], args[1:]
 	}
 	filter := strings.ToLower(strings.Join(args, " "))
+	if st := StateFilter(r.Bot.Cat, filter); st != "" {
+		filter = st
+	}
 	var sb strings.Builder
 	n := 0
 	for _, a := range apps {
