@@ -102,7 +102,7 @@ func TestAssignInfeasibleAndRemove(t *testing.T) {
 	h := newHarness(t, demoApplicants[:4])
 	out := h.Run("/kipina jury add kipina-2017 @liisa @pekka @olli\n/kipina jury assign kipina-2017 reviews=4\n" +
 		"/kipina jury assign kipina-2017 reviews=2 min=4\n/kipina jury assign kipina-2017 foo=1\n")
-	must(t, out, "Jakoa ei löydy (4 arviota per hakemus", "needs 16 reviews; the jury can take at most 12",
+	must(t, out, "Jakoa ei löydy (arvioita per hakemus: 4", "needs 16 reviews; the jury can take at most 12",
 		"the minimum load of 4 per juror needs 12 reviews; there are only 8", "En ymmärrä ”foo=1”")
 	if loadJury(t, h).Draft != nil {
 		t.Fatal("an infeasible assignment left a draft")
