@@ -68,8 +68,3 @@ func (e *Env) Batch(fn func(tx *storage.Tx) error) error {
 	e.outbox.Wake()
 	return nil
 }
-
-// FormatTime formats t in loc with the Go layout stored under id for lang.
-func (e *Env) FormatTime(lang, id string, t time.Time, loc *time.Location) string {
-	return t.In(loc).Format(e.Cat.T(lang, id))
-}

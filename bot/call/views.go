@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/bizid"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
@@ -99,6 +100,9 @@ func appList(_ context.Context, r *bot.Request) (chat.Response, error) {
 		event, args = args[0], args[1:]
 	}
 	filter := strings.ToLower(strings.Join(args, " "))
+	if st := StateFilter(r.Env.Cat, filter); st != "" {
+		filter = string(st)
+	}
 	var sb strings.Builder
 	n := 0
 	for _, a := range apps {
@@ -121,6 +125,9 @@ func appList(_ context.Context, r *bot.Request) (chat.Response, error) {
 func matches(a round.Application, filter string) bool {
 	if filter == "" || string(a.State) == filter || a.Target == filter {
 		return true
+	}
+	if id, err := bizid.Parse(filter); err == nil {
+		return bizid.Same(id, a.BusinessID)
 	}
 	return strings.Contains(strings.ToLower(a.Company+" "+a.Summary+" "+a.BusinessID), filter)
 }

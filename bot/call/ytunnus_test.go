@@ -2,7 +2,12 @@ package call
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
 	"testing"
+
+	"github.com/kipina/kipina/bot/round"
 )
 
 func TestParseBusinessID(t *testing.T) {
@@ -24,7 +29,16 @@ func TestParseBusinessID(t *testing.T) {
 		{"abc", "", ErrBusinessID},
 		{"", "", ErrBusinessID},
 		{"1572860-", "", ErrBusinessID},
-		{"FI15728600", "", ErrBusinessID},
+		{"FI15728600", "1572860-0", nil},            // the VAT number of the same company
+		{"1572860\u22120", "1572860-0", nil},        // minus sign
+		{"1572860\uff0d0", "1572860-0", nil},        // fullwidth hyphen-minus
+		{"1572860\u200b-0", "1572860-0", nil},       // zero-width space from a web page
+		{"157\u202f2860-0", "1572860-0", nil},       // narrow no-break space
+		{"1572860\u00ad-\u00a00", "1572860-0", nil}, // soft hyphen, no-break space
+		{"１５７２８６０－０", "1572860-0", nil},             // fullwidth digits and hyphen
+		{"1572860\u20100", "1572860-0", nil},        // Unicode hyphen
+		{"1572860\u20140", "1572860-0", nil},        // em dash
+		{"1572860_0", "", ErrBusinessID},
 	} {
 		got, err := ParseBusinessID(c.in)
 		if got != c.want || !errors.Is(err, c.err) {
@@ -52,4 +66,42 @@ func FuzzParseBusinessID(f *testing.F) {
 			t.Fatalf("%q → %q → %q, %v", s, got, again, err)
 		}
 	})
+}
+
+// TestBusinessIDHintsAreValid: every business ID the catalogue shows as an
+// example passes its own check digit.
+func TestBusinessIDHintsAreValid(t *testing.T) {
+	files, err := filepath.Glob("../../configs/locales/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("locales: %v", err)
+	}
+	seen := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`\b\d{7}-\d\b`).FindAllString(string(b), -1) {
+			seen++
+			if _, err := ParseBusinessID(m); err != nil {
+				t.Errorf("%s shows %s as an example: %v", f, m, err)
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no example found")
+	}
+}
+
+// A business ID in an apps filter is read however it was typed.
+func TestFilterByBusinessID(t *testing.T) {
+	a := round.Application{Company: "Katuvalo Oy", BusinessID: "1572860-0"}
+	for _, f := range []string{"1572860-0", "1572860\u22120", "15728600", "1572860\u200b-0"} {
+		if !matches(a, f) {
+			t.Errorf("filter %q misses %s", f, a.BusinessID)
+		}
+	}
+	if matches(a, "0112038-9") {
+		t.Error("another business ID matches")
+	}
 }

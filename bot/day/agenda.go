@@ -301,7 +301,7 @@ func (m *mod) tellPitch(tx *storage.Tx, r *bot.Request, ev round.Event, cs cast,
 		loc := m.env.Zone(tx, u)
 		kv := []any{"Event", ev.Name, "App", app.ID, "Company", app.Company,
 			"Date", m.env.FormatTime(lang, "format.date", p.Start, loc),
-			"Start", p.Start.In(loc).Format("15:04"), "End", p.End.In(loc).Format("15:04"), "Room", p.Room, "Pos", p.Pos}
+			"Start", m.env.Clock(lang, p.Start, loc), "End", m.env.Clock(lang, p.End, loc), "Room", p.Room, "Pos", p.Pos}
 		id := "day.pitch.slot"
 		if had {
 			id = "day.pitch.changed"
@@ -325,7 +325,7 @@ func (m *mod) clashes(r *bot.Request, d *Day, changed []Pitch) string {
 	for _, p := range changed {
 		for _, mt := range d.Plan.Meetings {
 			if mt.App == p.App && !mt.Cancelled && mt.Overlaps(p.Span) {
-				fmt.Fprintf(&sb, "\n%s", r.T("day.agenda.clash", "App", p.App, "Time", mt.Start.In(r.WS.Loc).Format("15:04"), "Person", "@"+mt.Person))
+				fmt.Fprintf(&sb, "\n%s", r.T("day.agenda.clash", "App", p.App, "Time", m.env.Clock(r.Lang, mt.Start, r.WS.Loc), "Person", "@"+mt.Person))
 			}
 		}
 	}
@@ -368,13 +368,13 @@ func (m *mod) agendaPost(tx *storage.Tx, lang string, ws *bot.Workspace, ev roun
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&sb, "\n%d. %s–%s %s — %s", p.Pos, p.Start.In(ws.Loc).Format("15:04"), p.End.In(ws.Loc).Format("15:04"), companyName(app), ev.TargetName(m.env.Config.Tracks, t, lang))
+		fmt.Fprintf(&sb, "\n%d. %s–%s %s — %s", p.Pos, m.env.Clock(lang, p.Start, ws.Loc), m.env.Clock(lang, p.End, ws.Loc), companyName(app), ev.TargetName(m.env.Config.Tracks, t, lang))
 	}
 	if len(a.Order) == 0 {
 		sb.WriteString("\n" + m.env.Cat.T(lang, "day.agenda.empty"))
 	}
 	for _, b := range a.Breaks {
-		sb.WriteString("\n" + m.env.Cat.T(lang, "day.agenda.break", "Start", b.Start.In(ws.Loc).Format("15:04"), "End", b.End.In(ws.Loc).Format("15:04")))
+		sb.WriteString("\n" + m.env.Cat.T(lang, "day.agenda.break", "Start", m.env.Clock(lang, b.Start, ws.Loc), "End", m.env.Clock(lang, b.End, ws.Loc)))
 	}
 	return sb.String(), nil
 }

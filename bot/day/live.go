@@ -71,7 +71,7 @@ func (m *mod) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 	}
 	msg := chat.Message{
 		Text: m.env.Cat.T(lang, "day.remind.text", "Count", int(mt.Start.Sub(tx.Now()).Round(time.Minute).Minutes()),
-			"Time", mt.Start.In(loc).Format("15:04"), "Table", mt.Table, "Other", other, "About", about, "Event", ev.Name),
+			"Time", m.env.Clock(lang, mt.Start, loc), "Table", mt.Table, "Other", other, "About", about, "Event", ev.Name),
 		Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actCancel, ev.ID, p.Side, self}, ":"),
 			Label: m.env.Cat.T(lang, "day.remind.cancel.button"), Style: "danger"}},
 	}
@@ -121,7 +121,10 @@ func (m *mod) noShow(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("noshow: %w", err)
 	}
-	return r.Reply("day.noshow.done", "Who", arg, "Count", freed, "Offered", offered)
+	if offered == 0 {
+		return r.Reply("day.noshow.done_none", "Who", arg, "Count", freed)
+	}
+	return r.Reply("day.noshow.done", "Who", arg, "Count", freed, "Offered", r.Env.Count(r.Lang, "count.times", offered))
 }
 
 // cancelOwn is the Cancel button of a reminder: the party cannot come.
@@ -300,7 +303,7 @@ func (m *mod) tellFreed(tx *storage.Tx, ws string, ev round.Event, cs cast, ver 
 	}
 	for i, u := range st.us {
 		loc := m.env.Zone(tx, u)
-		msg := chat.Message{Text: m.env.Cat.T(st.langs[i], "day.freed.text", "Other", g.name, "Time", mt.Start.In(loc).Format("15:04"), "Table", mt.Table, "Count", offers)}
+		msg := chat.Message{Text: m.env.Cat.T(st.langs[i], "day.freed.text", "Other", g.name, "Time", m.env.Clock(st.langs[i], mt.Start, loc), "Table", mt.Table, "Count", offers)}
 		k := outbox.NewKey(ws, "day", ev.ID, "meetings", ver, "freed", strconv.Itoa(mt.ID), u.User)
 		if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 			return err
@@ -327,7 +330,7 @@ func (m *mod) sendOffer(tx *storage.Tx, ws string, ev round.Event, cs cast, o Of
 		for i, u := range cr.us {
 			loc := m.env.Zone(tx, u)
 			msg := chat.Message{
-				Text: m.env.Cat.T(cr.langs[i], "day.offer.text", "Event", ev.Name, "Start", o.Start.In(loc).Format("15:04"), "End", o.End.In(loc).Format("15:04"),
+				Text: m.env.Cat.T(cr.langs[i], "day.offer.text", "Event", ev.Name, "Start", m.env.Clock(cr.langs[i], o.Start, loc), "End", m.env.Clock(cr.langs[i], o.End, loc),
 					"Table", o.Table, "Other", st.name),
 				Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actAccept, ev.ID, strconv.Itoa(o.ID), c}, ":"),
 					Label: m.env.Cat.T(cr.langs[i], "day.offer.accept.button"), Style: "primary"}},
@@ -410,13 +413,13 @@ func (m *mod) accept(_ context.Context, r *bot.Request) (chat.Response, error) {
 		}
 		for i, u := range st.us {
 			loc := m.env.Zone(tx, u)
-			msg := chat.Message{Text: m.env.Cat.T(st.langs[i], "day.offer.new_meeting", "Time", o.Start.In(loc).Format("15:04"), "Table", o.Table, "Other", cr.name)}
+			msg := chat.Message{Text: m.env.Cat.T(st.langs[i], "day.offer.new_meeting", "Time", m.env.Clock(st.langs[i], o.Start, loc), "Table", o.Table, "Other", cr.name)}
 			k := outbox.NewKey(r.WS.ID, "day", event, "meetings", d.Plan.ver(), "repaired", strconv.Itoa(mt.ID), u.User)
 			if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 				return err
 			}
 		}
-		upd = chat.Message{Text: r.T("day.offer.yours", "Time", o.Start.In(m.env.Zone(tx, r.User)).Format("15:04"), "Table", o.Table, "Other", st.name)}
+		upd = chat.Message{Text: r.T("day.offer.yours", "Time", m.env.Clock(r.Lang, o.Start, m.env.Zone(tx, r.User)), "Table", o.Table, "Other", st.name)}
 		if err := saveDay(tx, r.WS.ID, d); err != nil {
 			return err
 		}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	ics "github.com/arran4/golang-ical"
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
@@ -27,11 +26,12 @@ func (p party) key() string { return p.side + "/" + p.id }
 // entry is one line of a personal schedule.
 type entry struct {
 	Span
-	pitch bool
-	room  string
-	table int
-	other string // the other side, named
-	about string // the other side's role or track
+	pitch   bool
+	room    string
+	table   int
+	other   string // the other side, named
+	otherID string // the other side's id: application id or user id
+	about   string // the other side's role or track
 }
 
 // entries lists a party's pitch and active meetings, in time order.
@@ -55,10 +55,10 @@ func (m *mod) entries(tx *storage.Tx, d Day, cs cast, pt party, lang string) ([]
 				if err != nil {
 					return nil, err
 				}
-				out = append(out, entry{Span: mt.Span, table: mt.Table, other: name, about: about})
+				out = append(out, entry{Span: mt.Span, table: mt.Table, otherID: mt.Person, other: name, about: about})
 			case pt.side == SidePerson && mt.Person == pt.id:
 				a := cs.appOr(mt.App)
-				out = append(out, entry{Span: mt.Span, table: mt.Table, other: companyName(a), about: clip(a.Summary, 80)})
+				out = append(out, entry{Span: mt.Span, table: mt.Table, otherID: mt.App, other: companyName(a), about: clip(a.Summary, 80)})
 			}
 		}
 	}
@@ -84,7 +84,7 @@ func (m *mod) scheduleText(lang string, loc *time.Location, ev round.Event, who 
 	var sb strings.Builder
 	sb.WriteString(T("day.sched.head", "Event", ev.Name, "Date", m.env.FormatTime(lang, "format.date", ev.Date, loc), "Who", who))
 	for _, e := range es {
-		t := e.Start.In(loc).Format("15:04") + "–" + e.End.In(loc).Format("15:04")
+		t := m.env.Clock(lang, e.Start, loc) + "–" + m.env.Clock(lang, e.End, loc)
 		if e.pitch {
 			sb.WriteString("\n" + T("day.sched.pitch", "Time", t, "Room", e.room))
 		} else {
@@ -101,28 +101,28 @@ func (m *mod) scheduleText(lang string, loc *time.Location, ev round.Event, who 
 	return sb.String()
 }
 
-// calendar renders a personal schedule as an iCalendar file.
-func (m *mod) calendar(ws string, ev round.Event, pt party, es []entry, lang string, now time.Time) []byte {
-	cal := ics.NewCalendar()
-	cal.SetMethod(ics.MethodPublish)
-	cal.SetProductId("-//kipina//day//" + strings.ToUpper(lang))
-	cal.SetXWRCalName(ev.Name)
+// calEvents are a personal schedule's entries as calendar events in lang.
+func (m *mod) calEvents(ws string, ev round.Event, pt party, es []entry, lang string) []calEvent {
+	var out []calEvent
 	for _, e := range es {
-		uid := fmt.Sprintf("%s-%s-%s-%d@kipina", ws, ev.ID, strings.ReplaceAll(pt.key(), "/", "-"), e.Start.Unix())
-		ve := cal.AddEvent(uid)
-		ve.SetDtStampTime(now)
-		ve.SetStartAt(e.Start)
-		ve.SetEndAt(e.End)
+		ce := calEvent{UID: uidOf(ws, ev.ID, pt, e), Start: e.Start, End: e.End}
 		if e.pitch {
-			ve.SetSummary(m.env.Cat.T(lang, "day.ics.pitch", "Event", ev.Name))
-			ve.SetLocation(strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.room", "Room", e.room)))
+			ce.Summary = m.env.Cat.T(lang, "day.ics.pitch", "Event", ev.Name)
+			ce.Location = strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.room", "Room", e.room))
 		} else {
-			ve.SetSummary(m.env.Cat.T(lang, "day.ics.meeting", "Other", e.other))
-			ve.SetLocation(strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.table", "Table", e.table)))
-			ve.SetDescription(e.about)
+			ce.Summary = m.env.Cat.T(lang, "day.ics.meeting", "Other", e.other)
+			ce.Location = strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.table", "Table", e.table))
+			ce.Description = e.about
 		}
+		out = append(out, ce)
 	}
-	return []byte(cal.Serialize())
+	return out
+}
+
+// calendar renders a personal schedule as an iCalendar file with SEQUENCE
+// seq and no cancellations (see writeCalendar).
+func (m *mod) calendar(ws string, ev round.Event, pt party, es []entry, lang string, now time.Time, seq int) []byte {
+	return writeCalendar(lang, ev.Name, seq, m.calEvents(ws, ev, pt, es, lang), nil, now)
 }
 
 // upload is a calendar file waiting to be handed to a person once the
@@ -211,9 +211,20 @@ func (m *mod) sendSchedules(tx *storage.Tx, ws string, ev round.Event, d *Day, c
 			}
 			d.Plan.Sent[sk] = dg
 			told++
-			if len(es) > 0 {
+			ces := m.calEvents(ws, ev, pt, es, h.langs[i])
+			prev, had := d.Plan.Cal[sk]
+			gone := goneEvents(prev.UIDs, ces, ev.Date)
+			if len(ces) > 0 || len(gone) > 0 {
+				if d.Plan.Cal == nil {
+					d.Plan.Cal = map[string]CalSent{}
+				}
+				seq := 0
+				if had {
+					seq = prev.Seq + 1
+				}
+				d.Plan.Cal[sk] = CalSent{Seq: seq, UIDs: uidsOf(ces)}
 				ics := chat.Message{Text: m.env.Cat.T(h.langs[i], "day.ics.comment", "Event", ev.Name), File: &chat.File{
-					Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, u.User), Title: ev.Name, Content: m.calendar(ws, ev, pt, es, h.langs[i], tx.Now())}}
+					Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, u.User), Title: ev.Name, Content: writeCalendar(h.langs[i], ev.Name, seq, ces, gone, tx.Now())}}
 				if _, err := outbox.Enqueue(tx, k.With("ics"), chat.DM(u), ics); err != nil {
 					return 0, err
 				}
@@ -328,7 +339,7 @@ func (m *mod) planPublish(_ context.Context, r *bot.Request) (chat.Response, err
 		plan := *d.Draft
 		plan.Sent, plan.Version = map[string]string{}, 1
 		if d.Plan != nil {
-			plan.Sent, plan.Version = d.Plan.Sent, d.Plan.Version+1
+			plan.Sent, plan.Cal, plan.Version = d.Plan.Sent, d.Plan.Cal, d.Plan.Version+1
 			if err := cancelReminders(tx, r.WS.ID, ev.ID); err != nil {
 				return err
 			}
@@ -373,8 +384,9 @@ func (m *mod) mySchedule(ctx context.Context, r *bot.Request) (chat.Response, er
 			return err
 		}
 		remind := 0
+		var sent map[string]CalSent
 		if d.Plan != nil {
-			remind = d.Plan.RemindMin
+			remind, sent = d.Plan.RemindMin, d.Plan.Cal
 		}
 		for _, pt := range cs.parties() {
 			if !allowed(r, cs, pt.side, pt.id, pt.id) {
@@ -391,7 +403,7 @@ func (m *mod) mySchedule(ctx context.Context, r *bot.Request) (chat.Response, er
 			parts = append(parts, m.scheduleText(r.Lang, m.env.Zone(tx, r.User), ev, h.name, es, remind))
 			if len(es) > 0 {
 				ups = append(ups, upload{to: r.User, file: chat.File{Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, r.User.User), Title: ev.Name,
-					Content: m.calendar(r.WS.ID, ev, pt, es, r.Lang, r.Now())}, comment: r.T("day.ics.comment", "Event", ev.Name)})
+					Content: m.calendar(r.WS.ID, ev, pt, es, r.Lang, r.Now(), sent[pt.key()+"/"+r.User.User].Seq)}, comment: r.T("day.ics.comment", "Event", ev.Name)})
 			}
 		}
 		return nil

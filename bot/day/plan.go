@@ -9,6 +9,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -168,9 +169,9 @@ func (m *mod) preview(r *bot.Request, ev round.Event, cs cast, plan Plan) string
 		tables = fmt.Sprint(plan.Tables)
 	}
 	sb.WriteString(r.T("day.plan.head", "Event", ev.Name, "Meetings", len(plan.Meetings), "Slots", len(plan.Slots), "Slot", plan.SlotMin, "Tables", tables,
-		"Weight", fmt.Sprintf("%.0f", plan.Weight), "Bound", fmt.Sprintf("%.0f", plan.Bound), "Percent", fmt.Sprintf("%.1f", pct)))
+		"Weight", fmt.Sprintf("%.0f", plan.Weight), "Bound", fmt.Sprintf("%.0f", plan.Bound), "Percent", format.PercentValue(r.Lang, pct, 1)))
 	if len(plan.Slots) > 0 {
-		sb.WriteString("\n" + r.T("day.plan.window", "Start", plan.Slots[0].Start.In(r.WS.Loc).Format("15:04"), "End", plan.Slots[len(plan.Slots)-1].End.In(r.WS.Loc).Format("15:04")))
+		sb.WriteString("\n" + r.T("day.plan.window", "Start", m.env.Clock(r.Lang, plan.Slots[0].Start, r.WS.Loc), "End", m.env.Clock(r.Lang, plan.Slots[len(plan.Slots)-1].End, r.WS.Loc)))
 	}
 	perC, perP := map[string]int{}, map[string]int{}
 	for _, mt := range plan.Meetings {

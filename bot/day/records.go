@@ -90,8 +90,10 @@ type Plan struct {
 	Built     time.Time `json:"built"`
 	// Sent is a digest of the schedule last sent to each recipient (user
 	// id), so a re-publication tells only those whose schedule changed.
-	Sent   map[string]string `json:"sent,omitempty"`
-	NextID int               `json:"next_id"`
+	Sent map[string]string `json:"sent,omitempty"`
+	// Cal is the calendar file last sent to each recipient, keyed as Sent.
+	Cal    map[string]CalSent `json:"cal,omitempty"`
+	NextID int                `json:"next_id"`
 	// Version counts the publications of the event's meetings (1 for the
 	// first; 0 for a draft and for plans published before it was kept).
 	// Meeting ids start again in every plan, so the outbox keys of

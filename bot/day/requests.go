@@ -9,6 +9,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
@@ -137,7 +138,7 @@ func (m *mod) prompt(tx *storage.Tx, ws string, cs cast, side, self string, page
 		rw := rows[i]
 		fmt.Fprintf(&sb, "\n%d. *%s* — %s", i+1, rw.name, rw.about)
 		if rw.score > 0 {
-			sb.WriteString(" " + T("day.ask.score", "Percent", int(rw.score*100+0.5)))
+			sb.WriteString(" " + T("day.ask.score", "Percent", format.PercentValue(lang, rw.score*100, 0)))
 		}
 		v, ok, err := answerOf(tx, ws, cs.ev.ID, side, rw)
 		if err != nil {

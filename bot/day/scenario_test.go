@@ -13,6 +13,7 @@ import (
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/day"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
@@ -120,21 +121,21 @@ func TestTheDay(t *testing.T) {
 	// challenge), the break skipped.
 	out = h.Run("/kipina agenda kipina-2017 start=nine\n/kipina agenda kipina-2017 start=09:00 slot=10 break=09:20-09:30\n")
 	must(t, out, "En ymmärrä kohtaa ”start=nine”", "Esimerkki: /kipina agenda kipina-2017",
-		"1. 09:00–09:10 Vård Ab (H0002)", "2. 09:10–09:20 Koulu Oy (H0003)", "3. 09:30–09:40 Katuvalo Oy (H0001)", "Tauko 09:20–09:30", "Ei vielä julkaistu")
+		"1. 9.00–9.10 Vård Ab (H0002)", "2. 9.10–9.20 Koulu Oy (H0003)", "3. 9.30–9.40 Katuvalo Oy (H0001)", "Tauko 9.20–9.30", "Ei vielä julkaistu")
 
 	// Publish: the post here, each company its slot in its own language.
 	out = h.Run("/kipina agenda publish kipina-2017\n")
 	mustNot(t, out, "Muutoksesta")
 	must(t, out, "── #shell", "*Pitchausohjelma: Kipinä 2017",
-		"── @anna", "Katuvalo Oy (H0001) esittäytyy 10.2.2027 klo 09:30–09:40",
-		"── @sven", "Vård Ab (H0002) pitchar 10.2.2027 kl. 09:00–09:10",
-		"── @olli", "Koulu Oy (H0003) pitches on 10 Feb 2027 at 09:10–09:20")
+		"── @anna", "Katuvalo Oy (H0001) esittäytyy 10.2.2027 klo 9.30–9.40",
+		"── @sven", "Vård Ab (H0002) pitchar 10.2.2027 kl. 9.00–9.10",
+		"── @olli", "Koulu Oy (H0003) pitches on 10 Feb 2027 at 9:10–9:20")
 
 	// A move tells exactly those whose slot changed and updates the post.
 	out = h.Run("/kipina agenda move kipina-2017 H0002 2\n")
-	must(t, out, "1. 09:00–09:10 Koulu Oy (H0003)", "2. 09:10–09:20 Vård Ab (H0002)", "Muutoksesta kerrottiin 2 yritykselle",
-		"── @sven", "pitchtiden för Vård Ab (H0002) har ändrats: nu 10.2.2027 kl. 09:10–09:20",
-		"── @olli", "now 10 Feb 2027 at 09:00–09:10", "── #shell (~")
+	must(t, out, "1. 9.00–9.10 Koulu Oy (H0003)", "2. 9.10–9.20 Vård Ab (H0002)", "Muutoksesta kerrottiin 2 yritykselle",
+		"── @sven", "pitchtiden för Vård Ab (H0002) har ändrats: nu 10.2.2027 kl. 9.10–9.20",
+		"── @olli", "now 10 Feb 2027 at 9:00–9:10", "── #shell (~")
 	mustNot(t, out, "── @anna")
 
 	// Meeting requests.
@@ -180,8 +181,8 @@ func TestTheDay(t *testing.T) {
 	// pitches block H0003 and H0002 at 09:00 and H0001 at 09:30, so
 	// every mutual must-meet fits only as H0001–pekka at 09:00.
 	out = h.Run(":as nina\n/kipina meetings schedule kipina-2017 slot=15 window=09:00-10:00 tables=1\n")
-	must(t, out, "*Luonnos: Kipinä 2017 – avoin haku*", "tapaamisia 3, aikavälejä 3 à 15 min, pöytiä: 1", "Paino 300 / yläraja 300 (100.0 %)",
-		"Tapaamiset klo 09:00–10:00", "H0001 1, H0002 1, H0003 1", "@jaana 0, @kaisa 1, @pekka 1, @ville 1",
+	must(t, out, "*Luonnos: Kipinä 2017 – avoin haku*", "tapaamisia 3, aikavälejä 3 à 15 min, pöytiä: 1", "Paino 300 / yläraja 300 (100,0 %)",
+		"Tapaamiset klo 9.00–10.00", "H0001 1, H0002 1, H0003 1", "@jaana 0, @kaisa 1, @pekka 1, @ville 1",
 		"1 pakko tavata -toive jäi ilman tapaamista:", "Koulu Oy (H0003) – @kaisa (vain toinen pakko)", "/kipina meetings publish kipina-2017")
 	d := loadDay(t, h)
 	if d.Draft == nil || d.Plan != nil || len(d.Draft.Meetings) != 3 {
@@ -192,20 +193,38 @@ func TestTheDay(t *testing.T) {
 	// and an .ics file saved by the shell.
 	out = h.Run("/kipina meetings publish kipina-2017\n")
 	must(t, out, "Tapaamisia julkaistu: 3",
-		"── @anna", "*Oma aikataulusi: Kipinä 2017 – avoin haku*", "09:00–09:15 pöytä 1: @pekka — prosessin yhteyshenkilö", "09:30–09:40 oma esitys",
-		"── @sven", "*Ditt schema: Kipinä 2017 – avoin haku*", "── @olli", "*Your schedule: Kipinä 2017 – avoin haku*", "09:00–09:10 your pitch",
-		"── @pekka", "09:00–09:15 pöytä 1: Katuvalo Oy (H0001)", "Ajat aikavyöhykkeellä Europe/Helsinki (EET)",
+		"── @anna", "*Oma aikataulusi: Kipinä 2017 – avoin haku*", "9.00–9.15 pöytä 1: @pekka — prosessin yhteyshenkilö", "9.30–9.40 oma esitys",
+		"── @sven", "*Ditt schema: Kipinä 2017 – avoin haku*", "── @olli", "*Your schedule: Kipinä 2017 – avoin haku*", "9:00–9:10 your pitch",
+		"── @pekka", "9.00–9.15 pöytä 1: Katuvalo Oy (H0001)", "Ajat aikavyöhykkeellä Europe/Helsinki (EET)",
 		"kipina-kipina-2017-anna.ics")
 	ics, err := os.ReadFile(filepath.Join(h.Dir, "files", "kipina-kipina-2017-anna.ics"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, string(ics), "BEGIN:VCALENDAR", "BEGIN:VEVENT", "DTSTART:20270210T070000Z", "SUMMARY:Tapaaminen: @pekka", "SUMMARY:Esitys: Kipinä 2017 – avoin haku")
+	must(t, string(ics), "BEGIN:VCALENDAR\r\n", "BEGIN:VEVENT\r\n", "DTSTART:20270210T070000Z\r\n", "SUMMARY:Tapaaminen: @pekka\r\n", "SUMMARY:Esitys: Kipinä 2017 – avoin haku\r\n",
+		"METHOD:PUBLISH\r\n", "SEQUENCE:0\r\n", "UID:demo-kipina-2017-meeting-H0001-pekka@kipina\r\n", "UID:demo-kipina-2017-pitch-H0001@kipina\r\n")
+	mustNot(t, strings.ReplaceAll(string(ics), "\r\n", ""), "\n", "\r")
 
 	// Publishing the same plan again tells nobody anew.
 	out = h.Run("/kipina meetings schedule kipina-2017 slot=15 window=09:00-10:00 tables=1\n/kipina meetings publish kipina-2017\n")
 	must(t, out, "aikataulu lähti 0 henkilölle")
 	mustNot(t, out, "── @anna")
+
+	// A new plan moves anna's meeting to another table: her calendar file
+	// keeps the UIDs and raises SEQUENCE, so her calendar moves the event
+	// instead of adding a second one. Back to the first plan: SEQUENCE 2.
+	for i, opts := range []string{"window=09:45-10:45 tables=2", "window=09:00-10:00 tables=1"} {
+		h.Clock.Advance(time.Minute) // a new draft is a new version
+		out = h.Run("/kipina meetings schedule kipina-2017 slot=15 " + opts + "\n/kipina meetings publish kipina-2017\n")
+		ics, err = os.ReadFile(filepath.Join(h.Dir, "files", "kipina-kipina-2017-anna.ics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, string(ics), fmt.Sprintf("SEQUENCE:%d\r\n", i+1), "UID:demo-kipina-2017-meeting-H0001-pekka@kipina\r\n", "UID:demo-kipina-2017-pitch-H0001@kipina\r\n")
+		if i == 0 {
+			must(t, out, "── @anna", "10.00–10.15 pöytä 2")
+		}
+	}
 
 	// The event day. Reminders come 5 minutes before, at any hour.
 	day0 := time.Date(2027, 2, 10, 8, 50, 0, 0, time.FixedZone("EET", 2*3600))
@@ -215,18 +234,18 @@ func TestTheDay(t *testing.T) {
 	// and ville, who are free then and wanted to meet Katuvalo Oy.
 	out = h.Run(":as nina\n/kipina noshow kipina-2017 @pekka\n")
 	must(t, out, "@pekka: 1 tapaaminen vapautettiin; aikaa tarjottiin 2 kertaa",
-		"── @anna", "@pekka ei pääse tapaamiseenne klo 09:00 (pöytä 1). Aikaa tarjotaan 2 muulle",
-		"── @kaisa", "*Vapautui aika* (Kipinä 2017 – avoin haku): klo 09:00–09:15, pöytä 1, tapaaminen Katuvalo Oy (H0001)", "── @ville")
+		"── @anna", "@pekka ei pääse tapaamiseenne klo 9.00 (pöytä 1). Aikaa tarjotaan 2 muulle",
+		"── @kaisa", "*Vapautui aika* (Kipinä 2017 – avoin haku): klo 9.00–9.15, pöytä 1, tapaaminen Katuvalo Oy (H0001)", "── @ville")
 	offerK, offerV := control(t, section(t, out, "── @kaisa"), "Hyväksy"), control(t, section(t, out, "── @ville"), "Hyväksy")
 	out = h.Run(":as kaisa\n" + offerK + "\n")
-	must(t, out, "Aika on sinun: klo 09:00, pöytä 1, tapaaminen Katuvalo Oy (H0001)", "── @anna", "Uusi tapaaminen klo 09:00, pöytä 1: @kaisa")
+	must(t, out, "Aika on sinun: klo 9.00, pöytä 1, tapaaminen Katuvalo Oy (H0001)", "── @anna", "Uusi tapaaminen klo 9.00, pöytä 1: @kaisa")
 	out = h.Run(":as ville\n" + offerV + "\n")
 	must(t, out, "joku ehti ensin")
 
 	out = h.Tick(4*time.Minute + 30*time.Second)
 	mustNot(t, out, "minuutin päästä", "minutes")
 	out = h.Tick(30 * time.Second) // 08:55
-	must(t, out, "── @kaisa", "*5 minuutin päästä* klo 09:00, pöytä 1: tapaaminen Katuvalo Oy (H0001)", "── @anna", "tapaaminen @kaisa", "En pääse")
+	must(t, out, "── @kaisa", "*5 minuutin päästä* klo 9.00, pöytä 1: tapaaminen Katuvalo Oy (H0001)", "── @anna", "tapaaminen @kaisa", "En pääse")
 	mustNot(t, out, "── @pekka")
 
 	// ville cancels from his reminder: his meeting is freed, Koulu Oy told.
@@ -242,7 +261,7 @@ func TestTheDay(t *testing.T) {
 	must(t, out, "── @ville", "*5 minuutin päästä*", "Koulu Oy (H0003)")
 	mustNot(t, out, "*-", "Om -") // a reminder swept after its meeting began is dropped, not sent as "in -10 minutes"
 	out = h.Run(":as ville\n" + control(t, section(t, out, "── @ville"), "En pääse") + "\n")
-	must(t, out, "Kiitos tiedosta. 1 tapaamisesi peruttiin", "── @olli", "@ville cannot come to your meeting at "+villeAt.In(day0.Location()).Format("15:04"))
+	must(t, out, "Kiitos tiedosta. 1 tapaamisesi peruttiin", "── @olli", "@ville cannot come to your meeting at "+format.Clock("en", villeAt.In(day0.Location())))
 
 	d = loadDay(t, h)
 	if !d.Absent["p/pekka"] || !d.Absent["p/ville"] || len(d.Offers) != 2 || d.Offers[0].Taken != "kaisa" {

@@ -203,7 +203,7 @@ func (m *module) surveyResults(_ context.Context, r *bot.Request) (chat.Response
 	sb.WriteString(r.T("followup.results.heading", "Event", ev.Name) + "\n")
 	sb.WriteString(r.T("followup.results.counts", "Count", s.Answered, "Asked", s.Asked) + "\n")
 	if s.Answered > 0 {
-		sb.WriteString(r.T("followup.results.mean", "Mean", fmt.Sprintf("%.2f", s.Mean)) + "\n")
+		sb.WriteString(r.T("followup.results.mean", "Mean", r.Decimal(s.Mean, 2)) + "\n")
 		for score := 5; score >= 1; score-- {
 			fmt.Fprintf(&sb, "%d %s %d\n", score, strings.Repeat("█", s.ByScore[score])+strings.Repeat("·", max(0, 1-s.ByScore[score])), s.ByScore[score])
 		}
@@ -213,7 +213,7 @@ func (m *module) surveyResults(_ context.Context, r *bot.Request) (chat.Response
 		}
 		sort.Strings(roles)
 		for _, role := range roles {
-			fmt.Fprintf(&sb, "• %s: %.2f\n", r.T("followup.role."+role), s.MeanByRole[role])
+			fmt.Fprintf(&sb, "• %s: %s\n", r.T("followup.role."+role), r.Decimal(s.MeanByRole[role], 2))
 		}
 	}
 	if len(s.Comments) > 0 {

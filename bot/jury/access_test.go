@@ -109,7 +109,7 @@ func TestAssignInfeasibleAndRemove(t *testing.T) {
 	}
 	out = h.Run("/kipina jury add kipina-2017 @liisa @pekka @olli\n/kipina jury assign kipina-2017 reviews=4\n" +
 		"/kipina jury assign kipina-2017 reviews=2 min=4\n/kipina jury assign kipina-2017 foo=1\n")
-	must(t, out, "Jakoa ei löydy (4 arviota per hakemus", "tarvitaan 16 arviota, mutta tuomaristo voi ottaa enintään 12",
+	must(t, out, "Jakoa ei löydy (arvioita per hakemus: 4", "tarvitaan 16 arviota, mutta tuomaristo voi ottaa enintään 12",
 		"vähimmäiskuorma 4 tuomaria kohden vaatii 12 arviota, mutta niitä on vain 8", "En ymmärrä ”foo=1”")
 	mustNot(t, out, "needs 16 reviews", "the minimum load of")
 	if loadJury(t, h).Draft != nil {

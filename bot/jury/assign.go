@@ -12,6 +12,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/matching"
@@ -187,6 +188,7 @@ func (m *module) assign(_ context.Context, r *bot.Request) (chat.Response, error
 // own Reason is English text for logs; a person reads this.
 func (m *module) infeasible(lang string, p *problem, inf *matching.InfeasibleError) string {
 	T := func(id string, kv ...any) string { return m.b.Cat.T(lang, id, kv...) }
+	reviewsText := func(n int) string { return m.b.Count(lang, "count.reviews", n) }
 	nA, nJ := len(p.in.Apps), len(p.in.Jurors)
 	reviews, minL, maxL := p.in.Reviews, p.in.MinLoad, p.in.MaxLoad
 	if reviews == 0 {
@@ -200,9 +202,9 @@ func (m *module) infeasible(lang string, p *problem, inf *matching.InfeasibleErr
 	case minL > maxL:
 		return T("jury.infeasible.min_above_max", "Min", minL, "Max", maxL)
 	case nJ*maxL < need:
-		return T("jury.infeasible.capacity", "Need", need, "Capacity", nJ*maxL)
+		return T("jury.infeasible.capacity", "Need", reviewsText(need), "Capacity", nJ*maxL)
 	case nJ*minL > need:
-		return T("jury.infeasible.min_load", "Min", minL, "MinTotal", nJ*minL, "Need", need)
+		return T("jury.infeasible.min_load", "Min", minL, "MinTotal", reviewsText(nJ*minL), "Need", need)
 	}
 	var parts []string
 	for _, a := range inf.Apps {
@@ -226,7 +228,7 @@ func (m *module) infeasible(lang string, p *problem, inf *matching.InfeasibleErr
 	if len(parts) > 0 {
 		return strings.Join(parts, "; ")
 	}
-	return T("jury.infeasible.flow", "Min", minL, "Max", maxL, "Apps", nA, "Reviews", reviews)
+	return T("jury.infeasible.flow", "Min", minL, "Max", maxL, "Apps", m.b.Count(lang, "count.applications", nA), "Reviews", reviews)
 }
 
 // preview describes a plan: size, load per juror, coverage per target and
@@ -237,10 +239,10 @@ func (m *module) preview(r *bot.Request, tx *storage.Tx, ev round.Event, j *Jury
 	for _, js := range pl.ByApp {
 		total += len(js)
 	}
-	sb.WriteString(r.T("jury.draft.head", "Event", ev.Name, "Apps", len(pl.ByApp), "Reviews", pl.Reviews,
-		"Total", total, "Min", pl.MinLoad, "Max", pl.MaxLoad) + "\n")
-	sb.WriteString(r.T("jury.draft.loads") + "\n")
 	load := pl.Load()
+	sb.WriteString(r.T("jury.draft.head", "Event", ev.Name, "Apps", r.Env.Count(r.Lang, "count.applications", len(pl.ByApp)),
+		"Reviews", r.Env.Count(r.Lang, "count.reviews", pl.Reviews), "Total", r.Env.Count(r.Lang, "count.reviews", total), "Load", loadRange(j.active(), load)) + "\n")
+	sb.WriteString(r.T("jury.draft.loads") + "\n")
 	for _, jr := range j.active() {
 		fmt.Fprintf(&sb, "• %s: %d\n", mention(jr.User), load[jr.User.User])
 	}
@@ -306,11 +308,7 @@ func (m *module) preview(r *bot.Request, tx *storage.Tx, ev round.Event, j *Jury
 // num formats x with prec decimals, with a decimal comma in Finnish and
 // Swedish.
 func num(lang string, x float64, prec int) string {
-	s := strconv.FormatFloat(x, 'f', prec, 64)
-	if lang == "fi" || lang == "sv" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
+	return format.Decimal(lang, x, prec)
 }
 
 // checkDraft refuses a draft that cannot be published as it is: an
@@ -555,4 +553,17 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// loadRange is the reviews per active juror as a range, one number when
+// all have the same load ("4", not "3–4").
+func loadRange(active []Juror, load map[string]int) string {
+	if len(active) == 0 {
+		return "0"
+	}
+	lo, hi := load[active[0].User.User], load[active[0].User.User]
+	for _, jr := range active {
+		lo, hi = min(lo, load[jr.User.User]), max(hi, load[jr.User.User])
+	}
+	return format.IntRange(lo, hi)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/kipina/kipina/bot/bizid"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -187,24 +188,18 @@ func (j *Jury) conflicted(juror, app, company, businessID string) bool {
 	return false
 }
 
-// declMatches reports whether a declaration names the company: the same
-// business ID, or the same name once case, spacing, punctuation and the
-// legal form (Oy, Ab, Ltd …) are ignored.
+// declMatches reports whether a declaration names the company: a
+// business ID in it, however typed (bizid.Find), that is the company's, or
+// the same name once case, spacing, punctuation and the legal form (Oy,
+// Ab, Ltd …) are ignored.
 func declMatches(text, company, businessID string) bool {
-	if b := normBID(text); b != "" && b == normBID(businessID) {
-		return true
+	for _, id := range bizid.Find(text) {
+		if bizid.Same(id, businessID) {
+			return true
+		}
 	}
 	n := normName(text)
 	return n != "" && n == normName(company)
-}
-
-func normBID(s string) string {
-	return strings.ToUpper(strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s))
 }
 
 var legalForms = map[string]bool{"oy": true, "oyj": true, "ab": true, "abp": true, "ltd": true, "ky": true, "tmi": true, "ry": true, "inc": true, "llc": true, "gmbh": true}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/kipina/kipina/bot/chat"
 	"pgregory.net/rapid"
 )
 
@@ -23,6 +24,11 @@ func TestDeclMatches(t *testing.T) {
 		{"Katu", "Katuvalo Oy", "", false},
 		{"Oy", "Katuvalo Oy", "", false},
 		{"0112038-9", "Katuvalo Oy", "1572860-0", false},
+		{"1572860\u22120", "Katuvalo Oy", "1572860-0", true},               // minus sign
+		{"1572860\uff0d0", "Katuvalo Oy", "1572860-0", true},               // fullwidth hyphen
+		{"1572860\u200b-0", "Katuvalo Oy", "1572860-0", true},              // zero-width space
+		{"157\u202f2860-0", "Katuvalo Oy", "1572860-0", true},              // narrow no-break space
+		{"Y-tunnus 15728600 (hallitus)", "Katuvalo Oy", "1572860-0", true}, // inside a sentence
 		{"", "Katuvalo Oy", "", false},
 	} {
 		if got := declMatches(tt.text, tt.company, tt.bid); got != tt.want {
@@ -130,4 +136,16 @@ func TestPlanRoundTrip(t *testing.T) {
 			t.Fatalf("loads sum to %d, want %d", sum, total)
 		}
 	})
+}
+
+// A draft's loads read as one number when every juror has the same load
+// (the "3–4" when all were 4).
+func TestLoadRange(t *testing.T) {
+	js := []Juror{{User: chat.UserRef{User: "a"}}, {User: chat.UserRef{User: "b"}}}
+	if got := loadRange(js, map[string]int{"a": 4, "b": 4}); got != "4" {
+		t.Errorf("all 4: %q", got)
+	}
+	if got := loadRange(js, map[string]int{"a": 3, "b": 4}); got != "3–4" {
+		t.Errorf("3 and 4: %q", got)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/schedule"
@@ -203,15 +204,11 @@ func (m *module) progress(_ context.Context, r *bot.Request) (chat.Response, err
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("jury progress: %w", err)
 	}
-	pct := 0
-	if all > 0 {
-		pct = 100 * done / all
-	}
 	state := r.T("jury.progress.open", "Deadline", r.FormatDateTime(j.deadline(ev.Date, r.WS.Loc)))
 	if j.Closed {
 		state = r.T("jury.progress.closed")
 	}
-	head := r.T("jury.progress.head", "Event", ev.Name, "Done", done, "Count", all, "Percent", pct) + " " + state
+	head := r.T("jury.progress.head", "Event", ev.Name, "Done", done, "Count", all, "Percent", format.Percent(r.Lang, done, all)) + " " + state
 	return r.ReplyText(head + "\n" + strings.TrimRight(sb.String(), "\n"))
 }
 

@@ -58,7 +58,7 @@ func TestJuryFlow(t *testing.T) {
 
 	out = h.Run(":as nina\n/kipina jury list kipina-2017\n/kipina jury assign kipina-2017\n")
 	must(t, out, "Tapahtuman Kipinä 2017 – avoin haku tuomaristo (4 tuomaria)", "@liisa – Älykkäät palvelut", "1 jääviys",
-		"Jakoluonnos", "6 hakemusta × 3 arviota = 18 arviota, kuorma tuomaria kohden 3–6",
+		"Jakoluonnos", "6 hakemusta × 3 arviota = 18 arviota, kuorma tuomaria kohden 4–5.",
 		"Kuorma tuomareittain", "Kattavuus kohteittain", "Asiantuntemuksen osuvuus", "/kipina jury publish kipina-2017")
 	j := loadJury(t, h)
 	if j.Draft == nil || j.Published != nil {
@@ -198,7 +198,7 @@ func TestJuryFlow(t *testing.T) {
 		must(t, out, "Saved: "+app)
 	}
 	out = h.Run(":as nina\n/kipina jury progress kipina-2017\n")
-	must(t, out, "@olli: "+fmt.Sprint(len(olliApps))+"/"+fmt.Sprint(len(olliApps))+" (arvioitu "+fmt.Sprint(len(olliApps)-1)+", jätetty 1",
+	must(t, out, "@olli: "+fmt.Sprint(len(olliApps))+"/"+fmt.Sprint(len(olliApps))+" (arvioitu "+fmt.Sprint(len(olliApps)-1)+", pidättäytyi 1",
 		"@pekka: 0/", "esteellisiä 1", "puuttuu "+strings.Join(j2.Published.AppsOf("pekka"), ", "))
 	h.Clock.Set(time.Date(2027, 2, 2, 8, 59, 0, 0, helsinki))
 	mustNot(t, h.Tick(0), "Muistutus")

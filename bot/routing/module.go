@@ -9,6 +9,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/matching"
@@ -88,7 +89,7 @@ func (m *module) routedText(id, lang string, ev round.Event, a round.Application
 		return m.b.Cat.T(lang, "routing.routed.secret", "App", a.ID, "Company", a.Company, "Target", name)
 	}
 	return m.b.Cat.T(lang, id, "App", a.ID, "Company", a.Company, "Target", name,
-		"Score", fmt.Sprintf("%.2f", score), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))
+		"Score", format.Decimal(lang, score, 2), "Reasons", strings.Join(reasons, ", "), "Summary", bot.Clip(a.Summary, 300))
 }
 
 // route tells the primary target's contacts and posts the match to the
@@ -148,13 +149,13 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev round.Event, a roun
 	for _, x := range cur.Ranking.Matches {
 		name := ev.TargetName(m.b.Config.Tracks, x.Target, lang)
 		if len(lines) < 3 && x.Score > 0 {
-			line := fmt.Sprintf("%d. %s %.2f", len(lines)+1, name, x.Score)
+			line := fmt.Sprintf("%d. %s %s", len(lines)+1, name, format.Decimal(lang, x.Score, 2))
 			if len(x.Reasons) > 0 && !a.Secrets {
 				line += " (" + strings.Join(x.Reasons, ", ") + ")"
 			}
 			lines = append(lines, line)
 		}
-		opts = append(opts, chat.Option{Value: x.Target, Label: bot.Clip(fmt.Sprintf("%s %.2f", name, x.Score), 70)})
+		opts = append(opts, chat.Option{Value: x.Target, Label: bot.Clip(name+" "+format.Decimal(lang, x.Score, 2), 70)})
 	}
 	target := ev.TargetName(m.b.Config.Tracks, primary, lang)
 	best := ""

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
@@ -74,7 +75,7 @@ func (m *module) list(_ context.Context, r *bot.Request) (chat.Response, error) 
 			if x.match.Override != "" {
 				mark = " ✎"
 			}
-			fmt.Fprintf(&sb, "\n  %s %s — %.2f%s", x.a.ID, x.a.Company, scoreFor(x.match, t.ID), mark)
+			fmt.Fprintf(&sb, "\n  %s %s — %s%s", x.a.ID, x.a.Company, format.Decimal(r.Lang, scoreFor(x.match, t.ID), 2), mark)
 		}
 	}
 	return r.ReplyText(sb.String())
@@ -116,7 +117,7 @@ func (m *module) show(_ context.Context, r *bot.Request) (chat.Response, error) 
 	var sb strings.Builder
 	sb.WriteString(r.T("routing.show.heading", "App", a.ID, "Company", a.Company, "Lang", mt.Ranking.Lang))
 	for i, x := range mt.Ranking.Matches {
-		fmt.Fprintf(&sb, "\n%d. %s — %.2f", i+1, ev.TargetName(m.b.Config.Tracks, x.Target, r.Lang), x.Score)
+		fmt.Fprintf(&sb, "\n%d. %s — %s", i+1, ev.TargetName(m.b.Config.Tracks, x.Target, r.Lang), format.Decimal(r.Lang, x.Score, 2))
 		if len(x.Reasons) > 0 {
 			sb.WriteString(" (" + strings.Join(x.Reasons, ", ") + ")")
 		}
@@ -196,7 +197,7 @@ func (m *module) contactsEdit(add bool) bot.Handler {
 		case err != nil:
 			return chat.Response{}, fmt.Errorf("contacts: %w", err)
 		case add:
-			return r.Reply("routing.contacts.added", "Users", strings.Join(names, ", "), "Target", target)
+			return r.Reply("routing.contacts.added", "Users", format.And(r.Lang, names), "Count", len(names), "Target", target)
 		default:
 			return r.Reply("routing.contacts.removed", "Users", strings.Join(names, ", "), "Target", target)
 		}

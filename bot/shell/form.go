@@ -82,12 +82,22 @@ func (a *Adapter) askField(fd chat.Field, cur string, n, total int) (string, boo
 	if err != nil || strings.TrimSpace(line) == ":cancel" {
 		return "", false
 	}
+	if looksLikeCommand(line) {
+		if a.leaveForm(line) {
+			return "", false
+		}
+		return a.askField(fd, cur, n, total)
+	}
 	line = strings.TrimSpace(line)
 	switch {
 	case line == "":
 		return cur, true
 	case line == "-":
 		return "", true
+	}
+	if msg := a.refuse(fd, line); msg != "" {
+		a.printf("  ✗ %s\n", msg)
+		return a.askField(fd, cur, n, total)
 	}
 	// A long text may continue over lines ending in a backslash.
 	for fd.Kind == chat.LongText && strings.HasSuffix(line, `\`) {
@@ -107,8 +117,32 @@ func short(s string) string {
 	return s
 }
 
+// chooseField reads a choice and checks it at once: a number out of range
+// or a word that is no option is refused with the catalogue's message and
+// asked again; a command asks whether to leave the form.
 func (a *Adapter) chooseField(fd chat.Field, cur string) (string, bool) {
-	return a.choose(fd.Options, fd.Kind == chat.SelectMany, cur)
+	read := a.choose
+	for {
+		v, ok := read(fd.Options, fd.Kind == chat.SelectMany, cur)
+		read = a.pick // the options stay on screen
+		if !ok {
+			return "", false
+		}
+		if looksLikeCommand(v) {
+			if a.leaveForm(v) {
+				return "", false
+			}
+			continue
+		}
+		if v == cur {
+			return v, true
+		}
+		if msg := a.refuse(fd, v); msg != "" {
+			a.printf("  ✗ %s\n", msg)
+			continue
+		}
+		return v, true
+	}
 }
 
 // choose reads an option by number or value; several, separated by commas,
@@ -117,6 +151,11 @@ func (a *Adapter) choose(opts []chat.Option, many bool, cur string) (string, boo
 	for i, o := range opts {
 		a.printf("      %d) %s\n", i+1, o.Label)
 	}
+	return a.pick(opts, many, cur)
+}
+
+// pick reads the answer to a choice whose options are already shown.
+func (a *Adapter) pick(opts []chat.Option, many bool, cur string) (string, bool) {
 	prompt := "> "
 	if cur != "" {
 		prompt = fmt.Sprintf("[%s] > ", cur)
@@ -129,11 +168,19 @@ func (a *Adapter) choose(opts []chat.Option, many bool, cur string) (string, boo
 	if line == "" {
 		return cur, true
 	}
+	if looksLikeCommand(line) {
+		return line, true
+	}
 	var picked []string
 	for _, part := range strings.Split(line, ",") {
 		part = strings.TrimSpace(part)
 		if n, err := strconv.Atoi(part); err == nil && n >= 1 && n <= len(opts) {
 			part = opts[n-1].Value
+		}
+		for _, o := range opts { // an option typed by its label ("kyllä")
+			if strings.EqualFold(part, o.Label) {
+				part = o.Value
+			}
 		}
 		picked = append(picked, part)
 		if !many {

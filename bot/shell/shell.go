@@ -45,6 +45,7 @@ type Adapter struct {
 	user     string
 	controls []pressable
 	posts    int
+	pending  string // a command typed in a form, run once the form is left
 }
 
 type pressable struct {
@@ -84,6 +85,10 @@ func (a *Adapter) printf(format string, args ...any) {
 // readLine prompts and reads one line; io.EOF at the end of input.
 func (a *Adapter) readLine(prompt string) (string, error) {
 	a.printf("%s", prompt)
+	if line, ok := a.takePending(); ok {
+		a.printf("%s\n", line)
+		return line, nil
+	}
 	line, err := a.in.ReadString('\n')
 	if err != nil && (err != io.EOF || line == "") {
 		if a.Echo || prompt != "" {

@@ -83,19 +83,15 @@ func plain(s string, n int) *slack.TextBlockObject {
 }
 
 // sections splits text into section blocks of at most maxSection
-// characters, at line breaks where it can.
+// characters, at line breaks where it can, never inside an entity, a
+// mention, a link or a grapheme (see splitText).
 func sections(text string) []slack.Block {
 	var out []slack.Block
 	text = mrkdwn(strings.TrimRight(text, "\n"))
-	for text != "" {
-		part := text
-		if utf8.RuneCountInString(part) > maxSection {
-			part = string([]rune(part)[:maxSection])
-			if i := strings.LastIndex(part, "\n"); i > maxSection/2 {
-				part = part[:i]
-			}
-		}
-		text = strings.TrimLeft(text[len(part):], "\n")
+	if text == "" {
+		return nil
+	}
+	for _, part := range splitText(text, maxSection) {
 		out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, part, false, false), nil, nil))
 	}
 	return out
