@@ -112,7 +112,7 @@ type Adapter struct {
 	users   *ttlCache[chat.Profile]
 	dms     *ttlCache[string]
 	events  *seenSet // events_api event ids already handled
-	replays *seenSet // HTTP request signatures already accepted
+	replays *replayCache // HTTP request signatures already accepted
 
 	chMu     sync.Mutex
 	channels map[string]*rate.Limiter // per workspace:channel
@@ -177,7 +177,7 @@ func New(opts Options) (*Adapter, error) {
 		slots: make(chan struct{}, opts.MaxInFlight), followSlots: make(chan struct{}, 16),
 		byID: map[string]*workspace{}, byTeam: map[string]*workspace{},
 		users: newTTLCache[chat.Profile](time.Hour), dms: newTTLCache[string](24 * time.Hour),
-		events: newSeenSet(10 * time.Minute), replays: newSeenSet(6 * time.Minute),
+		events: newSeenSet(10 * time.Minute), replays: newReplayCache(),
 		channels: map[string]*rate.Limiter{}, listening: make(chan struct{}),
 	}
 	for _, w := range opts.Workspaces {

@@ -183,7 +183,11 @@ func (a *Adapter) verify(h http.Header, body []byte) (string, error) {
 		if sv.Ensure() != nil {
 			continue
 		}
-		if !a.replays.first(h.Get("X-Slack-Signature")) {
+		fresh, rerr := a.replays.first(h.Get("X-Slack-Signature"), h.Get("X-Slack-Request-Timestamp"), time.Now())
+		if rerr != nil {
+			return "", rerr
+		}
+		if !fresh {
 			return "", errReplay
 		}
 		return s, nil
