@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/httpsrv"
 	"github.com/mattermost/mattermost/server/public/model"
 )
 
@@ -74,6 +75,9 @@ type Options struct {
 	Workspaces []Workspace
 	// Listen is the address the bot's HTTP endpoint listens on.
 	Listen string
+	// HTTPLimits bound the endpoint's requests (timeouts, body size);
+	// zero fields take httpsrv.Default.
+	HTTPLimits httpsrv.Limits
 	// CallbackURL is where the Mattermost server reaches Listen, e.g.
 	// http://10.0.0.5:8066, without a trailing slash.
 	CallbackURL string

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/httpsrv"
 	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
 )
@@ -80,6 +81,9 @@ type Options struct {
 	APIURL string
 	// Listen is the HTTP mode listen address (":3000").
 	Listen string
+	// HTTPLimits bound HTTP mode requests (timeouts, body size); zero
+	// fields take httpsrv.Default.
+	HTTPLimits httpsrv.Limits
 	// Log is the adapter's logger; slog.Default() when nil.
 	Log *slog.Logger
 	// HTTPClient makes the Web API calls; a client with a 10 s timeout when
@@ -111,7 +115,7 @@ type Adapter struct {
 
 	users   *ttlCache[chat.Profile]
 	dms     *ttlCache[string]
-	events  *seenSet // events_api event ids already handled
+	events  *seenSet     // events_api event ids already handled
 	replays *replayCache // HTTP request signatures already accepted
 
 	chMu     sync.Mutex
