@@ -3,7 +3,6 @@ package call
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/internal/private"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -276,7 +276,7 @@ func contactAdd(_ context.Context, r *bot.Request) chat.Response {
 // backup writes a consistent copy of the store into the data directory.
 func backup(_ context.Context, r *bot.Request) chat.Response {
 	dir := filepath.Join(r.Bot.DataDir, "backups")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := private.Dir(dir); err != nil {
 		return internal(r, "backup", err)
 	}
 	path := filepath.Join(dir, "kipina-"+r.Now().UTC().Format("20060102-150405")+".db")

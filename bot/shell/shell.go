@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/internal/private"
 )
 
 // Adapter is the shell platform.
@@ -286,17 +287,16 @@ func (a *Adapter) PostEphemeral(ctx context.Context, to chat.Address, u chat.Use
 	return err
 }
 
-// Upload saves a file in FileDir and says where.
+// Upload saves a file in FileDir and says where. The file is readable
+// only by the bot's user (0600) in a folder only it can list (0700); without
+// FileDir, a folder of the user's own under the system's temporary folder.
 func (a *Adapter) Upload(_ context.Context, to chat.Address, f chat.File, comment string) error {
 	dir := a.FileDir
 	if dir == "" {
-		dir = os.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		dir = filepath.Join(os.TempDir(), fmt.Sprintf("kipina-%d", os.Getuid()))
 	}
 	path := filepath.Join(dir, filepath.Base(f.Name))
-	if err := os.WriteFile(path, f.Content, 0o644); err != nil {
+	if err := private.WriteFile(path, f.Content); err != nil {
 		return err
 	}
 	a.show(header(to), chat.Message{Text: comment + "\n" + path}, to, chat.MessageRef{})
