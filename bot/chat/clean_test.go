@@ -15,10 +15,10 @@ func TestClean(t *testing.T) {
 		multiline bool
 	}{
 		{"Kipinä Oy", "Kipinä Oy", false},
-		{"Kipina\u0308 Oy", "Kipinä Oy", false},                // decomposed ä
-		{"Ｋｉｐｉｎä\u00a0Oy", "Kipinä Oy", false},                // full-width letters, no-break space
+		{"Kipina\u0308 Oy", "Kipinä Oy", false},                   // decomposed ä
+		{"Ｋｉｐｉｎä\u00a0Oy", "Kipinä Oy", false},                    // full-width letters, no-break space
 		{"Ki\u200bpi\u200dnä\ufeff Oy\u00ad", "Kipinä Oy", false}, // zero-width, BOM, soft hyphen
-		{"\u202eyO änipiK", "yO änipiK", false},                  // right-to-left override
+		{"\u202eyO änipiK", "yO änipiK", false},                   // right-to-left override
 		{"Kipinä\x00 Oy", "Kipinä Oy", false},
 		{"\x1b[31mKipinä\x1b[0m Oy\x1b]0;title\x07", "Kipinä Oy", false},
 		{"\u009b2JKipinä Oy\u0085", "Kipinä Oy", false}, // C1 CSI, NEL
