@@ -83,10 +83,15 @@ type Options struct {
 	CallbackURL string
 	// Secret signs button contexts and dialog states (≥ 16 bytes).
 	Secret []byte
-	// ActionTTL is how long buttons stay valid (default 60 days): a click on
-	// an older button is refused. DialogTTL is the same for an open dialog
-	// (default 24 hours).
-	ActionTTL, DialogTTL time.Duration
+	// ActionTTL is how long the buttons of a post stay valid (default 30
+	// days): a click on an older button is refused. 30 days is the longest
+	// a flow waits for a click: a follow-up pair with no progress for 30
+	// days (followup's StaleDays) is escalated and asked again with new
+	// buttons; a jury is given days, not months, to score.
+	// EphemeralTTL is the same for the buttons of an ephemeral post or a
+	// command's answer, which vanish when the page reloads (default 24
+	// hours). DialogTTL is the same for an open dialog (default 24 hours).
+	ActionTTL, EphemeralTTL, DialogTTL time.Duration
 	// Log receives the adapter's log; slog.Default() when nil.
 	Log *slog.Logger
 	// Now is the clock signatures use; time.Now when nil.
@@ -162,7 +167,10 @@ func New(opts Options) (*Adapter, error) {
 	}
 	opts.CallbackURL = strings.TrimRight(opts.CallbackURL, "/")
 	if opts.ActionTTL <= 0 {
-		opts.ActionTTL = 60 * 24 * time.Hour
+		opts.ActionTTL = 30 * 24 * time.Hour
+	}
+	if opts.EphemeralTTL <= 0 {
+		opts.EphemeralTTL = 24 * time.Hour
 	}
 	if opts.DialogTTL <= 0 {
 		opts.DialogTTL = 24 * time.Hour

@@ -93,7 +93,7 @@ func (a *Adapter) command(w http.ResponseWriter, r *http.Request, h chat.Handler
 	}
 	if m := resp.Reply; m != nil {
 		out.Text = markdown(m.Text)
-		out.Attachments = a.attachments(t.ws.ID, channel, *m)
+		out.Attachments = a.attachments(t.ws.ID, channel, a.onlyFor(userID), *m)
 	}
 	writeJSON(w, out)
 }
@@ -164,7 +164,7 @@ func (a *Adapter) click(w http.ResponseWriter, r *http.Request, h chat.Handler) 
 		httpsrv.Refuse(w, err)
 		return
 	}
-	act, err := a.sign.openAction(req.Context, req.ChannelId)
+	act, err := a.sign.openAction(req.Context, req.ChannelId, req.UserId)
 	t := a.byWS[act.Workspace]
 	if err != nil || t == nil || req.UserId == "" {
 		a.log.Warn("action refused", "user", req.UserId, "post", req.PostId, "remote", r.RemoteAddr, "err", err)
@@ -184,7 +184,13 @@ func (a *Adapter) click(w http.ResponseWriter, r *http.Request, h chat.Handler) 
 		a.openForm(ctx, t, o, *resp.Form)
 	}
 	if m := resp.Update; m != nil {
-		out.Update = a.post(t.ws.ID, req.ChannelId, *m)
+		// The updated post keeps its audience: a direct message stays
+		// bound to the one it was shown to.
+		aud := a.inChannel()
+		if act.User != "" {
+			aud = a.dmTo(act.User)
+		}
+		out.Update = a.post(t.ws.ID, req.ChannelId, aud, *m)
 	}
 	if m := resp.Reply; m != nil {
 		if len(m.Controls) == 0 {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kipina/kipina/bot/chat"
@@ -50,9 +51,31 @@ func clip(s string, n int) string {
 // in the signed context instead.
 func actionID(i int) string { return "kipina" + strconv.Itoa(i) }
 
+// audience is who may click a post's controls and for how long: a post
+// shown to one person (a direct message, an ephemeral post, a command's
+// answer) binds its controls to that user; a channel post leaves user
+// empty. ttl is the controls' lifetime (Options.ActionTTL for posts,
+// Options.EphemeralTTL for what vanishes on reload).
+type audience struct {
+	user string
+	ttl  time.Duration
+}
+
+// inChannel is the audience of a post in a channel: anyone there, for
+// ActionTTL.
+func (a *Adapter) inChannel() audience { return audience{ttl: a.opts.ActionTTL} }
+
+// dmTo is the audience of a direct message to user.
+func (a *Adapter) dmTo(user string) audience { return audience{user: user, ttl: a.opts.ActionTTL} }
+
+// onlyFor is the audience of an ephemeral post or a command's answer.
+func (a *Adapter) onlyFor(user string) audience {
+	return audience{user: user, ttl: a.opts.EphemeralTTL}
+}
+
 // attachments renders the controls of m as one attachment of actions
-// whose contexts are signed for ws and channel.
-func (a *Adapter) attachments(ws, channel string, m chat.Message) []*model.MessageAttachment {
+// whose contexts are signed for ws, channel and the audience.
+func (a *Adapter) attachments(ws, channel string, to audience, m chat.Message) []*model.MessageAttachment {
 	if len(m.Controls) == 0 {
 		return nil
 	}
@@ -62,7 +85,7 @@ func (a *Adapter) attachments(ws, channel string, m chat.Message) []*model.Messa
 			Id: actionID(i), Name: c.Label, Type: model.PostActionTypeButton,
 			Integration: &model.PostActionIntegration{
 				URL:     a.opts.CallbackURL + PathAction,
-				Context: a.sign.signAction(action{ID: c.ID, Value: c.Value, Workspace: ws, Channel: channel}, a.opts.ActionTTL),
+				Context: a.sign.signAction(action{ID: c.ID, Value: c.Value, Workspace: ws, Channel: channel, User: to.user}, to.ttl),
 			},
 		}
 		switch c.Style {
@@ -82,17 +105,18 @@ func (a *Adapter) attachments(ws, channel string, m chat.Message) []*model.Messa
 	return []*model.MessageAttachment{att}
 }
 
-// post renders m for channel of workspace ws.
-func (a *Adapter) post(ws, channel string, m chat.Message) *model.Post {
+// post renders m for channel of workspace ws, its controls for the
+// audience.
+func (a *Adapter) post(ws, channel string, to audience, m chat.Message) *model.Post {
 	p := &model.Post{ChannelId: channel, Message: markdown(m.Text)}
-	p.SetProps(a.props(ws, channel, m))
+	p.SetProps(a.props(ws, channel, to, m))
 	return p
 }
 
 // props are a post's props: the controls and the outbox key.
-func (a *Adapter) props(ws, channel string, m chat.Message) model.StringInterface {
+func (a *Adapter) props(ws, channel string, to audience, m chat.Message) model.StringInterface {
 	props := model.StringInterface{}
-	if att := a.attachments(ws, channel, m); att != nil {
+	if att := a.attachments(ws, channel, to, m); att != nil {
 		props[model.PostPropsAttachments] = att
 	}
 	if m.Key != "" {
