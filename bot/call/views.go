@@ -270,7 +270,7 @@ func contactAdd(_ context.Context, r *bot.Request) chat.Response {
 	if err != nil {
 		return internal(r, "add contact", err)
 	}
-	return r.Reply("contact.added", "User", "@"+u.User, "App", a.ID)
+	return r.Reply("contact.added", "User", chat.Mention(u), "App", a.ID)
 }
 
 // backup writes a consistent copy of the store into the data directory.

@@ -281,7 +281,7 @@ func (m *mod) clashes(r *bot.Request, cs cast, d *Day, changed []Pitch) string {
 	for _, p := range changed {
 		for _, mt := range d.Plan.Meetings {
 			if mt.App == p.App && !mt.Cancelled && mt.Overlaps(p.Span) {
-				fmt.Fprintf(&sb, "\n%s", r.T("day.agenda.clash", "App", p.App, "Time", mt.Start.In(r.WS.Loc).Format("15:04"), "Person", "@"+mt.Person))
+				fmt.Fprintf(&sb, "\n%s", r.T("day.agenda.clash", "App", p.App, "Time", mt.Start.In(r.WS.Loc).Format("15:04"), "Person", chat.MentionID(mt.Person)))
 			}
 		}
 	}

@@ -207,9 +207,9 @@ func (m *mod) companyLang(tx *storage.Tx, a call.Application, u chat.UserRef) st
 // handle, or the handle.
 func personName(tx *storage.Tx, u chat.UserRef) string {
 	if n := bot.LoadUser(tx, u).Profile.Name; n != "" {
-		return n + " (@" + u.User + ")"
+		return n + " (" + chat.Mention(u) + ")"
 	}
-	return "@" + u.User
+	return chat.Mention(u)
 }
 
 // companyName names a company with its application id.

@@ -113,7 +113,7 @@ func (m *mod) calendar(ws string, ev call.Event, pt party, es []entry, lang stri
 			ve.SetSummary(m.b.Cat.T(lang, "day.ics.pitch", "Event", ev.Name))
 			ve.SetLocation(strings.TrimSpace(ev.Place + " " + m.b.Cat.T(lang, "day.room", "Room", e.room)))
 		} else {
-			ve.SetSummary(m.b.Cat.T(lang, "day.ics.meeting", "Other", e.other))
+			ve.SetSummary(m.b.Cat.T(lang, "day.ics.meeting", "Other", chat.PlainText(e.other))) // a file, not a chat message
 			ve.SetLocation(strings.TrimSpace(ev.Place + " " + m.b.Cat.T(lang, "day.table", "Table", e.table)))
 			ve.SetDescription(e.about)
 		}

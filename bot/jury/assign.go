@@ -429,7 +429,7 @@ func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, 
 			return "", "", err
 		}
 		return to, "", m.notify(tx, ws, platform, key, "jury.conflict.notice_moved",
-			"User", mention(old), "App", app, "Company", a.Company, "To", "@"+to, "Event", ev.Name)
+			"User", mention(old), "App", app, "Company", a.Company, "To", chat.MentionID(to), "Event", ev.Name)
 	}
 	return "", why, m.notify(tx, ws, platform, key, "jury.conflict.notice_failed",
 		"User", mention(old), "App", app, "Company", a.Company, "Reason", why, "Event", ev.Name)

@@ -280,7 +280,7 @@ func (m *module) declare(_ context.Context, r *bot.Request) chat.Response {
 					return err
 				}
 				if to != "" {
-					why = "@" + to
+					why = chat.MentionID(to)
 				}
 				moved = append(moved, a.ID+" → "+why)
 			}

@@ -24,11 +24,10 @@
 package jury
 
 import (
-	"github.com/kipina/kipina/bot/outbox"
-
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
 )
@@ -166,4 +165,4 @@ func (m *module) notify(tx *storage.Tx, ws *bot.Workspace, platform, key, id str
 }
 
 // mention writes a user for people to read.
-func mention(u chat.UserRef) string { return "@" + u.User }
+func mention(u chat.UserRef) string { return chat.Mention(u) }

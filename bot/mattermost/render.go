@@ -31,10 +31,40 @@ const (
 var boldRE = regexp.MustCompile(`(^|[\s(>"'])\*([^*\s](?:[^*\n]*?[^*\s])?)\*($|[\s).,:;!?"'<])`)
 
 // markdown turns the core's plain text (*bold*, line breaks) into
-// Mattermost markdown (**bold**) within the post size limit.
+// Mattermost markdown (**bold**) within the post size limit. The mentions
+// the bot built (chat.Mention) become "@" + user id; in all other text
+// markup that could act is escaped (escapeMarkdown).
 func markdown(s string) string {
-	s = boldRE.ReplaceAllString(s, "$1**$2**$3")
+	var b strings.Builder
+	chat.Segments(s, func(t string) { b.WriteString(escapeMarkdown(t)) }, func(u string) {
+		if model.IsValidId(u) {
+			b.WriteString("@" + u)
+		} else { // not a user id (an unresolved name someone typed): text
+			b.WriteString(escapeMarkdown("@" + u))
+		}
+	})
+	s = boldRE.ReplaceAllString(b.String(), "$1**$2**$3")
 	return clip(s, MaxPostRunes)
+}
+
+var (
+	// mdEscaper backslash-escapes what starts a link, an image, an
+	// autolink or inline HTML, and the backslash itself (CommonMark
+	// backslash escapes, which Mattermost's renderer follows).
+	mdEscaper = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`, "`", "\\`")
+	// atRE is an "@" where Mattermost would read a mention: at the start
+	// or after a character that is not part of a word, before a name.
+	atRE = regexp.MustCompile(`(^|[^\p{L}\p{N}_])@([\p{L}\p{N}_])`)
+)
+
+// escapeMarkdown makes text a person may have typed show as typed:
+// links, images, autolinks and code escaped, and a zero-width space after
+// each "@" that would start a mention (@channel, @all, @here, @name), so
+// that nobody is notified. A bare URL still shows as a link: it shows
+// where it goes.
+func escapeMarkdown(s string) string {
+	s = mdEscaper.Replace(s)
+	return atRE.ReplaceAllString(s, "$1@\u200b$2")
 }
 
 // clip cuts s to n runes, ending with "…" when it cut.
@@ -82,7 +112,7 @@ func (a *Adapter) attachments(ws, channel string, to audience, m chat.Message) [
 	att := &model.MessageAttachment{}
 	for i, c := range m.Controls {
 		pa := &model.PostAction{
-			Id: actionID(i), Name: c.Label, Type: model.PostActionTypeButton,
+			Id: actionID(i), Name: chat.PlainText(c.Label), Type: model.PostActionTypeButton,
 			Integration: &model.PostActionIntegration{
 				URL:     a.opts.CallbackURL + PathAction,
 				Context: a.sign.signAction(action{ID: c.ID, Value: c.Value, Workspace: ws, Channel: channel, User: to.user}, to.ttl),
@@ -97,7 +127,7 @@ func (a *Adapter) attachments(ws, channel string, to audience, m chat.Message) [
 		if c.Kind == chat.Select {
 			pa.Type = model.PostActionTypeSelect
 			for _, o := range c.Options {
-				pa.Options = append(pa.Options, &model.PostActionOptions{Text: o.Label, Value: o.Value})
+				pa.Options = append(pa.Options, &model.PostActionOptions{Text: chat.PlainText(o.Label), Value: o.Value})
 			}
 		}
 		att.Actions = append(att.Actions, pa)
@@ -113,9 +143,11 @@ func (a *Adapter) post(ws, channel string, to audience, m chat.Message) *model.P
 	return p
 }
 
-// props are a post's props: the controls and the outbox key.
+// props are a post's props: the controls, the outbox key, and group
+// mentions (@channel, @all, @here) switched off: the bot never notifies a
+// whole channel.
 func (a *Adapter) props(ws, channel string, to audience, m chat.Message) model.StringInterface {
-	props := model.StringInterface{}
+	props := model.StringInterface{model.PostPropsGroupHighlightDisabled: true}
 	if att := a.attachments(ws, channel, to, m); att != nil {
 		props[model.PostPropsAttachments] = att
 	}

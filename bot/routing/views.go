@@ -134,7 +134,7 @@ func (m *module) contactsEdit(add bool) bot.Handler {
 			cur, _ := contactsB.Get(tx, r.WS.ID, target)
 			for _, arg := range r.Args[1:] {
 				u := bot.Mention(r, arg)
-				names = append(names, "@"+u.User)
+				names = append(names, chat.Mention(u))
 				if add && !slices.Contains(cur, u) {
 					cur = append(cur, u)
 					if err := bot.Grant(tx, u, bot.Process); err != nil {
@@ -177,7 +177,7 @@ func (m *module) contactList(_ context.Context, r *bot.Request) chat.Response {
 			}
 			var names []string
 			for _, u := range Contacts(tx, r.WS.ID, target) {
-				names = append(names, "@"+u.User)
+				names = append(names, chat.Mention(u))
 			}
 			for _, ch := range ContactChannels(tx, r.WS.ID, target) {
 				names = append(names, "#"+ch)

@@ -243,11 +243,11 @@ func (a *Adapter) show(header string, m chat.Message, to chat.Address, ref chat.
 	if header != "" {
 		fmt.Fprintf(a.out, "%s\n", header)
 	}
-	fmt.Fprintf(a.out, "%s\n", indent(m.Text))
+	fmt.Fprintf(a.out, "%s\n", indent(chat.PlainText(m.Text)))
 	var buttons []string
 	for _, c := range m.Controls {
 		a.controls = append(a.controls, pressable{ref: ref, to: to, ctrl: c})
-		buttons = append(buttons, fmt.Sprintf("[%d] %s", len(a.controls), c.Label))
+		buttons = append(buttons, fmt.Sprintf("[%d] %s", len(a.controls), chat.PlainText(c.Label)))
 	}
 	if len(buttons) > 0 {
 		fmt.Fprintf(a.out, "  %s\n", strings.Join(buttons, "  "))
