@@ -132,18 +132,29 @@ func (m *module) contactsEdit(add bool) bot.Handler {
 				return errNoTarget
 			}
 			cur, _ := contactsB.Get(tx, r.WS.ID, target)
+			// A set of the current contacts: each argument costs O(1),
+			// not a scan of the list.
+			have := make(map[chat.UserRef]bool, len(cur))
+			for _, u := range cur {
+				have[u] = true
+			}
+			drop := map[chat.UserRef]bool{}
 			for _, arg := range r.Args[1:] {
 				u := bot.Mention(r, arg)
 				names = append(names, chat.Mention(u))
-				if add && !slices.Contains(cur, u) {
+				if add && !have[u] {
+					have[u] = true
 					cur = append(cur, u)
 					if err := bot.Grant(tx, u, bot.Process); err != nil {
 						return err
 					}
 				}
 				if !add {
-					cur = slices.DeleteFunc(cur, func(x chat.UserRef) bool { return x == u })
+					drop[u] = true
 				}
+			}
+			if len(drop) > 0 {
+				cur = slices.DeleteFunc(cur, func(x chat.UserRef) bool { return drop[x] })
 			}
 			if err := contactsB.Put(tx, r.WS.ID, target, cur); err != nil {
 				return err
