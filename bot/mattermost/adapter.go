@@ -43,6 +43,7 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/httpsrv"
 	"github.com/mattermost/mattermost/server/public/model"
+	"golang.org/x/time/rate"
 )
 
 // Name is the platform name in chat.UserRef and chat.Address.
@@ -114,7 +115,20 @@ type Adapter struct {
 	mu     sync.RWMutex
 	byTeam map[string]*team // Mattermost team id → team, filled by Run
 	forms  formCache
+	// dmSlots bounds the direct messages handled at once: the websocket
+	// reader waits for a slot, so a flood of messages is read no faster
+	// than it is answered.
+	dmSlots chan struct{}
+	// replies paces the answers to direct messages at SendRate, like the
+	// outbox's messages.
+	replies *rate.Limiter
 }
+
+// maxDMsInFlight bounds the direct messages handled at once.
+const maxDMsInFlight = 8
+
+// missTTL is how long a username that no user has is remembered as such.
+const missTTL = 10 * time.Minute
 
 var (
 	_ chat.Platform     = (*Adapter)(nil)
@@ -143,9 +157,9 @@ type conn struct {
 
 	mu      sync.Mutex
 	botID   string
-	dms     map[string]string // user id → direct channel id
-	names   map[string]string // username → user id
-	noEphem bool              // CreatePostEphemeral was refused
+	dms     map[string]string    // user id → direct channel id
+	names   map[string]nameEntry // username → user id, or a miss
+	noEphem bool                 // CreatePostEphemeral was refused
 
 	connects atomic.Int64 // websocket connections made, for tests
 }
@@ -188,7 +202,10 @@ func New(opts Options) (*Adapter, error) {
 		opts: opts, log: opts.Log.With("component", "mattermost"),
 		sign: signer{key: append([]byte(nil), opts.Secret...), now: opts.Now},
 		byWS: map[string]*team{}, byTeam: map[string]*team{}, ready: make(chan struct{}),
+		dmSlots: make(chan struct{}, maxDMsInFlight),
 	}
+	perSecond, burst := a.SendRate()
+	a.replies = rate.NewLimiter(rate.Limit(perSecond), burst)
 	conns := map[string]*conn{}
 	for _, w := range opts.Workspaces {
 		w.ServerURL = strings.TrimRight(w.ServerURL, "/")
@@ -208,7 +225,7 @@ func New(opts Options) (*Adapter, error) {
 		c := conns[key]
 		if c == nil {
 			c = &conn{url: w.ServerURL, token: w.Token, api: opts.newAPI(w.ServerURL, w.Token),
-				dms: map[string]string{}, names: map[string]string{}}
+				dms: map[string]string{}, names: map[string]nameEntry{}}
 			conns[key] = c
 			a.conns = append(a.conns, c)
 		}
