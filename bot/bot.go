@@ -168,6 +168,7 @@ func (b *Bot) Tick(ctx context.Context) {
 
 // Handle implements chat.Handler.
 func (b *Bot) Handle(ctx context.Context, e chat.Event) chat.Response {
+	chat.CleanEvent(e)
 	o := e.Who()
 	ws, ok := b.workspaces[o.User.Workspace]
 	if !ok {

@@ -183,7 +183,7 @@ func organisers(add bool) Handler {
 				if err := r.Audit(tx, action, "user/"+u.User, ""); err != nil {
 					return err
 				}
-				names = append(names, "@"+u.User)
+				names = append(names, chat.Mention(u))
 			}
 			return nil
 		})

@@ -110,6 +110,9 @@ func (b *Bot) command(ctx context.Context, r *Request, e *chat.Command) (chat.Re
 	if len(words) == 0 {
 		return b.help(r, nil)
 	}
+	if n := countMentions(words); n > MaxMentions {
+		return r.Reply("error.too_many_mentions", "Count", n, "Max", MaxMentions)
+	}
 	c, args, ok := b.Router.find(words)
 	if !ok {
 		return b.unknown(r, words[0])
@@ -122,4 +125,19 @@ func (b *Bot) command(ctx context.Context, r *Request, e *chat.Command) (chat.Re
 		return r.ReplyText(r.T("error.usage") + "\n" + b.usage(r, c))
 	}
 	return c.Run(ctx, r)
+}
+
+// MaxMentions bounds the people one command names ("@user" arguments): a
+// command that adds people does work per person in one transaction, and
+// a programme's team, jury or contact list is tens of people.
+const MaxMentions = 200
+
+func countMentions(words []string) int {
+	n := 0
+	for _, w := range words {
+		if strings.HasPrefix(w, "@") {
+			n++
+		}
+	}
+	return n
 }

@@ -87,14 +87,16 @@ func Revoke(tx *storage.Tx, u chat.UserRef, role Role) error {
 }
 
 // rolesOf returns the stored roles plus the organiser bootstrap of the
-// workspace configuration (by user id or e-mail).
+// workspace configuration (by user id, or by the profile's e-mail where
+// the platform verifies it: configs.Workspace.EmailGrantsOrganiser).
 func (ws *Workspace) rolesOf(u User) Roles {
 	rs := Roles{}
 	for _, r := range u.Roles {
 		rs[r] = true
 	}
+	byEmail := u.Profile.Email != "" && ws.EmailGrantsOrganiser()
 	for _, o := range ws.Organisers {
-		if o == u.Ref.User || (u.Profile.Email != "" && strings.EqualFold(o, u.Profile.Email)) {
+		if o == u.Ref.User || (byEmail && strings.EqualFold(o, u.Profile.Email)) {
 			rs[Organiser] = true
 		}
 	}

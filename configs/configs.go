@@ -86,7 +86,18 @@ type Workspace struct {
 	Timezone string `yaml:"timezone"`
 	Language string `yaml:"language"`
 	// Organisers are bootstrapped: platform user ids or e-mail addresses.
+	// An e-mail address grants the role only when OrganisersByEmail.
 	Organisers []string `yaml:"organisers"`
+	// OrganisersByEmail says whether an e-mail address in Organisers
+	// grants the organiser role to the person whose platform profile
+	// shows that address. Only safe where the platform has verified the
+	// address: unset, it is true on Slack (every member's e-mail is
+	// confirmed) and false elsewhere; on Mattermost set it true only when
+	// the server requires e-mail verification
+	// (EmailSettings.RequireEmailVerification) and its users sign in with
+	// those addresses (not through an identity provider that lets them
+	// choose one).
+	OrganisersByEmail *bool `yaml:"organisers_by_email"`
 	// NotifyChannel hears about new applications.
 	NotifyChannel string `yaml:"notify_channel"`
 	// PrivacyURL is the privacy notice an applicant consents to.
@@ -216,4 +227,14 @@ func parse(base, overlay []byte) (*Config, error) {
 func (c *Config) Targets() []Target {
 	out := append([]Target(nil), c.Tracks...)
 	return append(out, c.DemoEvent.Challenges...)
+}
+
+// EmailGrantsOrganiser reports whether an e-mail address in Organisers
+// grants the organiser role (OrganisersByEmail, else the platform's
+// default: true on Slack only).
+func (w Workspace) EmailGrantsOrganiser() bool {
+	if w.OrganisersByEmail != nil {
+		return *w.OrganisersByEmail
+	}
+	return w.Platform == "slack"
 }

@@ -154,6 +154,10 @@ func (db *DB) BackupFile(path string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
+	if err := f.Chmod(0o600); err != nil { // a leftover temporary file of a wider mode
+		f.Close()
+		return 0, fmt.Errorf("backup: %w", err)
+	}
 	n, err := db.Backup(f)
 	if err == nil {
 		err = f.Sync()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/internal/private"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -311,13 +311,13 @@ func contactAdd(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("add contact"+": %w", err)
 	}
-	return r.Reply("contact.added", "User", "@"+u.User, "App", a.ID)
+	return r.Reply("contact.added", "User", chat.Mention(u), "App", a.ID)
 }
 
 // backup writes a consistent copy of the store into the data directory.
 func backup(_ context.Context, r *bot.Request) (chat.Response, error) {
 	dir := filepath.Join(r.Env.DataDir, "backups")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := private.Dir(dir); err != nil {
 		return chat.Response{}, fmt.Errorf("backup"+": %w", err)
 	}
 	path := filepath.Join(dir, "kipina-"+r.Now().UTC().Format("20060102-150405")+".db")

@@ -85,12 +85,33 @@ type Problem struct {
 	Data map[string]any
 }
 
-// Check validates values against the fields' kinds: required, length,
-// e-mail, URL, number, date and option membership. It returns a problem
-// per field id; flows add their own checks on top.
+// Check cleans values in place and validates them against the fields'
+// kinds: encoding, required, length, e-mail, URL, number, date and option
+// membership. Cleaning (Clean: NFKC, no control or invisible characters;
+// multi-line only for LongText) applies to every value in the map, so the
+// caller stores what was checked. It returns a problem per field id
+// (field.encoding for invalid UTF-8, whose value becomes ""); flows add
+// their own checks on top.
 func (f *Form) Check(values map[string]string) map[string]Problem {
 	out := map[string]Problem{}
+	long := map[string]bool{}
 	for _, fd := range f.Fields {
+		long[fd.ID] = fd.Kind == LongText
+	}
+	for k, v := range values {
+		c, err := Clean(v, long[k] || !f.has(k))
+		if err != nil {
+			if f.has(k) {
+				out[k] = Problem{ID: "field.encoding"}
+			}
+			c = ""
+		}
+		values[k] = c
+	}
+	for _, fd := range f.Fields {
+		if _, bad := out[fd.ID]; bad {
+			continue
+		}
 		v := strings.TrimSpace(values[fd.ID])
 		if v == "" {
 			if !fd.Optional && fd.Kind != YesNo {
@@ -107,6 +128,15 @@ func (f *Form) Check(values map[string]string) map[string]Problem {
 		}
 	}
 	return out
+}
+
+func (f *Form) has(id string) bool {
+	for _, fd := range f.Fields {
+		if fd.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func checkKind(fd Field, v string) (Problem, bool) {

@@ -325,7 +325,7 @@ func (m *mod) clashes(r *bot.Request, d *Day, changed []Pitch) string {
 	for _, p := range changed {
 		for _, mt := range d.Plan.Meetings {
 			if mt.App == p.App && !mt.Cancelled && mt.Overlaps(p.Span) {
-				fmt.Fprintf(&sb, "\n%s", r.T("day.agenda.clash", "App", p.App, "Time", m.env.Clock(r.Lang, mt.Start, r.WS.Loc), "Person", "@"+mt.Person))
+				fmt.Fprintf(&sb, "\n%s", r.T("day.agenda.clash", "App", p.App, "Time", m.env.Clock(r.Lang, mt.Start, r.WS.Loc), "Person", chat.MentionID(mt.Person)))
 			}
 		}
 	}

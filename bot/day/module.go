@@ -234,9 +234,9 @@ func personName(tx *storage.Tx, u chat.UserRef) (string, error) {
 		return "", err
 	}
 	if n := usr.Profile.Name; n != "" {
-		return n + " (@" + u.User + ")", nil
+		return n + " (" + chat.Mention(u) + ")", nil
 	}
-	return "@" + u.User, nil
+	return chat.Mention(u), nil
 }
 
 // personAbout names a city person of the cast by user id and says in lang
@@ -244,7 +244,7 @@ func personName(tx *storage.Tx, u chat.UserRef) (string, error) {
 func (m *mod) personAbout(tx *storage.Tx, cs cast, id, lang string) (name, about string, err error) {
 	p, ok := cs.person(id)
 	if !ok {
-		return "@" + id, "", nil
+		return chat.MentionID(id), "", nil
 	}
 	if name, err = personName(tx, p.Ref); err != nil {
 		return "", "", err

@@ -73,7 +73,7 @@ func (m *mod) peopleEdit(add bool) bot.Handler {
 		err = r.Update(func(tx *storage.Tx) error {
 			for _, a := range r.Args[1:] {
 				u := bot.Mention(r, a)
-				names = append(names, "@"+u.User)
+				names = append(names, chat.Mention(u))
 				k := ev.ID + "/" + u.User
 				if !add {
 					if err := Staff.Delete(tx, r.WS.ID, k); err != nil {

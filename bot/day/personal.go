@@ -110,7 +110,7 @@ func (m *mod) calEvents(ws string, ev round.Event, pt party, es []entry, lang st
 			ce.Summary = m.env.Cat.T(lang, "day.ics.pitch", "Event", ev.Name)
 			ce.Location = strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.room", "Room", e.room))
 		} else {
-			ce.Summary = m.env.Cat.T(lang, "day.ics.meeting", "Other", e.other)
+			ce.Summary = m.env.Cat.T(lang, "day.ics.meeting", "Other", chat.PlainText(e.other)) // a file, not a chat message
 			ce.Location = strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.table", "Table", e.table))
 			ce.Description = e.about
 		}

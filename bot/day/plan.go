@@ -223,7 +223,7 @@ func summary(items []string, counts map[string]int, companies []round.Applicatio
 	for _, p := range people {
 		ns = append(ns, counts[p.Ref.User])
 		if counts[p.Ref.User] == 0 {
-			zero = append(zero, "@"+p.Ref.User)
+			zero = append(zero, chat.Mention(p.Ref))
 		}
 	}
 	sort.Ints(ns)

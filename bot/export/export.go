@@ -14,6 +14,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -263,20 +264,47 @@ func Separator(lang string) rune {
 }
 
 // CSV writes a sheet as RFC 4180 CSV with a UTF-8 byte-order mark, fields
-// separated by sep.
+// separated by sep. A field that a spreadsheet would run as a formula is
+// neutralised (see Neutralise).
 func CSV(s Sheet, sep rune) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(bom)
 	w := csv.NewWriter(&buf)
 	w.Comma = sep
 	w.UseCRLF = true // what Excel writes and expects
-	w.Write(s.Header)
+	w.Write(neutralised(s.Header))
 	for _, r := range s.Rows {
-		w.Write(r)
+		w.Write(neutralised(r))
 	}
 	w.Flush()
 	return buf.Bytes()
 }
+
+// Neutralise returns v with a leading apostrophe when a spreadsheet
+// opening it from CSV would read it as a formula: when it starts with =, +,
+// -, @, a tab or a carriage return (OWASP, "CSV Injection"). A negative
+// decimal number ("-0.531", as the results sheet writes) is left as it is:
+// it cannot be a formula. The apostrophe is what Excel and LibreOffice
+// treat as "text follows".
+func Neutralise(v string) string {
+	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) || plainNumber.MatchString(v) {
+		return v
+	}
+	return "'" + v
+}
+
+func neutralised(row []string) []string {
+	out := make([]string, len(row))
+	for i, v := range row {
+		out[i] = Neutralise(v)
+	}
+	return out
+}
+
+// plainNumber is a decimal number as the bot writes it: no exponent, no
+// plus sign, no leading zeros, at most 15 digits (what a float64 holds
+// exactly).
+var plainNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?$`)
 
 // XLSX writes the sheets as one workbook: a bold frozen header with a
 // filter on every sheet, trade-secret rows shaded.
@@ -344,13 +372,16 @@ func XLSX(sheets []Sheet) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// cells turns strings into cells; plain numbers become numbers so Excel
-// can sum them (not ids with leading zeros such as "0123").
+// cells turns strings into cells; plain numbers (plainNumber) become
+// numbers so Excel can sum them (not ids with leading zeros such as "0123",
+// phone numbers with a plus, exponents or digits a float64 would round).
+// Everything else is a string cell, never a formula, so that a value
+// starting with = reads back exactly as typed.
 func cells(row []string, style int) []any {
 	out := make([]any, len(row))
 	for i, v := range row {
 		var val any = v
-		if x, err := strconv.ParseFloat(v, 64); err == nil && (v == "0" || !strings.HasPrefix(v, "0") || strings.HasPrefix(v, "0.")) {
+		if x, err := strconv.ParseFloat(v, 64); err == nil && plainNumber.MatchString(v) && len(strings.TrimLeft(strings.Replace(v, ".", "", 1), "-0")) <= 15 {
 			val = x
 		}
 		out[i] = excelize.Cell{Value: val, StyleID: style}

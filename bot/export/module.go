@@ -3,12 +3,12 @@ package export
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/internal/private"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -88,13 +88,13 @@ func upload(ctx context.Context, up chat.FileUploader, r *bot.Request, files []c
 // Save writes files into dir (created, private to the bot's user) and
 // returns their paths.
 func Save(dir string, files []chat.File) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := private.Dir(dir); err != nil {
 		return nil, err
 	}
 	var paths []string
 	for _, f := range files {
 		p := filepath.Join(dir, filepath.Base(f.Name))
-		if err := os.WriteFile(p, f.Content, 0o600); err != nil {
+		if err := private.WriteFile(p, f.Content); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)

@@ -92,7 +92,7 @@ func (m *module) describe(r *bot.Request, p Plan, ev round.Event) string {
 	if len(p.People) > 0 {
 		var names []string
 		for _, pp := range p.People {
-			names = append(names, "@"+pp.User.User)
+			names = append(names, chat.Mention(pp.User))
 		}
 		sb.WriteString("\n" + r.T("followup.plan.people", "Users", strings.Join(names, ", ")))
 	}
@@ -193,7 +193,7 @@ func (m *module) people(add bool) bot.Handler {
 				if add {
 					p.People = append(p.People, Person{User: u, Role: role})
 				}
-				names = append(names, "@"+u.User)
+				names = append(names, chat.Mention(u))
 			}
 			if err := Plans.Put(tx, r.WS.ID, id, p); err != nil {
 				return err

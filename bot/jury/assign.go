@@ -537,7 +537,7 @@ func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, 
 			return "", nil, err
 		}
 		return to, nil, m.notify(tx, ws, platform, key.With("moved", to), "jury.conflict.notice_moved",
-			"User", mention(old), "App", app, "Company", a.Company, "To", "@"+to, "Event", ev.Name)
+			"User", mention(old), "App", app, "Company", a.Company, "To", chat.MentionID(to), "Event", ev.Name)
 	}
 	if why == nil {
 		return "", nil, fmt.Errorf("reassign %s of %s: no new juror and no reason", app, juror)

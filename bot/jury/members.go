@@ -298,7 +298,7 @@ func (m *module) declare(_ context.Context, r *bot.Request) (chat.Response, erro
 					return err
 				}
 				if to != "" {
-					moved = append(moved, a.ID+" → @"+to)
+					moved = append(moved, a.ID+" → "+chat.MentionID(to))
 				} else {
 					moved = append(moved, a.ID+" → "+why.text(m, r.Lang))
 				}

@@ -163,4 +163,4 @@ func (m *module) notify(tx *storage.Tx, ws *bot.Workspace, platform string, key 
 }
 
 // mention writes a user for people to read.
-func mention(u chat.UserRef) string { return "@" + u.User }
+func mention(u chat.UserRef) string { return chat.Mention(u) }

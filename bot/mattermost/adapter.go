@@ -41,7 +41,9 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/httpsrv"
 	"github.com/mattermost/mattermost/server/public/model"
+	"golang.org/x/time/rate"
 )
 
 // Name is the platform name in chat.UserRef and chat.Address.
@@ -74,15 +76,23 @@ type Options struct {
 	Workspaces []Workspace
 	// Listen is the address the bot's HTTP endpoint listens on.
 	Listen string
+	// HTTPLimits bound the endpoint's requests (timeouts, body size);
+	// zero fields take httpsrv.Default.
+	HTTPLimits httpsrv.Limits
 	// CallbackURL is where the Mattermost server reaches Listen, e.g.
 	// http://10.0.0.5:8066, without a trailing slash.
 	CallbackURL string
 	// Secret signs button contexts and dialog states (≥ 16 bytes).
 	Secret []byte
-	// ActionTTL is how long buttons stay valid (default 60 days): a click on
-	// an older button is refused. DialogTTL is the same for an open dialog
-	// (default 24 hours).
-	ActionTTL, DialogTTL time.Duration
+	// ActionTTL is how long the buttons of a post stay valid (default 30
+	// days): a click on an older button is refused. 30 days is the longest
+	// a flow waits for a click: a follow-up pair with no progress for 30
+	// days (followup's StaleDays) is escalated and asked again with new
+	// buttons; a jury is given days, not months, to score.
+	// EphemeralTTL is the same for the buttons of an ephemeral post or a
+	// command's answer, which vanish when the page reloads (default 24
+	// hours). DialogTTL is the same for an open dialog (default 24 hours).
+	ActionTTL, EphemeralTTL, DialogTTL time.Duration
 	// Log receives the adapter's log; slog.Default() when nil.
 	Log *slog.Logger
 	// Now is the clock signatures use; time.Now when nil.
@@ -105,7 +115,20 @@ type Adapter struct {
 	mu     sync.RWMutex
 	byTeam map[string]*team // Mattermost team id → team, filled by Run
 	forms  formCache
+	// dmSlots bounds the direct messages handled at once: the websocket
+	// reader waits for a slot, so a flood of messages is read no faster
+	// than it is answered.
+	dmSlots chan struct{}
+	// replies paces the answers to direct messages at SendRate, like the
+	// outbox's messages.
+	replies *rate.Limiter
 }
+
+// maxDMsInFlight bounds the direct messages handled at once.
+const maxDMsInFlight = 8
+
+// missTTL is how long a username that no user has is remembered as such.
+const missTTL = 10 * time.Minute
 
 var (
 	_ chat.Platform     = (*Adapter)(nil)
@@ -158,9 +181,9 @@ type conn struct {
 
 	mu      sync.Mutex
 	botID   string
-	dms     map[string]string // user id → direct channel id
-	names   map[string]string // username → user id
-	noEphem bool              // CreatePostEphemeral was refused
+	dms     map[string]string    // user id → direct channel id
+	names   map[string]nameEntry // username → user id, or a miss
+	noEphem bool                 // CreatePostEphemeral was refused
 
 	connects atomic.Int64 // websocket connections made, for tests
 }
@@ -182,7 +205,10 @@ func New(opts Options) (*Adapter, error) {
 	}
 	opts.CallbackURL = strings.TrimRight(opts.CallbackURL, "/")
 	if opts.ActionTTL <= 0 {
-		opts.ActionTTL = 60 * 24 * time.Hour
+		opts.ActionTTL = 30 * 24 * time.Hour
+	}
+	if opts.EphemeralTTL <= 0 {
+		opts.EphemeralTTL = 24 * time.Hour
 	}
 	if opts.DialogTTL <= 0 {
 		opts.DialogTTL = 24 * time.Hour
@@ -200,7 +226,10 @@ func New(opts Options) (*Adapter, error) {
 		opts: opts, log: opts.Log.With("component", "mattermost"),
 		sign: signer{key: append([]byte(nil), opts.Secret...), now: opts.Now},
 		byWS: map[string]*team{}, byTeam: map[string]*team{}, ready: make(chan struct{}),
+		dmSlots: make(chan struct{}, maxDMsInFlight),
 	}
+	perSecond, burst := a.SendRate()
+	a.replies = rate.NewLimiter(rate.Limit(perSecond), burst)
 	conns := map[string]*conn{}
 	for _, w := range opts.Workspaces {
 		w.ServerURL = strings.TrimRight(w.ServerURL, "/")
@@ -220,7 +249,7 @@ func New(opts Options) (*Adapter, error) {
 		c := conns[key]
 		if c == nil {
 			c = &conn{url: w.ServerURL, token: w.Token, api: opts.newAPI(w.ServerURL, w.Token),
-				dms: map[string]string{}, names: map[string]string{}}
+				dms: map[string]string{}, names: map[string]nameEntry{}}
 			conns[key] = c
 			a.conns = append(a.conns, c)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/mattermost/mattermost/server/public/model"
@@ -72,26 +73,39 @@ func (a *Adapter) mentions(ctx context.Context, c *conn, text string) string {
 	})
 }
 
-// userID returns the id of a username ("" if none), cached.
+// nameEntry is a cached username lookup: the user's id, or "" for a name
+// no user has, remembered until missTTL after at.
+type nameEntry struct {
+	id string
+	at time.Time
+}
+
+// userID returns the id of a username ("" if none), cached; a name the
+// server does not know (404) is cached as a miss for missTTL, so repeating
+// an unknown @name costs one API call, not one per mention.
 func (a *Adapter) userID(ctx context.Context, c *conn, name string) string {
+	now := a.opts.Now()
 	c.mu.Lock()
-	id, ok := c.names[name]
+	e, ok := c.names[name]
 	c.mu.Unlock()
-	if ok {
-		return id
+	if ok && (e.id != "" || now.Sub(e.at) < missTTL) {
+		return e.id
 	}
 	u, resp, err := c.api.GetUserByUsername(ctx, name, "")
-	if err != nil {
-		if resp == nil || resp.StatusCode != 404 {
-			a.log.Warn("look up a mention", "username", name, "err", err)
-		}
+	id := ""
+	switch {
+	case err == nil:
+		id = u.Id
+	case resp != nil && resp.StatusCode == 404:
+	default: // not known to be a miss: not cached
+		a.log.Warn("look up a mention", "username", name, "err", err)
 		return ""
 	}
 	c.mu.Lock()
 	if len(c.names) > 10000 {
 		clear(c.names)
 	}
-	c.names[name] = u.Id
+	c.names[name] = nameEntry{id: id, at: now}
 	c.mu.Unlock()
-	return u.Id
+	return id
 }

@@ -27,6 +27,7 @@ type fakeAPI struct {
 	// failUpload lists the statuses the next uploads fail with, in turn.
 	failUpload []*model.Response
 	n          int
+	byName     int // GetUserByUsername calls
 }
 
 // fakeFile is an uploaded file and the post it was attached to.
@@ -170,6 +171,9 @@ func (f *fakeAPI) GetUser(_ context.Context, id, _ string) (*model.User, *model.
 	return nil, r, err
 }
 func (f *fakeAPI) GetUserByUsername(_ context.Context, name, _ string) (*model.User, *model.Response, error) {
+	f.mu.Lock()
+	f.byName++
+	f.mu.Unlock()
 	for _, u := range f.users {
 		if u.Username == name {
 			return u, nil, nil

@@ -12,11 +12,9 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/httpsrv"
 	"github.com/mattermost/mattermost/server/public/model"
 )
-
-// maxBody bounds a request body the server sends.
-const maxBody = 1 << 20
 
 // serve runs the HTTP endpoint until ctx ends.
 func (a *Adapter) serve(ctx context.Context, h chat.Handler) error {
@@ -24,8 +22,12 @@ func (a *Adapter) serve(ctx context.Context, h chat.Handler) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.Handler(h), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	return a.serveOn(ctx, ln, h)
+}
+
+// serveOn serves the HTTP endpoint on ln until ctx ends.
+func (a *Adapter) serveOn(ctx context.Context, ln net.Listener, h chat.Handler) error {
+	srv := httpsrv.New(a.Handler(h), a.opts.HTTPLimits, context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -35,7 +37,7 @@ func (a *Adapter) serve(ctx context.Context, h chat.Handler) error {
 		srv.Shutdown(sctx)
 	}()
 	a.log.Info("listening for Mattermost", "listen", ln.Addr().String(), "callback_url", a.opts.CallbackURL)
-	err = srv.Serve(ln)
+	err := srv.Serve(ln)
 	<-done
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -51,7 +53,15 @@ func (a *Adapter) Handler(h chat.Handler) http.Handler {
 	mux.HandleFunc("POST "+PathCommand, func(w http.ResponseWriter, r *http.Request) { a.command(w, r, h) })
 	mux.HandleFunc("POST "+PathDialog, func(w http.ResponseWriter, r *http.Request) { a.submit(w, r, h) })
 	mux.HandleFunc("POST "+PathAction, func(w http.ResponseWriter, r *http.Request) { a.click(w, r, h) })
-	return mux
+	return httpsrv.LimitBody(mux, a.maxBody())
+}
+
+// maxBody is the endpoint's body limit, bytes.
+func (a *Adapter) maxBody() int64 {
+	if a.opts.HTTPLimits.MaxBody > 0 {
+		return a.opts.HTTPLimits.MaxBody
+	}
+	return httpsrv.Default.MaxBody
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -61,9 +71,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // command handles a slash command after checking its token.
 func (a *Adapter) command(w http.ResponseWriter, r *http.Request, h chat.Handler) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+		httpsrv.Refuse(w, err)
 		return
 	}
 	t := a.teamOf(r.PostForm.Get("team_id"))
@@ -84,7 +93,7 @@ func (a *Adapter) command(w http.ResponseWriter, r *http.Request, h chat.Handler
 	}
 	if m := resp.Reply; m != nil {
 		out.Text = markdown(m.Text)
-		out.Attachments = a.attachments(t.ws.ID, channel, *m)
+		out.Attachments = a.attachments(t.ws.ID, channel, a.onlyFor(userID), *m)
 	}
 	writeJSON(w, out)
 }
@@ -111,8 +120,8 @@ func (a *Adapter) openForm(ctx context.Context, t *team, o chat.Origin, f chat.F
 // submit handles a dialog submission after checking the state's signature.
 func (a *Adapter) submit(w http.ResponseWriter, r *http.Request, h chat.Handler) {
 	var req model.SubmitDialogRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
-		http.Error(w, "bad request", http.StatusBadRequest)
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		httpsrv.Refuse(w, err)
 		return
 	}
 	wsID, state, err := a.sign.openState(req.State, req.UserId, req.CallbackId)
@@ -151,11 +160,11 @@ func (a *Adapter) submit(w http.ResponseWriter, r *http.Request, h chat.Handler)
 // click handles a button or select after checking the context's signature.
 func (a *Adapter) click(w http.ResponseWriter, r *http.Request, h chat.Handler) {
 	var req model.PostActionIntegrationRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
-		http.Error(w, "bad request", http.StatusBadRequest)
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		httpsrv.Refuse(w, err)
 		return
 	}
-	act, err := a.sign.openAction(req.Context, req.ChannelId)
+	act, err := a.sign.openAction(req.Context, req.ChannelId, req.UserId)
 	t := a.byWS[act.Workspace]
 	if err != nil || t == nil || req.UserId == "" {
 		a.log.Warn("action refused", "user", req.UserId, "post", req.PostId, "remote", r.RemoteAddr, "err", err)
@@ -175,7 +184,13 @@ func (a *Adapter) click(w http.ResponseWriter, r *http.Request, h chat.Handler) 
 		a.openForm(ctx, t, o, *resp.Form)
 	}
 	if m := resp.Update; m != nil {
-		out.Update = a.post(t.ws.ID, req.ChannelId, *m)
+		// The updated post keeps its audience: a direct message stays
+		// bound to the one it was shown to.
+		aud := a.inChannel()
+		if act.User != "" {
+			aud = a.dmTo(act.User)
+		}
+		out.Update = a.post(t.ws.ID, req.ChannelId, aud, *m)
 	}
 	if m := resp.Reply; m != nil {
 		if len(m.Controls) == 0 {

@@ -21,11 +21,15 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 	if err != nil {
 		return chat.MessageRef{}, err
 	}
-	p, resp, err := t.conn.api.CreatePost(ctx, a.post(t.ws.ID, channel, m))
+	aud := a.inChannel()
+	if to.Channel == "" {
+		aud = a.dmTo(to.User)
+	}
+	p, resp, err := t.conn.api.CreatePost(ctx, a.post(t.ws.ID, channel, aud, m))
 	if again, werr := retryDM(ctx, to, resp, err); werr != nil {
 		return chat.MessageRef{}, werr
 	} else if again {
-		p, resp, err = t.conn.api.CreatePost(ctx, a.post(t.ws.ID, channel, m))
+		p, resp, err = t.conn.api.CreatePost(ctx, a.post(t.ws.ID, channel, aud, m))
 	}
 	if err != nil {
 		return chat.MessageRef{}, apiError("post to "+to.String(), resp, err)
@@ -49,13 +53,18 @@ func retryDM(ctx context.Context, to chat.Address, resp *model.Response, err err
 	}
 }
 
-// Update rewrites a post of the bot, its controls signed afresh.
+// Update rewrites a post of the bot, its controls signed afresh (for
+// to.User when to is a direct message).
 func (a *Adapter) Update(ctx context.Context, to chat.Address, ref chat.MessageRef, m chat.Message) error {
 	t, err := a.workspace(to.Workspace)
 	if err != nil {
 		return err
 	}
-	msg, props := markdown(m.Text), a.props(t.ws.ID, ref.Channel, m)
+	aud := a.inChannel()
+	if to.Channel == "" {
+		aud = a.dmTo(to.User)
+	}
+	msg, props := markdown(m.Text), a.props(t.ws.ID, ref.Channel, aud, m)
 	_, resp, err := t.conn.api.PatchPost(ctx, ref.ID, &model.PostPatch{Message: &msg, Props: &props})
 	if err != nil {
 		return apiError("update post "+ref.ID, resp, err)
@@ -83,7 +92,7 @@ func (a *Adapter) PostEphemeral(ctx context.Context, to chat.Address, user chat.
 	if err != nil {
 		return err
 	}
-	_, resp, err := c.api.CreatePostEphemeral(ctx, &model.PostEphemeral{UserID: user.User, Post: a.post(t.ws.ID, channel, m)})
+	_, resp, err := c.api.CreatePostEphemeral(ctx, &model.PostEphemeral{UserID: user.User, Post: a.post(t.ws.ID, channel, a.onlyFor(user.User), m)})
 	if err != nil && resp != nil && resp.StatusCode == http.StatusForbidden {
 		a.log.Info("the bot may not post ephemeral messages; sending direct messages instead (give it the system admin role to change this)")
 		c.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kipina/kipina/bot/chat"
@@ -30,10 +31,40 @@ const (
 var boldRE = regexp.MustCompile(`(^|[\s(>"'])\*([^*\s](?:[^*\n]*?[^*\s])?)\*($|[\s).,:;!?"'<])`)
 
 // markdown turns the core's plain text (*bold*, line breaks) into
-// Mattermost markdown (**bold**) within the post size limit.
+// Mattermost markdown (**bold**) within the post size limit. The mentions
+// the bot built (chat.Mention) become "@" + user id; in all other text
+// markup that could act is escaped (escapeMarkdown).
 func markdown(s string) string {
-	s = boldRE.ReplaceAllString(s, "$1**$2**$3")
+	var b strings.Builder
+	chat.Segments(s, func(t string) { b.WriteString(escapeMarkdown(t)) }, func(u string) {
+		if model.IsValidId(u) {
+			b.WriteString("@" + u)
+		} else { // not a user id (an unresolved name someone typed): text
+			b.WriteString(escapeMarkdown("@" + u))
+		}
+	})
+	s = boldRE.ReplaceAllString(b.String(), "$1**$2**$3")
 	return clip(s, MaxPostRunes)
+}
+
+var (
+	// mdEscaper backslash-escapes what starts a link, an image, an
+	// autolink or inline HTML, and the backslash itself (CommonMark
+	// backslash escapes, which Mattermost's renderer follows).
+	mdEscaper = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`, "`", "\\`")
+	// atRE is an "@" where Mattermost would read a mention: at the start
+	// or after a character that is not part of a word, before a name.
+	atRE = regexp.MustCompile(`(^|[^\p{L}\p{N}_])@([\p{L}\p{N}_])`)
+)
+
+// escapeMarkdown makes text a person may have typed show as typed:
+// links, images, autolinks and code escaped, and a zero-width space after
+// each "@" that would start a mention (@channel, @all, @here, @name), so
+// that nobody is notified. A bare URL still shows as a link: it shows
+// where it goes.
+func escapeMarkdown(s string) string {
+	s = mdEscaper.Replace(s)
+	return atRE.ReplaceAllString(s, "$1@\u200b$2")
 }
 
 // clip cuts s to n runes, ending with "…" when it cut.
@@ -50,19 +81,41 @@ func clip(s string, n int) string {
 // in the signed context instead.
 func actionID(i int) string { return "kipina" + strconv.Itoa(i) }
 
+// audience is who may click a post's controls and for how long: a post
+// shown to one person (a direct message, an ephemeral post, a command's
+// answer) binds its controls to that user; a channel post leaves user
+// empty. ttl is the controls' lifetime (Options.ActionTTL for posts,
+// Options.EphemeralTTL for what vanishes on reload).
+type audience struct {
+	user string
+	ttl  time.Duration
+}
+
+// inChannel is the audience of a post in a channel: anyone there, for
+// ActionTTL.
+func (a *Adapter) inChannel() audience { return audience{ttl: a.opts.ActionTTL} }
+
+// dmTo is the audience of a direct message to user.
+func (a *Adapter) dmTo(user string) audience { return audience{user: user, ttl: a.opts.ActionTTL} }
+
+// onlyFor is the audience of an ephemeral post or a command's answer.
+func (a *Adapter) onlyFor(user string) audience {
+	return audience{user: user, ttl: a.opts.EphemeralTTL}
+}
+
 // attachments renders the controls of m as one attachment of actions
-// whose contexts are signed for ws and channel.
-func (a *Adapter) attachments(ws, channel string, m chat.Message) []*model.MessageAttachment {
+// whose contexts are signed for ws, channel and the audience.
+func (a *Adapter) attachments(ws, channel string, to audience, m chat.Message) []*model.MessageAttachment {
 	if len(m.Controls) == 0 {
 		return nil
 	}
 	att := &model.MessageAttachment{}
 	for i, c := range m.Controls {
 		pa := &model.PostAction{
-			Id: actionID(i), Name: c.Label, Type: model.PostActionTypeButton,
+			Id: actionID(i), Name: chat.PlainText(c.Label), Type: model.PostActionTypeButton,
 			Integration: &model.PostActionIntegration{
 				URL:     a.opts.CallbackURL + PathAction,
-				Context: a.sign.signAction(action{ID: c.ID, Value: c.Value, Workspace: ws, Channel: channel}, a.opts.ActionTTL),
+				Context: a.sign.signAction(action{ID: c.ID, Value: c.Value, Workspace: ws, Channel: channel, User: to.user}, to.ttl),
 			},
 		}
 		switch c.Style {
@@ -74,7 +127,7 @@ func (a *Adapter) attachments(ws, channel string, m chat.Message) []*model.Messa
 		if c.Kind == chat.Select {
 			pa.Type = model.PostActionTypeSelect
 			for _, o := range c.Options {
-				pa.Options = append(pa.Options, &model.PostActionOptions{Text: o.Label, Value: o.Value})
+				pa.Options = append(pa.Options, &model.PostActionOptions{Text: chat.PlainText(o.Label), Value: o.Value})
 			}
 		}
 		att.Actions = append(att.Actions, pa)
@@ -82,17 +135,20 @@ func (a *Adapter) attachments(ws, channel string, m chat.Message) []*model.Messa
 	return []*model.MessageAttachment{att}
 }
 
-// post renders m for channel of workspace ws.
-func (a *Adapter) post(ws, channel string, m chat.Message) *model.Post {
+// post renders m for channel of workspace ws, its controls for the
+// audience.
+func (a *Adapter) post(ws, channel string, to audience, m chat.Message) *model.Post {
 	p := &model.Post{ChannelId: channel, Message: markdown(m.Text)}
-	p.SetProps(a.props(ws, channel, m))
+	p.SetProps(a.props(ws, channel, to, m))
 	return p
 }
 
-// props are a post's props: the controls and the outbox message id.
-func (a *Adapter) props(ws, channel string, m chat.Message) model.StringInterface {
-	props := model.StringInterface{}
-	if att := a.attachments(ws, channel, m); att != nil {
+// props are a post's props: the controls, the outbox message id, and group
+// mentions (@channel, @all, @here) switched off: the bot never notifies a
+// whole channel.
+func (a *Adapter) props(ws, channel string, to audience, m chat.Message) model.StringInterface {
+	props := model.StringInterface{model.PostPropsGroupHighlightDisabled: true}
+	if att := a.attachments(ws, channel, to, m); att != nil {
 		props[model.PostPropsAttachments] = att
 	}
 	if m.ID != "" {

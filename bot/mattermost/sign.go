@@ -67,6 +67,9 @@ type action struct {
 	Value     string // the control's value
 	Workspace string // our workspace id
 	Channel   string // the channel the message is in
+	// User, when set, is the only user whose click is accepted: the one
+	// person a direct message or an ephemeral post was shown to.
+	User string
 }
 
 // Context keys of a signed action.
@@ -75,6 +78,7 @@ const (
 	ctxValue     = "value"
 	ctxWorkspace = "ws"
 	ctxChannel   = "channel"
+	ctxUser      = "user"
 	ctxExpiry    = "exp"
 	ctxSig       = "sig"
 	ctxSelected  = "selected_option" // added by Mattermost for selects
@@ -84,21 +88,29 @@ const (
 func (s signer) signAction(a action, ttl time.Duration) map[string]any {
 	exp := s.expiry(ttl)
 	return map[string]any{
-		ctxAction: a.ID, ctxValue: a.Value, ctxWorkspace: a.Workspace, ctxChannel: a.Channel,
-		ctxExpiry: exp, ctxSig: s.sign("action", exp, a.ID, a.Value, a.Workspace, a.Channel),
+		ctxAction: a.ID, ctxValue: a.Value, ctxWorkspace: a.Workspace, ctxChannel: a.Channel, ctxUser: a.User,
+		ctxExpiry: exp, ctxSig: s.sign("action", exp, a.ID, a.Value, a.Workspace, a.Channel, a.User),
 	}
 }
 
+// ErrOtherUser means a correctly signed context bound to one user came
+// with another user's id: a forged click.
+var ErrOtherUser = errors.New("mattermost: a control shown to another user")
+
 // openAction checks a context Mattermost sent back: its signature, its
-// expiry and that the click came from the channel it was signed for.
-func (s signer) openAction(ctx map[string]any, channel string) (action, error) {
+// expiry, that the click came from the channel it was signed for and, for
+// a context bound to a user, from that user.
+func (s signer) openAction(ctx map[string]any, channel, user string) (action, error) {
 	str := func(k string) string { v, _ := ctx[k].(string); return v }
-	a := action{ID: str(ctxAction), Value: str(ctxValue), Workspace: str(ctxWorkspace), Channel: str(ctxChannel)}
-	if err := s.verify(str(ctxSig), "action", str(ctxExpiry), a.ID, a.Value, a.Workspace, a.Channel); err != nil {
+	a := action{ID: str(ctxAction), Value: str(ctxValue), Workspace: str(ctxWorkspace), Channel: str(ctxChannel), User: str(ctxUser)}
+	if err := s.verify(str(ctxSig), "action", str(ctxExpiry), a.ID, a.Value, a.Workspace, a.Channel, a.User); err != nil {
 		return action{}, err
 	}
 	if a.Channel != channel {
 		return action{}, ErrBadSignature
+	}
+	if a.User != "" && a.User != user {
+		return action{}, ErrOtherUser
 	}
 	return a, nil
 }

@@ -99,9 +99,18 @@ func (a *Adapter) event(ctx context.Context, c *conn, ev *model.WebSocketEvent, 
 	c.mu.Lock()
 	c.dms[p.UserId] = p.ChannelId
 	c.mu.Unlock()
+	select { // wait for a slot: the reader slows down with the answers
+	case a.dmSlots <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
 	go func() {
+		defer func() { <-a.dmSlots }()
 		resp := h.Handle(ctx, &chat.Text{Origin: o, Text: a.mentions(ctx, c, p.Message)})
 		if resp.Reply != nil {
+			if err := a.replies.Wait(ctx); err != nil {
+				return
+			}
 			if _, err := a.Post(ctx, chat.DM(o.User), *resp.Reply); err != nil {
 				a.log.Error("answer a direct message", "user", o.User.String(), "err", err)
 			}

@@ -169,7 +169,7 @@ func (m *module) contactsEdit(add bool) bot.Handler {
 			}
 			for _, arg := range r.Args[1:] {
 				u := bot.Mention(r, arg)
-				names = append(names, "@"+u.User)
+				names = append(names, chat.Mention(u))
 				switch {
 				case add && !have[u]:
 					have[u] = true
@@ -225,7 +225,7 @@ func (m *module) contactList(_ context.Context, r *bot.Request) (chat.Response, 
 			}
 			var names []string
 			for _, u := range users {
-				names = append(names, "@"+u.User)
+				names = append(names, chat.Mention(u))
 			}
 			for _, ch := range channels {
 				names = append(names, "#"+ch)

@@ -20,7 +20,7 @@ func (a *Adapter) fill(ctx context.Context, h chat.Handler, o chat.Origin, f cha
 	}
 	a.printf("══ %s ══\n", f.Title)
 	if f.Intro != "" {
-		a.printf("%s\n", indent(f.Intro))
+		a.printf("%s\n", indent(chat.PlainText(f.Intro)))
 	}
 	a.printf("%s\n", a.t("shell.form_hint"))
 	ask := f.Fields

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/internal/private"
 )
 
 // Adapter is the shell platform.
@@ -247,11 +248,11 @@ func (a *Adapter) show(header string, m chat.Message, to chat.Address, ref chat.
 	if header != "" {
 		fmt.Fprintf(a.out, "%s\n", header)
 	}
-	fmt.Fprintf(a.out, "%s\n", indent(m.Text))
+	fmt.Fprintf(a.out, "%s\n", indent(chat.PlainText(m.Text)))
 	var buttons []string
 	for _, c := range m.Controls {
 		a.controls = append(a.controls, pressable{ref: ref, to: to, ctrl: c})
-		buttons = append(buttons, fmt.Sprintf("[%d] %s", len(a.controls), c.Label))
+		buttons = append(buttons, fmt.Sprintf("[%d] %s", len(a.controls), chat.PlainText(c.Label)))
 	}
 	if len(buttons) > 0 {
 		fmt.Fprintf(a.out, "  %s\n", strings.Join(buttons, "  "))
@@ -291,17 +292,16 @@ func (a *Adapter) PostEphemeral(ctx context.Context, to chat.Address, u chat.Use
 	return err
 }
 
-// Upload saves a file in FileDir and says where.
+// Upload saves a file in FileDir and says where. The file is readable
+// only by the bot's user (0600) in a folder only it can list (0700); without
+// FileDir, a folder of the user's own under the system's temporary folder.
 func (a *Adapter) Upload(_ context.Context, to chat.Address, f chat.File, comment string) error {
 	dir := a.FileDir
 	if dir == "" {
-		dir = os.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		dir = filepath.Join(os.TempDir(), fmt.Sprintf("kipina-%d", os.Getuid()))
 	}
 	path := filepath.Join(dir, filepath.Base(f.Name))
-	if err := os.WriteFile(path, f.Content, 0o644); err != nil {
+	if err := private.WriteFile(path, f.Content); err != nil {
 		return err
 	}
 	a.show(header(to), chat.Message{Text: comment + "\n" + path}, to, chat.MessageRef{})

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/httpsrv"
 	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
 )
@@ -80,6 +81,9 @@ type Options struct {
 	APIURL string
 	// Listen is the HTTP mode listen address (":3000").
 	Listen string
+	// HTTPLimits bound HTTP mode requests (timeouts, body size); zero
+	// fields take httpsrv.Default.
+	HTTPLimits httpsrv.Limits
 	// Log is the adapter's logger; slog.Default() when nil.
 	Log *slog.Logger
 	// HTTPClient makes the Web API calls; a client with a 10 s timeout when
@@ -114,8 +118,8 @@ type Adapter struct {
 
 	users   *ttlCache[chat.Profile]
 	dms     *ttlCache[string]
-	events  *seenSet // events_api event ids already handled
-	replays *seenSet // HTTP request signatures already accepted
+	events  *seenSet     // events_api event ids already handled
+	replays *replayCache // HTTP request signatures already accepted
 
 	chMu     sync.Mutex
 	channels map[string]*rate.Limiter // per workspace:channel
@@ -184,7 +188,7 @@ func New(opts Options) (*Adapter, error) {
 		slots: make(chan struct{}, opts.MaxInFlight), followSlots: make(chan struct{}, 16),
 		byID: map[string]*workspace{}, byTeam: map[string]*workspace{},
 		users: newTTLCache[chat.Profile](time.Hour), dms: newTTLCache[string](24 * time.Hour),
-		events: newSeenSet(10 * time.Minute), replays: newSeenSet(6 * time.Minute),
+		events: newSeenSet(10 * time.Minute), replays: newReplayCache(),
 		channels: map[string]*rate.Limiter{}, listening: make(chan struct{}),
 	}
 	for _, w := range opts.Workspaces {

@@ -118,7 +118,7 @@ func TestHTTPModeSignatures(t *testing.T) {
 	code, body := do(t, signed(t, base, PathCommands, cmd, now, testSecret))
 	var reply commandReply
 	json.Unmarshal([]byte(body), &reply)
-	if code != http.StatusOK || reply.ResponseType != "ephemeral" || reply.Text != "hello apply <@U99> &lt;&amp;&gt;" {
+	if code != http.StatusOK || reply.ResponseType != "ephemeral" || reply.Text != "hello apply @U99 &lt;&amp;&gt;" {
 		t.Fatalf("signed command: %d %s", code, body)
 	}
 	if c, ok := h.last().(*chat.Command); !ok || c.Text != "apply @U99" || c.User != (chat.UserRef{Platform: "slack", Workspace: "tampere", User: "U1"}) ||

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/kipina/kipina/bot/httpsrv"
 	"github.com/slack-go/slack"
 )
 
@@ -22,9 +23,6 @@ const (
 	PathInteractions = "/slack/interactivity"
 	PathEvents       = "/slack/events"
 )
-
-// maxBody bounds a request body Slack sends.
-const maxBody = 1 << 20
 
 // listen opens the HTTP mode listener.
 func (a *Adapter) listen() (net.Listener, error) {
@@ -42,7 +40,7 @@ func (a *Adapter) serveHTTP(ctx context.Context, ln net.Listener) error {
 	mux.HandleFunc("POST "+PathCommands, a.endpoint(ctx, parseCommand))
 	mux.HandleFunc("POST "+PathInteractions, a.endpoint(ctx, parseInteraction))
 	mux.HandleFunc("POST "+PathEvents, a.endpoint(ctx, parseEvent))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
+	srv := httpsrv.New(mux, a.opts.HTTPLimits, nil)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -109,9 +107,9 @@ func parseEvent(body []byte, env *envelope) (string, any, error) {
 func (a *Adapter) endpoint(ctx context.Context, parse parser) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		received := time.Now()
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		body, err := io.ReadAll(r.Body) // limited by httpsrv.LimitBody
 		if err != nil {
-			http.Error(w, "cannot read the request", http.StatusBadRequest)
+			httpsrv.Refuse(w, err)
 			return
 		}
 		secret, err := a.verify(r.Header, body)
@@ -183,7 +181,11 @@ func (a *Adapter) verify(h http.Header, body []byte) (string, error) {
 		if sv.Ensure() != nil {
 			continue
 		}
-		if !a.replays.first(h.Get("X-Slack-Signature")) {
+		fresh, rerr := a.replays.first(h.Get("X-Slack-Signature"), h.Get("X-Slack-Request-Timestamp"), time.Now())
+		if rerr != nil {
+			return "", rerr
+		}
+		if !fresh {
 			return "", errReplay
 		}
 		return s, nil

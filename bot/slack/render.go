@@ -44,9 +44,10 @@ func cut(s string, n int) string {
 }
 
 var (
+	// escaper escapes the three characters Slack's mrkdwn gives meaning
+	// (https://api.slack.com/reference/surfaces/formatting#escaping):
+	// with them escaped no text can hold <@U…>, <!channel> or a link.
 	escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-	// mentionOut is a user id the core wrote as "@U123".
-	mentionOut = regexp.MustCompile(`(^|[\s(,;])@([UW][A-Z0-9]{2,})\b`)
 	// mentionIn is Slack's <@U123> or <@U123|name>, <#C123|name> and
 	// <https://…|label> in text a user typed.
 	mentionIn = regexp.MustCompile(`<([@#!])([^>|]+)(?:\|[^>]*)?>|<([^>|@#!][^>|]*)(?:\|[^>]*)?>`)
@@ -54,10 +55,24 @@ var (
 )
 
 // mrkdwn turns the core's text (plain with *bold*) into Slack mrkdwn:
-// special characters escaped, "@U123" into a mention.
+// special characters escaped, the mentions the bot built (chat.Mention)
+// into <@U123>. An "@U123" or "<!channel>" in text a person typed stays
+// text.
 func mrkdwn(s string) string {
-	return mentionOut.ReplaceAllString(escaper.Replace(s), "$1<@$2>")
+	var b strings.Builder
+	chat.Segments(s, func(t string) { b.WriteString(escaper.Replace(t)) },
+		func(u string) {
+			if slackUserID.MatchString(u) {
+				b.WriteString("<@" + u + ">")
+			} else { // not a user id (an unresolved name someone typed): text
+				b.WriteString(escaper.Replace("@" + u))
+			}
+		})
+	return b.String()
 }
+
+// slackUserID is a Slack user id (U…, or W… on Enterprise Grid).
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 
 // plainText reads text a user typed: mentions become "@U123", channels
 // "#C123", links their URL, entities decoded.
@@ -79,7 +94,7 @@ func plainText(s string) string {
 }
 
 func plain(s string, n int) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, n), false, false)
+	return slack.NewTextBlockObject(slack.PlainTextType, truncate(chat.PlainText(s), n), false, false)
 }
 
 // sections splits text into section blocks of at most maxSection

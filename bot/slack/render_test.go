@@ -18,7 +18,7 @@ func TestPlainTextMentions(t *testing.T) {
 			t.Errorf("plainText(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := mrkdwn("*Hi* @U123ABC <x> & y"); got != "*Hi* <@U123ABC> &lt;x&gt; &amp; y" {
+	if got := mrkdwn("*Hi* " + chat.MentionID("U123ABC") + " <x> & y @U9"); got != "*Hi* <@U123ABC> &lt;x&gt; &amp; y @U9" {
 		t.Errorf("mrkdwn: %q", got)
 	}
 }

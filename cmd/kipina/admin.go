@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -14,20 +15,25 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/internal/private"
 	"github.com/kipina/kipina/storage"
 )
 
 // serveAdmin listens on a Unix socket in the data directory, reachable only
-// by the bot's own user (mode 0600), for host commands that need the
-// running process: "backup PATH" writes a consistent copy of the store.
+// by the bot's own user (created under the umask 0o077, so never wider than
+// 0700, in a 0700 folder), for host commands that need the running process:
+// "backup PATH" writes a consistent copy of the store.
 func serveAdmin(ctx context.Context, path string, db *storage.DB, log *slog.Logger) (io.Closer, error) {
-	os.Remove(path) // a socket left by a crash
-	l, err := net.Listen("unix", path)
-	if err != nil {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) { // a socket left by a crash
 		return nil, err
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		l.Close()
+	var l net.Listener
+	err := private.WithUmask(func() error {
+		var err error
+		l, err = net.Listen("unix", path)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	go func() {

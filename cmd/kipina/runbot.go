@@ -14,6 +14,7 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/shell"
 	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/internal/private"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -81,21 +82,12 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 2
 	}
 	dir := dataDir(f.data, cfg)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		fmt.Fprintf(stderr, "kipina: data directory: %v\n", err)
-		return 1
-	}
-	logFile, err := os.OpenFile(filepath.Join(dir, "kipina.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		fmt.Fprintf(stderr, "kipina: log file: %v\n", err)
-		return 1
-	}
-	defer logFile.Close()
-	db, err := storage.Open(filepath.Join(dir, "kipina.db"))
+	logFile, db, err := openData(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 1
 	}
+	defer logFile.Close()
 	defer db.Close()
 
 	// On a chat platform the terminal shows the log too; in the shell it
@@ -204,4 +196,34 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// openData makes the data directory private to the bot's user (created or
+// tightened to 0700) and opens the log and the store in it, both 0600 even
+// when they existed with a wider mode.
+func openData(dir string) (*os.File, *storage.DB, error) {
+	if err := private.Dir(dir); err != nil {
+		return nil, nil, fmt.Errorf("data directory: %w", err)
+	}
+	logPath := filepath.Join(dir, "kipina.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, private.FileMode)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	if err := private.File(logPath); err != nil {
+		logFile.Close()
+		return nil, nil, err
+	}
+	dbPath := filepath.Join(dir, "kipina.db")
+	db, err := storage.Open(dbPath)
+	if err != nil {
+		logFile.Close()
+		return nil, nil, err
+	}
+	if err := private.File(dbPath); err != nil {
+		db.Close()
+		logFile.Close()
+		return nil, nil, err
+	}
+	return logFile, db, nil
 }
