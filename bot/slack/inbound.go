@@ -52,6 +52,21 @@ type eventCallback struct {
 	} `json:"event"`
 }
 
+// handledEvents are the Events API events the adapter turns into
+// chat.Text, by the names the app manifest subscribes to (a "message" in a
+// direct message is "message.im"). The manifest test checks that
+// configs/slack-manifest*.yaml subscribe to each.
+var handledEvents = map[string]bool{"app_mention": true, "message.im": true}
+
+// eventName is the manifest's name of an event: its type, with the
+// channel type for messages ("message.im", "message.channels").
+func eventName(typ, channelType string) string {
+	if typ == "message" && channelType != "" {
+		return typ + "." + channelType
+	}
+	return typ
+}
+
 // kind is what an incoming event is, for rendering the core's answer.
 type kind int
 
@@ -172,8 +187,7 @@ func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
 			return nil
 		}
 		ev := e.Event
-		isText := ev.Type == "app_mention" || (ev.Type == "message" && ev.ChannelType == "im")
-		if !isText || ev.BotID != "" || ev.Subtype != "" || ev.User == "" {
+		if !handledEvents[eventName(ev.Type, ev.ChannelType)] || ev.BotID != "" || ev.Subtype != "" || ev.User == "" {
 			return nil
 		}
 		in := &incoming{ws: ws, kind: kindText}

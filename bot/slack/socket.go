@@ -46,12 +46,10 @@ var errFatal = errors.New("refused")
 // (at once after a connection that worked, else with exponential backoff
 // and jitter). It returns when ctx ends or Slack refuses the token.
 func (a *Adapter) runSocket(ctx context.Context, ws *workspace) error {
-	client := slack.New(ws.BotToken, slack.OptionAPIURL(a.opts.APIURL),
-		slack.OptionHTTPClient(a.opts.HTTPClient), slack.OptionAppLevelToken(ws.AppToken))
 	log := a.log.With("workspace", ws.WorkspaceID)
 	failures := 0
 	for n := 1; ; n++ {
-		worked, err := a.connect(ctx, ws, client, log, n)
+		worked, err := a.connect(ctx, ws, log, n)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -81,8 +79,8 @@ func (a *Adapter) runSocket(ctx context.Context, ws *workspace) error {
 
 // connect opens one connection and reads it until it ends; worked tells
 // whether Slack said hello on it.
-func (a *Adapter) connect(ctx context.Context, ws *workspace, client *slack.Client, log *slog.Logger, n int) (worked bool, err error) {
-	_, url, err := client.StartSocketModeContext(ctx)
+func (a *Adapter) connect(ctx context.Context, ws *workspace, log *slog.Logger, n int) (worked bool, err error) {
+	_, url, err := ws.api.StartSocketModeContext(ctx)
 	if err != nil {
 		switch slackCode(err) {
 		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type":
