@@ -22,7 +22,9 @@
 // Identity: UserRef.Workspace is kipina's workspace id from the
 // configuration, found from the payload's team_id; UserRef.User is the
 // Slack user id. Mentions in command text (<@U123|name>) reach the core as
-// "@U123". SDK types never leave this package.
+// "@U123"; a plain "@name" is looked up (mentions.go) and a command naming
+// someone who cannot be found is refused. SDK types never leave this
+// package.
 package slack
 
 import (
@@ -110,6 +112,7 @@ type Adapter struct {
 	byTeam map[string]*workspace // by Slack team id
 
 	users   *ttlCache[chat.Profile]
+	names   members // for plain @name mentions
 	dms     *ttlCache[string]
 	events  *seenSet // events_api event ids already handled
 	replays *seenSet // HTTP request signatures already accepted

@@ -59,7 +59,11 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 		c.Handle("/ws", f.ws)
 		c.Handle("/auth.test", f.answer(`{"ok":true,"team_id":"T1","team":"Tampere","user_id":"UBOT","bot_id":"B1"}`))
 		c.Handle("/users.info", f.usersInfo)
-		c.Handle("/users.lookupByEmail", f.answer(`{"ok":true,"user":{"id":"U77","name":"maija","profile":{"email":"maija@example.fi"}}}`))
+		c.Handle("/users.lookupByEmail", f.lookupByEmail)
+		c.Handle("/users.list", f.answer(`{"ok":true,"members":[
+			{"id":"U43","name":"liisa","profile":{"display_name":"Liisa V","email":"liisa@example.fi"}},
+			{"id":"U77","name":"maija","profile":{"display_name":"Maija","email":"maija@example.fi"}},
+			{"id":"U99","name":"ghost","deleted":true,"profile":{}}],"response_metadata":{"next_cursor":""}}`))
 		c.Handle("/conversations.open", f.conversationsOpen)
 		c.Handle("/chat.postMessage", f.postMessage)
 		c.Handle("/chat.update", f.answer(`{"ok":true,"channel":"C1","ts":"1.1"}`))
@@ -107,6 +111,16 @@ func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	u := c.Form.Get("user")
 	fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"name":"u","real_name":"User %s","locale":%q,"tz":"Europe/Helsinki","profile":{"email":"%s@example.fi"}}}`, u, u, loc, strings.ToLower(u))
+}
+
+// lookupByEmail knows maija@example.fi (U77) and nobody else.
+func (f *fakeSlack) lookupByEmail(w http.ResponseWriter, r *http.Request) {
+	c := f.record(r)
+	if !strings.EqualFold(c.Form.Get("email"), "maija@example.fi") {
+		io.WriteString(w, `{"ok":false,"error":"users_not_found"}`)
+		return
+	}
+	io.WriteString(w, `{"ok":true,"user":{"id":"U77","name":"maija","profile":{"email":"maija@example.fi"}}}`)
 }
 
 func (f *fakeSlack) conversationsOpen(w http.ResponseWriter, r *http.Request) {

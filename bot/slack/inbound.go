@@ -88,6 +88,7 @@ type incoming struct {
 	message     chat.MessageRef // the message an action came from
 	ephemeral   bool            // … when it is an ephemeral message
 	view        view            // the submitted view
+	unknown     []string        // plain @names in a command that no member has
 }
 
 // dispatch hands an envelope to a goroutine of its own, bounded by
@@ -144,7 +145,12 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 	}
 	hctx, cancel := context.WithTimeout(a.afterCtx, afterAckTimeout)
 	defer cancel()
-	resp := a.handler.Handle(hctx, in.event)
+	var resp chat.Response
+	if len(in.unknown) > 0 {
+		resp = a.refuseUnknown(hctx, in)
+	} else {
+		resp = a.handler.Handle(hctx, in.event)
+	}
 	payload := a.ackPayload(in, resp)
 	acked := ack(payload)
 	deadline.Stop()
@@ -176,7 +182,9 @@ func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
 		}
 		in := &incoming{ws: ws, kind: kindCommand, responseURL: c.ResponseURL}
 		in.origin = a.origin(ctx, ws, c.UserID, c.ChannelID, c.TriggerID)
-		in.event = &chat.Command{Origin: in.origin, Text: plainText(c.Text)}
+		text, unknown := a.resolveMentions(ctx, ws, plainText(c.Text))
+		in.unknown = unknown
+		in.event = &chat.Command{Origin: in.origin, Text: text}
 		return in
 	case env.cb != nil:
 		return a.decodeInteraction(ctx, env)
