@@ -34,6 +34,13 @@ type fakeSlack struct {
 	// Retry-After: retryAfter seconds.
 	limit429   int
 	retryAfter int
+	// openError makes apps.connections.open fail with that Slack error
+	// code; wsURL, when set, is the URL it hands out instead of /ws.
+	openError, wsURL string
+	opens            int
+	// disconnectAtOnce makes the socket say hello, then at once
+	// disconnect with that reason, and close.
+	disconnectAtOnce string
 
 	connected chan int
 	seq       atomic.Int64
@@ -57,6 +64,7 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{t: t, waiting: map[string]chan ack{}, connected: make(chan int, 16), locale: "fi-FI"}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/ws", f.ws)
+		c.Handle("/apps.connections.open", f.connectionsOpen)
 		c.Handle("/auth.test", f.answer(`{"ok":true,"team_id":"T1","team":"Tampere","user_id":"UBOT","bot_id":"B1"}`))
 		c.Handle("/users.info", f.usersInfo)
 		c.Handle("/users.lookupByEmail", f.lookupByEmail)
@@ -111,6 +119,22 @@ func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	u := c.Form.Get("user")
 	fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"name":"u","real_name":"User %s","locale":%q,"tz":"Europe/Helsinki","profile":{"email":"%s@example.fi"}}}`, u, u, loc, strings.ToLower(u))
+}
+
+func (f *fakeSlack) connectionsOpen(w http.ResponseWriter, r *http.Request) {
+	f.record(r)
+	f.mu.Lock()
+	f.opens++
+	code, url := f.openError, f.wsURL
+	f.mu.Unlock()
+	if code != "" {
+		fmt.Fprintf(w, `{"ok":false,"error":%q}`, code)
+		return
+	}
+	if url == "" {
+		url = slacktest.ServerWSFromContext(r.Context())
+	}
+	fmt.Fprintf(w, `{"ok":true,"url":%q}`, url)
 }
 
 // lookupByEmail knows maija@example.fi (U77) and nobody else.
@@ -216,6 +240,15 @@ func (f *fakeSlack) ws(w http.ResponseWriter, r *http.Request) {
 	err = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1})
 	f.wmu.Unlock()
 	if err != nil {
+		return
+	}
+	f.mu.Lock()
+	reason := f.disconnectAtOnce
+	f.mu.Unlock()
+	if reason != "" {
+		f.wmu.Lock()
+		c.WriteJSON(map[string]any{"type": "disconnect", "reason": reason})
+		f.wmu.Unlock()
 		return
 	}
 	stop := make(chan struct{})
