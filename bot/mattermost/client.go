@@ -29,6 +29,8 @@ type setupAPI interface {
 	ListCommands(ctx context.Context, teamID string, customOnly bool) ([]*model.Command, *model.Response, error)
 	CreateCommand(ctx context.Context, cmd *model.Command) (*model.Command, *model.Response, error)
 	UpdateCommand(ctx context.Context, cmd *model.Command) (*model.Command, *model.Response, error)
+	GetTeamsForUser(ctx context.Context, userID, etag string) ([]*model.Team, *model.Response, error)
+	ExecuteCommandWithTeam(ctx context.Context, channelID, teamID, command string) (*model.CommandResponse, *model.Response, error)
 }
 
 // postAPI is what sending needs.

@@ -18,12 +18,8 @@ import (
 // maxBody bounds a request body the server sends.
 const maxBody = 1 << 20
 
-// serve runs the HTTP endpoint until ctx ends.
-func (a *Adapter) serve(ctx context.Context, h chat.Handler) error {
-	ln, err := net.Listen("tcp", a.opts.Listen)
-	if err != nil {
-		return err
-	}
+// serve runs the HTTP endpoint on ln until ctx ends.
+func (a *Adapter) serve(ctx context.Context, ln net.Listener, h chat.Handler) error {
 	srv := &http.Server{Handler: a.Handler(h), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
 	done := make(chan struct{})
@@ -35,7 +31,7 @@ func (a *Adapter) serve(ctx context.Context, h chat.Handler) error {
 		srv.Shutdown(sctx)
 	}()
 	a.log.Info("listening for Mattermost", "listen", ln.Addr().String(), "callback_url", a.opts.CallbackURL)
-	err = srv.Serve(ln)
+	err := srv.Serve(ln)
 	<-done
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -75,6 +71,10 @@ func (a *Adapter) command(w http.ResponseWriter, r *http.Request, h chat.Handler
 	}
 	ctx := r.Context()
 	channel, userID := r.PostForm.Get("channel_id"), r.PostForm.Get("user_id")
+	if a.probeArrived(t.conn, userID, r.PostForm.Get("text")) {
+		writeJSON(w, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: "ok"})
+		return
+	}
 	o := chat.Origin{User: t.user(userID), Channel: channel, Trigger: r.PostForm.Get("trigger_id")}
 	text := a.mentions(ctx, t.conn, r.PostForm.Get("text"))
 	resp := h.Handle(ctx, &chat.Command{Origin: o, Text: text})
