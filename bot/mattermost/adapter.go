@@ -319,10 +319,10 @@ func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
 	if err != nil {
 		switch code := status(resp, err); code {
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return fmt.Errorf("workspace %s: %s refused %s (HTTP %d): it must hold the bot account's access token, "+
+			return configErrorf("workspace %s: %s refused %s (HTTP %d): it must hold the bot account's access token, "+
 				"the one shown once when the token was made, not the token id listed under it "+
-				"(System Console → Integrations → Bot Accounts → Create New Token): %w",
-				first.ID, c.url, tokenSource(first), code, errRefused)
+				"(System Console → Integrations → Bot Accounts → Create New Token)",
+				first.ID, c.url, tokenSource(first), code)
 		case 0:
 			return fmt.Errorf("workspace %s: cannot reach the Mattermost server %s (mattermost.url): %w", first.ID, c.url, err)
 		default:
@@ -347,7 +347,7 @@ func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
 		a.mu.Lock()
 		if old := a.byTeam[tm.Id]; old != nil && old != t {
 			a.mu.Unlock()
-			return fmt.Errorf("workspaces %s and %s are the same team: %w", old.ws.ID, t.ws.ID, chat.ErrPermanent)
+			return configErrorf("workspaces %s and %s are the same team", old.ws.ID, t.ws.ID)
 		}
 		t.id, t.cmdToken = tm.Id, tok
 		a.byTeam[tm.Id] = t
@@ -364,22 +364,30 @@ type unprefixed struct{ err error }
 func (u unprefixed) Error() string { return strings.Replace(u.err.Error(), "mattermost: ", "", 1) }
 func (u unprefixed) Unwrap() error { return u.err }
 
-// errRefused marks a token the server refused; retrying does not help.
-var errRefused = fmt.Errorf("%w: token refused", chat.ErrPermanent)
+// configError is a start-up error retrying cannot fix: the message says
+// what to change.
+type configError struct{ msg string }
+
+func (e *configError) Error() string { return e.msg }
+
+// configErrorf formats a configError.
+func configErrorf(format string, args ...any) error {
+	return &configError{msg: fmt.Sprintf(format, args...)}
+}
 
 // noSuchTeam explains a team name the server does not know: it may be the
 // display name; the teams the bot is in are listed.
 func (a *Adapter) noSuchTeam(ctx context.Context, c *conn, w Workspace, bot string) error {
 	teams, resp, err := c.api.GetTeamsForUser(ctx, c.botID, "")
 	if err != nil {
-		return fmt.Errorf("workspace %s: team_name %q: the bot (@%s) sees no such team, and its teams cannot be listed: %w",
-			w.ID, w.TeamName, bot, apiError("teams of the bot", resp, err))
+		return fmt.Errorf("workspace %s: mattermost.team %q: the bot (@%s) sees no such team, and its teams cannot be listed: %w",
+			w.ID, w.TeamName, bot, unprefixed{apiError("teams of the bot", resp, err)})
 	}
 	var names []string
 	for _, t := range teams {
 		if strings.EqualFold(t.DisplayName, w.TeamName) {
-			return fmt.Errorf("workspace %s: team_name %q is the display name of the team %q: set team_name: %s (the name in the team's address, %s/%s/…): %w",
-				w.ID, w.TeamName, t.Name, t.Name, c.url, t.Name, chat.ErrPermanent)
+			return configErrorf("workspace %s: mattermost.team %q is the display name of the team %q: set team: %s (the name in the team's address, %s/%s/…)",
+				w.ID, w.TeamName, t.Name, t.Name, c.url, t.Name)
 		}
 		names = append(names, fmt.Sprintf("%s (%q)", t.Name, t.DisplayName))
 	}
@@ -387,8 +395,8 @@ func (a *Adapter) noSuchTeam(ctx context.Context, c *conn, w Workspace, bot stri
 	if len(names) > 0 {
 		member = "the bot is a member of: " + strings.Join(names, ", ")
 	}
-	return fmt.Errorf("workspace %s: team_name %q: the bot (@%s) sees no team of that name; it may be the display name, not the name in the team's address (%s/<name>/…), or the bot may not be in the team; %s: %w",
-		w.ID, w.TeamName, bot, c.url, member, chat.ErrPermanent)
+	return configErrorf("workspace %s: mattermost.team %q: the bot (@%s) sees no team of that name; it may be the display name, not the name in the team's address (%s/<name>/…), or the bot may not be in the team; %s",
+		w.ID, w.TeamName, bot, c.url, member)
 }
 
 // register creates the /kipina command on a team, or updates the one

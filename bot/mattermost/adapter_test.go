@@ -458,7 +458,7 @@ func TestStartupAdvice(t *testing.T) {
 
 	_, done = runAdapter(t, newFake(), "Tampere", "")
 	err = <-done
-	if err == nil || !strings.Contains(err.Error(), "display name") || !strings.Contains(err.Error(), "team_name: tre") {
+	if err == nil || !strings.Contains(err.Error(), "display name") || !strings.Contains(err.Error(), "set team: tre") {
 		t.Errorf("display name: %v", err)
 	}
 	_, done = runAdapter(t, newFake(), "espoo", "")

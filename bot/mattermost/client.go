@@ -102,7 +102,7 @@ func retryAfter(resp *model.Response) time.Duration {
 // transient reports whether retrying may help: not a permanent error and
 // not a refused token.
 func transient(err error) bool {
-	if errors.Is(err, chat.ErrPermanent) || errors.Is(err, context.Canceled) {
+	if _, ok := errors.AsType[*configError](err); ok || errors.Is(err, chat.ErrPermanent) || errors.Is(err, context.Canceled) {
 		return false
 	}
 	var ae *model.AppError
