@@ -160,8 +160,10 @@ func whoami(_ context.Context, r *Request) (chat.Response, error) {
 
 // Mention reads a user argument: "@id" or "id" (adapters turn platform
 // mentions into "@" + user id).
+// Sentence punctuation after a mention ("@liisa.") is not part of the id.
 func Mention(r *Request, arg string) chat.UserRef {
-	return chat.UserRef{Platform: r.User.Platform, Workspace: r.User.Workspace, User: strings.TrimPrefix(arg, "@")}
+	id := strings.TrimRight(strings.TrimPrefix(arg, "@"), ".,:;!?")
+	return chat.UserRef{Platform: r.User.Platform, Workspace: r.User.Workspace, User: id}
 }
 
 func organisers(add bool) Handler {

@@ -34,6 +34,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -69,6 +71,9 @@ type Workspace struct {
 	TeamName string
 	// Token is the bot account's personal access token.
 	Token string
+	// TokenEnv names the environment variable Token came from, for error
+	// messages; optional.
+	TokenEnv string
 }
 
 // Options configure an Adapter.
@@ -97,6 +102,9 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock signatures use; time.Now when nil.
 	Now func() time.Time
+	// RecheckEvery is how often the self-check (selfcheck.go) runs again
+	// while the server cannot reach the callback; a minute when zero.
+	RecheckEvery time.Duration
 
 	// newAPI replaces the SDK client in unit tests.
 	newAPI func(serverURL, token string) api
@@ -122,6 +130,7 @@ type Adapter struct {
 	// replies paces the answers to direct messages at SendRate, like the
 	// outbox's messages.
 	replies *rate.Limiter
+	check   selfCheck
 }
 
 // maxDMsInFlight bounds the direct messages handled at once.
@@ -219,6 +228,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.RecheckEvery <= 0 {
+		opts.RecheckEvery = time.Minute
+	}
 	if opts.newAPI == nil {
 		opts.newAPI = newClient
 	}
@@ -227,6 +239,7 @@ func New(opts Options) (*Adapter, error) {
 		sign: signer{key: append([]byte(nil), opts.Secret...), now: opts.Now},
 		byWS: map[string]*team{}, byTeam: map[string]*team{}, ready: make(chan struct{}),
 		dmSlots: make(chan struct{}, maxDMsInFlight),
+		check:   selfCheck{problem: errNotChecked},
 	}
 	perSecond, burst := a.SendRate()
 	a.replies = rate.NewLimiter(rate.Limit(perSecond), burst)
@@ -276,29 +289,42 @@ func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
 // commands.
 func (a *Adapter) Started() <-chan struct{} { return a.ready }
 
-// Run connects to every server, registers the slash command on every team,
-// serves the HTTP endpoint and reads direct messages until ctx ends. An
-// unreachable server is retried with backoff; a refused token, an unknown
-// team or a busy listen address end Run with an error. Run is called once.
+// Run binds the listen address, connects to every server, registers the
+// slash command on every team, serves the HTTP endpoint and reads direct
+// messages until ctx ends. Once the commands are registered it checks that
+// the server reaches the callback (selfcheck.go): a failure is logged with
+// the setting to fix and reported by Reachable, and the bot keeps running.
+// An unreachable server is retried with backoff; a busy listen address
+// (before any command is touched), a refused token or an unknown team end
+// Run with an error. Run is called once. Its errors do not start with
+// "mattermost:": the caller names the platform.
 func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
+	ln, err := net.Listen("tcp", a.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (the mattermost listen setting) for the server's requests: %w (is another kipina running?)", a.opts.Listen, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- a.serve(ctx, ln, h) }()
 	for _, c := range a.conns {
 		if err := a.setup(ctx, c); err != nil {
+			cancel()
+			<-served
 			return err
 		}
 	}
 	close(a.ready)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
 	for _, c := range a.conns {
-		wg.Add(1)
-		go func() { defer wg.Done(); a.listen(ctx, c, h) }()
+		wg.Go(func() { a.listen(ctx, c, h) })
 	}
-	err := a.serve(ctx, h) // returns when ctx ends or the listener fails
+	wg.Go(func() { a.runSelfCheck(ctx) })
+	err = <-served // when ctx ends or the server fails
 	cancel()
 	wg.Wait()
 	if err != nil {
-		return fmt.Errorf("mattermost: serve %s: %w", a.opts.Listen, err)
+		return fmt.Errorf("serve %s: %w", a.opts.Listen, err)
 	}
 	return ctx.Err()
 }
@@ -321,10 +347,41 @@ func (a *Adapter) setup(ctx context.Context, c *conn) error {
 	}
 }
 
+// tokenSource names where a workspace's token came from.
+func tokenSource(w Workspace) string {
+	if w.TokenEnv != "" {
+		return "$" + w.TokenEnv
+	}
+	return "the bot token"
+}
+
+// status is the HTTP status of a failed SDK call, 0 if none.
+func status(resp *model.Response, err error) int {
+	if resp != nil && resp.StatusCode != 0 {
+		return resp.StatusCode
+	}
+	var ae *model.AppError
+	if errors.As(err, &ae) {
+		return ae.StatusCode
+	}
+	return 0
+}
+
 func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
+	first := c.teams[0].ws
 	me, resp, err := c.api.GetMe(ctx, "")
 	if err != nil {
-		return apiError(fmt.Sprintf("log in to %s with the bot token", c.url), resp, err)
+		switch code := status(resp, err); code {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return configErrorf("workspace %s: %s refused %s (HTTP %d): it must hold the bot account's access token, "+
+				"the one shown once when the token was made, not the token id listed under it "+
+				"(System Console → Integrations → Bot Accounts → Create New Token)",
+				first.ID, c.url, tokenSource(first), code)
+		case 0:
+			return fmt.Errorf("workspace %s: cannot reach the Mattermost server %s (mattermost.url): %w", first.ID, c.url, err)
+		default:
+			return fmt.Errorf("workspace %s: log in to %s with %s: HTTP %d: %w", first.ID, c.url, tokenSource(first), code, err)
+		}
 	}
 	c.mu.Lock()
 	c.botID = me.Id
@@ -332,16 +389,19 @@ func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
 	for _, t := range c.teams {
 		tm, resp, err := c.api.GetTeamByName(ctx, t.ws.TeamName, "")
 		if err != nil {
-			return apiError(fmt.Sprintf("workspace %s: team %q (is the bot a member?)", t.ws.ID, t.ws.TeamName), resp, err)
+			if status(resp, err) == http.StatusNotFound || status(resp, err) == http.StatusForbidden {
+				return a.noSuchTeam(ctx, c, t.ws, me.Username)
+			}
+			return fmt.Errorf("workspace %s: team %q: %w", t.ws.ID, t.ws.TeamName, err)
 		}
 		tok, err := a.register(ctx, c, tm.Id)
 		if err != nil {
-			return fmt.Errorf("workspace %s: %w", t.ws.ID, err)
+			return fmt.Errorf("workspace %s: %w", t.ws.ID, unprefixed{err})
 		}
 		a.mu.Lock()
 		if old := a.byTeam[tm.Id]; old != nil && old != t {
 			a.mu.Unlock()
-			return fmt.Errorf("mattermost: workspaces %s and %s are the same team", old.ws.ID, t.ws.ID)
+			return configErrorf("workspaces %s and %s are the same team", old.ws.ID, t.ws.ID)
 		}
 		t.id, t.cmdToken = tm.Id, tok
 		a.byTeam[tm.Id] = t
@@ -349,6 +409,48 @@ func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
 		a.log.Info("team ready", "workspace", t.ws.ID, "team", t.ws.TeamName, "team_id", tm.Id)
 	}
 	return nil
+}
+
+// unprefixed is an apiError without its "mattermost: ": Run's errors are
+// prefixed by the caller.
+type unprefixed struct{ err error }
+
+func (u unprefixed) Error() string { return strings.Replace(u.err.Error(), "mattermost: ", "", 1) }
+func (u unprefixed) Unwrap() error { return u.err }
+
+// configError is a start-up error retrying cannot fix: the message says
+// what to change.
+type configError struct{ msg string }
+
+func (e *configError) Error() string { return e.msg }
+
+// configErrorf formats a configError.
+func configErrorf(format string, args ...any) error {
+	return &configError{msg: fmt.Sprintf(format, args...)}
+}
+
+// noSuchTeam explains a team name the server does not know: it may be the
+// display name; the teams the bot is in are listed.
+func (a *Adapter) noSuchTeam(ctx context.Context, c *conn, w Workspace, bot string) error {
+	teams, resp, err := c.api.GetTeamsForUser(ctx, c.botID, "")
+	if err != nil {
+		return fmt.Errorf("workspace %s: mattermost.team %q: the bot (@%s) sees no such team, and its teams cannot be listed: %w",
+			w.ID, w.TeamName, bot, unprefixed{apiError("teams of the bot", resp, err)})
+	}
+	var names []string
+	for _, t := range teams {
+		if strings.EqualFold(t.DisplayName, w.TeamName) {
+			return configErrorf("workspace %s: mattermost.team %q is the display name of the team %q: set team: %s (the name in the team's address, %s/%s/…)",
+				w.ID, w.TeamName, t.Name, t.Name, c.url, t.Name)
+		}
+		names = append(names, fmt.Sprintf("%s (%q)", t.Name, t.DisplayName))
+	}
+	member := "the bot is a member of no team"
+	if len(names) > 0 {
+		member = "the bot is a member of: " + strings.Join(names, ", ")
+	}
+	return configErrorf("workspace %s: mattermost.team %q: the bot (@%s) sees no team of that name; it may be the display name, not the name in the team's address (%s/<name>/…), or the bot may not be in the team; %s",
+		w.ID, w.TeamName, bot, c.url, member)
 }
 
 // register creates the /kipina command on a team, or updates the one

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -351,16 +352,19 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
+// TestRunFailsOnBusyAddress: a busy listen address stops Run before any
+// slash command is registered or rewritten.
 func TestRunFailsOnBusyAddress(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer busy.Close()
+	f := newFake()
 	a, err := New(Options{
 		Workspaces: []Workspace{{ID: "ws1", ServerURL: "http://127.0.0.1:1", TeamName: "tre", Token: "t"}},
 		Listen:     busy.Addr().String(), CallbackURL: "http://bot.test", Secret: []byte("0123456789abcdef"),
-		Log: slog.New(slog.DiscardHandler), newAPI: func(string, string) api { return newFake() },
+		Log: slog.New(slog.DiscardHandler), newAPI: func(string, string) api { return f },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -369,11 +373,101 @@ func TestRunFailsOnBusyAddress(t *testing.T) {
 	go func() { done <- a.Run(context.Background(), &recorder{}) }()
 	select {
 	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "serve") {
-			t.Fatalf("Run = %v, want a serve error", err)
+		if err == nil || !strings.Contains(err.Error(), "listen on "+busy.Addr().String()) {
+			t.Fatalf("Run = %v, want a listen error naming the address", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return on a busy address")
+	}
+	if len(f.commands) != 0 {
+		t.Errorf("commands registered before the listen failed: %+v", f.commands)
+	}
+}
+
+// runAdapter runs an adapter on f with the callback at callback (empty:
+// the listen address itself) until the test ends.
+func runAdapter(t *testing.T, f *fakeAPI, teamName, callback string) (*Adapter, <-chan error) {
+	t.Helper()
+	port := freePort(t)
+	if callback == "" {
+		callback = fmt.Sprintf("http://127.0.0.1:%d", port)
+	}
+	a, err := New(Options{
+		Workspaces: []Workspace{{ID: "ws1", ServerURL: "http://mm.test", TeamName: teamName, Token: "t", TokenEnv: "KIPINA_MM_TOKEN"}},
+		Listen:     fmt.Sprintf("127.0.0.1:%d", port), CallbackURL: callback, Secret: []byte("0123456789abcdef"),
+		Log: slog.New(slog.DiscardHandler), newAPI: func(string, string) api { return f }, RecheckEvery: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done, ended := make(chan error, 1), make(chan struct{})
+	go func() { done <- a.Run(ctx, &recorder{}); close(ended) }()
+	t.Cleanup(func() {
+		cancel()
+		<-ended
+	})
+	return a, done
+}
+
+// waitReachable waits until the self-check has run and returns its
+// verdict.
+func waitReachable(t *testing.T, a *Adapter) error {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := a.Reachable(); !errors.Is(err, errNotChecked) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the self-check did not run")
+	return nil
+}
+
+// TestSelfCheck: after registering /kipina the bot runs it through the
+// server's API and sees the request arrive; with a callback the server
+// cannot reach, Reachable names the setting to fix, and the bot keeps
+// running.
+func TestSelfCheck(t *testing.T) {
+	a, _ := runAdapter(t, newFake(), "tre", "")
+	if err := waitReachable(t, a); err != nil {
+		t.Errorf("reachable callback: %v", err)
+	}
+
+	a, done := runAdapter(t, newFake(), "tre", fmt.Sprintf("http://127.0.0.1:%d", freePort(t)))
+	err := waitReachable(t, a)
+	if err == nil || !strings.Contains(err.Error(), "AllowedUntrustedInternalConnections") || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("unreachable callback: %v", err)
+	}
+	select {
+	case err := <-done:
+		t.Errorf("Run returned %v on a failed self-check; it should keep running", err)
+	default:
+	}
+}
+
+// TestStartupAdvice: a refused token and a team given by its display name
+// stop Run with advice naming what to change, once prefixed.
+func TestStartupAdvice(t *testing.T) {
+	f := newFake()
+	f.refuseToken = true
+	_, done := runAdapter(t, f, "tre", "")
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "$KIPINA_MM_TOKEN") || !strings.Contains(err.Error(), "token id") ||
+		strings.Contains(err.Error(), "mattermost:") || strings.Contains(err.Error(), "login again") {
+		t.Errorf("refused token: %v", err)
+	}
+
+	_, done = runAdapter(t, newFake(), "Tampere", "")
+	err = <-done
+	if err == nil || !strings.Contains(err.Error(), "display name") || !strings.Contains(err.Error(), "set team: tre") {
+		t.Errorf("display name: %v", err)
+	}
+	_, done = runAdapter(t, newFake(), "espoo", "")
+	err = <-done
+	if err == nil || !strings.Contains(err.Error(), `member of: tre ("Tampere")`) {
+		t.Errorf("unknown team: %v", err)
 	}
 }
 

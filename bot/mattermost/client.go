@@ -29,6 +29,8 @@ type setupAPI interface {
 	ListCommands(ctx context.Context, teamID string, customOnly bool) ([]*model.Command, *model.Response, error)
 	CreateCommand(ctx context.Context, cmd *model.Command) (*model.Command, *model.Response, error)
 	UpdateCommand(ctx context.Context, cmd *model.Command) (*model.Command, *model.Response, error)
+	GetTeamsForUser(ctx context.Context, userID, etag string) ([]*model.Team, *model.Response, error)
+	ExecuteCommandWithTeam(ctx context.Context, channelID, teamID, command string) (*model.CommandResponse, *model.Response, error)
 }
 
 // postAPI is what sending needs.
@@ -100,7 +102,7 @@ func retryAfter(resp *model.Response) time.Duration {
 // transient reports whether retrying may help: not a permanent error and
 // not a refused token.
 func transient(err error) bool {
-	if errors.Is(err, chat.ErrPermanent) || errors.Is(err, context.Canceled) {
+	if _, ok := errors.AsType[*configError](err); ok || errors.Is(err, chat.ErrPermanent) || errors.Is(err, context.Canceled) {
 		return false
 	}
 	var ae *model.AppError

@@ -331,6 +331,14 @@ func (e *e2e) start() {
 	case <-time.After(patience):
 		t.Fatalf("adapter not ready in %s", patience)
 	}
+	// The start-up self-check: the server reaches the callback.
+	deadline := time.Now().Add(patience)
+	for errors.Is(a.Reachable(), errNotChecked) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := a.Reachable(); err != nil {
+		t.Fatalf("self-check: %v", err)
+	}
 }
 
 func (e *e2e) callback() string { return fmt.Sprintf("http://127.0.0.1:%d", e.port) }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +30,8 @@ type fakeAPI struct {
 	failUpload []*model.Response
 	n          int
 	byName     int // GetUserByUsername calls
+	// refuseToken makes GetMe answer 401, as for a token id.
+	refuseToken bool
 }
 
 // fakeFile is an uploaded file and the post it was attached to.
@@ -50,7 +54,10 @@ func notFound() (*model.Response, error) {
 }
 
 func (f *fakeAPI) GetMe(context.Context, string) (*model.User, *model.Response, error) {
-	return &model.User{Id: "bot"}, nil, nil
+	if f.refuseToken {
+		return nil, &model.Response{StatusCode: 401}, model.NewAppError("Client4", "api.context.session_expired.app_error", nil, "Invalid or expired session, please login again.", 401)
+	}
+	return &model.User{Id: "bot", Username: "kipina"}, nil, nil
 }
 func (f *fakeAPI) GetTeamByName(_ context.Context, name, _ string) (*model.Team, *model.Response, error) {
 	if name != "tre" {
@@ -145,6 +152,44 @@ func (f *fakeAPI) PatchPost(_ context.Context, id string, patch *model.PostPatch
 	p.Patch(patch)
 	return p, nil, nil
 }
+func (f *fakeAPI) GetTeamsForUser(context.Context, string, string) ([]*model.Team, *model.Response, error) {
+	return []*model.Team{{Id: "team1", Name: "tre", DisplayName: "Tampere"}}, nil, nil
+}
+
+// ExecuteCommandWithTeam calls the command's URL as a server would: a
+// form with the command's token, as user "bot"; a refused or failed call
+// is the server's 500 "Command with a trigger of … failed".
+func (f *fakeAPI) ExecuteCommandWithTeam(ctx context.Context, channel, team, command string) (*model.CommandResponse, *model.Response, error) {
+	trigger, text, _ := strings.Cut(strings.TrimPrefix(command, "/"), " ")
+	f.mu.Lock()
+	var cmd *model.Command
+	for _, c := range f.commands {
+		if c.Trigger == trigger && c.TeamId == team {
+			cmd = c
+		}
+	}
+	f.mu.Unlock()
+	if cmd == nil {
+		r, err := notFound()
+		return nil, r, err
+	}
+	form := url.Values{"token": {cmd.Token}, "team_id": {team}, "channel_id": {channel}, "user_id": {"bot"}, "text": {text}}
+	req, err := http.NewRequestWithContext(ctx, "POST", cmd.URL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Token "+cmd.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	if err != nil || resp.StatusCode != 200 {
+		return nil, &model.Response{StatusCode: 500}, model.NewAppError("command", "api.command.execute_command.failed.app_error", nil, fmt.Sprint(err), 500)
+	}
+	return &model.CommandResponse{Text: "ok"}, &model.Response{StatusCode: 200}, nil
+}
+
 func (f *fakeAPI) CreateDirectChannel(_ context.Context, a, b string) (*model.Channel, *model.Response, error) {
 	return &model.Channel{Id: "dm" + a + b + fmt.Sprintf("%020d", 0)}, nil, nil
 }

@@ -16,17 +16,8 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 )
 
-// serve runs the HTTP endpoint until ctx ends.
-func (a *Adapter) serve(ctx context.Context, h chat.Handler) error {
-	ln, err := net.Listen("tcp", a.opts.Listen)
-	if err != nil {
-		return err
-	}
-	return a.serveOn(ctx, ln, h)
-}
-
-// serveOn serves the HTTP endpoint on ln until ctx ends.
-func (a *Adapter) serveOn(ctx context.Context, ln net.Listener, h chat.Handler) error {
+// serve runs the HTTP endpoint on ln until ctx ends.
+func (a *Adapter) serve(ctx context.Context, ln net.Listener, h chat.Handler) error {
 	srv := httpsrv.New(a.Handler(h), a.opts.HTTPLimits, context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -84,6 +75,10 @@ func (a *Adapter) command(w http.ResponseWriter, r *http.Request, h chat.Handler
 	}
 	ctx := r.Context()
 	channel, userID := r.PostForm.Get("channel_id"), r.PostForm.Get("user_id")
+	if a.probeArrived(t.conn, userID, r.PostForm.Get("text")) {
+		writeJSON(w, model.CommandResponse{ResponseType: model.CommandResponseTypeEphemeral, Text: "ok"})
+		return
+	}
 	o := chat.Origin{User: t.user(userID), Channel: channel, Trigger: r.PostForm.Get("trigger_id")}
 	text := a.mentions(ctx, t.conn, r.PostForm.Get("text"))
 	resp := h.Handle(ctx, &chat.Command{Origin: o, Text: text})

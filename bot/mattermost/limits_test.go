@@ -22,7 +22,7 @@ func TestListenerLimits(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.serveOn(ctx, ln, &recorder{}) }()
+	go func() { done <- a.serve(ctx, ln, &recorder{}) }()
 	t.Cleanup(func() { cancel(); <-done })
 	base := "http://" + ln.Addr().String()
 	for _, p := range []string{PathCommand, PathDialog, PathAction} {

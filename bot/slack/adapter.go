@@ -22,7 +22,9 @@
 // Identity: UserRef.Workspace is kipina's workspace id from the
 // configuration, found from the payload's team_id; UserRef.User is the
 // Slack user id. Mentions in command text (<@U123|name>) reach the core as
-// "@U123". SDK types never leave this package.
+// "@U123"; a plain "@name" is looked up (mentions.go) and a command naming
+// someone who cannot be found is refused. SDK types never leave this
+// package.
 package slack
 
 import (
@@ -117,6 +119,7 @@ type Adapter struct {
 	byTeam map[string]*workspace // by Slack team id
 
 	users   *ttlCache[chat.Profile]
+	names   members // for plain @name mentions
 	dms     *ttlCache[string]
 	events  *seenSet     // events_api event ids already handled
 	replays *replayCache // HTTP request signatures already accepted
@@ -124,6 +127,8 @@ type Adapter struct {
 	chMu     sync.Mutex
 	channels map[string]*rate.Limiter // per workspace:channel
 	held     map[string]time.Time     // Retry-After per workspace:channel
+
+	socketClock socketClock // the reconnect loop's; realClock but in tests
 
 	handler   chat.Handler    // set by Run
 	afterCtx  context.Context // set by Run: handlers and after-ack work
@@ -189,7 +194,7 @@ func New(opts Options) (*Adapter, error) {
 		byID: map[string]*workspace{}, byTeam: map[string]*workspace{},
 		users: newTTLCache[chat.Profile](time.Hour), dms: newTTLCache[string](24 * time.Hour),
 		events: newSeenSet(10 * time.Minute), replays: newReplayCache(),
-		channels: map[string]*rate.Limiter{}, listening: make(chan struct{}),
+		channels: map[string]*rate.Limiter{}, listening: make(chan struct{}), socketClock: realClock{},
 	}
 	for _, w := range opts.Workspaces {
 		if err := w.validate(); err != nil {
@@ -264,15 +269,18 @@ func (w Workspace) validate() error {
 
 // Check calls auth.test with every workspace's bot token, learns team ids
 // not configured and refuses a token of another team than the one
-// configured.
+// configured; for a Socket Mode workspace it also tries the app-level
+// token with apps.connections.open (the connection URL it gets is not
+// used). An error names the environment variable of the token Slack
+// refused or, when Slack could not be reached or did not answer as Slack,
+// the URL tried and the api_url setting.
 func (a *Adapter) Check(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, ws := range a.byID {
 		res, err := ws.api.AuthTestContext(ctx)
 		if err != nil {
-			return fmt.Errorf("%w: workspace %s: auth.test with %s failed: %v (is the token current and the app installed?)",
-				ErrConfig, ws.WorkspaceID, source(ws.BotTokenEnv, "bot token"), err)
+			return a.checkError(ws, "auth.test", source(ws.BotTokenEnv, "bot token"), err)
 		}
 		switch {
 		case ws.TeamID == "":
@@ -285,9 +293,34 @@ func (a *Adapter) Check(ctx context.Context) error {
 			return fmt.Errorf("%w: workspace %s: %s belongs to team %s, not the configured team_id %s",
 				ErrConfig, ws.WorkspaceID, source(ws.BotTokenEnv, "bot token"), res.TeamID, ws.TeamID)
 		}
+		if ws.Mode != HTTPMode {
+			if _, _, err := ws.api.StartSocketModeContext(ctx); err != nil {
+				return a.checkError(ws, "apps.connections.open", source(ws.AppTokenEnv, "app token"), err)
+			}
+		}
 		a.log.Info("workspace ready", "workspace", ws.WorkspaceID, "team", res.TeamID, "bot", res.UserID, "mode", ws.Mode)
 	}
 	return nil
+}
+
+// checkError explains a failed start-up call: Slack's refusal of a token
+// names the token's variable, anything else the URL tried.
+func (a *Adapter) checkError(ws *workspace, method, token string, err error) error {
+	url := a.opts.APIURL + method
+	if code := slackCode(err); code != "" {
+		hint := "is the token current and the app installed in the workspace?"
+		switch {
+		case method == "apps.connections.open" && code == "not_allowed_token_type":
+			hint = "it must be the app-level token (xapp-…, Basic Information → App-Level Tokens), not the bot token"
+		case code == "too_many_websockets":
+			hint = "another process holds the app's Socket Mode connections: is kipina already running with this token?"
+		case method == "apps.connections.open":
+			hint = "is Socket Mode enabled for the app, and does the app-level token have the scope connections:write?"
+		}
+		return fmt.Errorf("%w: workspace %s: Slack refused %s at %s: %s (%s)", ErrConfig, ws.WorkspaceID, token, method, code, hint)
+	}
+	return fmt.Errorf("%w: workspace %s: %s with %s at %s failed: %v (is slack.api_url right? leave it out for Slack's own %s)",
+		ErrConfig, ws.WorkspaceID, method, token, url, err, slack.APIURL)
 }
 
 // Name returns "slack".

@@ -13,11 +13,20 @@ import (
 )
 
 // api is the part of slack-go's client the adapter uses, in small pieces.
+// Every Web API call the adapter makes goes through it: the manifest test
+// (manifest_test.go) lists its methods and checks that
+// configs/slack-manifest*.yaml grant each one's scope.
 type api interface {
 	messenger
 	viewer
 	directory
 	uploader
+	socketOpener
+}
+
+// socketOpener opens Socket Mode connections with the app-level token.
+type socketOpener interface {
+	StartSocketModeContext(ctx context.Context) (*slack.SocketModeConnection, string, error)
 }
 
 // messenger posts and rewrites messages.
@@ -40,6 +49,7 @@ type directory interface {
 	AuthTestContext(ctx context.Context) (*slack.AuthTestResponse, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
 	GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error)
+	GetUsersContext(ctx context.Context, options ...slack.GetUsersOption) ([]slack.User, error)
 }
 
 // uploader uploads files.

@@ -38,6 +38,13 @@ type fakeSlack struct {
 	// Retry-After: retryAfter seconds; limitedAt records when.
 	throttled map[string]int
 	limitedAt map[string][]time.Time
+	// openError makes apps.connections.open fail with that Slack error
+	// code; wsURL, when set, is the URL it hands out instead of /ws.
+	openError, wsURL string
+	opens            int
+	// disconnectAtOnce makes the socket say hello, then at once
+	// disconnect with that reason, and close.
+	disconnectAtOnce string
 
 	connected chan int
 	seq       atomic.Int64
@@ -62,9 +69,14 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{t: t, waiting: map[string]chan ack{}, connected: make(chan int, 16), locale: "fi-FI"}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/ws", f.ws)
+		c.Handle("/apps.connections.open", f.connectionsOpen)
 		c.Handle("/auth.test", f.answer(`{"ok":true,"team_id":"T1","team":"Tampere","user_id":"UBOT","bot_id":"B1"}`))
 		c.Handle("/users.info", f.usersInfo)
-		c.Handle("/users.lookupByEmail", f.answer(`{"ok":true,"user":{"id":"U77","name":"maija","profile":{"email":"maija@example.fi"}}}`))
+		c.Handle("/users.lookupByEmail", f.lookupByEmail)
+		c.Handle("/users.list", f.answer(`{"ok":true,"members":[
+			{"id":"U43","name":"liisa","profile":{"display_name":"Liisa V","email":"liisa@example.fi"}},
+			{"id":"U77","name":"maija","profile":{"display_name":"Maija","email":"maija@example.fi"}},
+			{"id":"U99","name":"ghost","deleted":true,"profile":{}}],"response_metadata":{"next_cursor":""}}`))
 		c.Handle("/conversations.open", f.conversationsOpen)
 		c.Handle("/chat.postMessage", f.postMessage)
 		c.Handle("/chat.update", f.answer(`{"ok":true,"channel":"C1","ts":"1.1"}`))
@@ -112,6 +124,32 @@ func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	u := c.Form.Get("user")
 	fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"name":"u","real_name":"User %s","locale":%q,"tz":"Europe/Helsinki","profile":{"email":"%s@example.fi"}}}`, u, u, loc, strings.ToLower(u))
+}
+
+func (f *fakeSlack) connectionsOpen(w http.ResponseWriter, r *http.Request) {
+	f.record(r)
+	f.mu.Lock()
+	f.opens++
+	code, url := f.openError, f.wsURL
+	f.mu.Unlock()
+	if code != "" {
+		fmt.Fprintf(w, `{"ok":false,"error":%q}`, code)
+		return
+	}
+	if url == "" {
+		url = slacktest.ServerWSFromContext(r.Context())
+	}
+	fmt.Fprintf(w, `{"ok":true,"url":%q}`, url)
+}
+
+// lookupByEmail knows maija@example.fi (U77) and nobody else.
+func (f *fakeSlack) lookupByEmail(w http.ResponseWriter, r *http.Request) {
+	c := f.record(r)
+	if !strings.EqualFold(c.Form.Get("email"), "maija@example.fi") {
+		io.WriteString(w, `{"ok":false,"error":"users_not_found"}`)
+		return
+	}
+	io.WriteString(w, `{"ok":true,"user":{"id":"U77","name":"maija","profile":{"email":"maija@example.fi"}}}`)
 }
 
 func (f *fakeSlack) conversationsOpen(w http.ResponseWriter, r *http.Request) {
@@ -234,6 +272,15 @@ func (f *fakeSlack) ws(w http.ResponseWriter, r *http.Request) {
 	err = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1})
 	f.wmu.Unlock()
 	if err != nil {
+		return
+	}
+	f.mu.Lock()
+	reason := f.disconnectAtOnce
+	f.mu.Unlock()
+	if reason != "" {
+		f.wmu.Lock()
+		c.WriteJSON(map[string]any{"type": "disconnect", "reason": reason})
+		f.wmu.Unlock()
 		return
 	}
 	stop := make(chan struct{})

@@ -53,6 +53,21 @@ type eventCallback struct {
 	} `json:"event"`
 }
 
+// handledEvents are the Events API events the adapter turns into
+// chat.Text, by the names the app manifest subscribes to (a "message" in a
+// direct message is "message.im"). The manifest test checks that
+// configs/slack-manifest*.yaml subscribe to each.
+var handledEvents = map[string]bool{"app_mention": true, "message.im": true}
+
+// eventName is the manifest's name of an event: its type, with the
+// channel type for messages ("message.im", "message.channels").
+func eventName(typ, channelType string) string {
+	if typ == "message" && channelType != "" {
+		return typ + "." + channelType
+	}
+	return typ
+}
+
 // kind is what an incoming event is, for rendering the core's answer.
 type kind int
 
@@ -74,6 +89,7 @@ type incoming struct {
 	message     chat.MessageRef // the message an action came from
 	ephemeral   bool            // … when it is an ephemeral message
 	view        view            // the submitted view
+	unknown     []string        // plain @names in a command that no member has
 }
 
 // dispatch hands an envelope to a goroutine of its own, bounded by
@@ -130,7 +146,12 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 	}
 	hctx, cancel := context.WithTimeout(a.afterCtx, afterAckTimeout)
 	defer cancel()
-	resp := a.handler.Handle(hctx, in.event)
+	var resp chat.Response
+	if len(in.unknown) > 0 {
+		resp = a.refuseUnknown(hctx, in)
+	} else {
+		resp = a.handler.Handle(hctx, in.event)
+	}
 	payload := a.ackPayload(in, resp)
 	acked := ack(payload)
 	deadline.Stop()
@@ -162,7 +183,9 @@ func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
 		}
 		in := &incoming{ws: ws, kind: kindCommand, responseURL: c.ResponseURL}
 		in.origin = a.origin(ctx, ws, c.UserID, c.ChannelID, c.TriggerID)
-		in.event = &chat.Command{Origin: in.origin, Text: plainText(c.Text)}
+		text, unknown := a.resolveMentions(ctx, ws, plainText(c.Text))
+		in.unknown = unknown
+		in.event = &chat.Command{Origin: in.origin, Text: text}
 		return in
 	case env.cb != nil:
 		return a.decodeInteraction(ctx, env)
@@ -173,8 +196,7 @@ func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
 			return nil
 		}
 		ev := e.Event
-		isText := ev.Type == "app_mention" || (ev.Type == "message" && ev.ChannelType == "im")
-		if !isText || ev.BotID != "" || ev.Subtype != "" || ev.User == "" {
+		if !handledEvents[eventName(ev.Type, ev.ChannelType)] || ev.BotID != "" || ev.Subtype != "" || ev.User == "" {
 			return nil
 		}
 		in := &incoming{ws: ws, kind: kindText}

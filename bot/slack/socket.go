@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,17 +42,61 @@ type socketEnvelope struct {
 // errFatal marks a connection error that retrying will not fix.
 var errFatal = errors.New("refused")
 
+// minHealthy is how long a Socket Mode connection must have lived after
+// Slack's hello for the next one to be opened at once. A connection that
+// ends sooner (a server that says hello and at once disconnect) counts as
+// a failure, so a misbehaving server gets exponential backoff instead of a
+// reconnect storm.
+const minHealthy = 30 * time.Second
+
+// tooManyBackoff is the least wait after Slack reports too many
+// connections for the app (too_many_websockets): another process with the
+// same app-level token holds them, and hurrying makes it worse.
+const tooManyBackoff = 30 * time.Second
+
+// socketClock is the time source of the reconnect loop; tests replace it
+// to count reconnects under a virtual clock.
+type socketClock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx ends, and returns ctx.Err() then.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// backoff returns the wait before attempt failures+1: 1 s doubling up to
+// maxBackoff, plus up to half again of jitter.
+func backoff(failures int) time.Duration {
+	wait := min(time.Second<<min(failures-1, 6), maxBackoff)
+	return wait + rand.N(wait/2+1)
+}
+
 // runSocket keeps a Socket Mode connection with ws's app-level token,
-// reconnecting after a dropped socket, a missing ping or a "disconnect"
-// (at once after a connection that worked, else with exponential backoff
-// and jitter). It returns when ctx ends or Slack refuses the token.
+// reconnecting after a dropped socket, a missing ping or a "disconnect".
+// A connection that lived minHealthy after its hello is followed at once;
+// anything else (a refused dial, an error from apps.connections.open, a
+// connection dropped soon after hello) waits with exponential backoff and
+// jitter, at least tooManyBackoff after too_many_websockets and at least a
+// 429's Retry-After. It returns when ctx ends or Slack refuses the token.
 func (a *Adapter) runSocket(ctx context.Context, ws *workspace) error {
-	client := slack.New(ws.BotToken, slack.OptionAPIURL(a.opts.APIURL),
-		slack.OptionHTTPClient(a.opts.HTTPClient), slack.OptionAppLevelToken(ws.AppToken))
 	log := a.log.With("workspace", ws.WorkspaceID)
+	clock := a.socketClock
 	failures := 0
 	for n := 1; ; n++ {
-		worked, err := a.connect(ctx, ws, client, log, n)
+		hello, err := a.connect(ctx, ws, log, n)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -59,36 +104,37 @@ func (a *Adapter) runSocket(ctx context.Context, ws *workspace) error {
 			return fmt.Errorf("%w: workspace %s: Socket Mode: %v (check %s and that Socket Mode is enabled for the app)",
 				ErrConfig, ws.WorkspaceID, err, source(ws.AppTokenEnv, "app token"))
 		}
-		if worked {
+		tooMany := strings.Contains(err.Error(), "too_many_websockets")
+		if !hello.IsZero() && clock.Now().Sub(hello) >= minHealthy && !tooMany {
 			failures = 0
 			log.Info("socket mode connection ended, reconnecting", "reason", err)
 			continue
 		}
 		failures++
-		wait := min(time.Second<<min(failures-1, 6), maxBackoff)
-		wait += rand.N(wait / 2)
-		log.Warn("socket mode connection failed, retrying", "err", err, "in", wait)
+		wait := backoff(failures)
+		if tooMany {
+			wait = max(wait, tooManyBackoff)
+		}
 		if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
 			wait = max(wait, rl.RetryAfter)
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		log.Warn("socket mode connection failed or ended early, retrying", "err", err, "in", wait, "failures", failures)
+		if err := clock.Sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
 }
 
-// connect opens one connection and reads it until it ends; worked tells
-// whether Slack said hello on it.
-func (a *Adapter) connect(ctx context.Context, ws *workspace, client *slack.Client, log *slog.Logger, n int) (worked bool, err error) {
-	_, url, err := client.StartSocketModeContext(ctx)
+// connect opens one connection and reads it until it ends; hello is when
+// Slack said hello on it (zero if it did not). The error is never nil.
+func (a *Adapter) connect(ctx context.Context, ws *workspace, log *slog.Logger, n int) (hello time.Time, err error) {
+	_, url, err := ws.api.StartSocketModeContext(ctx)
 	if err != nil {
 		switch slackCode(err) {
 		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type":
-			return false, fmt.Errorf("%w: apps.connections.open: %v", errFatal, err)
+			return hello, fmt.Errorf("%w: apps.connections.open: %v", errFatal, err)
 		}
-		return false, fmt.Errorf("apps.connections.open: %w", err)
+		return hello, fmt.Errorf("apps.connections.open: %w", err)
 	}
 	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second, WriteBufferSize: 32 * 1024}
 	conn, resp, err := dialer.DialContext(ctx, url, nil)
@@ -96,7 +142,7 @@ func (a *Adapter) connect(ctx context.Context, ws *workspace, client *slack.Clie
 		resp.Body.Close()
 	}
 	if err != nil {
-		return false, fmt.Errorf("dial: %w", err)
+		return hello, fmt.Errorf("dial %s: %w", url, err)
 	}
 	sock := &socket{conn: conn}
 	defer conn.Close()
@@ -140,7 +186,7 @@ func (a *Adapter) connect(ctx context.Context, ws *workspace, client *slack.Clie
 	for {
 		_, msg, err := conn.ReadMessage()
 		if err != nil {
-			return worked, err
+			return hello, err
 		}
 		var e socketEnvelope
 		if err := json.Unmarshal(msg, &e); err != nil {
@@ -149,10 +195,10 @@ func (a *Adapter) connect(ctx context.Context, ws *workspace, client *slack.Clie
 		}
 		switch e.Type {
 		case "hello":
-			worked = true
+			hello = a.socketClock.Now()
 			log.Info("socket mode connected", "connection", n)
 		case "disconnect":
-			return worked, fmt.Errorf("disconnect requested by Slack (%s)", e.Reason)
+			return hello, fmt.Errorf("disconnect requested by Slack (%s)", e.Reason)
 		case "slash_commands", "interactive", "events_api":
 			a.dispatch(ctx, &envelope{received: time.Now(), via: ws, socketType: e.Type, raw: e.Payload,
 				ack: sock.acker(e.EnvelopeID, log)})
