@@ -267,3 +267,11 @@ var ErrPermanent = errors.New("permanent delivery error")
 type RateLimited interface {
 	SendRate() (perSecond float64, burst int)
 }
+
+// Ready is the optional capability to tell whether the adapter can take
+// events and deliver messages now: connected to its platform, its
+// workspaces resolved. The ops listener's /readyz asks it, and the outbox
+// may wait for it. Fallback: the adapter is taken as ready once it runs.
+type Ready interface {
+	Ready() bool
+}

@@ -87,6 +87,9 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock signatures use; time.Now when nil.
 	Now func() time.Time
+	// OnReconnect, when set, is called each time a websocket connects
+	// again after its first connection (for the ops metrics).
+	OnReconnect func()
 
 	// newAPI replaces the SDK client in unit tests.
 	newAPI func(serverURL, token string) api
@@ -139,6 +142,7 @@ type conn struct {
 	noEphem bool              // CreatePostEphemeral was refused
 
 	connects atomic.Int64 // websocket connections made, for tests
+	up       atomic.Bool  // the websocket is connected
 }
 
 // New checks the options and builds the adapter; Run connects.
@@ -219,8 +223,26 @@ func (a *Adapter) Name() string { return Name }
 // second per user) absorbs with room for the interactive answers.
 func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
 
-// Ready is closed once Run has logged in and registered the slash commands.
-func (a *Adapter) Ready() <-chan struct{} { return a.ready }
+// Started is closed once Run has logged in and registered the slash
+// commands.
+func (a *Adapter) Started() <-chan struct{} { return a.ready }
+
+// Ready reports whether every team is resolved (Run logged in and
+// registered the commands) and every server's websocket is connected. It
+// implements chat.Ready.
+func (a *Adapter) Ready() bool {
+	select {
+	case <-a.ready:
+	default:
+		return false
+	}
+	for _, c := range a.conns {
+		if !c.up.Load() {
+			return false
+		}
+	}
+	return true
+}
 
 // Run connects to every server, registers the slash command on every team,
 // serves the HTTP endpoint and reads direct messages until ctx ends. An

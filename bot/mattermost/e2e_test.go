@@ -324,7 +324,7 @@ func (e *e2e) start() {
 	// The adapter retries an unreachable or failing server with backoff
 	// (up to a minute between attempts): wait long enough for that.
 	select {
-	case <-a.Ready():
+	case <-a.Started():
 	case err := <-done:
 		done <- err // for e.stop
 		t.Fatalf("bot stopped: %v", err)

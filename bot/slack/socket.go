@@ -149,13 +149,25 @@ func (a *Adapter) connect(ctx context.Context, ws *workspace, client *slack.Clie
 		}
 		switch e.Type {
 		case "hello":
+			if !worked {
+				a.live.Add(1)
+				defer a.live.Add(-1)
+			}
 			worked = true
 			log.Info("socket mode connected", "connection", n)
+			if n > 1 && a.opts.OnReconnect != nil {
+				a.opts.OnReconnect()
+			}
 		case "disconnect":
 			return worked, fmt.Errorf("disconnect requested by Slack (%s)", e.Reason)
 		case "slash_commands", "interactive", "events_api":
-			a.dispatch(ctx, &envelope{received: time.Now(), via: ws, socketType: e.Type, raw: e.Payload,
-				ack: sock.acker(e.EnvelopeID, log)})
+			received := time.Now()
+			ack := sock.acker(e.EnvelopeID, log)
+			if on := a.opts.OnAck; on != nil {
+				inner := ack
+				ack = func(p any) { inner(p); on(time.Since(received)) }
+			}
+			a.dispatch(ctx, &envelope{received: received, via: ws, socketType: e.Type, raw: e.Payload, ack: ack})
 		default:
 			log.Debug("socket mode: message ignored", "type", e.Type)
 		}
