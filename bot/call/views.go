@@ -3,12 +3,11 @@ package call
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/kipina/kipina/bot"
+	kbackup "github.com/kipina/kipina/bot/backup"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/storage"
@@ -63,6 +62,7 @@ func status(_ context.Context, r *bot.Request) chat.Response {
 		}
 	}
 	sb.WriteString(r.T("status.delivery", "Pending", pending, "Failed", failed))
+	sb.WriteString("\n" + backupAge(r))
 	return r.ReplyText(sb.String())
 }
 
@@ -273,17 +273,13 @@ func contactAdd(_ context.Context, r *bot.Request) chat.Response {
 	return r.Reply("contact.added", "User", "@"+u.User, "App", a.ID)
 }
 
-// backup writes a consistent copy of the store into the data directory.
+// backup writes a verified copy of the store into the data directory,
+// with the retention of scheduled backups (backups.keep).
 func backup(_ context.Context, r *bot.Request) chat.Response {
-	dir := filepath.Join(r.Bot.DataDir, "backups")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return internal(r, "backup", err)
-	}
-	path := filepath.Join(dir, "kipina-"+r.Now().UTC().Format("20060102-150405")+".db")
-	n, err := r.Bot.DB.BackupFile(path)
+	rec, err := kbackup.Take(r.Bot.DB, kbackup.Dir(r.Bot.DataDir), r.Now(), r.Bot.Config.Backups.Keep)
 	if err != nil {
 		return internal(r, "backup", err)
 	}
-	r.Update(func(tx *storage.Tx) error { return r.Audit(tx, "backup", "store", path) })
-	return r.Reply("backup.done", "Path", path, "KB", (n+1023)/1024)
+	r.Update(func(tx *storage.Tx) error { return r.Audit(tx, "backup", "store", rec.Path) })
+	return r.Reply("backup.done", "Path", rec.Path, "KB", (rec.Bytes+1023)/1024)
 }
