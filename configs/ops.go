@@ -73,4 +73,3 @@ func (c *Config) validateOps(bad func(string, ...any)) {
 		bad("backups.keep: %d is negative", c.Backups.Keep)
 	}
 }
-
