@@ -34,7 +34,7 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 // connected: the failure paths of delivery and readiness.
 type refusing struct{ ready bool }
 
-func (refusing) Name() string                                { return "refusing" }
+func (refusing) Name() string                                  { return "refusing" }
 func (refusing) Run(ctx context.Context, _ chat.Handler) error { <-ctx.Done(); return ctx.Err() }
 func (refusing) Post(context.Context, chat.Address, chat.Message) (chat.MessageRef, error) {
 	return chat.MessageRef{}, fmt.Errorf("%w: channel_not_found", chat.ErrPermanent)
