@@ -44,10 +44,9 @@ type Metrics struct {
 	reconnects *prometheus.CounterVec // platform
 }
 
-// NewMetrics registers the metrics; with db not nil, the outbox backlog,
-// due items and store size are read from it at each scrape (now is the
-// clock overdue is measured on).
-func NewMetrics(db *storage.DB, now func() time.Time) *Metrics {
+// NewMetrics registers the metrics; WatchStore adds those read from the
+// store.
+func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -80,10 +79,14 @@ func NewMetrics(db *storage.DB, now func() time.Time) *Metrics {
 	}
 	m.Registry.MustRegister(m.attempts, m.inFlight, m.latency, m.handler, m.slackAck, m.reconnects,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if db != nil {
-		m.Registry.MustRegister(&storeCollector{db: db, now: now})
-	}
 	return m
+}
+
+// WatchStore adds the metrics read from db at each scrape: the outbox
+// backlog, the due items and the store size; now is the clock overdue is
+// measured on (the bot's). Call it once.
+func (m *Metrics) WatchStore(db *storage.DB, now func() time.Time) {
+	m.Registry.MustRegister(&storeCollector{db: db, now: now})
 }
 
 // Sending implements outbox.Observer.

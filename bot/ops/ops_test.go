@@ -64,7 +64,8 @@ func newRig(t *testing.T, platforms ...chat.Platform) *rig {
 	db.Now = c.Now
 	r := &rig{t: t, db: db, clock: c, out: &bytes.Buffer{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r.m = NewMetrics(db, c.Now)
+	r.m = NewMetrics()
+	r.m.WatchStore(db, c.Now)
 	r.w = outbox.NewWorker(db, c.Now, log)
 	r.w.Observer = r.m
 	sh := shell.New(strings.NewReader(""), r.out, "demo", "nina")
@@ -195,6 +196,12 @@ func TestDueItemsAndHandlerMetrics(t *testing.T) {
 		g.Handle(context.Background(), &chat.Command{Text: "status"})
 	}
 	g.Handle(context.Background(), &chat.Action{ActionID: "x"})
+	if !g.Drain(context.Background()) {
+		t.Fatal("drain")
+	}
+	if resp := g.Handle(context.Background(), &chat.Command{Text: "late"}); resp.Reply != nil {
+		t.Fatal("a closed gate ran an event")
+	}
 	r.want(`kipina_handler_seconds_count{kind="command"}`, 2)
 	r.want(`kipina_handler_seconds_count{kind="action"}`, 1)
 	r.m.SlackAck(300 * time.Millisecond)
