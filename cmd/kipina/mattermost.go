@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 
 	"github.com/kipina/kipina/bot/chat"
-	"github.com/kipina/kipina/bot/ops"
 	"github.com/kipina/kipina/bot/mattermost"
+	"github.com/kipina/kipina/bot/ops"
 	"github.com/kipina/kipina/configs"
 )
 
