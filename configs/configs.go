@@ -172,6 +172,10 @@ type Config struct {
 	Rubric     []Criterion       `yaml:"rubric"`
 	// DataDir is where the store lives; --data overrides it.
 	DataDir string `yaml:"data_dir"`
+	// Ops, Log and Backups are how the bot is run (see ops.go).
+	Ops     Ops     `yaml:"ops"`
+	Log     Log     `yaml:"log"`
+	Backups Backups `yaml:"backups"`
 }
 
 // Default returns the embedded default configuration. It panics only if

@@ -31,6 +31,7 @@ func (c *Config) Validate() error {
 	if _, _, err := c.Defaults.QuietHours.Clock(); err != nil {
 		bad("defaults.quiet_hours: %v", err)
 	}
+	c.validateOps(bad)
 	for name, spec := range c.Schedules {
 		if _, err := CronParser.Parse(spec); err != nil {
 			bad("schedules.%s: %q is not a cron expression (minute hour day month weekday): %v", name, spec, err)

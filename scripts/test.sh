@@ -18,6 +18,9 @@ go vet ./...
 echo "== staticcheck"
 go tool staticcheck ./...
 
+echo "== deploy recipes (systemd unit, Containerfile)"
+bash scripts/check-deploy.sh
+
 export KIPINA_MM_E2E=${KIPINA_MM_E2E:-1}
 if [ "$KIPINA_MM_E2E" = 1 ] && [ -z "${KIPINA_MM_URL:-}" ]; then
   echo "== Mattermost test server (built once per machine, then cached)"

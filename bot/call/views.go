@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/kipina/kipina/bot"
+	kbackup "github.com/kipina/kipina/bot/backup"
 	"github.com/kipina/kipina/bot/bizid"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
-	"github.com/kipina/kipina/internal/private"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -76,6 +75,7 @@ func status(_ context.Context, r *bot.Request) (chat.Response, error) {
 		}
 	}
 	sb.WriteString(r.T("status.delivery", "Pending", pending, "Failed", failed))
+	sb.WriteString("\n" + backupAge(r))
 	return r.ReplyText(sb.String())
 }
 
@@ -314,19 +314,15 @@ func contactAdd(_ context.Context, r *bot.Request) (chat.Response, error) {
 	return r.Reply("contact.added", "User", chat.Mention(u), "App", a.ID)
 }
 
-// backup writes a consistent copy of the store into the data directory.
+// backup writes a verified copy of the store into the data directory,
+// with the retention of scheduled backups (backups.keep).
 func backup(_ context.Context, r *bot.Request) (chat.Response, error) {
-	dir := filepath.Join(r.Env.DataDir, "backups")
-	if err := private.Dir(dir); err != nil {
-		return chat.Response{}, fmt.Errorf("backup"+": %w", err)
-	}
-	path := filepath.Join(dir, "kipina-"+r.Now().UTC().Format("20060102-150405")+".db")
-	n, err := r.Env.DB.BackupFile(path)
+	rec, err := kbackup.Take(r.Env.DB, kbackup.Dir(r.Env.DataDir), r.Now(), r.Env.Config.Backups.Keep)
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("backup"+": %w", err)
 	}
-	if err := r.Update(func(tx *storage.Tx) error { return r.Audit(tx, "backup", "store", path) }); err != nil {
+	if err := r.Update(func(tx *storage.Tx) error { return r.Audit(tx, "backup", "store", rec.Path) }); err != nil {
 		return chat.Response{}, fmt.Errorf("backup audit: %w", err)
 	}
-	return r.Reply("backup.done", "Path", path, "KB", (n+1023)/1024)
+	return r.Reply("backup.done", "Path", rec.Path, "KB", (rec.Bytes+1023)/1024)
 }

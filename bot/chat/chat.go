@@ -293,3 +293,12 @@ var ErrPermanent = errors.New("permanent delivery error")
 type RateLimited interface {
 	SendRate() (perSecond float64, burst int)
 }
+
+// Connected is the optional capability to tell whether the adapter is
+// connected to its platform and takes events now (its sockets up, its
+// workspaces resolved). The ops listener's /readyz asks it; the outbox asks
+// Readiness instead, per workspace. Fallback: the adapter is taken as
+// connected once it runs.
+type Connected interface {
+	Connected() bool
+}

@@ -105,6 +105,9 @@ type Options struct {
 	// RecheckEvery is how often the self-check (selfcheck.go) runs again
 	// while the server cannot reach the callback; a minute when zero.
 	RecheckEvery time.Duration
+	// OnReconnect, when set, is called each time a websocket connects
+	// again after its first connection (for the ops metrics).
+	OnReconnect func()
 
 	// newAPI replaces the SDK client in unit tests.
 	newAPI func(serverURL, token string) api
@@ -195,6 +198,7 @@ type conn struct {
 	noEphem bool                 // CreatePostEphemeral was refused
 
 	connects atomic.Int64 // websocket connections made, for tests
+	up       atomic.Bool  // the websocket is connected
 }
 
 // New checks the options and builds the adapter; Run connects.
@@ -288,6 +292,23 @@ func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
 // Started is closed once Run has logged in and registered the slash
 // commands.
 func (a *Adapter) Started() <-chan struct{} { return a.ready }
+
+// Connected reports whether every team is resolved (Run logged in and
+// registered the commands) and every server's websocket is connected. It
+// implements chat.Connected.
+func (a *Adapter) Connected() bool {
+	select {
+	case <-a.ready:
+	default:
+		return false
+	}
+	for _, c := range a.conns {
+		if !c.up.Load() {
+			return false
+		}
+	}
+	return true
+}
 
 // Run binds the listen address, connects to every server, registers the
 // slash command on every team, serves the HTTP endpoint and reads direct

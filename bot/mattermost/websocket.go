@@ -41,7 +41,11 @@ func (a *Adapter) readSocket(ctx context.Context, c *conn, wsURL string, h chat.
 		return err
 	}
 	ws.Listen()
-	c.connects.Add(1)
+	if c.connects.Add(1) > 1 && a.opts.OnReconnect != nil {
+		a.opts.OnReconnect()
+	}
+	c.up.Store(true)
+	defer c.up.Store(false)
 	a.log.Info("websocket connected", "server", c.url)
 	defer ws.Close()
 	for {

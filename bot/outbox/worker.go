@@ -41,6 +41,8 @@ type Worker struct {
 	// before the message is sent; AfterSend after a platform accepted a
 	// message and before that is recorded. Tests use them to crash there.
 	BeforeSend, AfterSend func(Item)
+	// Observer, when set, hears about each attempt (for the ops metrics).
+	Observer Observer
 }
 
 // NewWorker returns a worker reading db; now is the clock.
@@ -175,13 +177,20 @@ func (w *Worker) deliver(ctx context.Context, it Item) (bool, error) {
 	if f, can := p.(chat.SentFinder); can && it.Attempts > 1 && it.UpdateOf.IsZero() {
 		ref, found, err = f.FindSent(ctx, it.To, it.ID)
 	}
+	if w.Observer != nil {
+		w.Observer.Sending(it)
+	}
 	if err == nil && !found {
 		ref, err = w.send(ctx, p, it)
 	}
 	if err == nil && w.AfterSend != nil {
 		w.AfterSend(it)
 	}
-	return err == nil, w.db.Update(func(tx *storage.Tx) error { return w.record(tx, it, ref, err, lk) })
+	rerr := w.db.Update(func(tx *storage.Tx) error { return w.record(tx, it, ref, err, lk) })
+	if w.Observer != nil {
+		w.Observer.Attempted(it, err, w.now())
+	}
+	return err == nil, rerr
 }
 
 func (w *Worker) send(ctx context.Context, p chat.Platform, it Item) (chat.MessageRef, error) {

@@ -104,6 +104,10 @@ func (a *Adapter) readLine(prompt string) (string, error) {
 	return line, nil
 }
 
+// Connected reports true: the terminal is always there. It implements
+// chat.Connected.
+func (a *Adapter) Connected() bool { return true }
+
 // Run reads lines until the input ends or ctx is done.
 func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.printf("%s\n", a.t("shell.welcome", "User", a.me().User))

@@ -35,6 +35,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
@@ -102,6 +103,12 @@ type Options struct {
 	// Now is the clock Retry-After holds are measured on (the outbox's);
 	// time.Now when nil.
 	Now func() time.Time
+	// OnAck, when set, hears how long each Socket Mode envelope waited from
+	// its arrival to its acknowledgement (for the ops metrics).
+	OnAck func(time.Duration)
+	// OnReconnect, when set, is called each time a Socket Mode connection
+	// is opened again after the first (for the ops metrics).
+	OnReconnect func()
 }
 
 // Adapter is the Slack platform.
@@ -134,6 +141,14 @@ type Adapter struct {
 	afterCtx  context.Context // set by Run: handlers and after-ack work
 	httpAddr  string          // HTTP mode: the address listened on
 	listening chan struct{}   // closed once httpAddr is set
+
+	// Readiness: sockets is how many Socket Mode connections Run keeps,
+	// live how many said hello and still run, httpUp whether HTTP mode
+	// listens (or is not used).
+	sockets atomic.Int32
+	live    atomic.Int32
+	httpUp  atomic.Bool
+	running atomic.Bool
 }
 
 // workspace is a configured workspace with its Web API client.
@@ -354,6 +369,9 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 			byToken[ws.AppToken] = ws
 		}
 	}
+	a.sockets.Store(int32(len(byToken)))
+	a.httpUp.Store(!httpMode)
+	a.running.Store(true)
 	for _, ws := range byToken {
 		loops.Go(func() { errc <- a.runSocket(ctx, ws) })
 	}
@@ -365,12 +383,14 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 			return err
 		}
 		a.httpAddr = ln.Addr().String()
+		a.httpUp.Store(true)
 		close(a.listening)
 		loops.Go(func() { errc <- a.serveHTTP(ctx, ln) })
 	}
 	err := <-errc
 	cancel()
 	loops.Wait()
+	a.running.Store(false)
 	grace := time.AfterFunc(shutdownGrace, stopAfter)
 	defer grace.Stop()
 	a.wg.Wait()
@@ -378,6 +398,13 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 		return ctx.Err()
 	}
 	return err
+}
+
+// Ready reports whether Run serves every workspace: each Socket Mode
+// connection said hello and still runs, and HTTP mode, if used, listens.
+// It implements chat.Connected.
+func (a *Adapter) Connected() bool {
+	return a.running.Load() && a.live.Load() >= a.sockets.Load() && a.httpUp.Load()
 }
 
 // team returns the workspace of a Slack team, or fallback when the payload

@@ -195,13 +195,25 @@ func (a *Adapter) connect(ctx context.Context, ws *workspace, log *slog.Logger, 
 		}
 		switch e.Type {
 		case "hello":
+			if hello.IsZero() {
+				a.live.Add(1)
+				defer a.live.Add(-1)
+			}
 			hello = a.socketClock.Now()
 			log.Info("socket mode connected", "connection", n)
+			if n > 1 && a.opts.OnReconnect != nil {
+				a.opts.OnReconnect()
+			}
 		case "disconnect":
 			return hello, fmt.Errorf("disconnect requested by Slack (%s)", e.Reason)
 		case "slash_commands", "interactive", "events_api":
-			a.dispatch(ctx, &envelope{received: time.Now(), via: ws, socketType: e.Type, raw: e.Payload,
-				ack: sock.acker(e.EnvelopeID, log)})
+			received := time.Now()
+			ack := sock.acker(e.EnvelopeID, log)
+			if on := a.opts.OnAck; on != nil {
+				inner := ack
+				ack = func(p any) { inner(p); on(time.Since(received)) }
+			}
+			a.dispatch(ctx, &envelope{received: received, via: ws, socketType: e.Type, raw: e.Payload, ack: ack})
 		default:
 			log.Debug("socket mode: message ignored", "type", e.Type)
 		}

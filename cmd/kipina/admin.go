@@ -22,8 +22,9 @@ import (
 // serveAdmin listens on a Unix socket in the data directory, reachable only
 // by the bot's own user (created under the umask 0o077, so never wider than
 // 0700, in a 0700 folder), for host commands that need the running process:
-// "backup PATH" writes a consistent copy of the store.
-func serveAdmin(ctx context.Context, path string, db *storage.DB, log *slog.Logger) (io.Closer, error) {
+// "backup PATH" writes a consistent copy of the store; "log-level LEVEL"
+// sets the log level (debug, info, warn, error).
+func serveAdmin(ctx context.Context, path string, db *storage.DB, log *slog.Logger, lv *slog.LevelVar) (io.Closer, error) {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) { // a socket left by a crash
 		return nil, err
 	}
@@ -42,14 +43,14 @@ func serveAdmin(ctx context.Context, path string, db *storage.DB, log *slog.Logg
 			if err != nil {
 				return
 			}
-			go handleAdmin(c, db, log)
+			go handleAdmin(c, db, log, lv)
 		}
 	}()
 	go func() { <-ctx.Done(); l.Close() }()
 	return l, nil
 }
 
-func handleAdmin(c net.Conn, db *storage.DB, log *slog.Logger) {
+func handleAdmin(c net.Conn, db *storage.DB, log *slog.Logger, lv *slog.LevelVar) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Minute))
 	line, err := bufio.NewReader(c).ReadString('\n')
@@ -66,6 +67,15 @@ func handleAdmin(c net.Conn, db *storage.DB, log *slog.Logger) {
 		}
 		log.Info("backup", "path", arg, "bytes", n)
 		fmt.Fprintf(c, "ok %d\n", n)
+	case "log-level":
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(arg)); err != nil {
+			fmt.Fprintf(c, "error %v\n", err)
+			return
+		}
+		lv.Set(l)
+		log.Warn("log level changed", "level", l.String())
+		fmt.Fprintf(c, "ok %s\n", l)
 	default:
 		fmt.Fprintf(c, "error unknown command %q\n", cmd)
 	}

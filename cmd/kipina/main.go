@@ -4,7 +4,9 @@
 //	kipina [run] [--config FILE] [--data DIR]   run the bot
 //	kipina match [--config FILE]                match JSON Lines applications
 //	kipina backup FILE [--data DIR]             back up the store
-//	kipina version                              print the version
+//	kipina healthcheck [--ready]                ask the ops listener (for container health checks)
+//	kipina log-level LEVEL                      change the running bot's log level
+//	kipina version                              print the version and VCS revision
 package main
 
 import (
@@ -40,10 +42,9 @@ func subcommands() []subcommand {
 		{"match", "read applications as JSON Lines on standard input and rank the targets of each", runMatch},
 		{"backup", "write a consistent copy of the store to FILE, through the running bot if there is one", runBackup},
 		{"export", "write events' applications, reviews, results, follow-up funnel and survey as CSV and XLSX", runExport},
-		{"version", "print the version", func(_ context.Context, _ []string, _ io.Reader, out, _ io.Writer) int {
-			fmt.Fprintln(out, "kipina", version)
-			return 0
-		}},
+		{"healthcheck", "ask the running bot's ops listener whether it is alive (--ready: ready); exit 0 when it is", runHealthcheck},
+		{"log-level", "set the running bot's log level (debug, info, warn, error)", runLogLevel},
+		{"version", "print the version, module version and VCS revision", runVersion},
 	}
 }
 

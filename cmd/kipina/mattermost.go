@@ -12,6 +12,7 @@ import (
 
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/mattermost"
+	"github.com/kipina/kipina/bot/ops"
 	"github.com/kipina/kipina/configs"
 )
 
@@ -20,8 +21,8 @@ import (
 // variables the configuration names; without secret_env a random key is
 // kept in dataDir/mattermost.key (mode 0600), so buttons stay valid across
 // restarts.
-func mattermostPlatform(_ context.Context, _ *configs.Config, wss []configs.Workspace, dataDir string) (chat.Platform, error) {
-	opts := mattermost.Options{Log: slog.Default()}
+func mattermostPlatform(_ context.Context, _ *configs.Config, wss []configs.Workspace, dataDir string, m *ops.Metrics) (chat.Platform, error) {
+	opts := mattermost.Options{Log: slog.Default(), OnReconnect: m.Reconnected(mattermost.Name)}
 	var secretEnv string
 	for _, w := range wss {
 		m := w.Mattermost

@@ -59,7 +59,7 @@ func TestDataModes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sock := filepath.Join(dir, "admin.sock")
-	l, err := serveAdmin(ctx, sock, db, slog.New(slog.DiscardHandler))
+	l, err := serveAdmin(ctx, sock, db, slog.New(slog.DiscardHandler), new(slog.LevelVar))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/ops"
 	"github.com/kipina/kipina/bot/shell"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/internal/private"
@@ -93,14 +94,21 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	// On a chat platform the terminal shows the log too; in the shell it
 	// would drown the conversation, so it goes to the file only. Adapters
 	// log through the default logger.
-	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	baseLevel, _ := cfg.Log.SlogLevel() // validated with the configuration
+	var level slog.LevelVar
+	level.Set(baseLevel)
+	var logOut io.Writer = logFile
 	if !shellOnly(cfg) {
-		log = slog.New(slog.NewTextHandler(io.MultiWriter(logFile, stderr), nil))
+		logOut = io.MultiWriter(logFile, stderr)
 	}
+	log := ops.NewLogger(logOut, cfg.Log.Format, &level)
 	prev := slog.Default()
 	slog.SetDefault(log)
 	defer slog.SetDefault(prev)
-	platforms, clock, sh, err := buildPlatforms(ctx, cfg, stdin, stdout, stderr, dir)
+	stopLevel := watchLevel(&level, baseLevel, log)
+	defer stopLevel()
+	metrics := ops.NewMetrics()
+	platforms, clock, sh, err := buildPlatforms(ctx, cfg, stdin, stdout, stderr, dir, metrics)
 	if err != nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 2
@@ -121,7 +129,25 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			sh.Advance = func(d time.Duration) { passTime(ctx, b, c, d) }
 		}
 	}
-	admin, err := serveAdmin(ctx, filepath.Join(dir, "admin.sock"), db, log)
+	metrics.WatchStore(db, b.Now)
+	b.Outbox.Observer = metrics
+	if err := scheduleBackups(b.Sched, cfg, db, dir, b.Now, log); err != nil {
+		fmt.Fprintf(stderr, "kipina: %v\n", err)
+		return 2
+	}
+	if srv, err := startOps(cfg, db, b.Now, platforms, metrics, log); err != nil {
+		log.Warn("ops listener not available", "err", err)
+	} else if srv != nil {
+		defer srv.Close()
+	}
+	gate := &ops.Gate{Next: b, Metrics: metrics, Closed: func(e chat.Event) chat.Response {
+		lang := cfg.Defaults.Language
+		if ws, ok := b.Workspace(e.Who().User.Workspace); ok {
+			lang = ws.Lang
+		}
+		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(lang, "error.restarting")}}
+	}}
+	admin, err := serveAdmin(ctx, filepath.Join(dir, "admin.sock"), db, log, &level)
 	if err != nil {
 		log.Warn("admin socket not available", "err", err)
 	} else {
@@ -132,10 +158,10 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if sh != nil {
 		// The shell ends the program when its input ends.
 		go func() { b.RunBackground(ctx) }()
-		err = sh.Run(ctx, b)
+		err = sh.Run(ctx, gate)
 		b.Tick(context.Background())
 	} else {
-		err = b.Run(ctx)
+		err = serve(ctx, b, platforms, gate, shutdownTimeout, log)
 	}
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
@@ -146,7 +172,7 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 
 // buildPlatforms starts an adapter per configured platform; with none but
 // the shell, it returns the terminal adapter on an offset clock.
-func buildPlatforms(ctx context.Context, cfg *configs.Config, stdin io.Reader, stdout, _ io.Writer, dir string) ([]chat.Platform, bot.Clock, *shell.Adapter, error) {
+func buildPlatforms(ctx context.Context, cfg *configs.Config, stdin io.Reader, stdout, _ io.Writer, dir string, m *ops.Metrics) ([]chat.Platform, bot.Clock, *shell.Adapter, error) {
 	byPlatform := map[string][]configs.Workspace{}
 	for _, w := range cfg.Workspaces {
 		byPlatform[w.Platform] = append(byPlatform[w.Platform], w)
@@ -154,10 +180,10 @@ func buildPlatforms(ctx context.Context, cfg *configs.Config, stdin io.Reader, s
 	var out []chat.Platform
 	for _, b := range []struct {
 		name  string
-		build func(context.Context, *configs.Config, []configs.Workspace, string) (chat.Platform, error)
+		build func(context.Context, *configs.Config, []configs.Workspace, string, *ops.Metrics) (chat.Platform, error)
 	}{{"slack", slackPlatform}, {"mattermost", mattermostPlatform}} {
 		if wss := byPlatform[b.name]; len(wss) > 0 {
-			p, err := b.build(ctx, cfg, wss, dir)
+			p, err := b.build(ctx, cfg, wss, dir, m)
 			if err != nil {
 				return nil, nil, nil, err
 			}

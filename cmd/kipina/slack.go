@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/ops"
 	"github.com/kipina/kipina/bot/slack"
 	"github.com/kipina/kipina/configs"
 )
@@ -16,8 +17,8 @@ import (
 // reads the secrets from the environment variables the configuration
 // names, checks their prefixes and, with auth.test, that Slack accepts
 // them.
-func slackPlatform(ctx context.Context, _ *configs.Config, wss []configs.Workspace, _ string) (chat.Platform, error) {
-	opts := slack.Options{Log: slog.Default()}
+func slackPlatform(ctx context.Context, _ *configs.Config, wss []configs.Workspace, _ string, m *ops.Metrics) (chat.Platform, error) {
+	opts := slack.Options{Log: slog.Default(), OnAck: m.SlackAck, OnReconnect: m.Reconnected("slack")}
 	for _, w := range wss {
 		s := w.Slack
 		if s == nil {

@@ -18,6 +18,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv("KIPINA_SHUTDOWN_CHILD"); dir != "" {
+		os.Exit(shutdownChild(dir))
+	}
 	if dir := os.Getenv("KIPINA_STARTUP_CHILD"); dir != "" {
 		// Start the bot on dir, answer one status command, and report the
 		// peak resident memory.

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	kbackup "github.com/kipina/kipina/bot/backup"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/ops"
+	"github.com/kipina/kipina/bot/schedule"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+	"golang.org/x/sync/errgroup"
+)
+
+// shutdownTimeout bounds a graceful shutdown: handlers in flight and the
+// last delivery pass. The systemd unit's TimeoutStopSec leaves room for it.
+const shutdownTimeout = 20 * time.Second
+
+// serve runs the platforms (through gate), the outbox worker and the
+// scheduler until ctx ends (SIGTERM, SIGINT) or a platform fails for good.
+// Then it shuts down in order: the platforms stop reading events; the
+// handlers in flight finish; one more delivery pass sends what they
+// enqueued; the worker and scheduler stop. The last two steps share
+// timeout. What a handler committed and did not get delivered stays in the
+// store's outbox for the next start.
+func serve(ctx context.Context, b *bot.Bot, platforms []chat.Platform, gate *ops.Gate, timeout time.Duration, log *slog.Logger) error {
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	background := make(chan error, 1)
+	go func() { background <- b.RunBackground(bg) }()
+
+	g, pctx := errgroup.WithContext(ctx)
+	for _, p := range platforms {
+		g.Go(func() error {
+			if err := p.Run(pctx, gate); err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%s: %w", p.Name(), err)
+			}
+			return nil
+		})
+	}
+	err := g.Wait()
+	log.Info("shutting down: no new events; finishing handlers and deliveries", "timeout", timeout)
+	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if !gate.Drain(drain) {
+		log.Warn("shutdown: handlers still running at the timeout")
+	}
+	if n, derr := b.Outbox.Deliver(drain); derr != nil && drain.Err() == nil {
+		log.Error("shutdown: last delivery", "err", derr)
+	} else {
+		log.Info("shutdown: last delivery pass", "sent", n)
+	}
+	stopBG()
+	if berr := <-background; err == nil {
+		err = berr
+	}
+	return err
+}
+
+// watchLevel toggles the log level between debug and base on SIGUSR1
+// until the returned stop is called.
+func watchLevel(lv *slog.LevelVar, base slog.Level, log *slog.Logger) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-ch:
+				log.Warn("log level changed", "level", ops.ToggleDebug(lv, base).String())
+			}
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
+}
+
+// startOps starts the ops listener unless ops.listen is "off" (then it
+// returns nil, nil).
+func startOps(cfg *configs.Config, db *storage.DB, now func() time.Time, platforms []chat.Platform, m *ops.Metrics, log *slog.Logger) (*ops.Server, error) {
+	addr := cfg.Ops.Listen
+	if addr == "off" {
+		return nil, nil
+	}
+	if addr == "" {
+		addr = defaultOpsListen
+	}
+	stuck, err := cfg.Ops.StuckDuration()
+	if err != nil {
+		return nil, err
+	}
+	checks := []ops.Check{ops.StoreCheck(db), ops.OutboxCheck(db, now, stuck)}
+	for _, p := range platforms {
+		checks = append(checks, ops.PlatformCheck(p))
+	}
+	return ops.Serve(addr, ops.Handler(m, checks), log)
+}
+
+// defaultOpsListen is the ops listener's address when ops.listen is empty.
+const defaultOpsListen = "127.0.0.1:9464"
+
+// scheduleBackups registers the "backup" schedule, when configured: a
+// verified copy into DATA/backups, keeping backups.keep.
+func scheduleBackups(s *schedule.Scheduler, cfg *configs.Config, db *storage.DB, dir string, now func() time.Time, log *slog.Logger) error {
+	spec := cfg.Schedules["backup"]
+	if spec == "" {
+		return nil
+	}
+	return s.Cron("backup", spec, func(context.Context) {
+		rec, err := kbackup.Take(db, kbackup.Dir(dir), now(), cfg.Backups.Keep)
+		if err != nil {
+			log.Error("scheduled backup", "err", err)
+			return
+		}
+		log.Info("scheduled backup", "path", rec.Path, "bytes", rec.Bytes)
+	})
+}
