@@ -139,3 +139,14 @@ func contentType(name string) string {
 	}
 	return ""
 }
+
+// Upload sends f as an attachment of an e-mail whose text is comment
+// (chat.FileUploader: the outbox hands files only to uploaders). The
+// outbox does not pass the message's key or controls with a file, so such
+// a mail has a random Message-ID and no links.
+func (a *Adapter) Upload(ctx context.Context, to chat.Address, f chat.File, comment string) error {
+	_, err := a.Post(ctx, to, chat.Message{Text: comment, File: &f})
+	return err
+}
+
+var _ chat.FileUploader = (*Adapter)(nil)

@@ -34,7 +34,7 @@ type env struct {
 }
 
 // start runs the bot until the test ends, with the demo event's call open.
-func start(t *testing.T) *env {
+func start(t *testing.T, modules ...bot.Module) *env {
 	t.Helper()
 	srv := smtptest.Start(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -73,7 +73,7 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Bot, err = bot.New(bot.Options{Config: cfg, DB: e.DB, Clock: e.Clock, Log: log, Platforms: []chat.Platform{e.Web}}, call.Module{})
+	e.Bot, err = bot.New(bot.Options{Config: cfg, DB: e.DB, Clock: e.Clock, Log: log, Platforms: []chat.Platform{e.Web}}, append([]bot.Module{call.Module{}}, modules...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,3 +150,8 @@ func checkStored(t *testing.T, e *env, id, addr string) {
 		t.Errorf("stored %+v", a)
 	}
 }
+
+// moduleFunc adapts a function to bot.Module.
+type moduleFunc func(b *bot.Bot) error
+
+func (f moduleFunc) Register(b *bot.Bot) error { return f(b) }
