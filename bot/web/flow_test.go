@@ -149,7 +149,7 @@ func TestApplyWithoutBrowser(t *testing.T) {
 		}
 	})
 
-	code, page, _ = c.do("GET", link, nil) // a mail scanner's fetch changes nothing
+	code, _, _ = c.do("GET", link, nil) // a mail scanner's fetch changes nothing
 	if code != 200 {
 		t.Fatalf("landing %d", code)
 	}
