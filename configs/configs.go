@@ -108,6 +108,50 @@ type Workspace struct {
 	Mattermost *MattermostSettings `yaml:"mattermost"`
 	// Contacts per target id, adding to the target's own contacts.
 	Contacts map[string][]string `yaml:"contacts"`
+	// Web turns on the public application page and e-mail for this
+	// workspace (needs the top-level web and email sections).
+	Web bool `yaml:"web"`
+}
+
+// WebSettings configure the public web page companies apply on (package
+// bot/web). One server serves every workspace that has web: true, at
+// <base_url>/<workspace>/calls/<event>.
+type WebSettings struct {
+	// Listen is the HTTP listen address, such as 127.0.0.1:8080; put a
+	// reverse proxy that terminates TLS in front of it.
+	Listen string `yaml:"listen"`
+	// BaseURL is the public address of the page, such as
+	// https://kipina.tampere.fi; links in e-mails start with it.
+	BaseURL string `yaml:"base_url"`
+	// SecretEnv names the variable holding the key that signs links and
+	// cookies (at least 32 bytes); when empty a random key is kept in the
+	// store.
+	SecretEnv string `yaml:"secret_env"`
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For header names the client (for rate limits).
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// LinkDays is how long links in e-mails (decisions, follow-ups) stay
+	// valid, in days; 0 means 60.
+	LinkDays int `yaml:"link_days"`
+}
+
+// SMTPSettings tell the bot how to send e-mail (package bot/email).
+type SMTPSettings struct {
+	Host string `yaml:"host"`
+	// Port defaults to 587 for starttls, 465 for tls and 25 for none.
+	Port int `yaml:"port"`
+	// TLS is starttls (default), tls (implicit TLS) or none (a relay on
+	// the same host only).
+	TLS string `yaml:"tls"`
+	// From is the sender, such as "Kipinä <kipina@tampere.fi>".
+	From string `yaml:"from"`
+	// HELO is the name the bot greets the server with; empty means
+	// localhost.
+	HELO string `yaml:"helo"`
+	// UsernameEnv and PasswordEnv name the variables holding the SMTP
+	// credentials; both empty means no authentication.
+	UsernameEnv string `yaml:"username_env"`
+	PasswordEnv string `yaml:"password_env"`
 }
 
 // SlackSettings names where a Slack workspace's secrets come from.
@@ -170,6 +214,11 @@ type Config struct {
 	Workspaces []Workspace       `yaml:"workspaces"`
 	DemoEvent  DemoEvent         `yaml:"demo_event"`
 	Rubric     []Criterion       `yaml:"rubric"`
+	// Web is the public application page; Email is how it and the
+	// outbox reach companies by e-mail. Both are needed by a workspace
+	// with web: true.
+	Web   *WebSettings  `yaml:"web"`
+	Email *SMTPSettings `yaml:"email"`
 	// DataDir is where the store lives; --data overrides it.
 	DataDir string `yaml:"data_dir"`
 	// Ops, Log and Backups are how the bot is run (see ops.go).

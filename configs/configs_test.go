@@ -75,3 +75,24 @@ func TestTextFallback(t *testing.T) {
 		}
 	}
 }
+
+func TestWebValidation(t *testing.T) {
+	c := Default()
+	c.Workspaces[0].Web = true
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "web:") || !strings.Contains(err.Error(), "email:") {
+		t.Fatalf("web: true without sections: %v", err)
+	}
+	c.Web = &WebSettings{Listen: "127.0.0.1:8080", BaseURL: "https://kipina.example.fi", TrustedProxies: []string{"10.0.0.0/8", "127.0.0.1"}}
+	c.Email = &SMTPSettings{Host: "smtp.example.fi", From: "Kipinä <kipina@example.fi>", UsernameEnv: "U", PasswordEnv: "P"}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid web config: %v", err)
+	}
+	c.Web.BaseURL, c.Web.Listen, c.Email.TLS, c.Email.PasswordEnv = "kipina.example.fi", "8080", "ssl", ""
+	err = c.Validate()
+	for _, want := range []string{"web.base_url", "web.listen", "email.tls", "username_env and password_env"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want a complaint about %s in %v", want, err)
+		}
+	}
+}

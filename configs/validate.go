@@ -105,6 +105,7 @@ func (c *Config) Validate() error {
 			bad("%s.platform: %q is not one of shell, slack, mattermost", where, w.Platform)
 		}
 	}
+	c.validateWeb(bad)
 	for i, r := range c.Rubric {
 		if r.ID == "" || r.Weight <= 0 {
 			bad("rubric[%d]: needs an id and a positive weight", i)

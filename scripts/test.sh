@@ -27,5 +27,8 @@ if [ "$KIPINA_MM_E2E" = 1 ] && [ -z "${KIPINA_MM_URL:-}" ]; then
   bash scripts/mattermost.sh build
 fi
 
+echo "== browser test tools (chromium, axe-core; installed once per machine)"
+eval "$(bash scripts/browser.sh | sed -n 's/^KIPINA_/export KIPINA_/p')"
+
 echo "== go test -race"
 go test -race -count=1 -timeout 40m ./... 2>&1 | tee /tmp/kipina-test.log

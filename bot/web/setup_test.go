@@ -1,0 +1,158 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"testing"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/email"
+	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/bot/web"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+	"github.com/kipina/kipina/testtools/smtptest"
+)
+
+// env is a real core (bot.New with the call module) with the web/e-mail
+// adapter on a loopback port, sending to a recording SMTP server.
+type env struct {
+	Base  string // http://127.0.0.1:PORT
+	Bot   *bot.Bot
+	DB    *storage.DB
+	Web   *web.Adapter
+	SMTP  *smtptest.Server
+	Clock *bottest.Clock
+	WS    string
+	Event string
+}
+
+// start runs the bot until the test ends, with the demo event's call open.
+func start(t *testing.T, modules ...bot.Module) *env {
+	t.Helper()
+	srv := smtptest.Start(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{Base: "http://" + l.Addr().String(), SMTP: srv, Clock: bottest.NewClock(bottest.Start)}
+	cfg := configs.Default()
+	cfg.Workspaces[0].Web = true
+	cfg.Web = &configs.WebSettings{Listen: l.Addr().String(), BaseURL: e.Base}
+	cfg.Email = &configs.SMTPSettings{Host: srv.Host, Port: srv.Port, From: "Kipinä <kipina@tampere.example>", UsernameEnv: "U", PasswordEnv: "P"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	e.WS, e.Event = cfg.Workspaces[0].ID, cfg.DemoEvent.ID
+	if e.DB, err = storage.Open(filepath.Join(t.TempDir(), "kipina.db")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.DB.Check(); err != nil {
+			t.Errorf("store consistency: %v", err)
+		}
+		e.DB.Close()
+	})
+	env := map[string]string{"U": smtptest.User, "P": smtptest.Password}
+	snd, err := email.New(*cfg.Email, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	e.Web, err = web.New(web.Options{Config: cfg, DB: e.DB, Now: e.Clock.Now, Log: log, Calls: storeCalls{e, cfg},
+		Mailer: snd.WithTLSConfig(srv.ClientTLS), Listener: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Bot, err = bot.New(bot.Options{Config: cfg, DB: e.DB, Clock: e.Clock, Log: log, Platforms: []chat.Platform{e.Web}}, append([]bot.Module{call.Module{}}, modules...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Bot.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("bot: %v", err)
+		}
+	})
+	// The organiser opens the call (what /kipina call open does to the
+	// record).
+	err = e.DB.Update(func(tx *storage.Tx) error {
+		ev, err := round.LoadEvent(tx, e.WS, e.Event)
+		if err != nil {
+			return err
+		}
+		ev.CallOpen = true
+		return round.Events.Put(tx, e.WS, ev.ID, ev)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// storeCalls is the Calls the lead will build on the domain package, here
+// read from bot/call's records.
+type storeCalls struct {
+	e   *env
+	cfg *configs.Config
+}
+
+func (c storeCalls) Call(_ context.Context, ws, id, lang string) (web.CallPage, error) {
+	var ev round.Event
+	err := c.e.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, ws, id); return })
+	if errors.Is(err, storage.ErrNotFound) {
+		return web.CallPage{}, web.ErrNoCall
+	}
+	if err != nil {
+		return web.CallPage{}, err
+	}
+	w, _ := c.cfg.Workspace(ws)
+	p := web.CallPage{Event: ev.Name, Place: ev.Place, Date: ev.Date, Deadline: ev.Deadline, Open: ev.Open(c.e.Clock.Now()), PrivacyURL: w.PrivacyURL}
+	for _, ch := range ev.Challenges {
+		p.Challenges = append(p.Challenges, web.Item{Name: ch.Name.Get(lang), Description: ch.Description.Get(lang)})
+	}
+	for _, tr := range c.cfg.Tracks {
+		p.Processes = append(p.Processes, web.Item{Name: tr.Name.Get(lang), Description: tr.Description.Get(lang)})
+	}
+	return p, nil
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
+
+// checkStored reads the application from the store: it is owned by the
+// e-mail identity of addr.
+func checkStored(t *testing.T, e *env, id, addr string) {
+	t.Helper()
+	var a round.Application
+	err := e.DB.View(func(tx *storage.Tx) (err error) { a, err = round.LoadApp(tx, e.WS, id); return })
+	if err != nil {
+		t.Fatalf("application %s: %v", id, err)
+	}
+	want := chat.UserRef{Platform: "email", Workspace: e.WS, User: addr}
+	if a.Owner != want || a.BusinessID != "1572860-0" || a.State != round.Submitted {
+		t.Errorf("stored %+v", a)
+	}
+}
+
+// moduleFunc adapts a function to bot.Module.
+type moduleFunc func(reg *bot.Registry, env *bot.Env) error
+
+func (f moduleFunc) Register(reg *bot.Registry, env *bot.Env) error { return f(reg, env) }
