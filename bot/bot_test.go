@@ -148,7 +148,7 @@ func TestUnknownWorkspaceRefused(t *testing.T) {
 		t.Fatalf("reply = %+v", r.Reply)
 	}
 	err := h.DB.View(func(tx *storage.Tx) error {
-		if ws := tx.Workspaces(); len(ws) != 0 {
+		if ws, err := tx.Workspaces(); err != nil || len(ws) != 0 {
 			t.Errorf("an unknown workspace left data: %v", ws)
 		}
 		return nil

@@ -18,6 +18,9 @@ go vet ./...
 echo "== staticcheck"
 go tool staticcheck ./...
 
+echo "== errcheck (unchecked errors; the short exclude list is justified in .errcheck-excludes)"
+go tool errcheck -ignoretests -blank -exclude .errcheck-excludes ./...
+
 echo "== deploy recipes (systemd unit, Containerfile)"
 bash scripts/check-deploy.sh
 

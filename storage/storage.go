@@ -81,8 +81,7 @@ func Open(path string) (*DB, error) {
 	}
 	db := &DB{bolt: b, Now: time.Now}
 	if err := db.migrate(); err != nil {
-		b.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, errors.Join(err, b.Close()))
 	}
 	return db, nil
 }
@@ -155,8 +154,7 @@ func (db *DB) BackupFile(path string) (int64, error) {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
 	if err := f.Chmod(0o600); err != nil { // a leftover temporary file of a wider mode
-		f.Close()
-		return 0, fmt.Errorf("backup: %w", err)
+		return 0, fmt.Errorf("backup: %w", errors.Join(err, f.Close()))
 	}
 	n, err := db.Backup(f)
 	if err == nil {
@@ -169,8 +167,7 @@ func (db *DB) BackupFile(path string) (int64, error) {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp)
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
+		return 0, fmt.Errorf("backup to %s: %w", path, errors.Join(err, os.Remove(tmp)))
 	}
 	return n, nil
 }
@@ -233,13 +230,13 @@ func (t *Tx) NextSeq(ws, name string) (uint64, error) {
 }
 
 // Workspaces lists the workspaces that have data.
-func (t *Tx) Workspaces() []string {
+func (t *Tx) Workspaces() ([]string, error) {
 	var out []string
-	t.tx.Bucket(bucketWorkspaces).ForEachBucket(func(k []byte) error {
+	err := t.tx.Bucket(bucketWorkspaces).ForEachBucket(func(k []byte) error {
 		out = append(out, string(k))
 		return nil
 	})
-	return out
+	return out, err
 }
 
 // IgnoreNotFound returns err unless it wraps ErrNotFound: for a read whose

@@ -6,8 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 type rec struct {
@@ -62,7 +63,7 @@ func TestBucketRoundTripAndScopes(t *testing.T) {
 		if _, err := recs.Get(tx, "oulu", "a1"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("missing workspace: err = %v", err)
 		}
-		if ws := tx.Workspaces(); len(ws) != 2 {
+		if ws, err := tx.Workspaces(); err != nil || len(ws) != 2 {
 			t.Errorf("workspaces = %v", ws)
 		}
 		return nil

@@ -87,7 +87,9 @@ func NewWith(t testing.TB, cfg *configs.Config, modules ...bot.Module) *Harness 
 		if err := db.Check(); err != nil {
 			t.Errorf("store consistency: %v", err)
 		}
-		db.Close()
+		if err := db.Close(); err != nil {
+			t.Errorf("close the store: %v", err)
+		}
 	})
 	h.Shell = shell.New(nil, &syncWriter{h: h}, cfg.Workspaces[0].ID, "nina")
 	h.Shell.Echo = true

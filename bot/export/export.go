@@ -266,18 +266,22 @@ func Separator(lang string) rune {
 // CSV writes a sheet as RFC 4180 CSV with a UTF-8 byte-order mark, fields
 // separated by sep. A field that a spreadsheet would run as a formula is
 // neutralised (see Neutralise).
-func CSV(s Sheet, sep rune) []byte {
+func CSV(s Sheet, sep rune) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(bom)
 	w := csv.NewWriter(&buf)
 	w.Comma = sep
 	w.UseCRLF = true // what Excel writes and expects
-	w.Write(neutralised(s.Header))
+	if err := w.Write(neutralised(s.Header)); err != nil {
+		return nil, err
+	}
 	for _, r := range s.Rows {
-		w.Write(neutralised(r))
+		if err := w.Write(neutralised(r)); err != nil {
+			return nil, err
+		}
 	}
 	w.Flush()
-	return buf.Bytes()
+	return buf.Bytes(), w.Error()
 }
 
 // Neutralise returns v with a leading apostrophe when a spreadsheet
@@ -308,9 +312,13 @@ var plainNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?$`)
 
 // XLSX writes the sheets as one workbook: a bold frozen header with a
 // filter on every sheet, trade-secret rows shaded.
-func XLSX(sheets []Sheet) ([]byte, error) {
+func XLSX(sheets []Sheet) (_ []byte, err error) {
 	f := excelize.NewFile()
-	defer f.Close()
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"#DDEBF7"}}})
 	if err != nil {
 		return nil, err
@@ -415,7 +423,11 @@ func Files(event, lang string, sheets []Sheet) ([]chat.File, error) {
 	}
 	out := []chat.File{{Name: event + ".xlsx", Title: event + ".xlsx", Content: x}}
 	for _, s := range sheets {
-		out = append(out, chat.File{Name: event + "-" + s.ID + ".csv", Title: s.Title, Content: CSV(s, Separator(lang))})
+		content, err := CSV(s, Separator(lang))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.ID, err)
+		}
+		out = append(out, chat.File{Name: event + "-" + s.ID + ".csv", Title: s.Title, Content: content})
 	}
 	return out, nil
 }

@@ -22,7 +22,7 @@ func TestCSVHasBOMAndQuotes(t *testing.T) {
 		"en": "\ufeffYritys,Kuvaus\r\nÄänekoski Oy,\"a,b; \"\"c\"\"\"\r\n",
 		"fi": "\ufeffYritys;Kuvaus\r\nÄänekoski Oy;\"a,b; \"\"c\"\"\"\r\n",
 	} {
-		if got := CSV(s, Separator(lang)); string(got) != want {
+		if got, err := CSV(s, Separator(lang)); err != nil || string(got) != want {
 			t.Errorf("%s: CSV = %q, want %q", lang, got, want)
 		}
 	}

@@ -15,7 +15,11 @@ func TestFormulaInjection(t *testing.T) {
 	typed := []string{evil, "+358401234567", "-2+3", "@SUM(A1)", "\tx", "\rx", "1e5", "-0.531", "3.500", "Oy", "12345678901234567890"}
 	s := Sheet{ID: "applications", Title: "Hakemukset", Header: []string{"=h"}, Rows: [][]string{typed}, Secret: []bool{false}}
 
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(CSV(s, ';'), []byte(bom))))
+	data, err := CSV(s, ';')
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte(bom))))
 	r.Comma = ';'
 	r.FieldsPerRecord = -1
 	recs, err := r.ReadAll()
@@ -38,7 +42,7 @@ func TestFormulaInjection(t *testing.T) {
 		}
 	}
 
-	data, err := XLSX([]Sheet{s})
+	data, err = XLSX([]Sheet{s})
 	if err != nil {
 		t.Fatal(err)
 	}

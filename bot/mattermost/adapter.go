@@ -331,8 +331,7 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	for _, c := range a.conns {
 		if err := a.setup(ctx, c); err != nil {
 			cancel()
-			<-served
-			return err
+			return errors.Join(err, <-served)
 		}
 	}
 	close(a.ready)

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -25,7 +26,9 @@ func (a *Adapter) serve(ctx context.Context, ln net.Listener, h chat.Handler) er
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			a.log.Warn("HTTP server shutdown", "err", err)
+		}
 	}()
 	a.log.Info("listening for Mattermost", "listen", ln.Addr().String(), "callback_url", a.opts.CallbackURL)
 	err := srv.Serve(ln)
@@ -57,7 +60,9 @@ func (a *Adapter) maxBody() int64 {
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Debug("answer not written", "err", err) // the server went away
+	}
 }
 
 // command handles a slash command after checking its token.

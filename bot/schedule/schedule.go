@@ -88,17 +88,18 @@ func Pending(tx *storage.Tx, ws, keyPrefix string) ([]Item, error) {
 	return out, err
 }
 
-// NextDue returns the due time of the earliest item, if any.
-func (s *Scheduler) NextDue() (time.Time, bool) {
+// NextDue returns the due time of the earliest item, if any, or the error
+// of a store that cannot be read.
+func (s *Scheduler) NextDue() (time.Time, bool, error) {
 	var next time.Time
 	found := false
-	s.db.View(func(tx *storage.Tx) error {
+	err := s.db.View(func(tx *storage.Tx) error {
 		return due.Scan(tx, "", "", func(_ string, it Item) error {
 			next, found = it.Due, true
 			return storage.ErrStop
 		})
 	})
-	return next, found
+	return next, found, err
 }
 
 // Func handles a due item inside the transaction that removes it. late is

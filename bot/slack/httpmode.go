@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -45,7 +46,9 @@ func (a *Adapter) serveHTTP(ctx context.Context, ln net.Listener) error {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			a.log.Warn("HTTP server shutdown", "err", err)
+		}
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("slack HTTP mode: %w", err)
@@ -153,7 +156,9 @@ func (a *Adapter) endpoint(ctx context.Context, parse parser) http.HandlerFunc {
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Debug("answer not written", "err", err) // the server went away
+	}
 }
 
 // errReplay is a signed request seen before.
@@ -177,7 +182,9 @@ func (a *Adapter) verify(h http.Header, body []byte) (string, error) {
 		if verr != nil {
 			return "", verr // missing headers, bad timestamp: the same for every secret
 		}
-		sv.Write(body)
+		if _, err := sv.Write(body); err != nil {
+			return "", err
+		}
 		if sv.Ensure() != nil {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -236,7 +237,7 @@ func (s *socket) acker(id string, log *slog.Logger) func(any) {
 		}{id, payload})
 		if err != nil || len(msg) >= maxAck {
 			log.Warn("ack payload too large or unencodable, acknowledging without it", "size", len(msg), "err", err)
-			msg, _ = json.Marshal(map[string]string{"envelope_id": id})
+			msg = []byte(`{"envelope_id":` + strconv.Quote(id) + `}`)
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()

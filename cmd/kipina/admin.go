@@ -116,7 +116,7 @@ func runBackup(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 	return 0
 }
 
-func backup(dir, dst string) (int64, string, error) {
+func backup(dir, dst string) (_ int64, _ string, err error) {
 	c, err := net.DialTimeout("unix", filepath.Join(dir, "admin.sock"), 2*time.Second)
 	if err == nil {
 		defer c.Close()
@@ -139,7 +139,15 @@ func backup(dir, dst string) (int64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	defer db.Close()
+	defer closeInto(&err, db)
 	n, err := db.BackupFile(dst)
 	return n, "from the file; the bot was not running", err
+}
+
+// closeInto closes c and, when *err is nil, keeps the close's error there:
+// for a deferred close whose failure matters.
+func closeInto(err *error, c io.Closer) {
+	if cerr := c.Close(); *err == nil {
+		*err = cerr
+	}
 }

@@ -65,12 +65,16 @@ func runExport(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 
 // exportAll writes the files of every matching event and returns how many
 // events it wrote.
-func exportAll(cfg *configs.Config, dir, out, event, only, lang string, stdout io.Writer) (int, error) {
+func exportAll(cfg *configs.Config, dir, out, event, only, lang string, stdout io.Writer) (_ int, err error) {
 	tmpDir, err := os.MkdirTemp("", "kipina-export-")
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(tmpDir)
+	defer func() {
+		if rerr := os.RemoveAll(tmpDir); err == nil {
+			err = rerr
+		}
+	}()
 	snapshot := filepath.Join(tmpDir, "kipina.db")
 	if _, _, err := backup(dir, snapshot); err != nil {
 		return 0, err
@@ -79,14 +83,18 @@ func exportAll(cfg *configs.Config, dir, out, event, only, lang string, stdout i
 	if err != nil {
 		return 0, err
 	}
-	defer db.Close()
+	defer closeInto(&err, db)
 	cat, err := locale.Load()
 	if err != nil {
 		return 0, err
 	}
 	written := 0
 	err = db.View(func(tx *storage.Tx) error {
-		for _, ws := range tx.Workspaces() {
+		wss, err := tx.Workspaces()
+		if err != nil {
+			return err
+		}
+		for _, ws := range wss {
 			if only != "" && ws != only {
 				continue
 			}

@@ -72,14 +72,15 @@ func mattermostSecret(env, dataDir string) ([]byte, error) {
 		return nil, fmt.Errorf("mattermost: signing key: %w", err)
 	}
 	key = make([]byte, 32)
-	rand.Read(key)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("mattermost: signing key: %w", err)
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("mattermost: signing key: %w", err)
 	}
 	if _, err := f.Write(key); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("mattermost: signing key: %w", err)
+		return nil, fmt.Errorf("mattermost: signing key: %w", errors.Join(err, f.Close()))
 	}
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("mattermost: signing key: %w", err)

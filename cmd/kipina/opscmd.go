@@ -99,7 +99,10 @@ func runHealthcheck(ctx context.Context, args []string, _ io.Reader, stdout, std
 		return 1
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096)) // what it says is only shown
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096)) // what it says is only shown
+	if err != nil {
+		body = []byte("(unreadable: " + err.Error() + ")")
+	}
 	fmt.Fprintf(stdout, "%s %s", resp.Status, body)
 	if resp.StatusCode != http.StatusOK {
 		return 1

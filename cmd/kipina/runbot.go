@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,7 +56,11 @@ func (c *offsetClock) Advance(d time.Duration) {
 func passTime(ctx context.Context, b *bot.Bot, c *offsetClock, d time.Duration) {
 	target := c.Now().Add(d)
 	for range 10000 {
-		next, ok := b.Sched.NextDue()
+		next, ok, err := b.Sched.NextDue()
+		if err != nil {
+			b.Log.Error("next due item", "err", err)
+			break
+		}
 		if !ok || next.After(target) {
 			break
 		}
@@ -63,7 +68,7 @@ func passTime(ctx context.Context, b *bot.Bot, c *offsetClock, d time.Duration) 
 			c.Advance(next.Sub(now))
 		}
 		b.Tick(ctx)
-		if again, ok := b.Sched.NextDue(); ok && !again.After(next) {
+		if again, ok, err := b.Sched.NextDue(); err != nil || ok && !again.After(next) {
 			break // an item that cannot run now: do not spin
 		}
 	}
@@ -88,13 +93,23 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 1
 	}
-	defer logFile.Close()
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			fmt.Fprintf(stderr, "kipina: closing the store: %v\n", err)
+		}
+		if err := logFile.Close(); err != nil {
+			fmt.Fprintf(stderr, "kipina: closing the log: %v\n", err)
+		}
+	}()
 
 	// On a chat platform the terminal shows the log too; in the shell it
 	// would drown the conversation, so it goes to the file only. Adapters
 	// log through the default logger.
-	baseLevel, _ := cfg.Log.SlogLevel() // validated with the configuration
+	baseLevel, err := cfg.Log.SlogLevel()
+	if err != nil { // validated with the configuration: a bug if seen
+		fmt.Fprintf(stderr, "kipina: log level: %v\n", err)
+		return 2
+	}
 	var level slog.LevelVar
 	level.Set(baseLevel)
 	var logOut io.Writer = logFile
@@ -120,8 +135,10 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	if sh != nil {
 		sh.T = func(u chat.UserRef, id string, kv ...any) string {
-			var lang string
-			db.View(func(tx *storage.Tx) error { lang = b.LangOf(tx, u); return nil })
+			lang := cfg.Defaults.Language
+			if err := db.View(func(tx *storage.Tx) error { lang = b.LangOf(tx, u); return nil }); err != nil {
+				log.Error("language of a terminal user", "user", u.String(), "err", err)
+			}
 			return b.Cat.T(lang, id, kv...)
 		}
 		sh.AfterLine = b.Tick
@@ -138,7 +155,11 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if srv, err := startOps(cfg, db, b.Now, platforms, metrics, log); err != nil {
 		log.Warn("ops listener not available", "err", err)
 	} else if srv != nil {
-		defer srv.Close()
+		defer func() {
+			if err := srv.Close(); err != nil {
+				log.Warn("ops listener close", "err", err)
+			}
+		}()
 	}
 	gate := &ops.Gate{Next: b, Metrics: metrics, Closed: func(e chat.Event) chat.Response {
 		lang := cfg.Defaults.Language
@@ -157,7 +178,11 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	defer cancel()
 	if sh != nil {
 		// The shell ends the program when its input ends.
-		go func() { b.RunBackground(ctx) }()
+		go func() {
+			if err := b.RunBackground(ctx); err != nil {
+				log.Error("outbox and scheduler stopped", "err", err)
+			}
+		}()
 		err = sh.Run(ctx, gate)
 		b.Tick(context.Background())
 	} else {
@@ -237,19 +262,15 @@ func openData(dir string) (*os.File, *storage.DB, error) {
 		return nil, nil, fmt.Errorf("log file: %w", err)
 	}
 	if err := private.File(logPath); err != nil {
-		logFile.Close()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, logFile.Close())
 	}
 	dbPath := filepath.Join(dir, "kipina.db")
 	db, err := storage.Open(dbPath)
 	if err != nil {
-		logFile.Close()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, logFile.Close())
 	}
 	if err := private.File(dbPath); err != nil {
-		db.Close()
-		logFile.Close()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, db.Close(), logFile.Close())
 	}
 	return logFile, db, nil
 }

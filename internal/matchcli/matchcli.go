@@ -86,7 +86,7 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, targets []matching.Target, p
 		} else if msg != "" {
 			failed++
 			if bar != nil {
-				_ = bar.Clear() // the spinner is redrawn on the next read
+				bar.Clear() // the spinner is redrawn on the next read
 			}
 			if _, err := fmt.Fprintf(stderr, "line %d: %s\n", n, msg); err != nil {
 				return failed, fmt.Errorf("write stderr: %w", err)

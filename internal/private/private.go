@@ -6,6 +6,7 @@
 package private
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -67,8 +68,7 @@ func WriteFile(path string, data []byte) error {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, errors.Join(err, os.Remove(tmp)))
 	}
 	return nil
 }
