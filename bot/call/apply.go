@@ -120,7 +120,11 @@ func tellSender(r *bot.Request, a round.Application) error {
 
 // appEditOpen opens an application for editing by its sender or contacts.
 func appEditOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
-	a, ev, err := ownApp(r, r.Args[0])
+	id, err := editID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
+	a, ev, err := ownApp(r, id)
 	if err != nil {
 		return chat.Response{}, err
 	}

@@ -198,16 +198,20 @@ func eventCancel(_ context.Context, r *bot.Request) (chat.Response, error) {
 	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     r.T("event.cancel.confirm", "Event", ev.Name, "Count", n),
-		Controls: []chat.Control{withStyle(r.Button("event-cancel:"+ev.ID, "event.cancel.button"), "danger")},
+		Controls: []chat.Control{withStyle(r.Button(cancelID.ID(ev.ID), "event.cancel.button"), "danger")},
 	}}, nil
 }
 
 func withStyle(c chat.Control, style string) chat.Control { c.Style = style; return c }
 
 func eventCancelConfirm(_ context.Context, r *bot.Request) (chat.Response, error) {
+	id, err := cancelID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
 	var ev round.Event
-	err := r.Update(func(tx *storage.Tx) (err error) {
-		if ev, err = loadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
+	err = r.Update(func(tx *storage.Tx) (err error) {
+		if ev, err = loadEvent(tx, r.WS.ID, id); err != nil {
 			return err
 		}
 		if ev.Cancelled {

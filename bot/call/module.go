@@ -10,6 +10,15 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
+// The ids of the flow's buttons: each names what it acts on.
+var (
+	cancelID      = bot.StringID("event-cancel")  // event id
+	editID        = bot.StringID("app-edit")      // application id
+	withdrawID    = bot.StringID("withdraw")      // application id
+	withdrawYesID = bot.StringID("withdraw-yes")  // application id
+	undoID        = bot.StringID("withdraw-undo") // application id
+)
+
 // Module registers the call → application flow.
 type Module struct{}
 
@@ -40,13 +49,13 @@ func (Module) Register(rt *bot.Registry, env *bot.Env) error {
 	}
 	rt.Form("event", org, eventSubmit)
 	rt.Form("challenge", org, challengeSubmit)
-	rt.Action("event-cancel", org, eventCancelConfirm)
+	rt.Action(cancelID.Prefix(), org, eventCancelConfirm)
 	rt.Action("apply", bot.Anyone, applyOpen)
 	rt.Form("apply", bot.Anyone, applySubmit)
-	rt.Action("app-edit", bot.Anyone, appEditOpen)
-	rt.Action("withdraw", bot.Anyone, withdrawAsk)
-	rt.Action("withdraw-yes", bot.Anyone, withdrawDo)
-	rt.Action("withdraw-undo", bot.Anyone, withdrawUndo)
+	rt.Action(editID.Prefix(), bot.Anyone, appEditOpen)
+	rt.Action(withdrawID.Prefix(), bot.Anyone, withdrawAsk)
+	rt.Action(withdrawYesID.Prefix(), bot.Anyone, withdrawDo)
+	rt.Action(undoID.Prefix(), bot.Anyone, withdrawUndo)
 	return seedDemo(env)
 }
 

@@ -209,13 +209,13 @@ func myApps(_ context.Context, r *bot.Request) (chat.Response, error) {
 		fmt.Fprintf(&sb, "• %s %s — %s — %s\n", a.ID, a.Company, ev.Name, r.T("state."+string(a.State)))
 		if a.State == round.Submitted && ev.Open(r.Now()) {
 			controls = append(controls,
-				r.Button("app-edit:"+a.ID, "my.edit.button"),
-				withStyle(r.Button("withdraw:"+a.ID, "my.withdraw.button"), "danger"))
+				r.Button(editID.ID(a.ID), "my.edit.button"),
+				withStyle(r.Button(withdrawID.ID(a.ID), "my.withdraw.button"), "danger"))
 			controls[len(controls)-2].Label += " " + a.ID
 			controls[len(controls)-1].Label += " " + a.ID
 		}
 		if a.State == round.Withdrawn && ev.Open(r.Now()) {
-			controls = append(controls, r.Button("withdraw-undo:"+a.ID, "withdraw.undo.button"))
+			controls = append(controls, r.Button(undoID.ID(a.ID), "withdraw.undo.button"))
 			controls[len(controls)-1].Label += " " + a.ID
 		}
 	}
@@ -224,28 +224,40 @@ func myApps(_ context.Context, r *bot.Request) (chat.Response, error) {
 
 // withdrawAsk asks for confirmation before withdrawing.
 func withdrawAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
-	a, _, err := ownApp(r, r.Args[0])
+	id, err := withdrawID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
+	a, _, err := ownApp(r, id)
 	if err != nil {
 		return chat.Response{}, err
 	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     r.T("withdraw.confirm", "App", a.ID, "Company", a.Company),
-		Controls: []chat.Control{withStyle(r.Button("withdraw-yes:"+a.ID, "withdraw.yes.button"), "danger")},
+		Controls: []chat.Control{withStyle(r.Button(withdrawYesID.ID(a.ID), "withdraw.yes.button"), "danger")},
 	}}, nil
 }
 
 func withdrawDo(ctx context.Context, r *bot.Request) (chat.Response, error) {
-	return setWithdrawn(ctx, r, true)
+	id, err := withdrawYesID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
+	return setWithdrawn(ctx, r, id, true)
 }
 
 func withdrawUndo(ctx context.Context, r *bot.Request) (chat.Response, error) {
-	return setWithdrawn(ctx, r, false)
+	id, err := undoID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
+	return setWithdrawn(ctx, r, id, false)
 }
 
 // setWithdrawn withdraws an application or undoes that while the call is
 // open; organisers are told either way.
-func setWithdrawn(ctx context.Context, r *bot.Request, withdraw bool) (chat.Response, error) {
-	a, ev, err := ownApp(r, r.Args[0])
+func setWithdrawn(ctx context.Context, r *bot.Request, id string, withdraw bool) (chat.Response, error) {
+	a, ev, err := ownApp(r, id)
 	if err != nil {
 		return chat.Response{}, err
 	}
@@ -287,7 +299,7 @@ func setWithdrawn(ctx context.Context, r *bot.Request, withdraw bool) (chat.Resp
 	}
 	m := chat.Message{Text: r.T(msg, "App", a.ID)}
 	if withdraw && ev.Open(r.Now()) {
-		m.Controls = []chat.Control{r.Button("withdraw-undo:"+a.ID, "withdraw.undo.button")}
+		m.Controls = []chat.Control{r.Button(undoID.ID(a.ID), "withdraw.undo.button")}
 	}
 	return chat.Response{Reply: &m}, nil
 }
