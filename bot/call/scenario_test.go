@@ -10,6 +10,7 @@ import (
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/locale"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/configs"
@@ -34,26 +35,47 @@ type texts struct {
 	undo, statusWithdrawn, deadlinePassed, history           string
 }
 
-var finnish = texts{
-	lang: "fi", eventSaved: "Tapahtuma tallennettu: Kipinä 2027 (tunniste kipina-2027)", dateTooEarly: "Hakuajan pitää päättyä viimeistään tapahtumapäivänä.",
-	callOpened: "Haku Kipinä 2027 on auki", apply: "Hae mukaan",
-	bidCheck: "Y-tunnuksen tarkistusnumero ei täsmää", emailBad: "Anna sähköpostiosoite", consent: "vain, kun hyväksyt tietosuojaselosteen",
-	received: "Kiitos! Hakemus H0001 tapahtumaan Kipinä 2027 on vastaanotettu", confirmDM: "Hakemuksesi H0001 on vastaanotettu: Katuvalo Oy → Kipinä 2027",
-	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Muokkaa H0001", updated: "Hakemus H0001 on päivitetty.",
-	exists:   "Tällä Y-tunnuksella on jo hakemus tähän tapahtumaan. Sen lähettäjälle on kerrottu yrityksestäsi.",
-	withdraw: "Peru H0001", withdrawYes: "Kyllä, peru hakemus", withdrawn: "Hakemus H0001 on peruttu.", undo: "Kumoa",
-	statusWithdrawn: "peruttu: 1", deadlinePassed: "haku päättyi", history: "app.withdraw",
+// cut marks where upTo cuts a message.
+const cut = "\x00"
+
+// upTo renders message id with kv and cutAt set to a marker, and returns
+// the text before it: for a message whose tail (a formatted deadline) the
+// test does not pin.
+func upTo(cat *locale.Catalog, lang, id, cutAt string, kv ...any) string {
+	s, _, _ := strings.Cut(cat.T(lang, id, append(kv, cutAt, cut)...), cut)
+	return s
 }
 
-var english = texts{
-	lang: "en", eventSaved: "Event saved: Kipinä 2027 (id kipina-2027)", dateTooEarly: "The deadline must be on or before the day of the event.",
-	callOpened: "The call for Kipinä 2027 is open", apply: "Hae mukaan", // the channel post is in the workspace's language
-	bidCheck: "The check digit of the business ID does not match", emailBad: "Give an e-mail address", consent: "only after accepting the privacy notice",
-	received: "Thank you! Application H0001 to Kipinä 2027 is received", confirmDM: "Your application H0001 is received: Katuvalo Oy → Kipinä 2027",
-	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Edit H0001", updated: "Application H0001 is updated.",
-	exists:   "There is already an application with this business ID for this event. Its sender has been told that someone tried",
-	withdraw: "Withdraw H0001", withdrawYes: "Yes, withdraw", withdrawn: "Application H0001 is withdrawn.", undo: "Undo",
-	statusWithdrawn: "withdrawn: 1", deadlinePassed: "closed", history: "app.withdraw",
+// textsIn builds the texts the scenario expects from the catalogue, so a
+// change of wording changes the expectation with it.
+func textsIn(cat *locale.Catalog, lang string) texts {
+	T := func(id string, kv ...any) string { return cat.T(lang, id, kv...) }
+	fi := func(id string, kv ...any) string { return cat.T("fi", id, kv...) } // channel posts: the workspace's language
+	confirm, _, _ := strings.Cut(T("apply.confirm.dm", "App", "H0001", "Company", "Katuvalo Oy", "Event", "Kipinä 2027"), "\n")
+	notice, _, _ := strings.Cut(fi("apply.notice", "App", "H0001", "Company", "Katuvalo Oy", "Event", "Kipinä 2027"), " (")
+	return texts{
+		lang:            lang,
+		eventSaved:      upTo(cat, lang, "event.saved", "Deadline", "Name", "Kipinä 2027", "Event", "kipina-2027"),
+		dateTooEarly:    T("event.deadline.after_date"),
+		callOpened:      T("call.opened", "Event", "Kipinä 2027"),
+		apply:           fi("call.apply.button"),
+		bidCheck:        T("apply.business_id.check"),
+		emailBad:        T("field.email"),
+		consent:         T("apply.consent.required"),
+		received:        T("apply.received", "App", "H0001", "Event", "Kipinä 2027"),
+		confirmDM:       confirm,
+		notice:          notice,
+		edit:            T("my.edit.button") + " H0001",
+		updated:         T("apply.updated", "App", "H0001"),
+		exists:          T("apply.business_id.exists"),
+		withdraw:        T("my.withdraw.button") + " H0001",
+		withdrawYes:     T("withdraw.yes.button"),
+		withdrawn:       T("withdraw.done", "App", "H0001"),
+		undo:            T("withdraw.undo.button"),
+		deadlinePassed:  upTo(cat, lang, "apply.deadline_passed", "Deadline", "Event", "Kipinä 2027"),
+		statusWithdrawn: T("state.withdrawn") + ": 1",
+		history:         "app.withdraw",
+	}
 }
 
 // TestCallToApplication drives the whole first flow through the shell:
@@ -61,72 +83,87 @@ var english = texts{
 // → edit → a second user with the same business ID refused → withdraw →
 // status, in Finnish and in English.
 func TestCallToApplication(t *testing.T) {
-	for _, x := range []texts{finnish, english} {
-		t.Run(x.lang, func(t *testing.T) {
+	for _, lang := range []string{"fi", "en"} {
+		t.Run(lang, func(t *testing.T) {
 			h := bottest.New(t, call.Module{})
-			lang := "/kipina lang " + x.lang + "\n"
-
-			out := h.Run(lang + "/kipina event new\n" + answers("Kipinä 2027", "2027-03-01", "Tampere-talo", "2027-03-05", "Kevään kipinä") +
-				answers("2027-02-15"))
-			must(t, out, x.dateTooEarly, x.eventSaved)
-
-			out = h.Run("/kipina call open kipina-2027\n")
-			must(t, out, x.callOpened, "── #shell", "Kipinä 2027")
-			apply := button(t, out, x.apply)
-
-			// anna applies: a malformed e-mail refused as it is typed, then
-			// two bad fields refused at submit, kept and asked again.
-			out = h.Run(":as anna\n" + lang + apply + "\n" + answers(
-				"Katuvalo Oy", "1572860-1", "Anna Virtanen", "anna@katuvalo", "anna@katuvalo.fi", "https://katuvalo.fi", "2",
-				"Katuvalot mittaavat liikennettä ja ilmanlaatua sensoreilla.", "2", "Tampereen Hervanta", "Pilotti Hervannassa", "-", "", "no", "no",
-			) + answers("1572860-0", "yes"))
-			must(t, out, x.bidCheck, x.emailBad, x.consent, "[1/2]", x.received, "── @anna", x.confirmDM, "── #kipina-organisers", x.notice)
-
-			// A double submission of the same form does not make a second
-			// application.
-			out = h.Run(apply + "\n" + answers("Katuvalo Oy", "1572860-0", "Anna Virtanen", "anna@katuvalo.fi", "", "2",
-				"Sama uudestaan.", "2", "", "", "", "", "no", "yes") + ":cancel\n")
-			must(t, out, "H0001", "/kipina my")
-			mustNot(t, out, "H0002")
-
-			// anna edits the summary; everything else is kept.
-			out = h.Run("/kipina my\n")
-			edit := button(t, out, x.edit)
-			out = h.Run(edit + "\n" + answers("", "", "", "", "", "", "Katuvalot mittaavat liikennettä, melua ja ilmanlaatua.", "", "", "", "", "", "", ""))
-			must(t, out, x.updated)
-
-			// ville tries the same business ID: refused without learning who
-			// applied (business IDs are public) or anything of the
-			// application; its sender is told instead.
-			out = h.Run(":as ville\n" + lang + apply + "\n" + answers("Katuvalo", "1572860-0", "Ville", "ville@example.fi", "", "3",
-				"Meidän versio.", "1", "", "", "", "", "no", "yes") + ":cancel\n")
-			must(t, out, x.exists, "── @anna")
-			mustNot(t, out, "melua", "Hervanta", "(@anna)")
-
-			// anna withdraws, after confirming.
-			out = h.Run(":as anna\n/kipina my\n")
-			out = h.Run(button(t, out, x.withdraw) + "\n")
-			out = h.Run(button(t, out, x.withdrawYes) + "\n")
-			must(t, out, x.withdrawn, x.undo)
-
-			out = h.Run(":as nina\n/kipina status\n/kipina app H0001\n/kipina apps kipina-2027 sensors\n")
-			must(t, out, x.statusWithdrawn, x.history, "app.submit", "app.edit", "Katuvalo Oy")
-
-			// After the deadline the form refuses and says when it closed.
-			h.Clock.Set(time.Date(2027, 3, 2, 8, 0, 0, 0, time.UTC))
-			out = h.Run(":as ville\n" + apply + "\n")
-			must(t, out, x.deadlinePassed, map[string]string{"fi": "15.2.2027 klo 23.59", "en": "15 Feb 2027 23:59"}[x.lang])
-
-			err := h.DB.View(func(tx *storage.Tx) error {
-				apps, err := round.EventApps(tx, "demo", "kipina-2027")
-				if len(apps) != 1 || apps[0].State != round.Withdrawn || !strings.Contains(apps[0].Summary, "melua") || apps[0].BusinessID != "1572860-0" {
-					t.Errorf("stored = %+v", apps)
+			x := textsIn(h.Bot.Cat, lang)
+			setLang := "/kipina lang " + x.lang + "\n"
+			// step runs one named step of the scenario; the steps share the
+			// bot, so the first failing step ends the scenario.
+			step := func(name string, f func(t *testing.T)) {
+				t.Helper()
+				if !t.Run(name, f) {
+					t.FailNow()
 				}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
 			}
+			var apply string
+
+			step("event with a deadline after its day, corrected", func(t *testing.T) {
+				out := h.Run(setLang + "/kipina event new\n" + answers("Kipinä 2027", "2027-03-01", "Tampere-talo", "2027-03-05", "Kevään kipinä") +
+					answers("2027-02-15"))
+				must(t, out, x.dateTooEarly, x.eventSaved)
+			})
+			step("call opened in the channel", func(t *testing.T) {
+				out := h.Run("/kipina call open kipina-2027\n")
+				must(t, out, x.callOpened, "── #shell", "Kipinä 2027")
+				apply = button(t, out, x.apply)
+			})
+			step("bad fields refused, kept and asked again", func(t *testing.T) {
+				// A malformed e-mail is refused as it is typed, then two bad
+				// fields are refused at submit.
+				out := h.Run(":as anna\n" + setLang + apply + "\n" + answers(
+					"Katuvalo Oy", "1572860-1", "Anna Virtanen", "anna@katuvalo", "anna@katuvalo.fi", "https://katuvalo.fi", "2",
+					"Katuvalot mittaavat liikennettä ja ilmanlaatua sensoreilla.", "2", "Tampereen Hervanta", "Pilotti Hervannassa", "-", "", "no", "no",
+				) + answers("1572860-0", "yes"))
+				must(t, out, x.bidCheck, x.emailBad, x.consent, "[1/2]", x.received, "── @anna", x.confirmDM, "── #kipina-organisers", x.notice)
+			})
+			step("a double submission makes no second application", func(t *testing.T) {
+				out := h.Run(apply + "\n" + answers("Katuvalo Oy", "1572860-0", "Anna Virtanen", "anna@katuvalo.fi", "", "2",
+					"Sama uudestaan.", "2", "", "", "", "", "no", "yes") + ":cancel\n")
+				must(t, out, "H0001", "/kipina my")
+				mustNot(t, out, "H0002")
+			})
+			step("the sender edits the summary, the rest is kept", func(t *testing.T) {
+				out := h.Run("/kipina my\n")
+				edit := button(t, out, x.edit)
+				out = h.Run(edit + "\n" + answers("", "", "", "", "", "", "Katuvalot mittaavat liikennettä, melua ja ilmanlaatua.", "", "", "", "", "", "", ""))
+				must(t, out, x.updated)
+			})
+			step("someone else with the same business ID learns nothing", func(t *testing.T) {
+				// Business IDs are public: the answer names nobody and shows
+				// nothing of the application; its sender is told instead.
+				out := h.Run(":as ville\n" + setLang + apply + "\n" + answers("Katuvalo", "1572860-0", "Ville", "ville@example.fi", "", "3",
+					"Meidän versio.", "1", "", "", "", "", "no", "yes") + ":cancel\n")
+				must(t, out, x.exists, "── @anna")
+				mustNot(t, out, "melua", "Hervanta", "(@anna)")
+			})
+			step("withdrawn after confirming, with an undo", func(t *testing.T) {
+				out := h.Run(":as anna\n/kipina my\n")
+				out = h.Run(button(t, out, x.withdraw) + "\n")
+				out = h.Run(button(t, out, x.withdrawYes) + "\n")
+				must(t, out, x.withdrawn, x.undo)
+			})
+			step("organisers see the state and the history", func(t *testing.T) {
+				out := h.Run(":as nina\n/kipina status\n/kipina app H0001\n/kipina apps kipina-2027 sensors\n")
+				must(t, out, x.statusWithdrawn, x.history, "app.submit", "app.edit", "Katuvalo Oy")
+			})
+			step("after the deadline the form refuses and says when it closed", func(t *testing.T) {
+				h.Clock.Set(time.Date(2027, 3, 2, 8, 0, 0, 0, time.UTC))
+				out := h.Run(":as ville\n" + apply + "\n")
+				must(t, out, x.deadlinePassed, map[string]string{"fi": "15.2.2027 klo 23.59", "en": "15 Feb 2027 23:59"}[x.lang])
+			})
+			step("stored as the flow left it", func(t *testing.T) {
+				err := h.DB.View(func(tx *storage.Tx) error {
+					apps, err := round.EventApps(tx, "demo", "kipina-2027")
+					if len(apps) != 1 || apps[0].State != round.Withdrawn || !strings.Contains(apps[0].Summary, "melua") || apps[0].BusinessID != "1572860-0" {
+						t.Errorf("stored = %+v", apps)
+					}
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			})
 		})
 	}
 }
