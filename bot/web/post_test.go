@@ -55,8 +55,29 @@ func TestPostThroughOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Bot.Outbox.Wake()
-	for e.SMTP.Attempts() < 1 {
-		time.Sleep(20 * time.Millisecond)
+	// Wait until the refused attempt is recorded (with its retry time on
+	// the fake clock) before moving the clock past the backoff.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		recorded := false
+		err := e.DB.View(func(tx *storage.Tx) error {
+			for _, k := range []outbox.Key{msgKey, icsKey} {
+				it, err := outbox.Lookup(tx, k)
+				if err != nil {
+					return err
+				}
+				recorded = recorded || it.Error != ""
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recorded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the 451 was never recorded")
+		}
 	}
 	e.Clock.Advance(time.Minute) // past the backoff
 	e.Bot.Outbox.Wake()
