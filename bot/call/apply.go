@@ -90,6 +90,14 @@ func applyOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if !ev.Open(r.Now()) {
 		return chat.Response{}, closed(ev, r)
 	}
+	// Say at once when the person may send no more, not after the form.
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		_, err := withinLimits(tx, r.WS.ID, r.User, ev.ID, ev.Name, r.Now())
+		return err
+	})
+	if err != nil {
+		return chat.Response{}, err
+	}
 	return chat.Response{Form: applyForm(r, ev, nil)}, nil
 }
 
@@ -200,7 +208,10 @@ func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 		}
 		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.exists"}})
 	case err != nil:
-		return chat.Response{}, fmt.Errorf("store application"+": %w", err)
+		if _, ok := bot.AsRefusal(err); ok {
+			return chat.Response{}, err // a per-person limit
+		}
+		return chat.Response{}, fmt.Errorf("store application: %w", err)
 	case editing:
 		return r.Reply("apply.updated", "App", a.ID)
 	default:
@@ -249,6 +260,11 @@ func fill(a *round.Application, v map[string]string) {
 // name and deadline are used, for the messages.
 func store(ctx context.Context, r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Application, oldBID string, editing bool) error {
 	sub := round.Submission{Event: ev, App: a, By: r.User, Lang: r.Lang, Editing: editing}
+	if !editing {
+		if err := countSent(tx, r.WS.ID, r.User, ev.ID, ev.Name, r.Now()); err != nil {
+			return err
+		}
+	}
 	if err := round.Submit(tx, r.WS.ID, sub, oldBID); err != nil {
 		return err
 	}
@@ -279,6 +295,17 @@ func targetLabel(r *bot.Request, ev round.Event, id, lang string) string {
 	return ev.TargetName(r.Env.Config.Tracks, id, lang)
 }
 
+// confirmSummary is the start of the summary repeated in the applicant's
+// confirmation, or a lock for a trade-secret application: the confirmation
+// may travel as e-mail (the web platform), which the city does not protect
+// as it does the store (docs/security.md).
+func confirmSummary(r *bot.Request, a *round.Application) string {
+	if a.Secrets {
+		return r.Env.Cat.T(a.Lang, "apply.confirm.secret")
+	}
+	return bot.Clip(a.Summary, 300)
+}
+
 // NoticeKey is the outbox key of the organisers' notice of a new
 // application; other flows may amend it before it is sent.
 func NoticeKey(ws, appID string) outbox.Key { return outbox.NewKey(ws, "app", appID, "notice") }
@@ -288,7 +315,7 @@ func NoticeKey(ws, appID string) outbox.Key { return outbox.NewKey(ws, "app", ap
 func acknowledge(r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Application) error {
 	confirm := chat.Message{Text: r.Env.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
 		"Target", targetLabel(r, ev, a.Target, a.Lang), "Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
-		"Summary", bot.Clip(a.Summary, 300))}
+		"Summary", confirmSummary(r, a))}
 	if _, err := outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, "received"), chat.DM(r.User), confirm); err != nil {
 		return err
 	}
