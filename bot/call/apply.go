@@ -13,8 +13,18 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
-// MaxSummary is the longest solution summary, in characters.
-const MaxSummary = 3000
+// The longest value of each application field, in characters (runes) after
+// cleaning; FuzzApplication checks that nothing longer is stored.
+const (
+	MaxCompany    = 150
+	MaxBusinessID = 12
+	MaxContact    = 100
+	MaxEmail      = 254 // RFC 5321's limit on a forward path
+	MaxURL        = 500 // website and deck: shared-document links are long
+	MaxSummary    = 3000
+	MaxReferences = 1500
+	MaxPilot      = 1500
+)
 
 // TargetUnsure is the form's "not sure" target: the application is stored
 // with Target "" and the matcher routes it (routing).
@@ -40,18 +50,18 @@ func applyForm(r *bot.Request, ev round.Event, a *round.Application) *chat.Form 
 		ID: "apply:" + ev.ID, Title: r.T("apply.form.title"), Submit: r.T("apply.submit.button"), State: ev.ID,
 		Intro: r.T("apply.intro", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline)),
 		Fields: []chat.Field{
-			{ID: "company", Kind: chat.ShortText, Label: r.T("apply.company.label")},
-			{ID: "business_id", Kind: chat.ShortText, Label: r.T("apply.business_id.label"), Help: r.T("apply.business_id.help"), Placeholder: "1234567-1", MaxLen: 12},
-			{ID: "contact_name", Kind: chat.ShortText, Label: r.T("apply.contact_name.label")},
-			{ID: "email", Kind: chat.Email, Label: r.T("apply.email.label")},
-			{ID: "website", Kind: chat.URL, Label: r.T("apply.website.label"), Optional: true, Placeholder: "https://"},
+			{ID: "company", Kind: chat.ShortText, Label: r.T("apply.company.label"), MaxLen: MaxCompany},
+			{ID: "business_id", Kind: chat.ShortText, Label: r.T("apply.business_id.label"), Help: r.T("apply.business_id.help"), Placeholder: "1234567-1", MaxLen: MaxBusinessID},
+			{ID: "contact_name", Kind: chat.ShortText, Label: r.T("apply.contact_name.label"), MaxLen: MaxContact},
+			{ID: "email", Kind: chat.Email, Label: r.T("apply.email.label"), MaxLen: MaxEmail},
+			{ID: "website", Kind: chat.URL, Label: r.T("apply.website.label"), Optional: true, Placeholder: "https://", MaxLen: MaxURL},
 			{ID: "target", Kind: chat.SelectOne, Label: r.T("apply.target.label"), Help: r.T("apply.target.help"), Options: targetOptions(r, ev)},
 			{ID: "summary", Kind: chat.LongText, Label: r.T("apply.summary.label"), Help: r.T("apply.summary.help"), MaxLen: MaxSummary},
 			{ID: "maturity", Kind: chat.SelectOne, Label: r.T("apply.maturity.label"), Options: []chat.Option{
 				r.Option("idea", "apply.maturity.idea"), r.Option("prototype", "apply.maturity.prototype"), r.Option("market", "apply.maturity.market")}},
-			{ID: "references", Kind: chat.LongText, Label: r.T("apply.references.label"), Optional: true, MaxLen: 1500},
-			{ID: "pilot", Kind: chat.LongText, Label: r.T("apply.pilot.label"), Help: r.T("apply.pilot.help"), Optional: true, MaxLen: 1500},
-			{ID: "deck", Kind: chat.URL, Label: r.T("apply.deck.label"), Optional: true, Placeholder: "https://"},
+			{ID: "references", Kind: chat.LongText, Label: r.T("apply.references.label"), Optional: true, MaxLen: MaxReferences},
+			{ID: "pilot", Kind: chat.LongText, Label: r.T("apply.pilot.label"), Help: r.T("apply.pilot.help"), Optional: true, MaxLen: MaxPilot},
+			{ID: "deck", Kind: chat.URL, Label: r.T("apply.deck.label"), Optional: true, Placeholder: "https://", MaxLen: MaxURL},
 			{ID: "lang", Kind: chat.SelectOne, Label: r.T("apply.lang.label"), Value: r.Lang, Options: []chat.Option{
 				{Value: "fi", Label: "suomi"}, {Value: "en", Label: "English"}, {Value: "sv", Label: "svenska"}}},
 			{ID: "secrets", Kind: chat.YesNo, Label: r.T("apply.secrets.label"), Help: r.T("apply.secrets.help"), Value: "no"},
@@ -226,6 +236,9 @@ func validate(r *bot.Request, ev round.Event, in map[string]string) (map[string]
 		v[k] = strings.TrimSpace(s)
 	}
 	problems := applyForm(r, ev, nil).Check(v)
+	for k, s := range v { // cleaning can bare spaces (" \u200b x" → " x")
+		v[k] = strings.TrimSpace(s)
+	}
 	if problems["business_id"].ID == "" && v["business_id"] != "" {
 		bid, err := ParseBusinessID(v["business_id"])
 		switch {
