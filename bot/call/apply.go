@@ -218,10 +218,7 @@ func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 		}
 		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.exists"}})
 	case err != nil:
-		if _, ok := bot.AsRefusal(err); ok {
-			return chat.Response{}, err // a per-person limit
-		}
-		return chat.Response{}, fmt.Errorf("store application: %w", err)
+		return chat.Response{}, fmt.Errorf("store application: %w", err) // a per-person limit stays a refusal
 	case editing:
 		return r.Reply("apply.updated", "App", a.ID)
 	default:
