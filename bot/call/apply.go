@@ -13,8 +13,18 @@ import (
 	"github.com/kipina/kipina/storage"
 )
 
-// MaxSummary is the longest solution summary, in characters.
-const MaxSummary = 3000
+// The longest value of each application field, in characters (runes) after
+// cleaning; FuzzApplication checks that nothing longer is stored.
+const (
+	MaxCompany    = 150
+	MaxBusinessID = 12
+	MaxContact    = 100
+	MaxEmail      = 254 // RFC 5321's limit on a forward path
+	MaxURL        = 500 // website and deck: shared-document links are long
+	MaxSummary    = 3000
+	MaxReferences = 1500
+	MaxPilot      = 1500
+)
 
 // TargetUnsure is the form's "not sure" target: the application is stored
 // with Target "" and the matcher routes it (routing).
@@ -40,18 +50,18 @@ func applyForm(r *bot.Request, ev round.Event, a *round.Application) *chat.Form 
 		ID: "apply:" + ev.ID, Title: r.T("apply.form.title"), Submit: r.T("apply.submit.button"), State: ev.ID,
 		Intro: r.T("apply.intro", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline)),
 		Fields: []chat.Field{
-			{ID: "company", Kind: chat.ShortText, Label: r.T("apply.company.label")},
-			{ID: "business_id", Kind: chat.ShortText, Label: r.T("apply.business_id.label"), Help: r.T("apply.business_id.help"), Placeholder: "1234567-1", MaxLen: 12},
-			{ID: "contact_name", Kind: chat.ShortText, Label: r.T("apply.contact_name.label")},
-			{ID: "email", Kind: chat.Email, Label: r.T("apply.email.label")},
-			{ID: "website", Kind: chat.URL, Label: r.T("apply.website.label"), Optional: true, Placeholder: "https://"},
+			{ID: "company", Kind: chat.ShortText, Label: r.T("apply.company.label"), MaxLen: MaxCompany},
+			{ID: "business_id", Kind: chat.ShortText, Label: r.T("apply.business_id.label"), Help: r.T("apply.business_id.help"), Placeholder: "1234567-1", MaxLen: MaxBusinessID},
+			{ID: "contact_name", Kind: chat.ShortText, Label: r.T("apply.contact_name.label"), MaxLen: MaxContact},
+			{ID: "email", Kind: chat.Email, Label: r.T("apply.email.label"), MaxLen: MaxEmail},
+			{ID: "website", Kind: chat.URL, Label: r.T("apply.website.label"), Optional: true, Placeholder: "https://", MaxLen: MaxURL},
 			{ID: "target", Kind: chat.SelectOne, Label: r.T("apply.target.label"), Help: r.T("apply.target.help"), Options: targetOptions(r, ev)},
 			{ID: "summary", Kind: chat.LongText, Label: r.T("apply.summary.label"), Help: r.T("apply.summary.help"), MaxLen: MaxSummary},
 			{ID: "maturity", Kind: chat.SelectOne, Label: r.T("apply.maturity.label"), Options: []chat.Option{
 				r.Option("idea", "apply.maturity.idea"), r.Option("prototype", "apply.maturity.prototype"), r.Option("market", "apply.maturity.market")}},
-			{ID: "references", Kind: chat.LongText, Label: r.T("apply.references.label"), Optional: true, MaxLen: 1500},
-			{ID: "pilot", Kind: chat.LongText, Label: r.T("apply.pilot.label"), Help: r.T("apply.pilot.help"), Optional: true, MaxLen: 1500},
-			{ID: "deck", Kind: chat.URL, Label: r.T("apply.deck.label"), Optional: true, Placeholder: "https://"},
+			{ID: "references", Kind: chat.LongText, Label: r.T("apply.references.label"), Optional: true, MaxLen: MaxReferences},
+			{ID: "pilot", Kind: chat.LongText, Label: r.T("apply.pilot.label"), Help: r.T("apply.pilot.help"), Optional: true, MaxLen: MaxPilot},
+			{ID: "deck", Kind: chat.URL, Label: r.T("apply.deck.label"), Optional: true, Placeholder: "https://", MaxLen: MaxURL},
 			{ID: "lang", Kind: chat.SelectOne, Label: r.T("apply.lang.label"), Value: r.Lang, Options: []chat.Option{
 				{Value: "fi", Label: "suomi"}, {Value: "en", Label: "English"}, {Value: "sv", Label: "svenska"}}},
 			{ID: "secrets", Kind: chat.YesNo, Label: r.T("apply.secrets.label"), Help: r.T("apply.secrets.help"), Value: "no"},
@@ -89,6 +99,14 @@ func applyOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
 	}
 	if !ev.Open(r.Now()) {
 		return chat.Response{}, closed(ev, r)
+	}
+	// Say at once when the person may send no more, not after the form.
+	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		_, err := withinLimits(tx, r.WS.ID, r.User, ev.ID, ev.Name, r.Now())
+		return err
+	})
+	if err != nil {
+		return chat.Response{}, err
 	}
 	return chat.Response{Form: applyForm(r, ev, nil)}, nil
 }
@@ -204,7 +222,7 @@ func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 		}
 		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.exists"}})
 	case err != nil:
-		return chat.Response{}, fmt.Errorf("store application"+": %w", err)
+		return chat.Response{}, fmt.Errorf("store application: %w", err) // a per-person limit stays a refusal
 	case editing:
 		return r.Reply("apply.updated", "App", a.ID)
 	default:
@@ -219,6 +237,9 @@ func validate(r *bot.Request, ev round.Event, in map[string]string) (map[string]
 		v[k] = strings.TrimSpace(s)
 	}
 	problems := applyForm(r, ev, nil).Check(v)
+	for k, s := range v { // cleaning can bare spaces (" \u200b x" → " x")
+		v[k] = strings.TrimSpace(s)
+	}
 	if problems["business_id"].ID == "" && v["business_id"] != "" {
 		bid, err := ParseBusinessID(v["business_id"])
 		switch {
@@ -253,6 +274,11 @@ func fill(a *round.Application, v map[string]string) {
 // name and deadline are used, for the messages.
 func store(ctx context.Context, r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Application, oldBID string, editing bool) error {
 	sub := round.Submission{Event: ev, App: a, By: r.User, Lang: r.Lang, Editing: editing}
+	if !editing {
+		if err := countSent(tx, r.WS.ID, r.User, ev.ID, ev.Name, r.Now()); err != nil {
+			return err
+		}
+	}
 	if err := round.Submit(tx, r.WS.ID, sub, oldBID); err != nil {
 		return err
 	}
@@ -283,6 +309,17 @@ func targetLabel(r *bot.Request, ev round.Event, id, lang string) string {
 	return ev.TargetName(r.Env.Config.Tracks, id, lang)
 }
 
+// confirmSummary is the start of the summary repeated in the applicant's
+// confirmation, or a lock for a trade-secret application: the confirmation
+// may travel as e-mail (the web platform), which the city does not protect
+// as it does the store (docs/security.md).
+func confirmSummary(r *bot.Request, a *round.Application) string {
+	if a.Secrets {
+		return r.Env.Cat.T(a.Lang, "apply.confirm.secret")
+	}
+	return bot.Clip(a.Summary, 300)
+}
+
 // NoticeKey is the outbox key of the organisers' notice of a new
 // application; other flows may amend it before it is sent.
 func NoticeKey(ws, appID string) outbox.Key { return outbox.NewKey(ws, "app", appID, "notice") }
@@ -292,7 +329,7 @@ func NoticeKey(ws, appID string) outbox.Key { return outbox.NewKey(ws, "app", ap
 func acknowledge(r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Application) error {
 	confirm := chat.Message{Text: r.Env.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
 		"Target", targetLabel(r, ev, a.Target, a.Lang), "Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
-		"Summary", bot.Clip(a.Summary, 300))}
+		"Summary", confirmSummary(r, a))}
 	if _, err := outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, "received"), chat.DM(r.User), confirm); err != nil {
 		return err
 	}

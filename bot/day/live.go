@@ -67,7 +67,7 @@ func (m *mod) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 		self = mt.App
 	} else {
 		a := cs.appOr(mt.App)
-		other, about, self = companyName(a), clip(a.Summary, 80), mt.Person
+		other, about, self = companyName(a), m.about(a, 80, lang), mt.Person
 	}
 	msg := chat.Message{
 		Text: m.env.Cat.T(lang, "day.remind.text", "Count", int(mt.Start.Sub(tx.Now()).Round(time.Minute).Minutes()),

@@ -254,6 +254,18 @@ func (m *mod) personAbout(tx *storage.Tx, cs cast, id, lang string) (name, about
 
 // companyName names a company with its application id (the id alone for
 // an application the cast no longer has).
+// about is what the city's people read of a company's application in the
+// day's prompts, personal schedules and reminders: the start of its summary
+// on one line (at most n runes), or only a lock when the company marked the
+// application as containing trade secrets (Act on the Openness of
+// Government Activities 621/1999, 24(1)(20); docs/security.md).
+func (m *mod) about(a round.Application, n int, lang string) string {
+	if a.Secrets {
+		return m.env.Cat.T(lang, "day.about.secret")
+	}
+	return clip(a.Summary, n)
+}
+
 func companyName(a round.Application) string {
 	if a.Company == "" {
 		return a.ID

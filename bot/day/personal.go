@@ -58,7 +58,7 @@ func (m *mod) entries(tx *storage.Tx, d Day, cs cast, pt party, lang string) ([]
 				out = append(out, entry{Span: mt.Span, table: mt.Table, otherID: mt.Person, other: name, about: about})
 			case pt.side == SidePerson && mt.Person == pt.id:
 				a := cs.appOr(mt.App)
-				out = append(out, entry{Span: mt.Span, table: mt.Table, otherID: mt.App, other: companyName(a), about: clip(a.Summary, 80)})
+				out = append(out, entry{Span: mt.Span, table: mt.Table, otherID: mt.App, other: companyName(a), about: m.about(a, 80, lang)})
 			}
 		}
 	}

@@ -82,7 +82,7 @@ func (m *mod) rows(tx *storage.Tx, ws string, cs cast, side, self, lang string) 
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, row{app: a.ID, person: self, name: companyName(a), about: cs.ev.TargetName(m.env.Config.Tracks, t, lang) + ": " + clip(a.Summary, 120), score: sc.of(p)})
+			out = append(out, row{app: a.ID, person: self, name: companyName(a), about: cs.ev.TargetName(m.env.Config.Tracks, t, lang) + ": " + m.about(a, 120, lang), score: sc.of(p)})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })

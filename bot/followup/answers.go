@@ -39,19 +39,41 @@ func mustBeAsked(tx *storage.Tx, r *bot.Request, event string) error {
 	return err
 }
 
-// surveyScore records a 1–5 answer ("fus:<event>:<score>:<role>") and
-// offers a comment.
+// surveyRole is the role u answers the survey of event in: what the bot
+// recorded about u (Participants: company, juror or city), or "other" for
+// someone outside them (an organiser answering on someone's behalf). It is
+// never read from the button, whose id the person's client could forge.
+func surveyRole(tx *storage.Tx, ws, event string, u chat.UserRef) (string, error) {
+	people, err := Participants(tx, ws, event)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range people {
+		if p.User == u {
+			return p.Role, nil
+		}
+	}
+	return "other", nil
+}
+
+// surveyScore records a 1–5 answer ("fus:<event>:<score>"; buttons sent
+// before the role left the id have a fourth part, ignored) and offers a
+// comment.
 func (m *module) surveyScore(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) < 3 {
+	if len(r.Args) < 2 {
 		return chat.Response{}, stale()
 	}
-	event, role := r.Args[0], r.Args[2]
+	event := r.Args[0]
 	score, err := strconv.Atoi(r.Args[1])
 	if err != nil || score < 1 || score > 5 {
 		return chat.Response{}, stale()
 	}
 	err = r.Update(func(tx *storage.Tx) error {
 		if err := mustBeAsked(tx, r, event); err != nil {
+			return err
+		}
+		role, err := surveyRole(tx, r.WS.ID, event, r.User)
+		if err != nil {
 			return err
 		}
 		k := event + "/" + r.User.String()
@@ -109,12 +131,16 @@ func (m *module) surveyCommentSubmit(_ context.Context, r *bot.Request) (chat.Re
 		if err := mustBeAsked(tx, r, event); err != nil {
 			return err
 		}
+		role, err := surveyRole(tx, r.WS.ID, event, r.User)
+		if err != nil {
+			return err
+		}
 		k := event + "/" + r.User.String()
 		a, _, err := Answers.Lookup(tx, r.WS.ID, k) // none yet: a comment without a score
 		if err != nil {
 			return err
 		}
-		a.Event, a.User, a.Comment, a.At = event, r.User, comment, r.Now()
+		a.Event, a.User, a.Role, a.Comment, a.At = event, r.User, role, comment, r.Now()
 		if err := Answers.Put(tx, r.WS.ID, k, a); err != nil {
 			return err
 		}

@@ -195,7 +195,7 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev round.Event, s Step,
 			msg := chat.Message{Text: note(lang) + m.env.Cat.T(lang, "followup.survey.prompt", "Event", ev.Name)}
 			for score := 1; score <= 5; score++ {
 				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: fmt.Sprint(score),
-					ID: fmt.Sprintf("fus:%s:%d:%s", ev.ID, score, pp.Role)})
+					ID: fmt.Sprintf("fus:%s:%d", ev.ID, score)})
 			}
 			if _, err := outbox.Enqueue(tx, SurveyKey(ws.ID, ev.ID, pp.User), chat.DM(pp.User), msg); err != nil {
 				return n, err
