@@ -294,7 +294,8 @@ func (a *Adapter) SendRate() (perSecond float64, burst int) { return 4, 8 }
 func (a *Adapter) Started() <-chan struct{} { return a.ready }
 
 // Connected reports whether every team is resolved (Run logged in and
-// registered the commands) and every server's websocket is connected. It
+// registered the commands), every server's websocket is connected and the
+// server reaches the bot's callback (the start-up self-check). It
 // implements chat.Connected.
 func (a *Adapter) Connected() bool {
 	select {
@@ -307,7 +308,9 @@ func (a *Adapter) Connected() bool {
 			return false
 		}
 	}
-	return true
+	// A server that cannot reach the callback makes every slash command
+	// fail for people: not ready until the self-check passes (selfcheck.go).
+	return a.Reachable() == nil
 }
 
 // Run binds the listen address, connects to every server, registers the
