@@ -42,6 +42,16 @@ type Workspace struct {
 	Quiet schedule.Quiet
 }
 
+// Channel is the address of one of the workspace's chat channels (the
+// notify channel, a target's contact channel, the channel a command was
+// typed in) on the workspace's chat platform (configs: workspace.platform).
+// Organiser-facing messages are addressed with it, never with the
+// requesting person's platform: a company that applied on the web page is
+// an "email" user, and e-mail has no channels.
+func (w *Workspace) Channel(name string) chat.Address {
+	return chat.Address{Platform: w.Platform, Workspace: w.ID, Channel: name}
+}
+
 // Options configure a Bot.
 type Options struct {
 	Config *configs.Config

@@ -270,7 +270,7 @@ func setWithdrawn(ctx context.Context, r *bot.Request, withdraw bool) (chat.Resp
 				return err
 			}
 			text := r.Env.Cat.T(r.WS.Lang, "withdraw.notice."+string(to), "App", a.ID, "Company", a.Company)
-			addr := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
+			addr := r.WS.Channel(ch)
 			_, err = outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, string(to), strconv.FormatUint(seq, 10)), addr, chat.Message{Text: text})
 			return err
 		}

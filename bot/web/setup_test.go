@@ -69,7 +69,7 @@ func start(t *testing.T, modules ...bot.Module) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	e.Web, err = web.New(web.Options{Config: cfg, DB: e.DB, Now: e.Clock.Now, Log: log, Calls: storeCalls{e, cfg},
+	e.Web, err = web.New(web.Options{Config: cfg, DB: e.DB, Now: e.Clock.Now, Log: log, Calls: web.RoundCalls{Config: cfg, DB: e.DB, Now: e.Clock.Now},
 		Mailer: snd.WithTLSConfig(srv.ClientTLS), Listener: l})
 	if err != nil {
 		t.Fatal(err)
@@ -101,33 +101,6 @@ func start(t *testing.T, modules ...bot.Module) *env {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// storeCalls is the Calls the lead will build on the domain package, here
-// read from bot/call's records.
-type storeCalls struct {
-	e   *env
-	cfg *configs.Config
-}
-
-func (c storeCalls) Call(_ context.Context, ws, id, lang string) (web.CallPage, error) {
-	var ev round.Event
-	err := c.e.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, ws, id); return })
-	if errors.Is(err, storage.ErrNotFound) {
-		return web.CallPage{}, web.ErrNoCall
-	}
-	if err != nil {
-		return web.CallPage{}, err
-	}
-	w, _ := c.cfg.Workspace(ws)
-	p := web.CallPage{Event: ev.Name, Place: ev.Place, Date: ev.Date, Deadline: ev.Deadline, Open: ev.Open(c.e.Clock.Now()), PrivacyURL: w.PrivacyURL}
-	for _, ch := range ev.Challenges {
-		p.Challenges = append(p.Challenges, web.Item{Name: ch.Name.Get(lang), Description: ch.Description.Get(lang)})
-	}
-	for _, tr := range c.cfg.Tracks {
-		p.Processes = append(p.Processes, web.Item{Name: tr.Name.Get(lang), Description: tr.Description.Get(lang)})
-	}
-	return p, nil
 }
 
 type testWriter struct{ t testing.TB }
