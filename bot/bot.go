@@ -34,6 +34,11 @@ type SystemClock struct{}
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
 
+// EmailPlatform is the platform name of people reached by e-mail (the web
+// page's applicants, package bot/web): chat.UserRef{Platform: "email",
+// User: their address}.
+const EmailPlatform = "email"
+
 // Workspace is a configured workspace with its parsed settings.
 type Workspace struct {
 	configs.Workspace
@@ -134,6 +139,8 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		}
 		return loc, q
 	}
+	// Quiet hours do not apply to e-mail, except for reminders (issue 18).
+	b.Sched.NoQuiet = func(u chat.UserRef) bool { return u.Platform == EmailPlatform }
 	for _, p := range o.Platforms {
 		b.platforms[p.Name()] = p
 		lim, ok := o.Limits[p.Name()]
