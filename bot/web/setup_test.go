@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/bottest"
