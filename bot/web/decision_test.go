@@ -9,9 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"context"
 	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/storage"
 	"github.com/kipina/kipina/testtools/smtptest"
+	"html"
 )
 
 // applyHTTP applies to the demo event as addr through the page (a browser
@@ -61,7 +66,7 @@ func mailText(t *testing.T, e *env, n int) (subject, text string) {
 // the address (both audited); after the jury decides, the decision
 // arrives by e-mail over SMTP at the new address.
 func TestWebApplicantInChat(t *testing.T) {
-	e := start(t, jury.Module{})
+	e := start(t, jury.Module{}, followup.Module{})
 	applyHTTP(t, e, "anna@katuvalo.example")
 	// Mails so far: the confirmation link and the application's receipt.
 	e.SMTP.Wait(t, 2, 30*time.Second)
@@ -111,4 +116,51 @@ func TestWebApplicantInChat(t *testing.T) {
 	if s := smtptest.Header(m, "Subject"); !regexp.MustCompile(good).MatchString(s) {
 		t.Errorf("decision subject %q, want %s", s, good)
 	}
+
+	// The follow-up survey the morning after the event reaches the web
+	// applicant by e-mail; its "4" link lands on a page that records the
+	// answer and offers a comment, which is a form on the page.
+	e.Type(t, "/kipina followup start kipina-2017\n", "jatkoseuranta alkoi")
+	var ev round.Event
+	if err := e.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, e.WS, e.Event); return }); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Set(ev.Date.Add(48 * time.Hour))
+	e.Bot.Tick(context.Background())
+	var survey string
+	for n := e.SMTP.Attempts(); survey == ""; n++ {
+		if m := strings.ReplaceAll(string(e.SMTP.Wait(t, n, 30*time.Second).Data), "=\r\n", ""); strings.Contains(m, "How did we do?") {
+			survey = m
+		}
+	}
+	four := regexp.MustCompile(`\n4:\r?\n(http://\S+)`).FindStringSubmatch(survey)
+	if four == nil {
+		t.Fatalf("no link 4 in the survey mail:\n%s", survey)
+	}
+	c := newClient(t)
+	code, page, _ := c.do("GET", four[1], nil)
+	if code != 200 {
+		t.Fatalf("survey link: %d:\n%s", code, page)
+	}
+	code, page, _ = c.do("POST", four[1], url.Values{"csrf": {field(t, csrfRe, page)}})
+	thanks := e.Bot.Cat.T("en", "followup.survey.thanks", "Score", 4)
+	if code != 200 || !strings.Contains(html.UnescapeString(page), thanks) {
+		t.Fatalf("answer page %d, want %q:\n%s", code, thanks, page)
+	}
+	comment := regexp.MustCompile(`<a href="(/l/[^"]+)">` + regexp.QuoteMeta(e.Bot.Cat.T("en", "followup.comment.button")) + `</a>`).FindStringSubmatch(page)
+	if comment == nil {
+		t.Fatalf("no comment link on the answer page:\n%s", page)
+	}
+	_, page, _ = c.do("GET", e.Base+html.UnescapeString(comment[1]), nil)
+	code, page, _ = c.do("POST", e.Base+html.UnescapeString(comment[1]), url.Values{"csrf": {field(t, csrfRe, page)}})
+	if code != 200 || !strings.Contains(page, "<textarea") {
+		t.Fatalf("comment form %d:\n%s", code, page)
+	}
+	code, page, _ = c.do("POST", e.Base+"/forms", url.Values{"csrf": {field(t, csrfRe, page)}, "form": {field(t, formRe, page)},
+		"comment": {"Hyvät kohtaamiset, lisää aikaa keskusteluille."}})
+	if want := e.Bot.Cat.T("en", "followup.comment.thanks"); code != 200 || !strings.Contains(html.UnescapeString(page), want) {
+		t.Fatalf("comment sent: %d, want %q:\n%s", code, want, page)
+	}
+	// The organisers read the answer and the comment in chat.
+	e.Type(t, "/kipina survey results kipina-2017\n", "Hyvät kohtaamiset")
 }
