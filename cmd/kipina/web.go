@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -64,8 +65,7 @@ func demoWeb(cfg *configs.Config, listen, dir string, now func() time.Time) (net
 	}
 	folder, err := email.NewFolder(filepath.Join(dir, "mail"), demoMail, now)
 	if err != nil {
-		l.Close()
-		return nil, nil, err
+		return nil, nil, errors.Join(err, l.Close())
 	}
 	cfg.Web = &configs.WebSettings{Listen: l.Addr().String(), BaseURL: "http://" + l.Addr().String()}
 	for i, w := range cfg.Workspaces {
