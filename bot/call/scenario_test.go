@@ -39,7 +39,7 @@ var finnish = texts{
 	callOpened: "Haku Kipinä 2027 on auki", apply: "Hae mukaan",
 	bidCheck: "Y-tunnuksen tarkistusnumero ei täsmää", emailBad: "Anna sähköpostiosoite", consent: "vain, kun hyväksyt tietosuojaselosteen",
 	received: "Kiitos! Hakemus H0001 tapahtumaan Kipinä 2027 on vastaanotettu", confirmDM: "Hakemuksesi H0001 on vastaanotettu: Katuvalo Oy → Kipinä 2027",
-	notice: "Uusi hakemus H0001 💬: Katuvalo Oy", edit: "Muokkaa H0001", updated: "Hakemus H0001 on päivitetty.",
+	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Muokkaa H0001", updated: "Hakemus H0001 on päivitetty.",
 	exists:   "Tällä Y-tunnuksella on jo hakemus tähän tapahtumaan. Sen lähettäjälle on kerrottu yrityksestäsi.",
 	withdraw: "Peru H0001", withdrawYes: "Kyllä, peru hakemus", withdrawn: "Hakemus H0001 on peruttu.", undo: "Kumoa",
 	statusWithdrawn: "peruttu: 1", deadlinePassed: "haku päättyi", history: "app.withdraw",
@@ -50,7 +50,7 @@ var english = texts{
 	callOpened: "The call for Kipinä 2027 is open", apply: "Hae mukaan", // the channel post is in the workspace's language
 	bidCheck: "The check digit of the business ID does not match", emailBad: "Give an e-mail address", consent: "only after accepting the privacy notice",
 	received: "Thank you! Application H0001 to Kipinä 2027 is received", confirmDM: "Your application H0001 is received: Katuvalo Oy → Kipinä 2027",
-	notice: "Uusi hakemus H0001 💬: Katuvalo Oy", edit: "Edit H0001", updated: "Application H0001 is updated.",
+	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Edit H0001", updated: "Application H0001 is updated.",
 	exists:   "There is already an application with this business ID for this event. Its sender has been told that someone tried",
 	withdraw: "Withdraw H0001", withdrawYes: "Yes, withdraw", withdrawn: "Application H0001 is withdrawn.", undo: "Undo",
 	statusWithdrawn: "withdrawn: 1", deadlinePassed: "closed", history: "app.withdraw",

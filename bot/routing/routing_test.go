@@ -44,7 +44,7 @@ func TestRoutingOverrideAndDigest(t *testing.T) {
 	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "4",
 		"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
 	must(t, out, "── @heikki", "Uusi hakemus H0001 kohteellesi Terveys ja toimintakyky (hakijan valinta)", "Sopii myös: Ikäihmisten palvelut",
-		"Uusi hakemus H0001 💬: Turvaranneke Oy", "Ohjattiin kohteeseen Terveys ja toimintakyky. Parhaat osumat:\n  1. Ikäihmisten palvelut",
+		"Uusi hakemus H0001: Turvaranneke Oy", "Ohjattiin kohteeseen Terveys ja toimintakyky. Parhaat osumat:\n  1. Ikäihmisten palvelut",
 		"⚠ Hakija valitsi kohteen Terveys ja toimintakyky, mutta hakemus osuu selvästi paremmin kohteeseen Ikäihmisten palvelut (kotihoito")
 	mustNot(t, out, "── @liisa", " ()", "0.00")
 	// One notice per application: the match joins the call's notice.

@@ -71,9 +71,9 @@ func TestWebApplicantInChat(t *testing.T) {
 	// Mails so far: the confirmation link and the application's receipt.
 	e.SMTP.Wait(t, 2, 30*time.Second)
 
-	notice := e.Bot.Cat.T("fi", "apply.notice", "App", "H0001", "Via", "✉", "Company", "Katuvalo Oy", "Event", "", "Target", "")
+	notice := e.Bot.Cat.T("fi", "apply.notice", "App", "H0001", "Company", "Katuvalo Oy", "Event", "", "Target", "")
 	notice, _, _ = strings.Cut(notice, " →")
-	e.WaitFor(t, "── #kipina-organisers\n  "+notice)
+	e.WaitFor(t, "── #kipina-organisers\n  ✉ "+notice)
 
 	e.Type(t, "/kipina apps\n", "• ✉ H0001 Katuvalo Oy")
 	e.Type(t, "/kipina app H0001\n", e.Bot.Cat.T("fi", "app.via.email", "Address", "anna@katuvalo.example"))

@@ -198,7 +198,11 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	defer cancel()
 	if sh != nil {
 		// The shell ends the program when its input ends.
-		go func() { b.RunBackground(ctx) }()
+		go func() {
+			if err := b.RunBackground(ctx); err != nil {
+				log.Error("outbox and scheduler stopped", "err", err)
+			}
+		}()
 		webDone := make(chan error, 1)
 		if webApp != nil {
 			go func() { webDone <- webApp.Run(ctx, gate) }()
