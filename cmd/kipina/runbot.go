@@ -196,6 +196,12 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// In the terminal the shell drives the session; the web page runs
+	// beside it until the shell ends.
+	webDone := make(chan error, 1)
+	if sh != nil && webApp != nil {
+		go func() { webDone <- webApp.Run(ctx, gate) }()
+	}
 	if sh != nil {
 		// The shell ends the program when its input ends.
 		go func() {
@@ -203,10 +209,6 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 				log.Error("outbox and scheduler stopped", "err", err)
 			}
 		}()
-		webDone := make(chan error, 1)
-		if webApp != nil {
-			go func() { webDone <- webApp.Run(ctx, gate) }()
-		}
 		err = sh.Run(ctx, gate)
 		if ctx.Err() == nil && err != nil {
 			fmt.Fprintf(stderr, "kipina: %v\n", err)
