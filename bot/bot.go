@@ -34,12 +34,27 @@ type SystemClock struct{}
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
 
+// EmailPlatform is the platform name of people reached by e-mail (the web
+// page's applicants, package bot/web): chat.UserRef{Platform: "email",
+// User: their address}.
+const EmailPlatform = "email"
+
 // Workspace is a configured workspace with its parsed settings.
 type Workspace struct {
 	configs.Workspace
 	Loc   *time.Location
 	Lang  string
 	Quiet schedule.Quiet
+}
+
+// Channel is the address of one of the workspace's chat channels (the
+// notify channel, a target's contact channel, the channel a command was
+// typed in) on the workspace's chat platform (configs: workspace.platform).
+// Organiser-facing messages are addressed with it, never with the
+// requesting person's platform: a company that applied on the web page is
+// an "email" user, and e-mail has no channels.
+func (w *Workspace) Channel(name string) chat.Address {
+	return chat.Address{Platform: w.Platform, Workspace: w.ID, Channel: name}
 }
 
 // Options configure a Bot.
@@ -124,6 +139,8 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		}
 		return loc, q
 	}
+	// Quiet hours do not apply to e-mail, except for reminders (issue 18).
+	b.Sched.NoQuiet = func(u chat.UserRef) bool { return u.Platform == EmailPlatform }
 	for _, p := range o.Platforms {
 		b.platforms[p.Name()] = p
 		lim, ok := o.Limits[p.Name()]

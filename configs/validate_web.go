@@ -61,3 +61,15 @@ func (c *Config) validateWeb(bad func(format string, a ...any)) {
 		}
 	}
 }
+
+// CallURL returns the public address of an event's call page,
+// <web.base_url>/<workspace>/calls/<event>, and true when workspace ws has
+// the web page on (web: true and a web section); "" and false otherwise.
+// Package bot/web serves the page at that path.
+func (c *Config) CallURL(ws, event string) (string, bool) {
+	w, ok := c.Workspace(ws)
+	if !ok || !w.Web || c.Web == nil {
+		return "", false
+	}
+	return strings.TrimRight(c.Web.BaseURL, "/") + "/" + url.PathEscape(ws) + "/calls/" + url.PathEscape(event), true
+}

@@ -334,9 +334,9 @@ func acknowledge(r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Applic
 		return err
 	}
 	if ch := r.WS.NotifyChannel; ch != "" {
-		notice := chat.Message{Text: r.Env.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
+		notice := chat.Message{Text: Via(a.Owner) + " " + r.Env.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
 			"Target", targetLabel(r, ev, a.Target, r.WS.Lang))}
-		to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
+		to := r.WS.Channel(ch)
 		if _, err := outbox.Enqueue(tx, NoticeKey(r.WS.ID, a.ID), to, notice); err != nil {
 			return err
 		}

@@ -263,7 +263,7 @@ func callSet(open bool) bot.Handler {
 			if err != nil {
 				return err
 			}
-			to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: r.Origin.Channel}
+			to := r.WS.Channel(r.Origin.Channel)
 			_, err = outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "call", ev.ID, strconv.FormatUint(seq, 10)), to, callMessage(r, ev))
 			return err
 		})
@@ -271,6 +271,9 @@ func callSet(open bool) bot.Handler {
 		case err != nil:
 			return chat.Response{}, fmt.Errorf("call"+": %w", err)
 		case open:
+			if u, web := r.Env.Config.CallURL(r.WS.ID, ev.ID); web {
+				return r.Reply("call.opened.web", "Event", ev.Name, "URL", u)
+			}
 			return r.Reply("call.opened", "Event", ev.Name)
 		default:
 			return r.Reply("call.closed", "Event", ev.Name)
@@ -298,6 +301,9 @@ func callMessage(r *bot.Request, ev round.Event) chat.Message {
 	sb.WriteString("\n" + t("call.processes"))
 	for _, tr := range r.Env.Config.Tracks {
 		sb.WriteString("\n• " + tr.Name.Get(lang))
+	}
+	if u, web := r.Env.Config.CallURL(r.WS.ID, ev.ID); web {
+		sb.WriteString("\n" + t("call.post.web", "URL", u))
 	}
 	apply := chat.Control{Kind: chat.Button, ID: "apply:" + ev.ID, Label: t("call.apply.button"), Style: "primary"}
 	return chat.Message{Text: sb.String(), Controls: []chat.Control{apply}}

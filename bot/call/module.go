@@ -40,6 +40,8 @@ func (Module) Register(rt *bot.Registry, env *bot.Env) error {
 		{Name: "status", Role: org, MaxArgs: 1, Run: status},
 		{Name: "apps", Role: org, MaxArgs: 2, Run: appList},
 		{Name: "app", Role: org, MinArgs: 1, MaxArgs: 1, Run: appShow},
+		{Name: "app resend", Role: org, MinArgs: 1, MaxArgs: 1, Run: appResend},
+		{Name: "app email", Role: org, MinArgs: 2, MaxArgs: 2, Run: appEmail},
 		{Name: "apply", MinArgs: 1, MaxArgs: 1, Run: applyOpen},
 		{Name: "my", MaxArgs: 0, Run: myApps},
 		{Name: "contact add", MinArgs: 2, MaxArgs: 2, Run: contactAdd},

@@ -114,7 +114,7 @@ func appList(_ context.Context, r *bot.Request) (chat.Response, error) {
 		if a.Secrets {
 			lock = " 🔒"
 		}
-		fmt.Fprintf(&sb, "• %s %s%s — %s — %s — %s\n", a.ID, a.Company, lock, a.Target, r.T("state."+string(a.State)), r.FormatDateTime(a.Submitted))
+		fmt.Fprintf(&sb, "• %s %s %s%s — %s — %s — %s\n", Via(a.Owner), a.ID, a.Company, lock, a.Target, r.T("state."+string(a.State)), r.FormatDateTime(a.Submitted))
 	}
 	if n == 0 {
 		return r.Reply("apps.none")
@@ -156,6 +156,11 @@ func appShow(_ context.Context, r *bot.Request) (chat.Response, error) {
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "*%s — %s* (%s)\n", a.ID, a.Company, r.T("state."+string(a.State)))
+	if a.Owner.Platform == bot.EmailPlatform {
+		sb.WriteString(r.T("app.via.email", "Address", a.Owner.User) + "\n")
+	} else {
+		sb.WriteString(r.T("app.via.chat") + "\n")
+	}
 	if a.Secrets {
 		sb.WriteString(r.T("app.secrets") + "\n")
 	}
@@ -282,7 +287,7 @@ func setWithdrawn(ctx context.Context, r *bot.Request, id string, withdraw bool)
 				return err
 			}
 			text := r.Env.Cat.T(r.WS.Lang, "withdraw.notice."+string(to), "App", a.ID, "Company", a.Company)
-			addr := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: ch}
+			addr := r.WS.Channel(ch)
 			_, err = outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, string(to), strconv.FormatUint(seq, 10)), addr, chat.Message{Text: text})
 			return err
 		}

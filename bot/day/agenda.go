@@ -488,7 +488,7 @@ func (m *mod) agendaPublish(_ context.Context, r *bot.Request) (chat.Response, e
 			note = "" // every company is told its slot: nothing changed yet
 		}
 		if d.Agenda.PostKey.IsZero() {
-			to := chat.Address{Platform: r.User.Platform, Workspace: r.WS.ID, Channel: r.Origin.Channel}
+			to := r.WS.Channel(r.Origin.Channel)
 			if to.Channel == "" {
 				to = chat.DM(r.User)
 			}

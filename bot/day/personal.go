@@ -293,7 +293,7 @@ func (m *mod) meetingReminders(tx *storage.Tx, ws string, ev round.Event, cs cas
 			if err != nil {
 				return err
 			}
-			if err := schedule.Add(tx, schedule.Item{Key: k, Workspace: ws, User: u, Kind: kindRemind, Due: due, Payload: payload, AnyHour: true}); err != nil {
+			if err := schedule.Add(tx, schedule.Item{Key: k, Workspace: ws, User: u, Kind: kindRemind, Due: due, Payload: payload, AnyHour: true, Reminder: true}); err != nil {
 				return err
 			}
 		}

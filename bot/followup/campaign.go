@@ -277,12 +277,8 @@ func (m *module) tellLate(tx *storage.Tx, ws *bot.Workspace, p Plan, ev round.Ev
 // organisers is where notices to the organisers go: the workspace's notify
 // channel, else the organiser who started the campaign; and its language.
 func (m *module) organisers(tx *storage.Tx, ws *bot.Workspace, p Plan) (chat.Address, string) {
-	platform := p.StartedBy.Platform
-	if platform == "" {
-		platform = ws.Platform
-	}
 	if ws.NotifyChannel != "" {
-		return chat.Address{Platform: platform, Workspace: ws.ID, Channel: ws.NotifyChannel}, ws.Lang
+		return ws.Channel(ws.NotifyChannel), ws.Lang
 	}
 	return chat.DM(p.StartedBy), m.env.LangOf(tx, p.StartedBy)
 }

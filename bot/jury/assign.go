@@ -469,7 +469,7 @@ func whyUnmoved(p *problem, cur matching.Assignment, juror, app int) *unmoved {
 // when nobody can take it (the review is then dropped). The prompts and
 // the organisers' notice are enqueued in tx; j is changed in place and
 // saved by the caller. Errors are failed reads or writes.
-func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, ev round.Event, j *Jury, juror, app string) (string, *unmoved, error) {
+func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Jury, juror, app string) (string, *unmoved, error) {
 	var apps []round.Application
 	ids := make([]string, 0, len(j.Published.ByApp))
 	for id := range j.Published.ByApp {
@@ -536,13 +536,13 @@ func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, platform string, 
 		if err := m.scheduleJuror(tx, ws.ID, ev, j, nu); err != nil {
 			return "", nil, err
 		}
-		return to, nil, m.notify(tx, ws, platform, key.With("moved", to), "jury.conflict.notice_moved",
+		return to, nil, m.notify(tx, ws, key.With("moved", to), "jury.conflict.notice_moved",
 			"User", mention(old), "App", app, "Company", a.Company, "To", chat.MentionID(to), "Event", ev.Name)
 	}
 	if why == nil {
 		return "", nil, fmt.Errorf("reassign %s of %s: no new juror and no reason", app, juror)
 	}
-	return "", why, m.notify(tx, ws, platform, key.With("unmoved"), "jury.conflict.notice_failed",
+	return "", why, m.notify(tx, ws, key.With("unmoved"), "jury.conflict.notice_failed",
 		"User", mention(old), "App", app, "Company", a.Company, "Reason", why.text(m, ws.Lang), "Event", ev.Name)
 }
 

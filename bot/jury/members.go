@@ -130,7 +130,7 @@ func (m *module) remove(_ context.Context, r *bot.Request) (chat.Response, error
 					continue
 				}
 				j.Jurors[i].Removed = true // conflicted with everything from now on
-				to, why, err := m.moveReview(tx, r.WS, u.Platform, ev, &j, u.User, app)
+				to, why, err := m.moveReview(tx, r.WS, ev, &j, u.User, app)
 				if err != nil {
 					return err
 				}
@@ -293,7 +293,7 @@ func (m *module) declare(_ context.Context, r *bot.Request) (chat.Response, erro
 			}
 			hits = append(hits, a.ID+" "+a.Company)
 			if j.Published.Has(r.User.User, a.ID) && !j.Closed {
-				to, why, err := m.moveReview(tx, r.WS, r.User.Platform, ev, &j, r.User.User, a.ID)
+				to, why, err := m.moveReview(tx, r.WS, ev, &j, r.User.User, a.ID)
 				if err != nil {
 					return err
 				}

@@ -153,11 +153,11 @@ func fitOf(tx *storage.Tx, ws string) func(jr Juror, app string) (float64, error
 
 // notify enqueues a message to the workspace's organiser channel, in the
 // workspace's language, if it has one.
-func (m *module) notify(tx *storage.Tx, ws *bot.Workspace, platform string, key outbox.Key, id string, kv ...any) error {
+func (m *module) notify(tx *storage.Tx, ws *bot.Workspace, key outbox.Key, id string, kv ...any) error {
 	if ws.NotifyChannel == "" {
 		return nil
 	}
-	to := chat.Address{Platform: platform, Workspace: ws.ID, Channel: ws.NotifyChannel}
+	to := ws.Channel(ws.NotifyChannel)
 	_, err := outbox.Enqueue(tx, key, to, chat.Message{Text: m.b.Cat.T(ws.Lang, id, kv...)})
 	return err
 }

@@ -395,7 +395,7 @@ func (m *module) conflictYes(_ context.Context, r *bot.Request) (chat.Response, 
 		if err := mayChange(r, ev, &j, a.ID); err != nil {
 			return err
 		}
-		if to, _, err = m.moveReview(tx, r.WS, r.User.Platform, ev, &j, r.User.User, a.ID); err != nil {
+		if to, _, err = m.moveReview(tx, r.WS, ev, &j, r.User.User, a.ID); err != nil {
 			return err
 		}
 		if err := r.Audit(tx, "jury.conflict", "event/"+ev.ID, mention(r.User)+": "+a.ID); err != nil {

@@ -69,7 +69,7 @@ func (m *module) scheduleJuror(tx *storage.Tx, ws string, ev round.Event, j *Jur
 		if err != nil {
 			return err
 		}
-		if err := schedule.Add(tx, schedule.Item{Key: key, Workspace: ws, User: u, Kind: remindKind, Due: due, Payload: payload}); err != nil {
+		if err := schedule.Add(tx, schedule.Item{Key: key, Workspace: ws, User: u, Kind: remindKind, Due: due, Payload: payload, Reminder: true}); err != nil {
 			return err
 		}
 	}

@@ -191,3 +191,23 @@ func AddContact(tx *storage.Tx, ws, id string, u chat.UserRef) error {
 	a.Contacts = append(a.Contacts, u)
 	return Apps.Put(tx, ws, a.ID, a)
 }
+
+// ChangeEmail sets application id's e-mail address to addr (lower-case,
+// already checked by the caller). For an application made on the web page
+// the address is the applicant's identity, so its owner becomes
+// email:<addr> too: the old address loses access, the new one gains it.
+// It returns the changed application and the previous address;
+// storage.ErrNotFound when there is no such application.
+func ChangeEmail(tx *storage.Tx, ws, id, addr string) (Application, string, error) {
+	a, err := LoadApp(tx, ws, id)
+	if err != nil {
+		return a, "", err
+	}
+	old := a.Email
+	a.Email = addr
+	if a.Owner.Platform == "email" {
+		old = a.Owner.User
+		a.Owner.User = addr
+	}
+	return a, old, Apps.Put(tx, ws, a.ID, a)
+}

@@ -135,7 +135,7 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev round.Event, a roun
 		if s := m.alsoFitsLine(ev, *cur, primary, ws.Lang); s != "" {
 			msg.Text += "\n" + s
 		}
-		to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ch}
+		to := ws.Channel(ch)
 		if _, err := outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "channel", ch), to, msg); err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev round.Event, a roun
 	if err != nil || amended {
 		return err
 	}
-	to := chat.Address{Platform: a.Owner.Platform, Workspace: ws.ID, Channel: ws.NotifyChannel}
+	to := ws.Channel(ws.NotifyChannel)
 	text := m.b.Cat.T(lang, "routing.notice", "App", a.ID, "Company", a.Company, "Target", target) + best
 	_, err = outbox.Enqueue(tx, outbox.NewKey(ws.ID, "route", a.ID, primary, "notice"), to, chat.Message{Text: text, Controls: controls})
 	return err

@@ -37,6 +37,10 @@ type Item struct {
 	// AnyHour lets the item run in quiet hours (a meeting reminder on the
 	// day of the event).
 	AnyHour bool `json:"any_hour,omitempty"`
+	// Reminder marks a reminder: quiet hours apply to it even for a
+	// recipient the Scheduler's NoQuiet exempts (issue 18: "quiet hours do
+	// not apply to e-mail, except for reminders").
+	Reminder bool `json:"reminder,omitempty"`
 }
 
 var (
@@ -114,6 +118,10 @@ type Scheduler struct {
 	log *slog.Logger
 	// Zone returns a recipient's time zone and quiet hours.
 	Zone func(u chat.UserRef) (*time.Location, Quiet)
+	// NoQuiet, when set, names recipients whose items other than
+	// reminders run in quiet hours too (people reached by e-mail, which
+	// waits in their mailbox).
+	NoQuiet func(u chat.UserRef) bool
 
 	mu       sync.Mutex
 	handlers map[string]Func
@@ -198,7 +206,8 @@ func (s *Scheduler) run(k string, now time.Time) (bool, error) {
 			return nil //nolint:nilerr // taken meanwhile
 		}
 		loc, q := s.Zone(it.User)
-		if !it.AnyHour && !q.Allowed(now, loc) {
+		exempt := it.AnyHour || (!it.Reminder && s.NoQuiet != nil && s.NoQuiet(it.User))
+		if !exempt && !q.Allowed(now, loc) {
 			it.Due = q.Next(now, loc)
 			return Add(tx, it)
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -209,4 +210,39 @@ func TestCronInFakeTime(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestQuietHoursSpareEmail: an item for a person reached by e-mail runs in
+// quiet hours, except a reminder, which waits like any other.
+func TestQuietHoursSpareEmail(t *testing.T) {
+	w := newWorld(t, hel(2026, 11, 25, 19, 0)) // a Wednesday
+	w.s.NoQuiet = func(u chat.UserRef) bool { return u.Platform == "email" }
+	anna := chat.UserRef{Platform: "email", Workspace: "w", User: "anna@example.fi"}
+	nina := chat.UserRef{Platform: "shell", Workspace: "w", User: "nina"}
+	for _, it := range []Item{
+		{Key: "mail", User: anna, Due: hel(2026, 11, 25, 21, 0)},
+		{Key: "mail-reminder", User: anna, Due: hel(2026, 11, 25, 21, 0), Reminder: true},
+		{Key: "chat", User: nina, Due: hel(2026, 11, 25, 21, 0)},
+	} {
+		it.Workspace, it.Kind, it.Payload = "w", "remind", json.RawMessage(`{}`)
+		if err := w.db.Update(func(tx *storage.Tx) error { return Add(tx, it) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []time.Time{hel(2026, 11, 25, 21, 0), hel(2026, 11, 26, 8, 0)} {
+		w.set(step)
+		if _, err := w.s.Sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{"mail": "Wed 21:00", "mail-reminder": "Thu 08:00", "chat": "Thu 08:00"}
+	if len(w.ran) != len(want) {
+		t.Fatalf("ran %v", w.ran)
+	}
+	for _, r := range w.ran {
+		k, at, _ := strings.Cut(r, "@")
+		if want[k] != at {
+			t.Errorf("%s ran at %s, want %s", k, at, want[k])
+		}
+	}
 }

@@ -41,6 +41,8 @@ type Adapter struct {
 	Advance func(d time.Duration)
 	// FileDir is where uploaded files are saved.
 	FileDir string
+	// Intro lines are printed after the welcome (the demo's web page).
+	Intro []string
 
 	mu       sync.Mutex
 	user     string
@@ -83,6 +85,12 @@ func (a *Adapter) printf(format string, args ...any) {
 	fmt.Fprintf(a.out, format, args...)
 }
 
+// Note prints text on a line of its own, between the conversation's
+// lines (the demo's e-mails are announced with it).
+func (a *Adapter) Note(text string) {
+	a.printf("\n%s\n", strings.TrimRight(text, "\n"))
+}
+
 // readLine prompts and reads one line; io.EOF at the end of input.
 func (a *Adapter) readLine(prompt string) (string, error) {
 	a.printf("%s", prompt)
@@ -111,6 +119,9 @@ func (a *Adapter) Connected() bool { return true }
 // Run reads lines until the input ends or ctx is done.
 func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.printf("%s\n", a.t("shell.welcome", "User", a.me().User))
+	for _, l := range a.Intro {
+		a.printf("%s\n", l)
+	}
 	return a.loop(ctx, h)
 }
 

@@ -205,5 +205,16 @@ func TestApplyWithoutBrowser(t *testing.T) {
 		if code, _, _ := c.do("POST", link, url.Values{"csrf": {csrf}}); code != http.StatusGone {
 			t.Errorf("expired: %d, want 410", code)
 		}
+		// The sweep removes the expired records (both confirmation links);
+		// the link stays refused.
+		if n, err := e.Web.SweepLinks(); err != nil || n != 2 {
+			t.Errorf("swept %d (%v), want 2", n, err)
+		}
+		if n, err := e.Web.SweepLinks(); err != nil || n != 0 {
+			t.Errorf("swept again %d (%v), want 0", n, err)
+		}
+		if code, _, _ := c.do("POST", link, url.Values{"csrf": {csrf}}); code != http.StatusGone {
+			t.Errorf("expired after sweep: %d, want 410", code)
+		}
 	})
 }

@@ -183,9 +183,9 @@ func (a *Adapter) respond(w http.ResponseWriter, r *http.Request, lang string, w
 	case len(resp.Errors) > 0 && prev != nil:
 		a.showForm(w, r, http.StatusUnprocessableEntity, lang, who, prev, values, resp.Errors)
 	case resp.Reply != nil:
-		a.message(w, r, http.StatusOK, lang, a.cat.T(lang, "web.done.heading"), resp.Reply.Text, nil)
+		a.answer(w, r, lang, who, *resp.Reply)
 	case resp.Update != nil:
-		a.message(w, r, http.StatusOK, lang, a.cat.T(lang, "web.done.heading"), resp.Update.Text, nil)
+		a.answer(w, r, lang, who, *resp.Update)
 	default:
 		a.message(w, r, http.StatusOK, lang, a.cat.T(lang, "web.done.heading"), "", nil)
 	}
@@ -237,4 +237,22 @@ func (a *Adapter) formSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.respond(w, r, lang, who.User, resp, t.Form, values)
+}
+
+// answer shows the core's reply as a page; its buttons and selects become
+// signed links for who (a follow-up's "Add a comment", for example).
+func (a *Adapter) answer(w http.ResponseWriter, r *http.Request, lang string, who chat.UserRef, m chat.Message) {
+	v := a.newView(w, r, lang, a.cat.T(lang, "web.done.heading"))
+	v.Text = paragraphs(m.Text)
+	if len(m.Controls) > 0 {
+		err := a.db.Update(func(tx *storage.Tx) (err error) {
+			v.Links, err = a.controlLinks(tx, who.Workspace, who.User, lang, chat.MessageRef{}, m.Controls)
+			return err
+		})
+		if err != nil {
+			a.internal(w, r, lang, "store links", err)
+			return
+		}
+	}
+	a.render(w, http.StatusOK, "message", v)
 }

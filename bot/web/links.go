@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -133,4 +134,58 @@ func (a *Adapter) releaseLink(t linkToken) error {
 		l.Used = time.Time{}
 		return links.Put(tx, t.W, t.N, l)
 	})
+}
+
+// SweepInterval is how often Run removes expired link records.
+const SweepInterval = time.Hour
+
+// SweepLinks removes the link records that have expired (their signed
+// tokens expire with them, so nothing can use them any more) and returns
+// how many it removed. Run calls it every SweepInterval.
+func (a *Adapter) SweepLinks() (int, error) {
+	now := a.now()
+	n := 0
+	err := a.db.Update(func(tx *storage.Tx) error {
+		for ws := range a.ws {
+			var old []string
+			err := links.Scan(tx, ws, "", func(k string, l Link) error {
+				if !now.Before(l.Expires) {
+					old = append(old, k)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for _, k := range old {
+				if err := links.Delete(tx, ws, k); err != nil {
+					return err
+				}
+			}
+			n += len(old)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sweep links: %w", err)
+	}
+	return n, nil
+}
+
+// sweepLoop sweeps expired links until ctx ends.
+func (a *Adapter) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(SweepInterval)
+	defer t.Stop()
+	for {
+		if n, err := a.SweepLinks(); err != nil {
+			a.log.Error("sweep links", "err", err)
+		} else if n > 0 {
+			a.log.Info("expired links removed", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -54,20 +54,11 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 		case err != nil && !errors.Is(err, storage.ErrNotFound):
 			return err
 		}
-		for _, c := range m.Controls {
-			l := Link{Kind: linkAction, Address: addr, Action: c.ID, Value: c.Value, Label: c.Label, Message: ref, Lang: lang, Expires: a.now().Add(a.linkTTL)}
-			label := c.Label
-			if c.Kind == chat.Select {
-				l.Kind, l.Options = linkSelect, c.Options
-				label = a.cat.T(lang, "web.mail.choose", "Label", c.Label)
-			}
-			path, err := a.newLink(tx, to.Workspace, l)
-			if err != nil {
-				return err
-			}
-			ls = append(ls, link{label, a.URL(path)})
+		cls, err := a.controlLinks(tx, to.Workspace, addr, lang, ref, m.Controls)
+		for _, l := range cls {
+			ls = append(ls, link{l.Label, a.URL(l.Href)})
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return chat.MessageRef{}, fmt.Errorf("store links: %w", err)
@@ -150,3 +141,24 @@ func (a *Adapter) Upload(ctx context.Context, to chat.Address, f chat.File, comm
 }
 
 var _ chat.FileUploader = (*Adapter)(nil)
+
+// controlLinks stores a signed link for each of a message's controls,
+// addressed to addr (valid web.link_days): one per button, one per select
+// leading to a page of its options. It returns their paths and labels.
+func (a *Adapter) controlLinks(tx *storage.Tx, ws, addr, lang string, ref chat.MessageRef, cs []chat.Control) ([]linkView, error) {
+	var out []linkView
+	for _, c := range cs {
+		l := Link{Kind: linkAction, Address: addr, Action: c.ID, Value: c.Value, Label: c.Label, Message: ref, Lang: lang, Expires: a.now().Add(a.linkTTL)}
+		label := c.Label
+		if c.Kind == chat.Select {
+			l.Kind, l.Options = linkSelect, c.Options
+			label = a.cat.T(lang, "web.mail.choose", "Label", c.Label)
+		}
+		path, err := a.newLink(tx, ws, l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, linkView{Href: path, Label: label})
+	}
+	return out, nil
+}

@@ -48,6 +48,7 @@ type view struct {
 	Langs  []langLink
 	Errors []summaryItem
 	Back   *linkView
+	Links  []linkView // the answer's buttons, as links
 
 	Call    *callView
 	Form    *formView

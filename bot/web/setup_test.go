@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/bottest"
@@ -15,6 +18,7 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/email"
 	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/bot/shell"
 	"github.com/kipina/kipina/bot/web"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -32,6 +36,53 @@ type env struct {
 	Clock *bottest.Clock
 	WS    string
 	Event string
+	// Org types as the organiser nina in the workspace's terminal (the
+	// workspace's chat platform is the shell); Transcript is what it
+	// printed.
+	Org        *io.PipeWriter
+	transcript *lockedBuffer
+}
+
+// lockedBuffer is the organiser's terminal output.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// Transcript is the organiser's terminal so far.
+func (e *env) Transcript() string {
+	e.transcript.mu.Lock()
+	defer e.transcript.mu.Unlock()
+	return e.transcript.b.String()
+}
+
+// Type types lines in the organiser's terminal and waits until the
+// transcript contains want (at most 30 s: a bound on a hang, not a
+// timing assertion).
+func (e *env) Type(t *testing.T, lines, want string) string {
+	t.Helper()
+	if _, err := io.WriteString(e.Org, lines); err != nil {
+		t.Fatal(err)
+	}
+	return e.WaitFor(t, want)
+}
+
+// WaitFor waits until the organiser's transcript contains want.
+func (e *env) WaitFor(t *testing.T, want string) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if out := e.Transcript(); strings.Contains(out, want) {
+			return out
+		}
+	}
+	t.Fatalf("organiser's terminal lacks %q:\n%s", want, e.Transcript())
+	return ""
 }
 
 // start runs the bot until the test ends, with the demo event's call open.
@@ -69,20 +120,29 @@ func start(t *testing.T, modules ...bot.Module) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	e.Web, err = web.New(web.Options{Config: cfg, DB: e.DB, Now: e.Clock.Now, Log: log, Calls: storeCalls{e, cfg},
+	e.Web, err = web.New(web.Options{Config: cfg, DB: e.DB, Now: e.Clock.Now, Log: log, Calls: web.RoundCalls{Config: cfg, DB: e.DB, Now: e.Clock.Now},
 		Mailer: snd.WithTLSConfig(srv.ClientTLS), Listener: l})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Bot, err = bot.New(bot.Options{Config: cfg, DB: e.DB, Clock: e.Clock, Log: log, Platforms: []chat.Platform{e.Web}}, append([]bot.Module{call.Module{}}, modules...)...)
+	// The organisers work in the workspace's chat: a terminal fed through
+	// a pipe.
+	in, org := io.Pipe()
+	e.Org, e.transcript = org, &lockedBuffer{}
+	sh := shell.New(in, e.transcript, e.WS, "nina")
+	sh.Echo = true
+	e.Bot, err = bot.New(bot.Options{Config: cfg, DB: e.DB, Clock: e.Clock, Log: log, Platforms: []chat.Platform{e.Web, sh}, DataDir: t.TempDir()},
+		append([]bot.Module{call.Module{}}, modules...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sh.T = func(u chat.UserRef, id string, kv ...any) string { return e.Bot.Cat.T("fi", id, kv...) }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Bot.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
+		org.Close()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 			t.Errorf("bot: %v", err)
 		}
@@ -101,33 +161,6 @@ func start(t *testing.T, modules ...bot.Module) *env {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// storeCalls is the Calls the lead will build on the domain package, here
-// read from bot/call's records.
-type storeCalls struct {
-	e   *env
-	cfg *configs.Config
-}
-
-func (c storeCalls) Call(_ context.Context, ws, id, lang string) (web.CallPage, error) {
-	var ev round.Event
-	err := c.e.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, ws, id); return })
-	if errors.Is(err, storage.ErrNotFound) {
-		return web.CallPage{}, web.ErrNoCall
-	}
-	if err != nil {
-		return web.CallPage{}, err
-	}
-	w, _ := c.cfg.Workspace(ws)
-	p := web.CallPage{Event: ev.Name, Place: ev.Place, Date: ev.Date, Deadline: ev.Deadline, Open: ev.Open(c.e.Clock.Now()), PrivacyURL: w.PrivacyURL}
-	for _, ch := range ev.Challenges {
-		p.Challenges = append(p.Challenges, web.Item{Name: ch.Name.Get(lang), Description: ch.Description.Get(lang)})
-	}
-	for _, tr := range c.cfg.Tracks {
-		p.Processes = append(p.Processes, web.Item{Name: tr.Name.Get(lang), Description: tr.Description.Get(lang)})
-	}
-	return p, nil
 }
 
 type testWriter struct{ t testing.TB }

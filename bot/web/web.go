@@ -265,6 +265,7 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
+	go a.sweepLoop(ctx)
 	a.log.Info("web page listening", "addr", l.Addr().String(), "base_url", a.base.String())
 	select {
 	case err := <-errc:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,8 +14,10 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/email"
 	"github.com/kipina/kipina/bot/ops"
 	"github.com/kipina/kipina/bot/shell"
+	"github.com/kipina/kipina/bot/web"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/internal/private"
 	"github.com/kipina/kipina/storage"
@@ -79,6 +82,7 @@ func passTime(ctx context.Context, b *bot.Bot, c *offsetClock, d time.Duration) 
 
 func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	f := newFlags("run", stderr)
+	webListen := f.String("web", "127.0.0.1:8080", "in the terminal demo, the web page's loopback listen address (\"off\": no page); a configuration's web section overrides it")
 	if code := f.parse(args); code >= 0 {
 		return code
 	}
@@ -128,10 +132,46 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 2
 	}
+	// The public web page: configured, or in the terminal demo on a
+	// loopback port with e-mail written to DATA/mail.
+	var (
+		webL   net.Listener
+		folder *email.Folder
+		webApp *web.Adapter
+	)
+	if sh != nil && cfg.Web == nil && *webListen != "off" {
+		if webL, folder, err = demoWeb(cfg, *webListen, dir, clock.Now); err != nil {
+			log.Warn("demo web page not available", "err", err)
+		}
+	}
+	if webOn(cfg) {
+		var mailer web.Mailer
+		if folder != nil {
+			mailer = folder
+		}
+		if webApp, err = webPlatform(cfg, db, clock.Now, log, mailer, webL); err != nil {
+			fmt.Fprintf(stderr, "kipina: %v\n", err)
+			return 2
+		}
+		platforms = append(platforms, webApp)
+	}
 	b, err := newBot(cfg, db, clock, log, platforms, dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 1
+	}
+	if sh != nil && folder != nil {
+		lang := b.Config.Defaults.Language
+		if ws, ok := b.Workspace(cfg.Workspaces[0].ID); ok {
+			lang = ws.Lang
+		}
+		event := cfg.DemoEvent.ID
+		if event == "" {
+			event = "EVENT"
+		}
+		u, _ := cfg.CallURL(cfg.Workspaces[0].ID, event)
+		sh.Intro = append(sh.Intro, b.Cat.T(lang, "shell.web", "URL", u, "Event", event, "Dir", folder.Dir()))
+		folder.Notify = func(m email.Mail, path string) { sh.Note(mailNote(b.Cat, lang, m, path)) }
 	}
 	if sh != nil {
 		sh.T = func(u chat.UserRef, id string, kv ...any) string {
@@ -176,6 +216,12 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// In the terminal the shell drives the session; the web page runs
+	// beside it until the shell ends.
+	webDone := make(chan error, 1)
+	if sh != nil && webApp != nil {
+		go func() { webDone <- webApp.Run(ctx, gate) }()
+	}
 	if sh != nil {
 		// The shell ends the program when its input ends.
 		go func() {
@@ -184,9 +230,22 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			}
 		}()
 		err = sh.Run(ctx, gate)
+		if ctx.Err() == nil && err != nil {
+			fmt.Fprintf(stderr, "kipina: %v\n", err)
+			err = errShell
+		}
+		if webApp != nil {
+			cancel()
+			if werr := <-webDone; werr != nil && !errors.Is(werr, context.Canceled) {
+				log.Warn("web page", "err", werr)
+			}
+		}
 		b.Tick(context.Background())
 	} else {
 		err = serve(ctx, b, platforms, gate, shutdownTimeout, log)
+	}
+	if errors.Is(err, errShell) {
+		return 1
 	}
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
@@ -194,6 +253,9 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	return 0
 }
+
+// errShell marks a terminal session that ended with an error already shown.
+var errShell = errors.New("terminal session failed")
 
 // buildPlatforms starts an adapter per configured platform; with none but
 // the shell, it returns the terminal adapter on an offset clock.
