@@ -53,6 +53,7 @@ func (Module) Register(reg *bot.Registry, env *bot.Env) error {
 		bot.Command{Name: "jury deadline", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.setDeadline},
 		bot.Command{Name: "jury progress", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.progress},
 		bot.Command{Name: "jury close", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.close},
+		bot.Command{Name: "jury my", Role: jur, MinArgs: 0, MaxArgs: 1, Run: m.my},
 		bot.Command{Name: "conflict", Role: jur, MinArgs: 2, MaxArgs: -1, Run: m.declare},
 		bot.Command{Name: "results", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.results},
 		bot.Command{Name: "shortlist", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.shortlist},
