@@ -59,8 +59,12 @@ func (p *Plan) Load() map[string]int {
 	return out
 }
 
-// AppsOf returns the applications of juror, in id order.
+// AppsOf returns the applications of juror, in id order (none for a nil
+// plan).
 func (p *Plan) AppsOf(juror string) []string {
+	if p == nil {
+		return nil
+	}
 	var out []string
 	for a, js := range p.ByApp {
 		if slices.Contains(js, juror) {
