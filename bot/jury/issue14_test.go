@@ -172,7 +172,7 @@ func TestConflictByShortNameAndUnhyphenatedID(t *testing.T) {
 	out = h.Run(":as pekka\n/kipina conflict kipina-2017 01120389\n")
 	must(t, out, T(h, "jury.conflict.by_id", "IDs", "0112038-9"))
 	mustNot(t, out, "H0002", "Energi Ab ")
-	out = publish(t, h, "@olli", "reviews=2")
+	publish(t, h, "@olli", "reviews=2")
 	j := loadJury(t, h)
 	if j.Published.Has("liisa", "H0001") || j.Published.Has("pekka", "H0002") {
 		t.Fatalf("conflicted pairs assigned: %v", j.Published.ByApp)

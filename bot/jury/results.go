@@ -120,14 +120,20 @@ func (ms missing) text(r *bot.Request) string {
 // missingReviews computes the missing reviews of j's published
 // assignment (none before publishing). The error is a failed read.
 func missingReviews(tx *storage.Tx, ws string, j *Jury) (missing, error) {
+	return missingOf(tx, ws, j, func(a round.Application) bool { return a.State == round.Submitted })
+}
+
+// missingOf is missingReviews over the event's applications that keep.
+func missingOf(tx *storage.Tx, ws string, j *Jury, keep func(round.Application) bool) (missing, error) {
 	ms := missing{open: map[string]int{}, unassigned: map[string]int{}}
 	if j.Published == nil {
 		return ms, nil
 	}
-	apps, err := submitted(tx, ws, j.Event)
+	all, err := round.EventApps(tx, ws, j.Event)
 	if err != nil {
 		return ms, err
 	}
+	apps := slices.DeleteFunc(all, func(a round.Application) bool { return !keep(a) })
 	for id, n := range j.needs(apps) {
 		ms.unassigned[id] = n
 	}
@@ -495,4 +501,37 @@ func (m *module) decide(ctx context.Context, r *bot.Request) (chat.Response, err
 		return chat.Response{}, fmt.Errorf("decide: %w", err)
 	}
 	return r.Reply("jury.decided", "Event", ev.Name, "Accepted", acc, "Declined", dec)
+}
+
+// Missing returns, per live application of j's event (submitted or
+// decided), the number of reviews still missing: assigned but not given,
+// plus those that need a juror. Applications with nothing missing are
+// left out; before publishing the map is empty. The error is a failed
+// read.
+func Missing(tx *storage.Tx, ws string, j *Jury) (map[string]int, error) {
+	ms, err := missingOf(tx, ws, j, func(a round.Application) bool { return a.State.Live() })
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for id, n := range ms.open {
+		out[id] += n
+	}
+	for id, n := range ms.unassigned {
+		out[id] += n
+	}
+	return out, nil
+}
+
+// Conflicted returns the user ids of the jurors of j who have a conflict
+// with a (declared, on its prompt, or as its sender or contact), in jury
+// order.
+func Conflicted(j *Jury, a round.Application) []string {
+	var out []string
+	for _, jr := range j.Jurors {
+		if j.conflicted(jr.User.User, a) {
+			out = append(out, jr.User.User)
+		}
+	}
+	return out
 }
