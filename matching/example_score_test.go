@@ -24,8 +24,8 @@ func ExampleResults() {
 	}
 	fmt.Printf("P(%s above %s) = %.2f\n", rs[0].App, rs[2].App, matching.PAbove(rs[0], rs[2]))
 	// Output:
-	// Sensoriverkko Oy        mean 3.67 normalised +0.33 ± 0.27 (n=2, model)
-	// Kaupunkisuunnittelu Ab  mean 4.00 normalised +0.07 ± 0.32 (n=1, model)
-	// Energia Oy              mean 2.00 normalised -0.48 ± 0.27 (n=2, model)
-	// P(Sensoriverkko Oy above Energia Oy) = 0.98
+	// Sensoriverkko Oy        mean 3.67 normalised +0.33 ± 0.35 (n=2, model)
+	// Kaupunkisuunnittelu Ab  mean 4.00 normalised +0.07 ± 0.42 (n=1, model)
+	// Energia Oy              mean 2.00 normalised -0.48 ± 0.35 (n=2, model)
+	// P(Sensoriverkko Oy above Energia Oy) = 0.95
 }

@@ -179,6 +179,21 @@ func FitJurors(reviews []Review, weights []float64) (quality, stdErr map[string]
 		det := a11*a22 - a12*a12
 		cov[j] = [3]float64{a22 / det, -a12 / det, a11 / det}
 	}
+	// Degrees of freedom: the noise variance divides the residuals by the
+	// number of reviews. Its EM form already adds back what the qualities'
+	// uncertainty hides, but not what the jurors' fitted leniency and
+	// scale absorb; scale the variances by n / (n − effective juror
+	// parameters), each counted by how far the data, not its prior,
+	// determine it.
+	peff := 0.0
+	for j := range cov {
+		peff += (1 - cov[j][0]/tauA2) + (1 - cov[j][2]/tauB2)
+	}
+	n := float64(len(os))
+	infl := 1.0
+	if n-peff > 1 {
+		infl = n / (n - peff)
+	}
 	for a, is := range byApp {
 		v := qvar[a]
 		for _, i := range is {
@@ -188,7 +203,7 @@ func FitJurors(reviews []Review, weights []float64) (quality, stdErr map[string]
 			c := cov[o.j]
 			v += da*da*c[0] + 2*da*db*c[1] + db*db*c[2]
 		}
-		qvar[a] = v
+		qvar[a] = v * infl
 	}
 	for a, name := range appNames {
 		quality[name], stdErr[name] = q[a], math.Sqrt(qvar[a])
