@@ -11,6 +11,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/configs"
@@ -255,6 +256,8 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 	var ties []string
 	var ms missing
 	var basisMean bool
+	conf := "" // the first left out, and how sure the cut is
+	var pAbove float64
 	err = r.Env.DB.View(func(tx *storage.Tx) error {
 		var err error
 		if ms, err = missingReviews(tx, r.WS.ID, &j); err != nil {
@@ -289,6 +292,12 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 			if len(ids) > 0 {
 				ties = tiesAtCut(ranked, ids[len(ids)-1])
 				basisMean = ranked[0].Basis == matching.BasisMean
+				// How sure the cut is: the probability, under the juror
+				// model, that the last one chosen truly ranks above the first
+				// one left out.
+				if len(ranked) > len(ids) && ranked[len(ids)].N > 0 && !basisMean {
+					conf, pAbove = ranked[len(ids)].App, matching.PAbove(ranked[len(ids)-1], ranked[len(ids)])
+				}
 			}
 			if len(ids) == 0 {
 				return bot.Refuse("jury.results.none", "App", "", "Event", ev.Name)
@@ -345,6 +354,9 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 	}
 	if basisMean {
 		s += "\n" + r.T("jury.results.basis_mean")
+	}
+	if conf != "" && len(ties) == 0 {
+		s += "\n" + r.T("jury.shortlist.confidence", "Last", ids[len(ids)-1], "Next", conf, "Percent", format.Percent(r.Lang, int(math.Round(pAbove*100)), 100))
 	}
 	if ms.total() > 0 {
 		s += "\n⚠ " + ms.text(r)
