@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/kipina/kipina/bot/bizid"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/round"
 	"pgregory.net/rapid"
@@ -170,4 +171,19 @@ func TestConflictedOwnApplication(t *testing.T) {
 			t.Errorf("conflicted(%s) = %v, want %v", juror, got, want)
 		}
 	}
+}
+
+// FuzzDeclMatches: whatever a juror types as a declaration, matching
+// never panics, and a company name always matches itself when it has a
+// significant word.
+func FuzzDeclMatches(f *testing.F) {
+	for _, s := range []string{"Aurinko", "Aurinko Energia Oy", "01120389", "FI1572860-0", "Oy Ab", "", "Ä Ö"} {
+		f.Add(s, "Aurinko Energia Oy")
+	}
+	f.Fuzz(func(t *testing.T, text, company string) {
+		declMatches(text, company, "1572860-0")
+		if len(sigWords(company)) > 0 && len(bizid.Find(company)) == 0 && !declMatches(company, company, "") {
+			t.Errorf("%q does not match itself", company)
+		}
+	})
 }
