@@ -128,7 +128,7 @@ func TestIncompleteReviewsWarned(t *testing.T) {
 	out = h.Run(":as nina\n/kipina results kipina-2017\n")
 	must(t, out, warn)
 	out = h.Run("/kipina shortlist kipina-2017 top 1\n")
-	must(t, out, warn, "Viimeinen valittu H0001 on ensimmäisen pois jääneen H0002 edellä")
+	must(t, out, warn, "Viimeinen valittu H0001 on tuloksissa seuraavana olevan edellä")
 	out = h.Run("/kipina decide kipina-2017\n")
 	must(t, out, warn, T(h, "jury.decide.incomplete", "EventID", "kipina-2017"), "Vahvista silti")
 	mustNot(t, out, "Vahvista päätökset", "── @anna")

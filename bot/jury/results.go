@@ -356,7 +356,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 		s += "\n" + r.T("jury.results.basis_mean")
 	}
 	if conf != "" && len(ties) == 0 {
-		s += "\n" + r.T("jury.shortlist.confidence", "Last", ids[len(ids)-1], "Next", conf, "Percent", format.Percent(r.Lang, int(math.Round(pAbove*100)), 100))
+		s += "\n" + r.T("jury.shortlist.confidence", "Last", ids[len(ids)-1], "Percent", format.Percent(r.Lang, int(math.Round(pAbove*100)), 100))
 	}
 	if ms.total() > 0 {
 		s += "\n⚠ " + ms.text(r)
