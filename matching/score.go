@@ -22,15 +22,22 @@ type AppResult struct {
 	App string
 	// Mean is the plain mean of the application's review scores.
 	Mean float64
-	// Normalised is the mean of the per-juror z-scores of its reviews.
+	// Normalised is the application's standardised score: its quality in
+	// the affine juror model (Results), or for ZScoreResults the mean of the
+	// per-juror z-scores of its reviews.
 	Normalised float64
-	// StdErr is the standard error of those z-scores (0 with fewer than two).
+	// StdErr is the uncertainty of Normalised: the model's posterior
+	// standard deviation (Results), or the standard error of the z-scores
+	// (ZScoreResults, 0 with fewer than two).
 	StdErr float64
 	// N is the number of reviews counted (abstentions excluded).
 	N int
+	// Basis says how Normalised was obtained (Results only; "" when N = 0).
+	Basis Basis
 }
 
-// Results ranks applications from their reviews.
+// ZScoreResults is the previous ranking, kept as the baseline of the
+// simulation benchmark: per-juror z-scores.
 //
 // A review's score is the weighted mean of its criteria: weights[i] weighs
 // criterion i, missing weights count 1, and unanswered (NaN) criteria are
@@ -44,7 +51,7 @@ type AppResult struct {
 // error. Results are sorted by Normalised, highest first, ties by App.
 // Applications with only abstentions appear last with N = 0 and zero
 // statistics.
-func Results(reviews []Review, weights []float64) []AppResult {
+func ZScoreResults(reviews []Review, weights []float64) []AppResult {
 	type scored struct {
 		juror, app string
 		x          float64

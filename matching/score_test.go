@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestResultsEdgeCases(t *testing.T) {
+func TestZScoreResultsEdgeCases(t *testing.T) {
 	nan := math.NaN()
 	tests := []struct {
 		name    string
@@ -57,7 +57,7 @@ func TestResultsEdgeCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Results(tt.reviews, tt.weights)
+			got := ZScoreResults(tt.reviews, tt.weights)
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
@@ -157,4 +157,86 @@ func appIndex(s string) int {
 	var i int
 	fmt.Sscanf(s, "a%d", &i)
 	return i
+}
+
+// TestResultsModel checks the ranking's order and basis on small cases,
+// including issue 21's "a juror with one review has no spread to
+// normalise".
+func TestResultsModel(t *testing.T) {
+	one := func(j, a string, x float64) Review { return Review{Juror: j, App: a, Scores: []float64{x}} }
+	tests := []struct {
+		name    string
+		reviews []Review
+		order   []string
+		basis   Basis
+	}{
+		{"empty", nil, nil, ""},
+		// Issue 21: two applications, two jurors, one review each: one juror
+		// gives 1, the other 5. Nothing can be learned about either juror,
+		// so the plain mean ranks, and the 5 comes first whatever the ids.
+		{"one review per juror falls back to the mean",
+			[]Review{one("harsh", "H0001", 1), one("kind", "H0002", 5)}, []string{"H0002", "H0001"}, BasisMean},
+		{"fallback keeps the mean order against ids",
+			[]Review{one("kind", "H0001", 5), one("harsh", "H0002", 1)}, []string{"H0001", "H0002"}, BasisMean},
+		{"abstentions are not zeros",
+			[]Review{one("j", "a", 4), one("j", "b", 2), {Juror: "j", App: "c", Scores: []float64{1}, Abstain: true}},
+			[]string{"a", "b", "c"}, BasisModel},
+		{"lenient and harsh juror agree",
+			[]Review{one("lenient", "a", 5), one("lenient", "b", 4), one("harsh", "a", 2), one("harsh", "b", 1)},
+			[]string{"a", "b"}, BasisModel},
+		// A lenient juror reviews only the strong applications, a harsh one
+		// only the weak ones; a third juror, who saw one of each, shows that
+		// the gap is real. A z-score per juror would erase it.
+		{"joint fit keeps a real gap",
+			[]Review{
+				one("lenient", "s1", 5), one("lenient", "s2", 5), one("lenient", "s3", 4),
+				one("harsh", "w1", 2), one("harsh", "w2", 1), one("harsh", "w3", 1),
+				one("bridge", "s1", 5), one("bridge", "w1", 1), one("bridge", "s3", 4), one("bridge", "w3", 1),
+			},
+			[]string{"s1", "s2", "s3", "w1", "w2", "w3"}, BasisModel},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Results(tt.reviews, nil)
+			if len(got) != len(tt.order) {
+				t.Fatalf("got %+v, want order %v", got, tt.order)
+			}
+			for i, r := range got {
+				if r.App != tt.order[i] {
+					t.Fatalf("position %d: got %+v, want order %v", i, got, tt.order)
+				}
+				if r.N > 0 && r.Basis != tt.basis {
+					t.Fatalf("%s: basis %q, want %q", r.App, r.Basis, tt.basis)
+				}
+			}
+		})
+	}
+}
+
+// TestResultsProperties: adding a constant to one juror's scores, or
+// relabelling jurors and applications, does not change the order; every
+// uncertainty is positive where a review counts.
+func TestResultsProperties(t *testing.T) {
+	for seed := range 20 {
+		w := simulate(uint64(seed)+100, simParams{apps: 24, jurors: 8, reviews: 3})
+		base := order(Results(w.reviews, nil))
+		for _, r := range Results(w.reviews, nil) {
+			if !(r.StdErr > 0) {
+				t.Fatalf("seed %d: %s has uncertainty %v", seed, r.App, r.StdErr)
+			}
+		}
+		renamed := make([]Review, len(w.reviews))
+		for i, r := range w.reviews {
+			renamed[len(w.reviews)-1-i] = Review{Juror: "x" + r.Juror, App: r.App, Scores: r.Scores}
+		}
+		if got := order(Results(renamed, nil)); KendallTau(got, base) < 0.999 {
+			t.Fatalf("seed %d: order depends on juror names or input order: τ %.3f", seed, KendallTau(got, base))
+		}
+		for i := range w.reviews {
+			w.reviews[i].Scores = []float64{w.reviews[i].Scores[0] * 10}
+		}
+		if got := order(Results(w.reviews, nil)); KendallTau(got, base) < 0.999 {
+			t.Fatalf("seed %d: order depends on the unit of the scores: τ %.3f", seed, KendallTau(got, base))
+		}
+	}
 }

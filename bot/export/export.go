@@ -145,8 +145,13 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 	}
 
 	results := Results(o.Config, &j, reviews)
+	missing, err := jury.Missing(tx, ws, &j)
+	if err != nil {
+		return nil, err
+	}
 	resSheet := Sheet{ID: "results", Title: o.t("export.sheet.results"), Header: o.cols(
-		"rank", "app", "company", "state", "shortlisted", "reviews", "mean", "normalised", "stderr", "primary", "match", "stage", "secret")}
+		"rank", "app", "company", "state", "shortlisted", "reviews", "mean", "normalised", "stderr", "primary", "match", "stage", "secret",
+		"missing", "conflicts")}
 	ranked := map[string]int{}
 	for i, x := range results {
 		ranked[x.App] = i
@@ -184,8 +189,12 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 		if s, ok := stage[a.ID]; ok {
 			st = o.t("followup.stage." + s)
 		}
+		miss := ""
+		if k := missing[a.ID]; k > 0 {
+			miss = strconv.Itoa(k)
+		}
 		resSheet.add(a.Secrets, rank, a.ID, a.Company, o.t("export.state."+string(a.State)), yes(o, slices.Contains(j.Shortlist, a.ID)), n,
-			mean, norm, se, target(p), num(match), st, o.secret(a.Secrets))
+			mean, norm, se, target(p), num(match), st, o.secret(a.Secrets), miss, strings.Join(jury.Conflicted(&j, a), " "))
 	}
 
 	funSheet := Sheet{ID: "funnel", Title: o.t("export.sheet.funnel"), Header: o.cols(

@@ -65,7 +65,11 @@ func TestCollectReviewsAndResults(t *testing.T) {
 		round.Events.Put(tx, "w", "e", round.Event{ID: "e", Name: "E"})
 		round.Apps.Put(tx, "w", "H0001", round.Application{ID: "H0001", Event: "e", State: round.Accepted, Company: "A Oy", Owner: u("a")})
 		round.Apps.Put(tx, "w", "H0002", round.Application{ID: "H0002", Event: "e", State: round.Declined, Company: "B Oy", Owner: u("b"), Secrets: true})
-		jury.Juries.Put(tx, "w", "e", jury.Jury{Event: "e", Shortlist: []string{"H0001"}})
+		// a sent H0001 and is on the jury: conflicted with it. Each
+		// application lacks one review (three wanted, two jurors).
+		jury.Juries.Put(tx, "w", "e", jury.Jury{Event: "e", Shortlist: []string{"H0001"},
+			Jurors:    []jury.Juror{{User: u("j1")}, {User: u("j2")}, {User: u("a")}},
+			Published: &jury.Plan{Reviews: 3, ByApp: map[string][]string{"H0001": {"j1", "j2"}, "H0002": {"j1", "j2"}}}})
 		all := func(s int) map[string]int {
 			m := map[string]int{}
 			for _, c := range cfg.Rubric {
@@ -98,6 +102,13 @@ func TestCollectReviewsAndResults(t *testing.T) {
 	}
 	if res.Rows[1][1] != "H0002" || !res.Secret[1] {
 		t.Errorf("results second row = %q", res.Rows[1])
+	}
+	// The same ranking as the jury's, with missing reviews and conflicts.
+	if h := res.Header; h[len(h)-2] != "Missing reviews" || h[len(h)-1] != "Conflicted jurors" {
+		t.Errorf("results header = %q", h)
+	}
+	if r := res.Rows[0]; r[len(r)-2] != "1" || r[len(r)-1] != "a" {
+		t.Errorf("results first row = %q, want 1 missing and a conflicted", r)
 	}
 	files, err := Files("e", "fi", sheets)
 	if err != nil || len(files) != 6 || !bytes.HasPrefix(files[0].Content, []byte("PK")) {

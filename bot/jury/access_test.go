@@ -170,16 +170,17 @@ func TestConflictAfterPublishing(t *testing.T) {
 	h.Run(button(t, out, "Julkaise jako") + "\n")
 	out = h.Run(":as olli\n/kipina conflict kipina-2017 \"Energi Ab\"\n")
 	must(t, out, "Esteellisyys ”Energi Ab” kirjattu",
-		"H0002 → kukaan tuomari ei voi korvata tuomaria @olli hakemuksessa H0002: 3 arvioi sitä jo, 0 on esteellisiä ja 0 on jo enimmäiskuormassa",
-		"── #kipina-organisers", "@olli ilmoitti esteellisyyden: H0002 Energi Ab", "Arviota ei voitu siirtää: kukaan tuomari ei voi korvata", "── @olli (~")
-	mustNot(t, out, "no juror can replace")
+		"H0002 Energi Ab — "+h.Bot.Cat.T("fi", "jury.conflict.mine_needs_juror"),
+		"── #kipina-organisers", "@olli ilmoitti esteellisyyden: H0002 Energi Ab", "Arviota ei voitu siirtää: kukaan tuomari ei voi korvata",
+		"/kipina jury add kipina-2017 @käyttäjä ja sitten /kipina jury assign kipina-2017", "── @olli (~")
+	mustNot(t, out, "no juror can replace", "siirtyi toiselle tuomarille")
 	if j := loadJury(t, h); j.Published.Has("olli", "H0002") || len(j.Published.ByApp["H0002"]) != 2 {
 		t.Errorf("after an unmovable conflict: %v", j.Published.ByApp["H0002"])
 	}
 
 	h.Run(":as nina\n/kipina jury add kipina-2017 @maija\n")
 	out = h.Run(":as pekka\n/kipina conflict kipina-2017 care robotics\n")
-	must(t, out, "H0003 → @maija", "@pekka ilmoitti esteellisyyden: H0003 Care Robotics Ltd", "Arvio siirtyi tuomarille @maija",
+	must(t, out, "H0003 Care Robotics Ltd — "+h.Bot.Cat.T("fi", "jury.conflict.mine_moved"), "@pekka ilmoitti esteellisyyden: H0003 Care Robotics Ltd", "Arvio siirtyi tuomarille @maija",
 		"── @maija", "📥", "*H0003 Care Robotics Ltd*")
 	if j := loadJury(t, h); !j.Published.Has("maija", "H0003") || j.Published.Has("pekka", "H0003") {
 		t.Errorf("H0003 not moved to maija: %v", j.Published.ByApp["H0003"])

@@ -34,7 +34,7 @@ func buildProblem(tx *storage.Tx, ws string, j *Jury, jurors []Juror, apps []rou
 		fit[ji] = make([]float64, len(apps))
 		conf[ji] = make([]bool, len(apps))
 		for ai, a := range apps {
-			conf[ji][ai] = jr.Removed || j.conflicted(jr.User.User, a.ID, a.Company, a.BusinessID)
+			conf[ji][ai] = jr.Removed || j.conflicted(jr.User.User, a)
 			if !conf[ji][ai] {
 				f, err := fitFn(jr, a.ID)
 				if err != nil {
@@ -111,7 +111,7 @@ func (m *module) assign(_ context.Context, r *bot.Request) (chat.Response, error
 		return chat.Response{}, err
 	}
 	if j.Published != nil {
-		return chat.Response{}, bot.Refuse("jury.assign.published", "Event", ev.Name)
+		return m.topUp(r, ev, j)
 	}
 	reviews, lo, hi, flag := parseFlags(r.Args[1:])
 	if flag != "" {
@@ -316,6 +316,9 @@ func num(lang string, x float64, prec int) string {
 // conflict was declared or the jury changed since
 // (jury.publish.stale_conflicts). Other errors are failed reads.
 func checkDraft(tx *storage.Tx, ws string, ev round.Event, j *Jury) error {
+	if j.Published != nil {
+		return checkTopUp(tx, ws, ev, j)
+	}
 	stale := func(id string) error { return bot.Refuse(id, "Event", ev.Name, "EventID", ev.ID) }
 	for app, js := range j.Draft.ByApp {
 		a, found, err := round.Apps.Lookup(tx, ws, app)
@@ -326,7 +329,7 @@ func checkDraft(tx *storage.Tx, ws string, ev round.Event, j *Jury) error {
 			return stale("jury.publish.stale_apps")
 		}
 		for _, u := range js {
-			if j.juror(u) < 0 || j.conflicted(u, a.ID, a.Company, a.BusinessID) {
+			if j.juror(u) < 0 || j.conflicted(u, a) {
 				return stale("jury.publish.stale_conflicts")
 			}
 		}
@@ -348,14 +351,18 @@ func (m *module) publishAsk(_ context.Context, r *bot.Request) (chat.Response, e
 		return chat.Response{}, err
 	}
 	switch {
-	case j.Published != nil:
-		return chat.Response{}, bot.Refuse("jury.publish.already", "Event", ev.Name)
+	case j.Published != nil && j.Draft == nil:
+		return chat.Response{}, bot.Refuse("jury.publish.already", "Event", ev.Name, "EventID", ev.ID)
 	case j.Draft == nil:
 		return chat.Response{}, bot.Refuse("jury.publish.no_draft", "EventID", ev.ID)
 	}
 	var text string
 	err = r.Env.DB.View(func(tx *storage.Tx) (err error) {
 		if err = checkDraft(tx, r.WS.ID, ev, &j); err != nil {
+			return err
+		}
+		if j.Published != nil {
+			text, err = m.topUpPreview(r, tx, ev, &j)
 			return err
 		}
 		text, err = m.preview(r, tx, ev, &j, j.Draft)
@@ -365,8 +372,17 @@ func (m *module) publishAsk(_ context.Context, r *bot.Request) (chat.Response, e
 		return chat.Response{}, fmt.Errorf("publish preview: %w", err)
 	}
 	dl := j.deadline(ev.Date, r.WS.Loc)
+	confirm := r.T("jury.publish.confirm", "Count", len(j.Draft.Load()), "Deadline", r.FormatDateTime(dl))
+	if j.Published != nil {
+		confirm = r.T("jury.topup.confirm", "Count", len(j.Draft.Added))
+	}
+	if ev.Open(r.Now()) {
+		// Issue 14: publishing while the call is open asks first and says
+		// what happens to later applications.
+		confirm = r.T("jury.publish.call_open", "Deadline", r.FormatDateTime(ev.Deadline), "EventID", ev.ID) + "\n" + confirm
+	}
 	return chat.Response{Reply: &chat.Message{
-		Text:     text + "\n\n" + r.T("jury.publish.confirm", "Count", len(j.Draft.Load()), "Deadline", r.FormatDateTime(dl)),
+		Text:     text + "\n\n" + confirm,
 		Controls: []chat.Control{{Kind: chat.Button, ID: "jury-publish:" + ev.ID, Label: r.T("jury.publish.button"), Style: "primary"}},
 	}}, nil
 }
@@ -389,12 +405,17 @@ func (m *module) publish(_ context.Context, r *bot.Request) (chat.Response, erro
 			return err
 		}
 		switch {
-		case j.Published != nil:
-			return bot.Refuse("jury.publish.already", "Event", ev.Name)
+		case j.Published != nil && j.Draft == nil:
+			return bot.Refuse("jury.publish.already", "Event", ev.Name, "EventID", ev.ID)
 		case j.Draft == nil:
 			return bot.Refuse("jury.publish.no_draft", "EventID", ev.ID)
 		}
 		if err := checkDraft(tx, r.WS.ID, ev, &j); err != nil {
+			return err
+		}
+		if j.Published != nil {
+			var err error
+			prompts, jurors, err = m.publishTopUp(r, tx, ev, &j)
 			return err
 		}
 		j.Published, j.Draft = j.Draft, nil
@@ -432,7 +453,7 @@ func (m *module) publish(_ context.Context, r *bot.Request) (chat.Response, erro
 // matching.Reassign checks: the jurors already reviewing the application,
 // those with a conflict, and those at the maximum load.
 type unmoved struct {
-	User, App                   string
+	User, App, EventID          string
 	Reviewing, Conflicted, Full int
 	Max                         int
 }
@@ -440,7 +461,7 @@ type unmoved struct {
 // text says it in lang (jury.reassign.none).
 func (u *unmoved) text(m *module, lang string) string {
 	return m.b.Cat.T(lang, "jury.reassign.none", "User", u.User, "App", u.App, "Reviewing", u.Reviewing,
-		"Conflicted", u.Conflicted, "Full", u.Full, "Max", u.Max)
+		"Conflicted", u.Conflicted, "Full", u.Full, "Max", u.Max, "EventID", u.EventID)
 }
 
 // whyUnmoved counts, as matching.Reassign does, why no juror of p can
@@ -466,7 +487,10 @@ func whyUnmoved(p *problem, cur matching.Assignment, juror, app int) *unmoved {
 // moveReview takes juror's review of app away after a conflict or
 // removal and gives it to the best feasible juror (matching.Reassign: no
 // other pair changes). It returns the new juror's user id, or "" and why
-// when nobody can take it (the review is then dropped). The prompts and
+// when nobody can take it: the review then stays open as "needs a
+// juror" (the application has fewer jurors than the plan's Reviews; see
+// Jury.needs), the organisers are told how to fix it (add a juror, then
+// top up with jury assign), and nothing is lost. The prompts and
 // the organisers' notice are enqueued in tx; j is changed in place and
 // saved by the caller. Errors are failed reads or writes.
 func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Jury, juror, app string) (string, *unmoved, error) {
@@ -503,6 +527,7 @@ func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j
 	switch {
 	case errors.Is(err, matching.ErrInfeasible):
 		why = whyUnmoved(p, cur, p.jurIx[juror], p.appIx[app])
+		why.EventID = ev.ID
 		js := j.Published.ByApp[app][:0:0]
 		for _, u := range j.Published.ByApp[app] {
 			if u != juror {

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/bizid"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
@@ -43,10 +45,20 @@ func (m *module) add(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(users) == 0 {
 		return chat.Response{}, bot.Refuse("jury.add.no_users")
 	}
+	var hint string
 	err = r.Update(func(tx *storage.Tx) error {
 		j, err := loadJury(tx, r.WS.ID, ev.ID)
 		if err != nil {
 			return err
+		}
+		if j.Published != nil && !j.Closed && !j.Decided {
+			apps, err := submitted(tx, r.WS.ID, ev.ID)
+			if err != nil {
+				return err
+			}
+			if n := len(j.needs(apps)); n > 0 {
+				hint = r.T("jury.added.topup_hint", "Count", n, "EventID", ev.ID)
+			}
 		}
 		for _, u := range users {
 			i := slices.IndexFunc(j.Jurors, func(x Juror) bool { return x.User.User == u.User })
@@ -68,9 +80,19 @@ func (m *module) add(_ context.Context, r *bot.Request) (chat.Response, error) {
 				return err
 			}
 			lang := m.b.LangOf(tx, u)
-			text := m.b.Cat.T(lang, "jury.added.dm", "Event", ev.Name, "EventID", ev.ID,
+			// The invitation matches the round's state (issue 14): before
+			// publishing, applications are coming; after, reviews come only
+			// with a top-up; once scoring has ended, there is nothing to score.
+			state, id := "open", "jury.added.dm"
+			switch {
+			case j.Closed || j.Decided:
+				state, id = "closed", "jury.added.dm_closed"
+			case j.Published != nil:
+				state, id = "published", "jury.added.dm_published"
+			}
+			text := m.b.Cat.T(lang, id, "Event", ev.Name, "EventID", ev.ID,
 				"Targets", m.targetNames(ev, jr.Targets, lang))
-			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "added", u.User)
+			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "added", u.User, state)
 			if _, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text}); err != nil {
 				return err
 			}
@@ -84,8 +106,12 @@ func (m *module) add(_ context.Context, r *bot.Request) (chat.Response, error) {
 	for i, u := range users {
 		names[i] = mention(u)
 	}
-	return r.Reply("jury.added", "Count", len(users), "Users", strings.Join(names, ", "), "Event", ev.Name,
+	text := r.T("jury.added", "Count", len(users), "Users", strings.Join(names, ", "), "Event", ev.Name,
 		"Targets", m.targetNames(ev, targets, r.Lang))
+	if hint != "" {
+		text += "\n" + hint
+	}
+	return r.ReplyText(text)
 }
 
 // targetNames lists targets by name, or says "none".
@@ -137,7 +163,7 @@ func (m *module) remove(_ context.Context, r *bot.Request) (chat.Response, error
 				if to == "" {
 					failed = append(failed, app+": "+why.text(m, r.Lang))
 				} else {
-					moved = append(moved, app+" → @"+to)
+					moved = append(moved, app+" → "+chat.MentionID(to))
 				}
 			}
 		}
@@ -241,6 +267,14 @@ func (m *module) setDeadline(_ context.Context, r *bot.Request) (chat.Response, 
 	if !dl.After(r.Now()) {
 		return chat.Response{}, bot.Refuse("jury.deadline.past")
 	}
+	// Scoring must end before the event: at the latest on the day before
+	// it, so that the shortlist and the decisions can be made in time
+	// (issue 21: a deadline after the event was accepted).
+	if latest := endOfDay(ev.Date.AddDate(0, 0, -1), r.WS.Loc); dl.After(latest) {
+		return chat.Response{}, bot.Refuse("jury.deadline.after_event", "Latest", r.T("jury.deadline.latest_date",
+			"Date", r.Env.FormatTime(r.Lang, "format.date", latest, r.WS.Loc)), "Event", ev.Name,
+			"Date", r.Env.FormatTime(r.Lang, "format.date", ev.Date, r.WS.Loc))
+	}
 	err = r.Update(func(tx *storage.Tx) error {
 		j, err := loadJury(tx, r.WS.ID, ev.ID)
 		if err != nil {
@@ -265,15 +299,30 @@ func (m *module) setDeadline(_ context.Context, r *bot.Request) (chat.Response, 
 
 // declare records a juror's conflict of interest with a company, by name
 // or business ID: "/kipina conflict <event> <company or business ID>". It
-// excludes the matching applications from the assignment; after
-// publishing, a matching review the juror has moves to another juror.
+// excludes the matching applications (declMatches) from the assignment;
+// after publishing, a matching review the juror has moves to another
+// juror, or stays open as "needs a juror" when nobody can take it.
+//
+// The confirmation says only what the juror may know (issue 13): how the
+// declaration is matched (its significant words or business ID) and which
+// of the juror's own reviews it matched, never other applications. A
+// declaration is at most MaxDeclarationLen characters, and a juror makes
+// at most MaxDeclarations per event.
 func (m *module) declare(_ context.Context, r *bot.Request) (chat.Response, error) {
 	ev, _, err := load(r, r.Args[0])
 	if err != nil {
 		return chat.Response{}, err
 	}
-	text := strings.Join(r.Args[1:], " ")
-	var hits, moved []string
+	text := strings.TrimSpace(strings.Join(r.Args[1:], " "))
+	if utf8.RuneCountInString(text) > MaxDeclarationLen {
+		return chat.Response{}, bot.Refuse("jury.conflict.too_long", "Max", MaxDeclarationLen)
+	}
+	ids := bizid.Find(text)
+	words := sigWords(text)
+	if len(ids) == 0 && len(words) == 0 {
+		return chat.Response{}, bot.Refuse("jury.conflict.empty", "EventID", ev.ID)
+	}
+	var mine []string
 	err = r.Update(func(tx *storage.Tx) error {
 		j, err := loadJury(tx, r.WS.ID, ev.ID)
 		if err != nil {
@@ -282,27 +331,37 @@ func (m *module) declare(_ context.Context, r *bot.Request) (chat.Response, erro
 		if j.juror(r.User.User) < 0 {
 			return bot.Refuse("jury.not_member", "User", mention(r.User), "Event", ev.Name)
 		}
+		n := 0
+		for _, d := range j.Declared {
+			if d.Juror == r.User.User {
+				n++
+			}
+		}
+		if n >= MaxDeclarations {
+			return bot.Refuse("jury.conflict.too_many", "Max", MaxDeclarations)
+		}
 		j.Declared = append(j.Declared, Declaration{Juror: r.User.User, Text: text, At: r.Now()})
 		apps, err := round.EventApps(tx, r.WS.ID, ev.ID)
 		if err != nil {
 			return err
 		}
 		for _, a := range apps {
-			if a.State == round.Withdrawn || !declMatches(text, a.Company, a.BusinessID) {
+			if !a.State.Live() || !declMatches(text, a.Company, a.BusinessID) || !j.Published.Has(r.User.User, a.ID) {
 				continue
 			}
-			hits = append(hits, a.ID+" "+a.Company)
-			if j.Published.Has(r.User.User, a.ID) && !j.Closed {
-				to, why, err := m.moveReview(tx, r.WS, ev, &j, r.User.User, a.ID)
+			line := a.ID + " " + a.Company
+			if !j.Closed {
+				to, _, err := m.moveReview(tx, r.WS, ev, &j, r.User.User, a.ID)
 				if err != nil {
 					return err
 				}
 				if to != "" {
-					moved = append(moved, a.ID+" → "+chat.MentionID(to))
+					line += " — " + r.T("jury.conflict.mine_moved")
 				} else {
-					moved = append(moved, a.ID+" → "+why.text(m, r.Lang))
+					line += " — " + r.T("jury.conflict.mine_needs_juror")
 				}
 			}
+			mine = append(mine, line)
 		}
 		if err := r.Audit(tx, "jury.conflict", "event/"+ev.ID, mention(r.User)+": "+text); err != nil {
 			return err
@@ -312,12 +371,13 @@ func (m *module) declare(_ context.Context, r *bot.Request) (chat.Response, erro
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("declare conflict: %w", err)
 	}
-	if len(hits) == 0 {
-		return r.Reply("jury.conflict.noted_none", "Text", text, "Event", ev.Name)
+	how := r.T("jury.conflict.by_words", "Words", strings.Join(words, " + "))
+	if len(ids) > 0 {
+		how = r.T("jury.conflict.by_id", "IDs", strings.Join(ids, ", "))
 	}
-	s := r.T("jury.conflict.noted", "Text", text, "Apps", strings.Join(hits, ", "))
-	if len(moved) > 0 {
-		s += "\n" + r.T("jury.conflict.moved_list", "Moves", strings.Join(moved, ", "))
+	s := r.T("jury.conflict.noted", "Text", text, "Event", ev.Name, "How", how)
+	if len(mine) > 0 {
+		s += "\n" + r.T("jury.conflict.mine", "Apps", strings.Join(mine, "\n• "))
 	}
 	return r.ReplyText(s)
 }

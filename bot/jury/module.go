@@ -9,13 +9,19 @@
 // criterion and a comment), the full text on demand, and buttons for a
 // conflict of interest or abstaining. An answer is stored at once and the
 // prompt rewritten in place; a conflict declared after publishing moves the
-// review to another juror (matching.Reassign, least change). Reminders are
-// due items before the jury deadline, checked at run time.
+// review to another juror (matching.Reassign, least change), or, when no
+// juror can take it, leaves it open as "needs a juror" and tells the
+// organisers to add a juror and top up. "jury assign" after publishing is
+// that top-up: the same optimiser over what is missing (late
+// applications, freed reviews), every existing review kept. Jurors list
+// their own reviews with "jury my". Reminders are due items before the
+// jury deadline, checked at run time.
 //
-// Organisers follow progress, read normalised results (matching.Results),
-// store a shortlist and decide: shortlisted applications are accepted, the
-// other submitted ones declined, and each company is told once, in its own
-// language.
+// Organisers follow progress, read results ranked by the affine juror
+// model (matching.Results, the plain mean beside it), store a shortlist
+// and decide: shortlisted applications are accepted, the other submitted
+// ones declined, and each company is told once, in its own language.
+// Results, shortlist and the decision preview warn about missing reviews.
 //
 // Every message that matters leaves through the outbox under a key, so a
 // repeated click or a second confirmation sends nothing twice. Field labels
@@ -53,6 +59,7 @@ func (Module) Register(reg *bot.Registry, env *bot.Env) error {
 		bot.Command{Name: "jury deadline", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.setDeadline},
 		bot.Command{Name: "jury progress", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.progress},
 		bot.Command{Name: "jury close", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.close},
+		bot.Command{Name: "jury my", Role: jur, MinArgs: 0, MaxArgs: 1, Run: m.my},
 		bot.Command{Name: "conflict", Role: jur, MinArgs: 2, MaxArgs: -1, Run: m.declare},
 		bot.Command{Name: "results", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.results},
 		bot.Command{Name: "shortlist", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.shortlist},

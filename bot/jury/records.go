@@ -9,6 +9,7 @@ import (
 
 	"github.com/kipina/kipina/bot/bizid"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
 )
@@ -42,6 +43,9 @@ type Plan struct {
 	ByApp    map[string][]string `json:"by_app"`
 	TotalFit float64             `json:"total_fit"`
 	Created  time.Time           `json:"created"`
+	// Added, on a top-up draft only, maps an application id to the jurors
+	// the top-up adds (already included in ByApp).
+	Added map[string][]string `json:"added,omitempty"`
 }
 
 // Load returns the number of reviews of each juror.
@@ -55,8 +59,12 @@ func (p *Plan) Load() map[string]int {
 	return out
 }
 
-// AppsOf returns the applications of juror, in id order.
+// AppsOf returns the applications of juror, in id order (none for a nil
+// plan).
 func (p *Plan) AppsOf(juror string) []string {
+	if p == nil {
+		return nil
+	}
 	var out []string
 	for a, js := range p.ByApp {
 		if slices.Contains(js, juror) {
@@ -175,13 +183,19 @@ func endOfDay(t time.Time, loc *time.Location) time.Time {
 }
 
 // conflicted reports whether juror (user id) has a conflict with the
-// application of company/businessID app.
-func (j *Jury) conflicted(juror, app, company, businessID string) bool {
-	if slices.Contains(j.Conflicts[juror], app) {
+// application a: they sent it or were added as its contact (issue 13:
+// nobody scores their own application), they declared a conflict with it
+// on its prompt, or one of their up-front declarations matches it
+// (declMatches).
+func (j *Jury) conflicted(juror string, a round.Application) bool {
+	if a.Owner.User == juror || slices.ContainsFunc(a.Contacts, func(u chat.UserRef) bool { return u.User == juror }) {
+		return true
+	}
+	if slices.Contains(j.Conflicts[juror], a.ID) {
 		return true
 	}
 	for _, d := range j.Declared {
-		if d.Juror == juror && declMatches(d.Text, company, businessID) {
+		if d.Juror == juror && declMatches(d.Text, a.Company, a.BusinessID) {
 			return true
 		}
 	}
@@ -189,25 +203,84 @@ func (j *Jury) conflicted(juror, app, company, businessID string) bool {
 }
 
 // declMatches reports whether a declaration names the company: a
-// business ID in it, however typed (bizid.Find), that is the company's, or
-// the same name once case, spacing, punctuation and the legal form (Oy,
-// Ab, Ltd …) are ignored.
+// business ID in it, however typed (bizid.Find: with or without the
+// hyphen, with an FI prefix …), that is the company's, or a name whose
+// significant words (sigWords: case, punctuation and legal forms such as
+// Oy, Ab, Ltd ignored) all occur among the company's. "Aurinko" thus
+// matches "Aurinko Energia Oy"; the juror's confirmation lists what
+// matched, so a short name that catches too much is seen at once.
 func declMatches(text, company, businessID string) bool {
-	for _, id := range bizid.Find(text) {
+	ids := bizid.Find(text)
+	for _, id := range ids {
 		if bizid.Same(id, businessID) {
 			return true
 		}
 	}
-	n := normName(text)
-	return n != "" && n == normName(company)
+	if len(ids) > 0 {
+		return false // a declaration by business ID is not a name
+	}
+	want := sigWords(text)
+	if len(want) == 0 {
+		return false
+	}
+	have := sigWords(company)
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
-var legalForms = map[string]bool{"oy": true, "oyj": true, "ab": true, "abp": true, "ltd": true, "ky": true, "tmi": true, "ry": true, "inc": true, "llc": true, "gmbh": true}
+// legalForms are the company-form words left out of name matching
+// (Finnish, Swedish and English forms).
+var legalForms = map[string]bool{"oy": true, "oyj": true, "ab": true, "abp": true, "ltd": true, "ky": true, "tmi": true,
+	"ry": true, "inc": true, "llc": true, "gmbh": true, "plc": true, "ay": true, "osk": true}
 
-func normName(s string) string {
+// sigWords returns the significant words of a name: lower-case runs of
+// letters and digits, without legal forms and without business IDs
+// (matched separately).
+func sigWords(s string) []string {
+	for _, id := range bizid.Find(s) {
+		s = strings.ReplaceAll(s, id, " ")
+	}
 	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	words = slices.DeleteFunc(words, func(w string) bool { return legalForms[w] })
-	return strings.Join(words, " ")
+	return slices.DeleteFunc(words, func(w string) bool {
+		if legalForms[w] {
+			return true
+		}
+		_, err := bizid.Parse(w)
+		return err == nil
+	})
+}
+
+// Bounds on a juror's up-front declarations (issue 13): each at most
+// MaxDeclarationLen characters, at most MaxDeclarations per juror and
+// event.
+const (
+	MaxDeclarationLen = 200
+	MaxDeclarations   = 20
+)
+
+// needs returns how many reviews each application of the published plan
+// still needs a juror for (Reviews minus its jurors; late applications
+// not in the plan need all of them), for the submitted applications apps.
+// Zero entries are left out.
+func (j *Jury) needs(apps []round.Application) map[string]int {
+	out := map[string]int{}
+	if j.Published == nil {
+		return out
+	}
+	r := j.Published.Reviews
+	if r == 0 {
+		r = matching.DefaultReviews
+	}
+	for _, a := range apps {
+		if n := r - len(j.Published.ByApp[a.ID]); n > 0 {
+			out[a.ID] = n
+		}
+	}
+	return out
 }
 
 // problem is the index form of a plan, for matching.Assign and Reassign.

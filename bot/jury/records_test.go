@@ -6,7 +6,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/kipina/kipina/bot/bizid"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/round"
 	"pgregory.net/rapid"
 )
 
@@ -30,6 +32,14 @@ func TestDeclMatches(t *testing.T) {
 		{"157\u202f2860-0", "Katuvalo Oy", "1572860-0", true},              // narrow no-break space
 		{"Y-tunnus 15728600 (hallitus)", "Katuvalo Oy", "1572860-0", true}, // inside a sentence
 		{"", "Katuvalo Oy", "", false},
+		// Issue 14: significant words, legal forms ignored.
+		{"Aurinko", "Aurinko Energia Oy", "", true},
+		{"aurinko energia", "Aurinko Energia Oy", "", true},
+		{"Aurinko Oyj", "Aurinko Energia Oy", "", true},
+		{"Aurinko Sähkö", "Aurinko Energia Oy", "", false},
+		{"Tmi", "Aurinko Tmi", "", false},
+		{"01120389", "Energi Ab", "0112038-9", true}, // unhyphenated
+		{"FI01120389", "Energi Ab", "0112038-9", true},
 	} {
 		if got := declMatches(tt.text, tt.company, tt.bid); got != tt.want {
 			t.Errorf("declMatches(%q, %q, %q) = %v", tt.text, tt.company, tt.bid, got)
@@ -148,4 +158,32 @@ func TestLoadRange(t *testing.T) {
 	if got := loadRange(js, map[string]int{"a": 3, "b": 4}); got != "3–4" {
 		t.Errorf("3 and 4: %q", got)
 	}
+}
+
+// TestConflictedOwnApplication: the sender of an application and the
+// contacts they added are conflicted with it automatically (issue 13).
+func TestConflictedOwnApplication(t *testing.T) {
+	u := func(id string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "demo", User: id} }
+	a := round.Application{ID: "H0001", Company: "Katuvalo Oy", BusinessID: "1572860-0", Owner: u("anna"), Contacts: []chat.UserRef{u("ari")}}
+	var j Jury
+	for juror, want := range map[string]bool{"anna": true, "ari": true, "liisa": false} {
+		if got := j.conflicted(juror, a); got != want {
+			t.Errorf("conflicted(%s) = %v, want %v", juror, got, want)
+		}
+	}
+}
+
+// FuzzDeclMatches: whatever a juror types as a declaration, matching
+// never panics, and a company name always matches itself when it has a
+// significant word.
+func FuzzDeclMatches(f *testing.F) {
+	for _, s := range []string{"Aurinko", "Aurinko Energia Oy", "01120389", "FI1572860-0", "Oy Ab", "", "Ä Ö"} {
+		f.Add(s, "Aurinko Energia Oy")
+	}
+	f.Fuzz(func(t *testing.T, text, company string) {
+		declMatches(text, company, "1572860-0")
+		if len(sigWords(company)) > 0 && len(bizid.Find(company)) == 0 && !declMatches(company, company, "") {
+			t.Errorf("%q does not match itself", company)
+		}
+	})
 }

@@ -199,6 +199,22 @@ func (m *module) progress(_ context.Context, r *bot.Request) (chat.Response, err
 			}
 			sb.WriteString("• " + line + "\n")
 		}
+		// Reviews no juror could take stay visible (issue 14).
+		apps, err := submitted(tx, r.WS.ID, ev.ID)
+		if err != nil {
+			return err
+		}
+		needs := j.needs(apps)
+		var parts []string
+		for _, a := range apps {
+			if n := needs[a.ID]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s (%d)", a.ID, n))
+				all += n
+			}
+		}
+		if len(parts) > 0 {
+			sb.WriteString("⚠ " + r.T("jury.progress.needs", "Apps", strings.Join(parts, ", "), "EventID", ev.ID) + "\n")
+		}
 		return nil
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package jury
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/configs"
@@ -62,21 +64,92 @@ func Ranking(rubric []configs.Criterion, j *Jury, reviews []Review) []matching.A
 	return matching.Results(rs, weights)
 }
 
-// tieAtCut returns the first application ranked after last (the last one
-// picked) whose normalised score equals last's to two decimals, or "".
-func tieAtCut(ranked []matching.AppResult, last string) string {
-	for i, x := range ranked {
-		if x.App != last {
-			continue
-		}
-		for _, next := range ranked[i+1:] {
-			if next.N > 0 && math.Abs(next.Normalised-x.Normalised) < 0.005 {
-				return next.App
-			}
-			break
+// tiesAtCut returns every application of ranked, other than last (the
+// last one picked), whose normalised score equals last's to two decimals:
+// those picked before it and those left out alike. ranked must hold only
+// live applications (issue 21: a withdrawn one was named, and only the
+// next entry was checked).
+func tiesAtCut(ranked []matching.AppResult, last string) []string {
+	i := slices.IndexFunc(ranked, func(x matching.AppResult) bool { return x.App == last })
+	if i < 0 {
+		return nil
+	}
+	var out []string
+	for _, x := range ranked {
+		if x.App != last && x.N > 0 && math.Abs(x.Normalised-ranked[i].Normalised) < 0.005 {
+			out = append(out, x.App)
 		}
 	}
-	return ""
+	return out
+}
+
+// missing holds, per submitted application of the event, the reviews
+// still missing: open (not yet given by their juror) and unassigned (no
+// juror at all: "needs a juror").
+type missing struct {
+	open, unassigned map[string]int
+}
+
+func (ms missing) total() int {
+	n := 0
+	for _, v := range ms.open {
+		n += v
+	}
+	for _, v := range ms.unassigned {
+		n += v
+	}
+	return n
+}
+
+// text says in r's language how many reviews are missing, per
+// application.
+func (ms missing) text(r *bot.Request) string {
+	ids := map[string]bool{}
+	for id := range ms.open {
+		ids[id] = true
+	}
+	for id := range ms.unassigned {
+		ids[id] = true
+	}
+	var parts []string
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		parts = append(parts, r.T("jury.missing.app", "App", id, "Open", ms.open[id], "Unassigned", ms.unassigned[id]))
+	}
+	return r.T("jury.missing.head", "Count", ms.total()) + " " + strings.Join(parts, "; ")
+}
+
+// missingReviews computes the missing reviews of j's published
+// assignment (none before publishing). The error is a failed read.
+func missingReviews(tx *storage.Tx, ws string, j *Jury) (missing, error) {
+	return missingOf(tx, ws, j, func(a round.Application) bool { return a.State == round.Submitted })
+}
+
+// missingOf is missingReviews over the event's applications that keep.
+func missingOf(tx *storage.Tx, ws string, j *Jury, keep func(round.Application) bool) (missing, error) {
+	ms := missing{open: map[string]int{}, unassigned: map[string]int{}}
+	if j.Published == nil {
+		return ms, nil
+	}
+	all, err := round.EventApps(tx, ws, j.Event)
+	if err != nil {
+		return ms, err
+	}
+	apps := slices.DeleteFunc(all, func(a round.Application) bool { return !keep(a) })
+	for id, n := range j.needs(apps) {
+		ms.unassigned[id] = n
+	}
+	for _, a := range apps {
+		for _, u := range j.Published.ByApp[a.ID] {
+			rv, err := loadReview(tx, ws, j.Event, a.ID, u)
+			if err != nil {
+				return ms, err
+			}
+			if !rv.Done() {
+				ms.open[a.ID]++
+			}
+		}
+	}
+	return ms, nil
 }
 
 // bar draws mean ± standard error of a normalised score on a line of
@@ -108,9 +181,13 @@ func (m *module) results(_ context.Context, r *bot.Request) (chat.Response, erro
 		return chat.Response{}, bot.Refuse("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
 	}
 	var res []matching.AppResult
+	var ms missing
 	companies := map[string]string{}
 	err = r.Env.DB.View(func(tx *storage.Tx) (err error) {
 		if res, err = m.ranking(tx, r.WS.ID, &j); err != nil {
+			return err
+		}
+		if ms, err = missingReviews(tx, r.WS.ID, &j); err != nil {
 			return err
 		}
 		for _, x := range res {
@@ -146,7 +223,14 @@ func (m *module) results(_ context.Context, r *bot.Request) (chat.Response, erro
 		fmt.Fprintf(&sb, "%3d %-6s %-22s %5s %6s %5s %2d  %s\n", i+1, x.App, bot.Clip(companies[x.App], 21), num(r.Lang, x.Mean, 2),
 			signed(r.Lang, x.Normalised), se, x.N, bar(x.Normalised, x.StdErr, 17))
 	}
-	sb.WriteString("```\n" + r.T("jury.results.explain", "EventID", ev.ID))
+	sb.WriteString("```\n")
+	if len(res) > 0 && res[0].Basis == matching.BasisMean {
+		sb.WriteString(r.T("jury.results.basis_mean") + "\n")
+	}
+	if ms.total() > 0 {
+		sb.WriteString("⚠ " + ms.text(r) + "\n")
+	}
+	sb.WriteString(r.T("jury.results.explain", "EventID", ev.ID))
 	return r.ReplyText(sb.String())
 }
 
@@ -169,8 +253,16 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 		return chat.Response{}, bot.Refuse("jury.decide.already", "Event", ev.Name)
 	}
 	var ids []string
-	var tie string
+	var ties []string
+	var ms missing
+	var basisMean bool
+	conf := "" // the first left out, and how sure the cut is
+	var pAbove float64
 	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		var err error
+		if ms, err = missingReviews(tx, r.WS.ID, &j); err != nil {
+			return err
+		}
 		if strings.EqualFold(r.Args[1], "top") {
 			n, err := 0, error(nil)
 			if len(r.Args) == 3 {
@@ -179,11 +271,12 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 			if len(r.Args) != 3 || err != nil || n < 1 {
 				return bot.Refuse("jury.shortlist.usage", "App", "", "Event", ev.Name)
 			}
-			ranked, err := m.ranking(tx, r.WS.ID, &j)
+			all, err := m.ranking(tx, r.WS.ID, &j)
 			if err != nil {
 				return err
 			}
-			for _, x := range ranked {
+			var ranked []matching.AppResult // live applications only
+			for _, x := range all {
 				a, found, err := round.Apps.Lookup(tx, r.WS.ID, x.App)
 				if err != nil {
 					return err
@@ -191,12 +284,20 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 				if !found || a.State != round.Submitted {
 					continue // withdrawn meanwhile
 				}
+				ranked = append(ranked, x)
 				if x.N > 0 && len(ids) < n {
 					ids = append(ids, x.App)
 				}
 			}
-			if len(ids) == n {
-				tie = tieAtCut(ranked, ids[n-1])
+			if len(ids) > 0 {
+				ties = tiesAtCut(ranked, ids[len(ids)-1])
+				basisMean = ranked[0].Basis == matching.BasisMean
+				// How sure the cut is: the probability, under the juror
+				// model, that the last one chosen truly ranks above the first
+				// one left out.
+				if len(ranked) > len(ids) && ranked[len(ids)].N > 0 && !basisMean {
+					conf, pAbove = ranked[len(ids)].App, matching.PAbove(ranked[len(ids)-1], ranked[len(ids)])
+				}
 			}
 			if len(ids) == 0 {
 				return bot.Refuse("jury.results.none", "App", "", "Event", ev.Name)
@@ -248,8 +349,17 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 		return chat.Response{}, fmt.Errorf("save shortlist: %w", err)
 	}
 	s := r.T("jury.shortlist.saved", "Event", ev.Name, "Count", len(ids), "EventID", ev.ID) + "\n" + strings.Join(lines, "\n")
-	if tie != "" {
-		s += "\n" + r.T("jury.shortlist.tie", "App", tie, "Last", ids[len(ids)-1])
+	if len(ties) > 0 {
+		s += "\n" + r.T("jury.shortlist.tie", "Count", len(ties), "Apps", strings.Join(ties, ", "), "Last", ids[len(ids)-1], "EventID", ev.ID)
+	}
+	if basisMean {
+		s += "\n" + r.T("jury.results.basis_mean")
+	}
+	if conf != "" && len(ties) == 0 {
+		s += "\n" + r.T("jury.shortlist.confidence", "Last", ids[len(ids)-1], "Percent", format.Percent(r.Lang, int(math.Round(pAbove*100)), 100))
+	}
+	if ms.total() > 0 {
+		s += "\n⚠ " + ms.text(r)
 	}
 	return r.ReplyText(s)
 }
@@ -285,7 +395,12 @@ func (m *module) decideAsk(_ context.Context, r *bot.Request) (chat.Response, er
 		return chat.Response{}, bot.Refuse("jury.decide.no_shortlist", "EventID", ev.ID)
 	}
 	var acc, dec []round.Application
+	var ms missing
 	err = r.Env.DB.View(func(tx *storage.Tx) error {
+		var err error
+		if ms, err = missingReviews(tx, r.WS.ID, &j); err != nil {
+			return err
+		}
 		apps, err := submitted(tx, r.WS.ID, ev.ID)
 		if err != nil {
 			return err
@@ -319,8 +434,14 @@ func (m *module) decideAsk(_ context.Context, r *bot.Request) (chat.Response, er
 	sb.WriteString(r.T("jury.decide.accept_sample") + "\n> " + strings.ReplaceAll(m.decisionText(r.WS, ev, sample(acc), true, "fi"), "\n", "\n> ") + "\n\n")
 	sb.WriteString(r.T("jury.decide.decline_sample") + "\n> " + strings.ReplaceAll(m.decisionText(r.WS, ev, sample(dec), false, "fi"), "\n", "\n> ") + "\n\n")
 	sb.WriteString(r.T("jury.decide.languages", "English", langs["en"], "Swedish", langs["sv"]))
+	label := r.T("jury.decide.confirm.button")
+	if ms.total() > 0 {
+		// Issue 14: ask before deciding on incomplete reviews.
+		sb.WriteString("\n\n⚠ " + ms.text(r) + "\n" + r.T("jury.decide.incomplete", "EventID", ev.ID))
+		label = r.T("jury.decide.confirm_incomplete.button")
+	}
 	return chat.Response{Reply: &chat.Message{Text: sb.String(), Controls: []chat.Control{
-		{Kind: chat.Button, ID: "jury-decide:" + ev.ID, Label: r.T("jury.decide.confirm.button"), Style: "primary"},
+		{Kind: chat.Button, ID: "jury-decide:" + ev.ID, Label: label, Style: "primary"},
 	}}}, nil
 }
 
@@ -392,4 +513,37 @@ func (m *module) decide(ctx context.Context, r *bot.Request) (chat.Response, err
 		return chat.Response{}, fmt.Errorf("decide: %w", err)
 	}
 	return r.Reply("jury.decided", "Event", ev.Name, "Accepted", acc, "Declined", dec)
+}
+
+// Missing returns, per live application of j's event (submitted or
+// decided), the number of reviews still missing: assigned but not given,
+// plus those that need a juror. Applications with nothing missing are
+// left out; before publishing the map is empty. The error is a failed
+// read.
+func Missing(tx *storage.Tx, ws string, j *Jury) (map[string]int, error) {
+	ms, err := missingOf(tx, ws, j, func(a round.Application) bool { return a.State.Live() })
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for id, n := range ms.open {
+		out[id] += n
+	}
+	for id, n := range ms.unassigned {
+		out[id] += n
+	}
+	return out, nil
+}
+
+// Conflicted returns the user ids of the jurors of j who have a conflict
+// with a (declared, on its prompt, or as its sender or contact), in jury
+// order.
+func Conflicted(j *Jury, a round.Application) []string {
+	var out []string
+	for _, jr := range j.Jurors {
+		if j.conflicted(jr.User.User, a) {
+			out = append(out, jr.User.User)
+		}
+	}
+	return out
 }
