@@ -214,15 +214,21 @@ func Posted(t testing.TB, out, header string) string {
 	return rest
 }
 
-// AllPosted returns every message posted under header, joined: what one
-// recipient read in a transcript.
+// AllPosted returns every message posted or updated under header, joined:
+// what one recipient read in a transcript. An update of a message shows as
+// header + " (~ref)".
 func AllPosted(out, header string) string {
 	var parts []string
-	for _, sec := range strings.Split(out, header+"\n")[1:] {
-		if j := strings.Index(sec, "\n── "); j >= 0 {
-			sec = sec[:j]
+	in := false
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case line == header || strings.HasPrefix(line, header+" (~"):
+			in = true
+		case strings.HasPrefix(line, "── "), strings.HasSuffix(strings.TrimSpace(line), ">") && !strings.HasPrefix(line, " "):
+			in = false
+		case in:
+			parts = append(parts, line)
 		}
-		parts = append(parts, sec)
 	}
 	return strings.Join(parts, "\n")
 }

@@ -95,6 +95,11 @@ func TestConflictWithoutSpareRestored(t *testing.T) {
 		"── #kipina-organisers", "Arvio odottaa tuomaria. Lisää tuomari ja täydennä jako: /kipina jury add kipina-2017 @käyttäjä ja sitten /kipina jury assign kipina-2017",
 		T(h, "jury.prompt.state.moved"))
 	mustNot(t, out, "siirtyi toiselle tuomarille", "no juror", "matching:", "moved to another")
+	// The prompt of a juror who is no longer assigned keeps no text of the
+	// application.
+	olli := bottest.AllPosted(out, "── @olli")
+	must(t, olli, T(h, "jury.prompt.state.moved"))
+	mustNot(t, olli, "Katuvalot mittaavat")
 
 	out = h.Run(":as nina\n/kipina jury progress kipina-2017\n")
 	must(t, out, "0/3", T(h, "jury.progress.needs", "Apps", "H0001 (1)", "EventID", "kipina-2017"))

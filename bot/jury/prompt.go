@@ -132,12 +132,18 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Ju
 	}
 	sb.WriteString(T("jury.prompt.head", "App", a.ID, "Company", a.Company, "Event", ev.Name,
 		"Target", ev.TargetName(m.b.Config.Tracks, target, lang)) + "\n")
-	sb.WriteString(bot.Clip(a.Summary, 400) + "\n\n")
 	assigned := j.Published.Has(u.User, app)
-	switch {
-	case !assigned:
-		sb.WriteString(T("jury.prompt.state.moved"))
+	if !assigned {
+		// No longer this juror's (a conflict, a removal): the prompt keeps
+		// no text of the application.
+		sb.WriteString("\n" + T("jury.prompt.state.moved"))
 		return chat.Message{Text: sb.String()}, []string{version, "moved"}, nil
+	}
+	if a.Secrets {
+		sb.WriteString(T("app.secrets") + "\n")
+	}
+	sb.WriteString(bot.Clip(a.Summary, 400) + "\n\n")
+	switch {
 	case rv.Abstain:
 		sb.WriteString(T("jury.prompt.state.abstained"))
 		if !j.Closed {
