@@ -55,7 +55,7 @@ func TestRemindersInWorkspaceZone(t *testing.T) {
 	cfg.Workspaces[0].Timezone = "America/New_York"
 	h := newHarnessWith(t, cfg, demoApplicants[:2])
 	h.Clock.Set(time.Date(2026, 11, 2, 10, 0, 0, 0, ny))
-	publishedJury(t, h, "13.11.2026") // a Friday: the 3-day reminder is due Tuesday 10.11. 09:00 in New York
+	publishedJury(t, h, "13.11.2026")                     // a Friday: the 3-day reminder is due Tuesday 10.11. 09:00 in New York
 	h.Clock.Set(time.Date(2026, 11, 10, 8, 59, 0, 0, ny)) // 15.59 in Helsinki
 	mustNot(t, h.Tick(0), "Muistutus")
 	h.Clock.Set(time.Date(2026, 11, 10, 9, 0, 0, 0, ny))
