@@ -108,6 +108,19 @@ func lateness(ws *bot.Workspace, due, now time.Time) time.Duration {
 	return max(now.Sub(ws.Quiet.Next(due, ws.Loc)), 0)
 }
 
+// sendsAt returns when a step due at due, not yet run, goes out if the bot
+// runs from now on, and the policy it will run under: at its due time, or
+// at the first moment after it (and not before now) that the workspace's
+// quiet hours and days off allow.
+func (p Plan) sendsAt(ws *bot.Workspace, due, now time.Time) (time.Time, string) {
+	at := due
+	if now.After(at) {
+		at = now
+	}
+	at = ws.Quiet.Next(at, ws.Loc)
+	return at, p.policyFor(lateness(ws, due, at))
+}
+
 // policyFor returns the late-item policy for a step that is late.
 func (p Plan) policyFor(late time.Duration) string {
 	day := 24 * time.Hour

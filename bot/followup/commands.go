@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
@@ -79,16 +81,16 @@ func (m *module) describe(r *bot.Request, p Plan, ev round.Event) string {
 	var sb strings.Builder
 	for _, s := range Steps {
 		due := p.Due(ev, s, r.WS.Loc)
-		state := r.T("followup.plan.pending")
+		state := ""
 		if run, done := p.Done[s]; done {
 			state = r.T("followup.plan.ran", "Date", r.FormatDateTime(run.At), "Policy", r.T("followup.policy."+run.Policy), "Count", run.Sent)
-		} else if due.Before(r.Now()) {
-			state = r.T("followup.plan.overdue")
+		} else {
+			state = m.outlook(r, p, due)
 		}
 		fmt.Fprintf(&sb, "• %s (%s=%dd): %s — %s\n", r.T("followup.step."+string(s)), s, p.Days[s], r.FormatDateTime(due), state)
 	}
 	sb.WriteString(r.T("followup.plan.policy", "Note", p.LateNoteDays, "Skip", p.LateSkipDays, "Stale", p.StaleDays,
-		"At", fmt.Sprintf("%02d:%02d", p.Hour, p.Minute)))
+		"At", format.Clock(r.Lang, time.Date(2000, 1, 1, p.Hour, p.Minute, 0, 0, time.UTC))))
 	if len(p.People) > 0 {
 		var names []string
 		for _, pp := range p.People {
@@ -97,6 +99,26 @@ func (m *module) describe(r *bot.Request, p Plan, ev round.Event) string {
 		sb.WriteString("\n" + r.T("followup.plan.people", "Users", strings.Join(names, ", ")))
 	}
 	return sb.String()
+}
+
+// outlook says what will happen to a step due at due that has not run:
+// when it goes out and how (the scheduler holds it through quiet hours and
+// days off; lateness counts from the first moment they allow, so a step
+// held over a holiday goes out on time), or that it will not be sent.
+// The words follow what runStep will do (issue 15: the plan said "overdue
+// – goes out at the next run" on a holiday, then held the message).
+func (m *module) outlook(r *bot.Request, p Plan, due time.Time) string {
+	at, policy := p.sendsAt(r.WS, due, r.Now())
+	switch {
+	case policy == Skipped:
+		return r.T("followup.plan.skip", "Skip", p.LateSkipDays)
+	case at.Equal(due):
+		return r.T("followup.plan.pending")
+	case r.Now().Before(r.WS.Quiet.Next(due, r.WS.Loc)):
+		return r.T("followup.plan.held", "Date", r.FormatDateTime(at), "Policy", r.T("followup.policy."+policy))
+	default:
+		return r.T("followup.plan.late", "Date", r.FormatDateTime(at), "Policy", r.T("followup.policy."+policy))
+	}
 }
 
 // stop cancels the pending steps of a campaign.

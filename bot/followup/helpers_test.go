@@ -111,3 +111,11 @@ func addApps(ctx context.Context, bus *event.Bus, tx *storage.Tx, apps []round.A
 func count(out, header string) int { return strings.Count(out, header+"\n") }
 
 func lines(a ...string) string { return strings.Join(a, "\n") + "\n" }
+
+// startFollowUp starts the demo event's follow-up as nina.
+func startFollowUp(t testing.TB, h *bottest.Harness) string {
+	t.Helper()
+	out := h.Run(":as nina\n/kipina followup start kipina-2017\n")
+	must(t, out, "jatkoseuranta alkoi")
+	return out
+}
