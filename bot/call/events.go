@@ -160,7 +160,7 @@ func loadEvent(tx *storage.Tx, ws, id string) (round.Event, error) {
 }
 
 // tellApplicants enqueues a message to every applicant of ev whose
-// application is still in, in the application's language, keyed by the
+// application is still in, in the sender's language (bot.CompanyLangOf), keyed by the
 // workspace, the event, what happened (what) and the application.
 func tellApplicants(r *bot.Request, tx *storage.Tx, ev round.Event, msgID string, what ...string) error {
 	apps, err := round.EventApps(tx, r.WS.ID, ev.ID)
@@ -171,8 +171,9 @@ func tellApplicants(r *bot.Request, tx *storage.Tx, ev round.Event, msgID string
 		if a.State == round.Withdrawn {
 			continue
 		}
-		text := r.Env.Cat.T(a.Lang, msgID, "Event", ev.Name, "App", a.ID,
-			"Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc))
+		lang := r.Env.CompanyLangOf(tx, a.Owner, a.Lang)
+		text := r.Env.Cat.T(lang, msgID, "Event", ev.Name, "App", a.ID,
+			"Deadline", r.Env.FormatTime(lang, "format.datetime", ev.Deadline, r.WS.Loc))
 		key := outbox.NewKey(r.WS.ID, append(append([]string{"event", ev.ID}, what...), a.ID)...)
 		if _, err := outbox.Enqueue(tx, key, chat.DM(a.Owner), chat.Message{Text: text}); err != nil {
 			return err

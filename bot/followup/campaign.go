@@ -236,8 +236,16 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev round.Event, s Step,
 		if err != nil {
 			return n, err
 		}
+		company := append([]chat.UserRef{app.Owner}, app.Contacts...)
 		for _, u := range us {
-			lang, err := m.langFor(tx, u, app.Lang)
+			// The company's language is the company people's; a city
+			// contact reads their own (issue 15: a city contact got the
+			// questions in the company's English).
+			pref := ""
+			if slices.Contains(company, u) {
+				pref = app.Lang
+			}
+			lang, err := m.langFor(tx, u, pref)
 			if err != nil {
 				return n, err
 			}
@@ -303,12 +311,11 @@ func (m *module) organisers(tx *storage.Tx, ws *bot.Workspace, p Plan) (chat.Add
 // langFor is the language to write to u in: their choice, else the
 // language they applied in (pref), else the bot's default for them.
 func (m *module) langFor(tx *storage.Tx, u chat.UserRef, pref string) (string, error) {
-	usr, err := bot.LoadUser(tx, u)
-	if err != nil {
+	if _, err := bot.LoadUser(tx, u); err != nil {
 		return "", err
 	}
-	if pref != "" && usr.Lang == "" {
-		return pref, nil
+	if pref != "" {
+		return m.env.CompanyLangOf(tx, u, pref), nil
 	}
 	return m.env.LangOf(tx, u), nil
 }

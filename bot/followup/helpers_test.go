@@ -37,18 +37,20 @@ func at(y int, m time.Month, d, hh, mm int, ss ...int) time.Time {
 	return time.Date(y, m, d, hh, mm, s, 0, helsinki)
 }
 
-// demo app: id, owner, company, target, state, trade secret.
+// demo app: id, owner, company, target, state, trade secret, and the
+// language the company applied in ("" is Finnish).
 type demoApp struct {
 	id, owner, company, target string
 	state                      round.State
 	secret                     bool
+	lang                       string
 }
 
 var demoApps = []demoApp{
-	{"H0001", "anna", "Katuvalo Oy", "health", round.Accepted, false},
-	{"H0002", "bertil", "Sensori Ab", "sensors", round.Accepted, true},
-	{"H0003", "cecilia", "Hylätty Oy", "health", round.Declined, false},
-	{"H0004", "dora", "Kirjasto Oy", "culture", round.Accepted, false},
+	{"H0001", "anna", "Katuvalo Oy", "health", round.Accepted, false, ""},
+	{"H0002", "bertil", "Sensori Ab", "sensors", round.Accepted, true, ""},
+	{"H0003", "cecilia", "Hylätty Oy", "health", round.Declined, false, ""},
+	{"H0004", "dora", "Kirjasto Oy", "culture", round.Accepted, false, ""},
 }
 
 // setup starts a harness with the call, routing, follow-up and export
@@ -67,8 +69,12 @@ func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
 			return err
 		}
 		for i, a := range apps {
+			lang := a.lang
+			if lang == "" {
+				lang = "fi"
+			}
 			app := round.Application{Event: ev.ID, Owner: bottest.User(a.owner), Company: a.company, BusinessID: bottest.BusinessID(i + 1),
-				Target: a.target, Summary: "Ratkaisu " + a.company, Lang: "fi", Secrets: a.secret, Submitted: bottest.Start}
+				Target: a.target, Summary: "Ratkaisu " + a.company, Lang: lang, Secrets: a.secret, Submitted: bottest.Start}
 			one := []round.Application{app}
 			if err := addApps(t.Context(), h.Bot.Events, tx, one, a.state); err != nil {
 				return err
