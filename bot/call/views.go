@@ -293,12 +293,13 @@ func setWithdrawn(ctx context.Context, r *bot.Request, withdraw bool) (chat.Resp
 }
 
 // contactAdd lets an application's sender add a colleague as a contact.
-func contactAdd(_ context.Context, r *bot.Request) (chat.Response, error) {
+func contactAdd(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	a, _, err := ownApp(r, strings.ToUpper(r.Args[0]))
 	if err != nil {
 		return chat.Response{}, err
 	}
 	u := bot.Mention(r, r.Args[1])
+	r.Env.KnowPeople(ctx, u)
 	err = r.Update(func(tx *storage.Tx) error {
 		if err := round.AddContact(tx, r.WS.ID, a.ID, u); err != nil {
 			return err

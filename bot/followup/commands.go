@@ -193,7 +193,10 @@ func (m *module) plan(_ context.Context, r *bot.Request) (chat.Response, error) 
 // /kipina followup people add <event> [juror|city] @user… — the word
 // before mentions sets their role (juror unless told).
 func (m *module) people(add bool) bot.Handler {
-	return func(_ context.Context, r *bot.Request) (chat.Response, error) {
+	return func(ctx context.Context, r *bot.Request) (chat.Response, error) {
+		if add {
+			r.KnowMentioned(ctx, r.Args[1:]...)
+		}
 		id := r.Args[0]
 		var names []string
 		err := r.Update(func(tx *storage.Tx) error {

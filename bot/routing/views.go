@@ -148,8 +148,11 @@ func knownTarget(b *bot.Env, tx *storage.Tx, ws, id string) (bool, error) {
 }
 
 func (m *module) contactsEdit(add bool) bot.Handler {
-	return func(_ context.Context, r *bot.Request) (chat.Response, error) {
+	return func(ctx context.Context, r *bot.Request) (chat.Response, error) {
 		target := r.Args[0]
+		if add {
+			r.KnowMentioned(ctx, r.Args[1:]...) // routed applications reach them in their language
+		}
 		var names []string
 		err := r.Update(func(tx *storage.Tx) error {
 			known, err := knownTarget(m.b, tx, r.WS.ID, target)
