@@ -32,6 +32,43 @@ func loadEvent(tx *storage.Tx, ws, id string) (round.Event, error) {
 	return ev, err
 }
 
+// startAsk previews a campaign before it starts: the steps with when each
+// will really go out (a step already due goes out at once), who is asked,
+// and a button that starts it (README: every step that messages people
+// shows a preview first).
+func (m *module) startAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
+	id := r.Args[0]
+	var p Plan
+	var ev round.Event
+	pitched := 0
+	err := r.Env.DB.View(func(tx *storage.Tx) error {
+		var err error
+		if ev, err = loadEvent(tx, r.WS.ID, id); err != nil {
+			return err
+		}
+		if p, _, err = LoadPlan(tx, r.WS.ID, id); err != nil {
+			return err
+		}
+		apps, err := round.EventApps(tx, r.WS.ID, id)
+		for _, a := range apps {
+			if a.State == round.Accepted {
+				pitched++
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("follow-up preview: %w", err)
+	}
+	if !p.Started.IsZero() && !p.Stopped {
+		return r.ReplyText(r.T("followup.already_started", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
+	}
+	return chat.Response{Reply: &chat.Message{
+		Text:     r.T("followup.start.preview", "Event", ev.Name, "Count", pitched) + "\n" + m.describe(r, p, ev),
+		Controls: []chat.Control{{Kind: chat.Button, ID: "followup-start:" + ev.ID, Label: r.T("followup.start.button"), Style: "primary"}},
+	}}, nil
+}
+
 // start stores the plan, adds the pairs pitched so far and schedules the
 // steps.
 func (m *module) start(_ context.Context, r *bot.Request) (chat.Response, error) {

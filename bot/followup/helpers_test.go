@@ -122,6 +122,9 @@ func lines(a ...string) string { return strings.Join(a, "\n") + "\n" }
 func startFollowUp(t testing.TB, h *bottest.Harness) string {
 	t.Helper()
 	out := h.Run(":as nina\n/kipina followup start kipina-2017\n")
+	must(t, out, "Aloitetaanko tapahtuman")
+	mustNot(t, out, "jatkoseuranta alkoi") // a preview: nothing starts before the button
+	out = h.Run(button(t, out, "Aloita jatkoseuranta") + "\n")
 	must(t, out, "jatkoseuranta alkoi")
 	return out
 }

@@ -84,7 +84,7 @@ func TestFollowUpWaitsForWorkingMorning(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := setup(t, c.event, demoApps[:1])
 			h.Clock.Set(c.event)
-			must(t, h.Run("/kipina followup start kipina-2017\n"), "jatkoseuranta alkoi")
+			startFollowUp(t, h)
 			h.Clock.Set(c.event.Add(24*time.Hour + time.Minute)) // due, but a holiday
 			if out := h.Tick(0); strings.Contains(out, "Miten onnistuimme") {
 				t.Fatalf("sent on a holiday:\n%s", out)
