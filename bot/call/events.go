@@ -230,6 +230,26 @@ func eventCancelConfirm(_ context.Context, r *bot.Request) (chat.Response, error
 	return chat.Response{Update: &msg}, nil
 }
 
+// callAsk previews the call before it is posted: the post as the
+// channel will read it, and a button that opens the call and posts it to
+// this channel (README: every step that messages people shows a preview
+// first).
+func callAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var ev round.Event
+	if err := r.Env.DB.View(func(tx *storage.Tx) (err error) { ev, err = loadEvent(tx, r.WS.ID, r.Args[0]); return err }); err != nil {
+		return chat.Response{}, err
+	}
+	if ev.Cancelled || !r.Now().Before(ev.Deadline) {
+		return chat.Response{}, bot.Refuse("call.cannot_open", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+	}
+	post := callMessage(r, ev)
+	quoted := "> " + strings.ReplaceAll(post.Text, "\n", "\n> ")
+	return chat.Response{Reply: &chat.Message{
+		Text:     r.T("call.preview", "Event", ev.Name) + "\n" + quoted,
+		Controls: []chat.Control{{Kind: chat.Button, ID: "call-post:" + ev.ID, Label: r.T("call.post.button"), Style: "primary"}},
+	}}, nil
+}
+
 // callSet opens (posting the call with an Apply button to the channel) or
 // closes an event's call.
 func callSet(open bool) bot.Handler {

@@ -70,7 +70,7 @@ func TestCallToApplication(t *testing.T) {
 				answers("2027-02-15"))
 			must(t, out, x.dateTooEarly, x.eventSaved)
 
-			out = h.Run("/kipina call open kipina-2027\n")
+			out = h.OpenCall("kipina-2027")
 			must(t, out, x.callOpened, "── #shell", "Kipinä 2027")
 			apply := button(t, out, x.apply)
 
@@ -133,7 +133,7 @@ func TestCallToApplication(t *testing.T) {
 
 func TestEventCancelTellsApplicants(t *testing.T) {
 	h := bottest.New(t, call.Module{})
-	out := h.Run("/kipina call open kipina-2017\n")
+	out := h.OpenCall("kipina-2017")
 	apply := button(t, out, "Hae mukaan")
 	for i, who := range []string{"anna", "sven"} {
 		bid := []string{"1572860-0", "0112038-9"}[i]
@@ -168,7 +168,10 @@ func TestWorkspacesDoNotMix(t *testing.T) {
 		}
 		return r.Reply.Text
 	}
-	ask("turku", "tiina", "call open kipina-2017")
+	if r := b.Handle(ctx, &chat.Action{Origin: chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "turku", User: "tiina"}, Channel: "c"},
+		ActionID: "call-post:kipina-2017"}); r.Reply == nil {
+		t.Fatal("call open in turku")
+	}
 	sub := submission(1)
 	if r := b.Handle(ctx, sub); r.Reply == nil || !strings.Contains(r.Reply.Text, "H0001") {
 		t.Fatalf("apply in demo: %+v", r)
