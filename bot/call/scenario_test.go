@@ -42,7 +42,7 @@ var finnish = texts{
 	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Muokkaa H0001", updated: "Hakemus H0001 on päivitetty.",
 	exists:   "Tällä Y-tunnuksella on jo hakemus tähän tapahtumaan. Sen lähettäjälle on kerrottu yrityksestäsi.",
 	withdraw: "Peru H0001", withdrawYes: "Kyllä, peru hakemus", withdrawn: "Hakemus H0001 on peruttu.", undo: "Kumoa",
-	statusWithdrawn: "peruttu: 1", deadlinePassed: "haku päättyi", history: "app.withdraw",
+	statusWithdrawn: "peruttu: 1", deadlinePassed: "haku päättyi", history: "Historia:",
 }
 
 var english = texts{
@@ -53,7 +53,7 @@ var english = texts{
 	notice: "Uusi hakemus H0001: Katuvalo Oy", edit: "Edit H0001", updated: "Application H0001 is updated.",
 	exists:   "There is already an application with this business ID for this event. Its sender has been told that someone tried",
 	withdraw: "Withdraw H0001", withdrawYes: "Yes, withdraw", withdrawn: "Application H0001 is withdrawn.", undo: "Undo",
-	statusWithdrawn: "withdrawn: 1", deadlinePassed: "closed", history: "app.withdraw",
+	statusWithdrawn: "withdrawn: 1", deadlinePassed: "closed", history: "History:",
 }
 
 // TestCallToApplication drives the whole first flow through the shell:
@@ -110,7 +110,10 @@ func TestCallToApplication(t *testing.T) {
 			must(t, out, x.withdrawn, x.undo)
 
 			out = h.Run(":as nina\n/kipina status\n/kipina app H0001\n/kipina apps kipina-2027 sensors\n")
-			must(t, out, x.statusWithdrawn, x.history, "app.submit", "app.edit", "Katuvalo Oy")
+			// History in words, not codes (issue 15).
+			must(t, out, x.statusWithdrawn, x.history, h.Bot.Cat.T(x.lang, "history.app.submit"), h.Bot.Cat.T(x.lang, "history.app.edit"),
+				h.Bot.Cat.T(x.lang, "history.app.withdraw"), "@anna "+h.Bot.Cat.T(x.lang, "history.app.submit"), "Katuvalo Oy")
+			mustNot(t, out, "app.submit", "shell:demo:", ": fi\n", ": en\n")
 
 			// After the deadline the form refuses and says when it closed.
 			h.Clock.Set(time.Date(2027, 3, 2, 8, 0, 0, 0, time.UTC))

@@ -113,6 +113,9 @@ func TestCampaignScenario(t *testing.T) {
 		!strings.Contains(string(funnelCSV), "LIIKESALAISUUS") {
 		t.Errorf("funnel CSV:\n%s", funnelCSV)
 	}
+	// History in words, not codes (issue 15: "shell:demo:anna pitched→nextsteps agreed").
+	must(t, string(funnelCSV), ": esitelleet → jatkosta sovittu", " @")
+	mustNot(t, string(funnelCSV), "shell:demo:", "pitched→", "→nextsteps")
 	if err := h.DB.View(func(tx *storage.Tx) error {
 		log, err := tx.AuditLog("demo", "event/kipina-2017")
 		if err != nil {
