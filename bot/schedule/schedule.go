@@ -137,12 +137,16 @@ func planned(it Item) time.Time {
 func (s *Scheduler) NextDue() (time.Time, bool) {
 	var next time.Time
 	found := false
-	s.db.View(func(tx *storage.Tx) error {
+	err := s.db.View(func(tx *storage.Tx) error {
 		return due.Scan(tx, "", "", func(_ string, it Item) error {
 			next, found = it.Due, true
 			return storage.ErrStop
 		})
 	})
+	if err != nil {
+		s.log.Error("next due item", "err", err)
+		return time.Time{}, false
+	}
 	return next, found
 }
 
