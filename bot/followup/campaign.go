@@ -50,7 +50,7 @@ func (m *module) schedule(tx *storage.Tx, ws *bot.Workspace, p Plan, ev round.Ev
 		if err != nil {
 			return err
 		}
-		if err := schedule.Add(tx, schedule.Item{Key: stepKey(ws.ID, ev.ID, s), Workspace: ws.ID, User: p.StartedBy,
+		if err := schedule.Add(tx, schedule.Item{Key: stepKey(ws.ID, ev.ID, s), Workspace: ws.ID, User: workspaceClock(ws, p),
 			Kind: kindStep, Due: due, Payload: payload}); err != nil {
 			return err
 		}
@@ -77,8 +77,17 @@ func (m *module) scheduleEscalation(tx *storage.Tx, ws *bot.Workspace, p Plan, e
 	if err != nil {
 		return err
 	}
-	return schedule.Add(tx, schedule.Item{Key: escalateKey(ws.ID, event, due.In(ws.Loc)), Workspace: ws.ID, User: p.StartedBy,
+	return schedule.Add(tx, schedule.Item{Key: escalateKey(ws.ID, event, due.In(ws.Loc)), Workspace: ws.ID, User: workspaceClock(ws, p),
 		Kind: kindEscalate, Due: due, Payload: payload})
+}
+
+// workspaceClock is the due items' recipient for the scheduler's quiet
+// hours: a campaign step writes to many people, so it keeps the
+// workspace's zone and quiet hours — the ones the plan's words and the
+// late policy count with (sendsAt, lateness) — not the zone of the
+// organiser who started it.
+func workspaceClock(ws *bot.Workspace, p Plan) chat.UserRef {
+	return chat.UserRef{Platform: p.StartedBy.Platform, Workspace: ws.ID}
 }
 
 // escalateKey is unique per day: the handler adds the next day's item

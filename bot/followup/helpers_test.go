@@ -13,6 +13,7 @@ import (
 	"github.com/kipina/kipina/bot/export"
 	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
 )
@@ -58,7 +59,13 @@ var demoApps = []demoApp{
 // eventDate) and makes pekka the contact of health and sari of sensors.
 func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
 	t.Helper()
-	h := bottest.New(t, call.Module{}, routing.Module{}, followup.Module{}, export.Module{})
+	return setupWith(t, configs.Default(), eventDate, apps)
+}
+
+// setupWith is setup with a configuration.
+func setupWith(t testing.TB, cfg *configs.Config, eventDate time.Time, apps []demoApp) *bottest.Harness {
+	t.Helper()
+	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{}, followup.Module{}, export.Module{})
 	err := h.DB.Update(func(tx *storage.Tx) error {
 		ev, err := round.LoadEvent(tx, "demo", "kipina-2017")
 		if err != nil {

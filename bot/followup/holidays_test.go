@@ -7,6 +7,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -161,4 +162,25 @@ func TestPlanSaysLateAndSkipped(t *testing.T) {
 	must(t, out, fi("followup.plan.skip", "Skip", 14),
 		fi("followup.plan.late", "Date", h.Bot.FormatTime("fi", "format.datetime", at(2027, 1, 20, 10, 0), helsinki),
 			"Policy", fi("followup.policy.late-note")))
+}
+
+// TestFollowUpInWorkspaceZone: in a workspace whose zone is New York (not
+// the default Helsinki), the survey the day after the event goes out at
+// 09:00 New York time, and the plan says so in that zone.
+func TestFollowUpInWorkspaceZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configs.Default()
+	cfg.Workspaces[0].Timezone = "America/New_York"
+	event := time.Date(2027, 1, 12, 9, 0, 0, 0, ny) // a Tuesday
+	h := setupWith(t, cfg, event, demoApps[:1])
+	h.Clock.Set(event.Add(time.Hour))
+	out := startFollowUp(t, h)
+	must(t, out, "13.1.2027 klo 9.00")
+	h.Clock.Set(time.Date(2027, 1, 13, 8, 59, 0, 0, ny)) // 15.59 in Helsinki
+	mustNot(t, h.Tick(0), "Miten onnistuimme")
+	h.Clock.Set(time.Date(2027, 1, 13, 9, 0, 0, 0, ny))
+	must(t, block(t, h.Tick(0), "── @anna"), "Miten onnistuimme")
 }
