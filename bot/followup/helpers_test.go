@@ -13,8 +13,8 @@ import (
 	"github.com/kipina/kipina/bot/export"
 	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/round"
-	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
