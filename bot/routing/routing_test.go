@@ -68,7 +68,7 @@ func TestRoutingOverrideAndDigest(t *testing.T) {
 
 	// The override command.
 	out = h.Run("/kipina match set H0001 health\n/kipina match set H0001 nowhere\n/kipina app H0001\n")
-	must(t, out, "kohde on nyt Terveys ja toimintakyky", "Kohdetta ”nowhere” ei ole", "match.override")
+	must(t, out, "kohde on nyt Terveys ja toimintakyky", "Kohdetta ”nowhere” ei ole", h.Bot.Cat.T("fi", "history.match.override")) // the history in words (issue 15)
 	err := h.DB.View(func(tx *storage.Tx) error {
 		if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "health" {
 			t.Errorf("primary = %q, %v", p, err)
