@@ -151,7 +151,7 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		b.Outbox.Register(p, lim)
 	}
 	b.handler = chain(b.route, b.recoverer, b.answer, b.logger)
-	reg := &Registry{router: b.Router, sched: b.Sched, events: env.Events}
+	reg := &Registry{router: b.Router, sched: b.Sched, events: env.Events, workspaces: b.sortedWorkspaces(), now: b.Now}
 	for _, m := range append([]Module{core{b: b}}, modules...) {
 		if err := m.Register(reg, env); err != nil {
 			return nil, fmt.Errorf("register %T: %w", m, err)

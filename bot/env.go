@@ -32,6 +32,7 @@ type Env struct {
 	outbox     *outbox.Worker
 	platforms  map[string]chat.Platform
 	workspaces map[string]*Workspace
+	profiles   profileFetcher
 }
 
 // Now reads the bot's clock.

@@ -2,6 +2,9 @@ package bot
 
 import (
 	"context"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/kipina/kipina/bot/event"
 	"github.com/kipina/kipina/bot/schedule"
@@ -17,9 +20,11 @@ type Module interface {
 // forms, cron jobs, due-item kinds and domain event subscriptions. It is
 // not kept after start-up.
 type Registry struct {
-	router *Router
-	sched  *schedule.Scheduler
-	events *event.Bus
+	router     *Router
+	sched      *schedule.Scheduler
+	events     *event.Bus
+	workspaces []*Workspace
+	now        func() time.Time
 }
 
 // Command registers a slash subcommand.
@@ -40,9 +45,27 @@ func (g *Registry) Action(prefix string, role Role, h Handler) { g.router.Action
 // prefix + ":".
 func (g *Registry) Form(prefix string, role Role, h Handler) { g.router.Form(prefix, role, h) }
 
-// Cron runs fn on a five-field cron schedule in the default zone.
-func (g *Registry) Cron(name, spec string, fn func(ctx context.Context)) error {
-	return g.sched.Cron(name, spec, fn)
+// Cron runs fn for each configured workspace on a five-field cron
+// schedule read in that workspace's time zone ("0 8 * * 1-5" is 08:00 on
+// weekdays in Helsinki for a Helsinki workspace, in New York for a New
+// York one), and skips the workspace's days off (its quiet hours'
+// weekends and public holidays): a job that messages people does not
+// write to them on Christmas Day; what it would have said waits for its
+// next run. A bad spec is an error. (Issue 15: every scheduled job runs in
+// its workspace's zone.)
+func (g *Registry) Cron(name, spec string, fn func(ctx context.Context, ws *Workspace)) error {
+	for _, ws := range g.workspaces {
+		err := g.sched.CronIn(name+"/"+ws.ID, spec, ws.Loc, func(ctx context.Context) {
+			if ws.Quiet.DayOff(g.now(), ws.Loc) {
+				return
+			}
+			fn(ctx, ws)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Due registers the handler of stored due items of a kind.
@@ -51,3 +74,13 @@ func (g *Registry) Due(kind string, fn schedule.Func) { g.sched.Handle(kind, fn)
 // Events returns the domain event bus to subscribe on:
 // round.AppSubmitted.Subscribe(reg.Events(), fn).
 func (g *Registry) Events() *event.Bus { return g.events }
+
+// sortedWorkspaces lists the configured workspaces by id.
+func (b *Bot) sortedWorkspaces() []*Workspace {
+	out := make([]*Workspace, 0, len(b.workspaces))
+	for _, ws := range b.workspaces {
+		out = append(out, ws)
+	}
+	slices.SortFunc(out, func(a, b *Workspace) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}

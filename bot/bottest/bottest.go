@@ -255,3 +255,18 @@ func BusinessID(n int) string {
 func User(name string) chat.UserRef {
 	return chat.UserRef{Platform: "shell", Workspace: "demo", User: name}
 }
+
+// OpenCall opens event's call as the current user: /kipina call open shows
+// the post as a preview with a button, and the button posts it. It returns
+// what the button printed (the call as posted, with its Apply button).
+func (h *Harness) OpenCall(event string) string {
+	h.T.Helper()
+	out := h.Run("/kipina call open " + event + "\n")
+	for _, lang := range []string{"fi", "en", "sv"} { // the button is in the organiser's language
+		if label := h.Bot.Cat.T(lang, "call.post.button"); strings.Contains(out, "] "+label) {
+			return h.Run(Button(h.T, out, label) + "\n")
+		}
+	}
+	h.T.Fatalf("no button to post the call in:\n%s", out)
+	return ""
+}

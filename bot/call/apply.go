@@ -128,7 +128,7 @@ func closed(ev round.Event, r *bot.Request) error {
 // to apply with its business ID, once per day per application.
 func tellSender(r *bot.Request, a round.Application) error {
 	return r.Update(func(tx *storage.Tx) error {
-		lang := r.Env.LangOf(tx, a.Owner)
+		lang := r.Env.CompanyLangOf(tx, a.Owner, a.Lang)
 		day := r.Now().In(r.WS.Loc).Format("2006-01-02")
 		msg := chat.Message{Text: r.Env.Cat.T(lang, "apply.business_id.tried", "App", a.ID, "Company", a.Company)}
 		_, err := outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, "bid-tried", day), chat.DM(a.Owner), msg)

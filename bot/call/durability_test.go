@@ -48,7 +48,7 @@ func openBotAt(tb testing.TB, path string, cfg *configs.Config) (*bot.Bot, *stor
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	r := b.Handle(ctx, &chat.Command{Origin: origin("nina"), Text: "call open kipina-2017"})
+	r := b.Handle(ctx, &chat.Action{Origin: origin("nina"), ActionID: "call-post:kipina-2017"})
 	if r.Reply == nil {
 		tb.Fatal("call open failed")
 	}

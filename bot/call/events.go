@@ -160,7 +160,7 @@ func loadEvent(tx *storage.Tx, ws, id string) (round.Event, error) {
 }
 
 // tellApplicants enqueues a message to every applicant of ev whose
-// application is still in, in the application's language, keyed by the
+// application is still in, in the sender's language (bot.CompanyLangOf), keyed by the
 // workspace, the event, what happened (what) and the application.
 func tellApplicants(r *bot.Request, tx *storage.Tx, ev round.Event, msgID string, what ...string) error {
 	apps, err := round.EventApps(tx, r.WS.ID, ev.ID)
@@ -171,8 +171,9 @@ func tellApplicants(r *bot.Request, tx *storage.Tx, ev round.Event, msgID string
 		if a.State == round.Withdrawn {
 			continue
 		}
-		text := r.Env.Cat.T(a.Lang, msgID, "Event", ev.Name, "App", a.ID,
-			"Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc))
+		lang := r.Env.CompanyLangOf(tx, a.Owner, a.Lang)
+		text := r.Env.Cat.T(lang, msgID, "Event", ev.Name, "App", a.ID,
+			"Deadline", r.Env.FormatTime(lang, "format.datetime", ev.Deadline, r.WS.Loc))
 		key := outbox.NewKey(r.WS.ID, append(append([]string{"event", ev.ID}, what...), a.ID)...)
 		if _, err := outbox.Enqueue(tx, key, chat.DM(a.Owner), chat.Message{Text: text}); err != nil {
 			return err
@@ -231,6 +232,26 @@ func eventCancelConfirm(_ context.Context, r *bot.Request) (chat.Response, error
 	}
 	msg := chat.Message{Text: r.T("event.cancelled", "Event", ev.Name)}
 	return chat.Response{Update: &msg}, nil
+}
+
+// callAsk previews the call before it is posted: the post as the
+// channel will read it, and a button that opens the call and posts it to
+// this channel (README: every step that messages people shows a preview
+// first).
+func callAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
+	var ev round.Event
+	if err := r.Env.DB.View(func(tx *storage.Tx) (err error) { ev, err = loadEvent(tx, r.WS.ID, r.Args[0]); return err }); err != nil {
+		return chat.Response{}, err
+	}
+	if ev.Cancelled || !r.Now().Before(ev.Deadline) {
+		return chat.Response{}, bot.Refuse("call.cannot_open", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+	}
+	post := callMessage(r, ev)
+	quoted := "> " + strings.ReplaceAll(post.Text, "\n", "\n> ")
+	return chat.Response{Reply: &chat.Message{
+		Text:     r.T("call.preview", "Event", ev.Name) + "\n" + quoted,
+		Controls: []chat.Control{{Kind: chat.Button, ID: "call-post:" + ev.ID, Label: r.T("call.post.button"), Style: "primary"}},
+	}}, nil
 }
 
 // callSet opens (posting the call with an Apply button to the channel) or

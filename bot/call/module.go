@@ -34,9 +34,9 @@ func (Module) Register(rt *bot.Registry, env *bot.Env) error {
 		{Name: "challenge add", Role: org, MinArgs: 1, MaxArgs: 1, Run: challengeAdd},
 		{Name: "challenge edit", Role: org, MinArgs: 2, MaxArgs: 2, Run: challengeEdit},
 		{Name: "challenges", MinArgs: 1, MaxArgs: 1, Run: challengeList},
-		{Name: "call open", Role: org, MinArgs: 1, MaxArgs: 1, Run: callSet(true)},
+		{Name: "call open", Role: org, MinArgs: 1, MaxArgs: 1, Run: callAsk},
 		{Name: "call close", Role: org, MinArgs: 1, MaxArgs: 1, Run: callSet(false)},
-		{Name: "call reopen", Role: org, MinArgs: 1, MaxArgs: 1, Run: callSet(true)},
+		{Name: "call reopen", Role: org, MinArgs: 1, MaxArgs: 1, Run: callAsk},
 		{Name: "status", Role: org, MaxArgs: 1, Run: status},
 		{Name: "apps", Role: org, MaxArgs: 2, Run: appList},
 		{Name: "app", Role: org, MinArgs: 1, MaxArgs: 1, Run: appShow},
@@ -52,6 +52,7 @@ func (Module) Register(rt *bot.Registry, env *bot.Env) error {
 	rt.Form("event", org, eventSubmit)
 	rt.Form("challenge", org, challengeSubmit)
 	rt.Action(cancelID.Prefix(), org, eventCancelConfirm)
+	rt.Action("call-post", org, callSet(true))
 	rt.Action("apply", bot.Anyone, applyOpen)
 	rt.Form("apply", bot.Anyone, applySubmit)
 	rt.Action(editID.Prefix(), bot.Anyone, appEditOpen)

@@ -19,7 +19,7 @@ func TestUndoKeepsOneLiveApplicationPerBusinessID(t *testing.T) {
 	defer db.Close()
 	ctx := context.Background()
 	org := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "nina"}, Channel: "c"}
-	b.Handle(ctx, &chat.Command{Origin: org, Text: "call open kipina-2017"})
+	b.Handle(ctx, &chat.Action{Origin: org, ActionID: "call-post:kipina-2017"})
 	first := submission(1)
 	if r := b.Handle(ctx, first); r.Reply == nil || !strings.Contains(r.Reply.Text, "H0001") {
 		t.Fatalf("apply: %+v", r)

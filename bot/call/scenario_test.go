@@ -74,7 +74,7 @@ func textsIn(cat *locale.Catalog, lang string) texts {
 		undo:            T("withdraw.undo.button"),
 		deadlinePassed:  upTo(cat, lang, "apply.deadline_passed", "Deadline", "Event", "Kipinä 2027"),
 		statusWithdrawn: T("state.withdrawn") + ": 1",
-		history:         "app.withdraw",
+		history:         T("app.history"),
 	}
 }
 
@@ -104,7 +104,7 @@ func TestCallToApplication(t *testing.T) {
 				must(t, out, x.dateTooEarly, x.eventSaved)
 			})
 			step("call opened in the channel", func(t *testing.T) {
-				out := h.Run("/kipina call open kipina-2027\n")
+				out := h.OpenCall("kipina-2027")
 				must(t, out, x.callOpened, "── #shell", "Kipinä 2027")
 				apply = button(t, out, x.apply)
 			})
@@ -145,7 +145,10 @@ func TestCallToApplication(t *testing.T) {
 			})
 			step("organisers see the state and the history", func(t *testing.T) {
 				out := h.Run(":as nina\n/kipina status\n/kipina app H0001\n/kipina apps kipina-2027 sensors\n")
-				must(t, out, x.statusWithdrawn, x.history, "app.submit", "app.edit", "Katuvalo Oy")
+				// History in words, not codes.
+				must(t, out, x.statusWithdrawn, x.history, h.Bot.Cat.T(x.lang, "history.app.submit"), h.Bot.Cat.T(x.lang, "history.app.edit"),
+					h.Bot.Cat.T(x.lang, "history.app.withdraw"), "@anna "+h.Bot.Cat.T(x.lang, "history.app.submit"), "Katuvalo Oy")
+				mustNot(t, out, "app.submit", "shell:demo:", ": fi\n", ": en\n")
 			})
 			step("after the deadline the form refuses and says when it closed", func(t *testing.T) {
 				h.Clock.Set(time.Date(2027, 3, 2, 8, 0, 0, 0, time.UTC))
@@ -170,7 +173,7 @@ func TestCallToApplication(t *testing.T) {
 
 func TestEventCancelTellsApplicants(t *testing.T) {
 	h := bottest.New(t, call.Module{})
-	out := h.Run("/kipina call open kipina-2017\n")
+	out := h.OpenCall("kipina-2017")
 	apply := button(t, out, "Hae mukaan")
 	for i, who := range []string{"anna", "sven"} {
 		bid := []string{"1572860-0", "0112038-9"}[i]
@@ -205,7 +208,10 @@ func TestWorkspacesDoNotMix(t *testing.T) {
 		}
 		return r.Reply.Text
 	}
-	ask("turku", "tiina", "call open kipina-2017")
+	if r := b.Handle(ctx, &chat.Action{Origin: chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "turku", User: "tiina"}, Channel: "c"},
+		ActionID: "call-post:kipina-2017"}); r.Reply == nil {
+		t.Fatal("call open in turku")
+	}
 	sub := submission(1)
 	if r := b.Handle(ctx, sub); r.Reply == nil || !strings.Contains(r.Reply.Text, "H0001") {
 		t.Fatalf("apply in demo: %+v", r)

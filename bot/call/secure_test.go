@@ -18,7 +18,7 @@ import (
 func openEvents(t *testing.T, ids ...string) *bottest.Harness {
 	t.Helper()
 	h := bottest.New(t, call.Module{})
-	h.Run("/kipina call open kipina-2017\n")
+	h.OpenCall("kipina-2017")
 	err := h.DB.Update(func(tx *storage.Tx) error {
 		for _, id := range ids {
 			ev := round.Event{ID: id, Name: "Event " + id, CallOpen: true, Created: h.Clock.Now(),

@@ -169,7 +169,7 @@ func appShow(_ context.Context, r *bot.Request) (chat.Response, error) {
 		{"apply.website.label", a.Website}, {"apply.target.label", ev.TargetName(r.Env.Config.Tracks, a.Target, r.Lang)},
 		{"apply.maturity.label", r.T("apply.maturity." + a.Maturity)}, {"apply.summary.label", a.Summary},
 		{"apply.references.label", a.References}, {"apply.pilot.label", a.Pilot}, {"apply.deck.label", a.Deck},
-		{"apply.lang.label", a.Lang},
+		{"apply.lang.label", langName(a.Lang)},
 	} {
 		if line[1] != "" {
 			fmt.Fprintf(&sb, "%s: %s\n", r.T(line[0]), line[1])
@@ -177,9 +177,38 @@ func appShow(_ context.Context, r *bot.Request) (chat.Response, error) {
 	}
 	sb.WriteString(r.T("app.history"))
 	for _, e := range log {
-		fmt.Fprintf(&sb, "\n  %s %s %s", r.FormatDateTime(e.At), e.Who, e.Action)
+		fmt.Fprintf(&sb, "\n  %s %s %s", r.FormatDateTime(e.At), historyWho(r, e.Who), historyAction(r, e.Action))
 	}
 	return r.ReplyText(sb.String())
+}
+
+// langName names a language code in that language, as the application
+// form offers it ("suomi"), not as a code ("fi").
+func langName(code string) string {
+	if n, ok := map[string]string{"fi": "suomi", "en": "English", "sv": "svenska"}[code]; ok {
+		return n
+	}
+	return code
+}
+
+// historyWho names the author of a history line as people read it: a
+// mention, or the bot for what it did by itself (issue 15: history lines
+// showed "shell:demo:anna").
+func historyWho(r *bot.Request, who string) string {
+	u, err := chat.ParseUserRef(who)
+	if err != nil {
+		return r.T("history.who.system")
+	}
+	return chat.Mention(u)
+}
+
+// historyAction words an audited action ("app.submit" → "lähetti
+// hakemuksen"); an action the catalogue does not word keeps its code.
+func historyAction(r *bot.Request, action string) string {
+	if r.Env.Cat.Has(r.Lang, "history."+action) {
+		return r.T("history." + action)
+	}
+	return action
 }
 
 // myApps lists the user's own applications with Edit and Withdraw.
@@ -310,12 +339,13 @@ func setWithdrawn(ctx context.Context, r *bot.Request, id string, withdraw bool)
 }
 
 // contactAdd lets an application's sender add a colleague as a contact.
-func contactAdd(_ context.Context, r *bot.Request) (chat.Response, error) {
+func contactAdd(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	a, _, err := ownApp(r, strings.ToUpper(r.Args[0]))
 	if err != nil {
 		return chat.Response{}, err
 	}
 	u := bot.Mention(r, r.Args[1])
+	r.Env.KnowPeople(ctx, u)
 	err = r.Update(func(tx *storage.Tx) error {
 		if err := round.AddContact(tx, r.WS.ID, a.ID, u); err != nil {
 			return err

@@ -33,7 +33,6 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/jury"
-	"github.com/kipina/kipina/bot/locale"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/storage"
@@ -213,17 +212,10 @@ func recipients(a round.Application) []chat.UserRef {
 // companyLang is the language to write to u about company a: u's own
 // choice, else the company's preferred language, else u's default.
 func (m *mod) companyLang(tx *storage.Tx, a round.Application, u chat.UserRef) (string, error) {
-	usr, err := bot.LoadUser(tx, u)
-	if err != nil {
+	if _, err := bot.LoadUser(tx, u); err != nil {
 		return "", err
 	}
-	if usr.Lang != "" {
-		return usr.Lang, nil
-	}
-	if l := locale.Normalize(a.Lang); l != "" {
-		return l, nil
-	}
-	return m.env.LangOf(tx, u), nil
+	return m.env.CompanyLangOf(tx, u, a.Lang), nil
 }
 
 // personName is how people are named to others: their profile name and

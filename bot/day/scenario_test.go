@@ -97,7 +97,7 @@ func accept(t *testing.T, h *bottest.Harness, ids ...string) {
 // from a reminder.
 func TestTheDay(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{}, day.Module{})
-	out := h.Run("/kipina call open kipina-2017\n")
+	out := h.OpenCall("kipina-2017")
 	applyBtn := control(t, out, "Hae mukaan")
 	apply(h, applyBtn, "anna", "Katuvalo Oy", "1572860-0", "2", "Katuvalojen sensoriverkko mittaa liikennettä, melua ja ilmanlaatua; älykäs infrastruktuuri ja avoin data.", "1")
 	apply(h, applyBtn, "sven", "Vård Ab", "0112038-9", "4", "Distansmottagning och fjärrövervakning för patienter med diabetes inom hälsovården.", "3")

@@ -70,6 +70,38 @@ func (o Options) time(t time.Time) string {
 	return t.In(o.Loc).Format("2006-01-02 15:04")
 }
 
+// word writes a code as the word people read in the export's language:
+// the message prefix+code, or the code itself when the catalogue has no
+// such message (issue 15: exports showed "prototype", "pitched→nextsteps").
+func (o Options) word(prefix, code string) string {
+	if code == "" || !o.Cat.Has(o.Lang, prefix+code) {
+		return code
+	}
+	return o.t(prefix + code)
+}
+
+// who writes the author of a change: "@anna", or the bot's own name for
+// what it did by itself ("system").
+func (o Options) who(s string) string {
+	if s == "system" || s == "" {
+		return o.t("export.who.system")
+	}
+	u, err := chat.ParseUserRef(s)
+	if err != nil {
+		return s
+	}
+	return chat.PlainText(chat.Mention(u))
+}
+
+// langName names a language code in that language, as the application
+// form offers it.
+func langName(code string) string {
+	if n, ok := map[string]string{"fi": "suomi", "en": "English", "sv": "svenska"}[code]; ok {
+		return n
+	}
+	return code
+}
+
 func (o Options) secret(s bool) string {
 	if s {
 		return o.t("export.secret")
@@ -120,16 +152,21 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 	}
 	for _, a := range apps {
 		appSheet.add(a.Secrets, a.ID, o.t("export.state."+string(a.State)), a.Company, a.BusinessID, a.Contact, a.Email, a.Website,
-			a.Owner.User, target(a.Target), target(primary[a.ID]), a.Maturity, a.Summary, a.References, a.Pilot,
-			a.Deck, a.Lang, o.time(a.Submitted), o.time(a.Updated), o.secret(a.Secrets))
+			a.Owner.User, target(a.Target), target(primary[a.ID]), o.word("apply.maturity.", a.Maturity), a.Summary, a.References, a.Pilot,
+			a.Deck, langName(a.Lang), o.time(a.Submitted), o.time(a.Updated), o.secret(a.Secrets))
 	}
 
 	crit := make([]string, len(o.Config.Rubric))
+	critNames := make([]string, len(o.Config.Rubric))
 	for i, c := range o.Config.Rubric {
 		crit[i] = c.ID
+		critNames[i] = o.word("jury.criterion.", c.ID+".label")
+		if critNames[i] == c.ID+".label" {
+			critNames[i] = c.ID
+		}
 	}
 	revSheet := Sheet{ID: "reviews", Title: o.t("export.sheet.reviews"),
-		Header: append(append(o.cols("app", "company", "juror"), crit...), o.cols("abstain", "comment", "updated", "secret")...)}
+		Header: append(append(o.cols("app", "company", "juror"), critNames...), o.cols("abstain", "comment", "updated", "secret")...)}
 	for _, rv := range reviews {
 		a := byID[rv.App]
 		row := []string{rv.App, a.Company, rv.Juror.User}
@@ -203,7 +240,11 @@ func Collect(tx *storage.Tx, o Options, ws, event string) ([]Sheet, error) {
 		a := byID[p.App]
 		var hist []string
 		for _, c := range p.History {
-			hist = append(hist, fmt.Sprintf("%s %s %s→%s %s %s", o.time(c.At), c.Who, c.From, c.To, c.Answer, c.Reason))
+			line := fmt.Sprintf("%s %s: %s → %s", o.time(c.At), o.who(c.Who), o.word("followup.stage.", c.From), o.word("followup.stage.", c.To))
+			if c.Reason != "" {
+				line += " (" + c.Reason + ")"
+			}
+			hist = append(hist, line)
 		}
 		funSheet.add(a.Secrets, p.App, p.Company, target(p.Target), o.t("followup.stage."+p.Stage),
 			o.t("followup.stage."+followup.Funnel[p.Reached()]), p.Reason, o.time(p.Since), o.time(p.Escalated),

@@ -63,7 +63,7 @@ func TestCollectReviewsAndResults(t *testing.T) {
 	u := func(id string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "w", User: id} }
 	err = db.Update(func(tx *storage.Tx) error {
 		round.Events.Put(tx, "w", "e", round.Event{ID: "e", Name: "E"})
-		round.Apps.Put(tx, "w", "H0001", round.Application{ID: "H0001", Event: "e", State: round.Accepted, Company: "A Oy", Owner: u("a")})
+		round.Apps.Put(tx, "w", "H0001", round.Application{ID: "H0001", Event: "e", State: round.Accepted, Company: "A Oy", Owner: u("a"), Maturity: "prototype", Lang: "sv"})
 		round.Apps.Put(tx, "w", "H0002", round.Application{ID: "H0002", Event: "e", State: round.Declined, Company: "B Oy", Owner: u("b"), Secrets: true})
 		// a sent H0001 and is on the jury: conflicted with it. Each
 		// application lacks one review (three wanted, two jurors).
@@ -91,7 +91,12 @@ func TestCollectReviewsAndResults(t *testing.T) {
 	var sheets []Sheet
 	db.View(func(tx *storage.Tx) (err error) { sheets, err = Collect(tx, o, "w", "e"); return })
 	rev, res := sheets[1], sheets[2]
-	if got := strings.Join(rev.Header, ","); got != "Application,Company,Juror,impact,value,fit,feasibility,novelty,Abstained,Comment,Updated,Trade secret" {
+	// Words, not codes (issue 15: "prototype", "impact;value;fit").
+	row := strings.Join(sheets[0].Rows[0], "|")
+	if !strings.Contains(row, "|Prototype|") || !strings.Contains(row, "|svenska|") || strings.Contains(row, "prototype") {
+		t.Errorf("application row = %s", row)
+	}
+	if got := strings.Join(rev.Header, ","); got != "Application,Company,Juror,Impact,Total economic value,Fit to the challenge,Feasibility,Novelty,Abstained,Comment,Updated,Trade secret" {
 		t.Errorf("review header = %s", got)
 	}
 	if len(rev.Rows) != 4 || rev.Rows[2][len(rev.Header)-1] != "TRADE SECRET" || !rev.Secret[2] || rev.Secret[1] {

@@ -50,7 +50,7 @@ func (m *module) schedule(tx *storage.Tx, ws *bot.Workspace, p Plan, ev round.Ev
 		if err != nil {
 			return err
 		}
-		if err := schedule.Add(tx, schedule.Item{Key: stepKey(ws.ID, ev.ID, s), Workspace: ws.ID, User: p.StartedBy,
+		if err := schedule.Add(tx, schedule.Item{Key: stepKey(ws.ID, ev.ID, s), Workspace: ws.ID, User: workspaceClock(ws, p),
 			Kind: kindStep, Due: due, Payload: payload}); err != nil {
 			return err
 		}
@@ -77,8 +77,17 @@ func (m *module) scheduleEscalation(tx *storage.Tx, ws *bot.Workspace, p Plan, e
 	if err != nil {
 		return err
 	}
-	return schedule.Add(tx, schedule.Item{Key: escalateKey(ws.ID, event, due.In(ws.Loc)), Workspace: ws.ID, User: p.StartedBy,
+	return schedule.Add(tx, schedule.Item{Key: escalateKey(ws.ID, event, due.In(ws.Loc)), Workspace: ws.ID, User: workspaceClock(ws, p),
 		Kind: kindEscalate, Due: due, Payload: payload})
+}
+
+// workspaceClock is the due items' recipient for the scheduler's quiet
+// hours: a campaign step writes to many people, so it keeps the
+// workspace's zone and quiet hours — the ones the plan's words and the
+// late policy count with (sendsAt, lateness) — not the zone of the
+// organiser who started it.
+func workspaceClock(ws *bot.Workspace, p Plan) chat.UserRef {
+	return chat.UserRef{Platform: p.StartedBy.Platform, Workspace: ws.ID}
 }
 
 // escalateKey is unique per day: the handler adds the next day's item
@@ -106,6 +115,19 @@ func cancel(tx *storage.Tx, ws, event string) error {
 // the bot being down is.
 func lateness(ws *bot.Workspace, due, now time.Time) time.Duration {
 	return max(now.Sub(ws.Quiet.Next(due, ws.Loc)), 0)
+}
+
+// sendsAt returns when a step due at due, not yet run, goes out if the bot
+// runs from now on, and the policy it will run under: at its due time, or
+// at the first moment after it (and not before now) that the workspace's
+// quiet hours and days off allow.
+func (p Plan) sendsAt(ws *bot.Workspace, due, now time.Time) (time.Time, string) {
+	at := due
+	if now.After(at) {
+		at = now
+	}
+	at = ws.Quiet.Next(at, ws.Loc)
+	return at, p.policyFor(lateness(ws, due, at))
 }
 
 // policyFor returns the late-item policy for a step that is late.
@@ -223,8 +245,16 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev round.Event, s Step,
 		if err != nil {
 			return n, err
 		}
+		company := append([]chat.UserRef{app.Owner}, app.Contacts...)
 		for _, u := range us {
-			lang, err := m.langFor(tx, u, app.Lang)
+			// The company's language is the company people's; a city
+			// contact reads their own (issue 15: a city contact got the
+			// questions in the company's English).
+			pref := ""
+			if slices.Contains(company, u) {
+				pref = app.Lang
+			}
+			lang, err := m.langFor(tx, u, pref)
 			if err != nil {
 				return n, err
 			}
@@ -286,12 +316,11 @@ func (m *module) organisers(tx *storage.Tx, ws *bot.Workspace, p Plan) (chat.Add
 // langFor is the language to write to u in: their choice, else the
 // language they applied in (pref), else the bot's default for them.
 func (m *module) langFor(tx *storage.Tx, u chat.UserRef, pref string) (string, error) {
-	usr, err := bot.LoadUser(tx, u)
-	if err != nil {
+	if _, err := bot.LoadUser(tx, u); err != nil {
 		return "", err
 	}
-	if pref != "" && usr.Lang == "" {
-		return pref, nil
+	if pref != "" {
+		return m.env.CompanyLangOf(tx, u, pref), nil
 	}
 	return m.env.LangOf(tx, u), nil
 }

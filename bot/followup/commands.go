@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
@@ -28,6 +30,43 @@ func loadEvent(tx *storage.Tx, ws, id string) (round.Event, error) {
 		err = noEvent(id)
 	}
 	return ev, err
+}
+
+// startAsk previews a campaign before it starts: the steps with when each
+// will really go out (a step already due goes out at once), who is asked,
+// and a button that starts it (README: every step that messages people
+// shows a preview first).
+func (m *module) startAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
+	id := r.Args[0]
+	var p Plan
+	var ev round.Event
+	pitched := 0
+	err := r.Env.DB.View(func(tx *storage.Tx) error {
+		var err error
+		if ev, err = loadEvent(tx, r.WS.ID, id); err != nil {
+			return err
+		}
+		if p, _, err = LoadPlan(tx, r.WS.ID, id); err != nil {
+			return err
+		}
+		apps, err := round.EventApps(tx, r.WS.ID, id)
+		for _, a := range apps {
+			if a.State == round.Accepted {
+				pitched++
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return chat.Response{}, fmt.Errorf("follow-up preview: %w", err)
+	}
+	if !p.Started.IsZero() && !p.Stopped {
+		return r.ReplyText(r.T("followup.already_started", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
+	}
+	return chat.Response{Reply: &chat.Message{
+		Text:     r.T("followup.start.preview", "Event", ev.Name, "Count", pitched) + "\n" + m.describe(r, p, ev),
+		Controls: []chat.Control{{Kind: chat.Button, ID: "followup-start:" + ev.ID, Label: r.T("followup.start.button"), Style: "primary"}},
+	}}, nil
 }
 
 // start stores the plan, adds the pairs pitched so far and schedules the
@@ -79,16 +118,16 @@ func (m *module) describe(r *bot.Request, p Plan, ev round.Event) string {
 	var sb strings.Builder
 	for _, s := range Steps {
 		due := p.Due(ev, s, r.WS.Loc)
-		state := r.T("followup.plan.pending")
+		state := ""
 		if run, done := p.Done[s]; done {
 			state = r.T("followup.plan.ran", "Date", r.FormatDateTime(run.At), "Policy", r.T("followup.policy."+run.Policy), "Count", run.Sent)
-		} else if due.Before(r.Now()) {
-			state = r.T("followup.plan.overdue")
+		} else {
+			state = m.outlook(r, p, due)
 		}
 		fmt.Fprintf(&sb, "• %s (%s=%dd): %s — %s\n", r.T("followup.step."+string(s)), s, p.Days[s], r.FormatDateTime(due), state)
 	}
 	sb.WriteString(r.T("followup.plan.policy", "Note", p.LateNoteDays, "Skip", p.LateSkipDays, "Stale", p.StaleDays,
-		"At", fmt.Sprintf("%02d:%02d", p.Hour, p.Minute)))
+		"At", format.Clock(r.Lang, time.Date(2000, 1, 1, p.Hour, p.Minute, 0, 0, time.UTC))))
 	if len(p.People) > 0 {
 		var names []string
 		for _, pp := range p.People {
@@ -97,6 +136,26 @@ func (m *module) describe(r *bot.Request, p Plan, ev round.Event) string {
 		sb.WriteString("\n" + r.T("followup.plan.people", "Users", strings.Join(names, ", ")))
 	}
 	return sb.String()
+}
+
+// outlook says what will happen to a step due at due that has not run:
+// when it goes out and how (the scheduler holds it through quiet hours and
+// days off; lateness counts from the first moment they allow, so a step
+// held over a holiday goes out on time), or that it will not be sent.
+// The words follow what runStep will do (issue 15: the plan said "overdue
+// – goes out at the next run" on a holiday, then held the message).
+func (m *module) outlook(r *bot.Request, p Plan, due time.Time) string {
+	at, policy := p.sendsAt(r.WS, due, r.Now())
+	switch {
+	case policy == Skipped:
+		return r.T("followup.plan.skip", "Skip", p.LateSkipDays)
+	case at.Equal(due):
+		return r.T("followup.plan.pending")
+	case r.Now().Before(r.WS.Quiet.Next(due, r.WS.Loc)):
+		return r.T("followup.plan.held", "Date", r.FormatDateTime(at), "Policy", r.T("followup.policy."+policy))
+	default:
+		return r.T("followup.plan.late", "Date", r.FormatDateTime(at), "Policy", r.T("followup.policy."+policy))
+	}
 }
 
 // stop cancels the pending steps of a campaign.
@@ -171,7 +230,10 @@ func (m *module) plan(_ context.Context, r *bot.Request) (chat.Response, error) 
 // /kipina followup people add <event> [juror|city] @user… — the word
 // before mentions sets their role (juror unless told).
 func (m *module) people(add bool) bot.Handler {
-	return func(_ context.Context, r *bot.Request) (chat.Response, error) {
+	return func(ctx context.Context, r *bot.Request) (chat.Response, error) {
+		if add {
+			r.KnowMentioned(ctx, r.Args[1:]...)
+		}
 		id := r.Args[0]
 		var names []string
 		err := r.Update(func(tx *storage.Tx) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -37,18 +38,20 @@ func at(y int, m time.Month, d, hh, mm int, ss ...int) time.Time {
 	return time.Date(y, m, d, hh, mm, s, 0, helsinki)
 }
 
-// demo app: id, owner, company, target, state, trade secret.
+// demo app: id, owner, company, target, state, trade secret, and the
+// language the company applied in ("" is Finnish).
 type demoApp struct {
 	id, owner, company, target string
 	state                      round.State
 	secret                     bool
+	lang                       string
 }
 
 var demoApps = []demoApp{
-	{"H0001", "anna", "Katuvalo Oy", "health", round.Accepted, false},
-	{"H0002", "bertil", "Sensori Ab", "sensors", round.Accepted, true},
-	{"H0003", "cecilia", "Hylätty Oy", "health", round.Declined, false},
-	{"H0004", "dora", "Kirjasto Oy", "culture", round.Accepted, false},
+	{"H0001", "anna", "Katuvalo Oy", "health", round.Accepted, false, ""},
+	{"H0002", "bertil", "Sensori Ab", "sensors", round.Accepted, true, ""},
+	{"H0003", "cecilia", "Hylätty Oy", "health", round.Declined, false, ""},
+	{"H0004", "dora", "Kirjasto Oy", "culture", round.Accepted, false, ""},
 }
 
 // setup starts a harness with the call, routing, follow-up and export
@@ -56,7 +59,13 @@ var demoApps = []demoApp{
 // eventDate) and makes pekka the contact of health and sari of sensors.
 func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
 	t.Helper()
-	h := bottest.New(t, call.Module{}, routing.Module{}, followup.Module{}, export.Module{})
+	return setupWith(t, configs.Default(), eventDate, apps)
+}
+
+// setupWith is setup with a configuration.
+func setupWith(t testing.TB, cfg *configs.Config, eventDate time.Time, apps []demoApp) *bottest.Harness {
+	t.Helper()
+	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{}, followup.Module{}, export.Module{})
 	err := h.DB.Update(func(tx *storage.Tx) error {
 		ev, err := round.LoadEvent(tx, "demo", "kipina-2017")
 		if err != nil {
@@ -67,8 +76,12 @@ func setup(t testing.TB, eventDate time.Time, apps []demoApp) *bottest.Harness {
 			return err
 		}
 		for i, a := range apps {
+			lang := a.lang
+			if lang == "" {
+				lang = "fi"
+			}
 			app := round.Application{Event: ev.ID, Owner: bottest.User(a.owner), Company: a.company, BusinessID: bottest.BusinessID(i + 1),
-				Target: a.target, Summary: "Ratkaisu " + a.company, Lang: "fi", Secrets: a.secret, Submitted: bottest.Start}
+				Target: a.target, Summary: "Ratkaisu " + a.company, Lang: lang, Secrets: a.secret, Submitted: bottest.Start}
 			one := []round.Application{app}
 			if err := addApps(t.Context(), h.Bot.Events, tx, one, a.state); err != nil {
 				return err
@@ -111,3 +124,14 @@ func addApps(ctx context.Context, bus *event.Bus, tx *storage.Tx, apps []round.A
 func count(out, header string) int { return strings.Count(out, header+"\n") }
 
 func lines(a ...string) string { return strings.Join(a, "\n") + "\n" }
+
+// startFollowUp starts the demo event's follow-up as nina.
+func startFollowUp(t testing.TB, h *bottest.Harness) string {
+	t.Helper()
+	out := h.Run(":as nina\n/kipina followup start kipina-2017\n")
+	must(t, out, "Aloitetaanko tapahtuman")
+	mustNot(t, out, "jatkoseuranta alkoi") // a preview: nothing starts before the button
+	out = h.Run(button(t, out, "Aloita jatkoseuranta") + "\n")
+	must(t, out, "jatkoseuranta alkoi")
+	return out
+}

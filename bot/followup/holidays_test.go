@@ -7,6 +7,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -84,7 +85,7 @@ func TestFollowUpWaitsForWorkingMorning(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := setup(t, c.event, demoApps[:1])
 			h.Clock.Set(c.event)
-			must(t, h.Run("/kipina followup start kipina-2017\n"), "jatkoseuranta alkoi")
+			startFollowUp(t, h)
 			h.Clock.Set(c.event.Add(24*time.Hour + time.Minute)) // due, but a holiday
 			if out := h.Tick(0); strings.Contains(out, "Miten onnistuimme") {
 				t.Fatalf("sent on a holiday:\n%s", out)
@@ -115,4 +116,71 @@ func TestFollowUpWaitsForWorkingMorning(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlanSaysWhatWillHappen is issue 15's example: on a holiday the plan
+// said "overdue – goes out at the next run", then the message waited for
+// the next working morning and was labelled on time. The plan must say
+// what will happen: it waits, and goes out on the working morning on time.
+func TestPlanSaysWhatWillHappen(t *testing.T) {
+	h := setup(t, at(2026, 12, 23, 9, 0), demoApps[:1])
+	h.Clock.Set(at(2026, 12, 23, 10, 0))
+	startFollowUp(t, h)
+	fi := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
+	onTime := fi("followup.policy.on-time")
+	monday := h.Bot.FormatTime("fi", "format.datetime", at(2026, 12, 28, 8, 0), helsinki)
+
+	// Before the due time (a holiday, Christmas Eve): the plan already
+	// says when it will really go out.
+	out := h.Run("/kipina followup plan kipina-2017\n")
+	must(t, out, fi("followup.plan.held", "Date", monday, "Policy", onTime))
+
+	// Christmas Day: due, held.
+	h.Clock.Set(at(2026, 12, 25, 12, 0))
+	mustNot(t, h.Tick(0), "Miten onnistuimme")
+	out = h.Run("/kipina followup plan kipina-2017\n")
+	must(t, out, fi("followup.plan.held", "Date", monday, "Policy", onTime))
+	mustNot(t, out, "seuraavassa ajossa")
+
+	// Monday 08:00: it goes, and the plan reads as it said.
+	h.Clock.Set(at(2026, 12, 28, 8, 0))
+	must(t, h.Tick(0), "Miten onnistuimme")
+	out = h.Run("/kipina followup plan kipina-2017\n")
+	must(t, out, h.Bot.Cat.T("fi", "followup.plan.ran", "Date", monday, "Policy", onTime, "Count", 2)) // anna and the city contact pekka
+}
+
+// TestPlanSaysLateAndSkipped: a step whose time passed while nothing held
+// it (the campaign started late) says when it goes and that it is late;
+// one past the skip limit says it will not be sent.
+func TestPlanSaysLateAndSkipped(t *testing.T) {
+	h := setup(t, at(2027, 1, 4, 9, 0), demoApps[:1]) // a Monday
+	h.Clock.Set(at(2027, 1, 20, 10, 0))               // a Wednesday, 16 days later
+	out := h.Run("/kipina followup plan kipina-2017\n")
+	fi := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
+	// survey (1 day): 15 days late, over the default 14-day skip limit;
+	// next steps (14 days, Monday 18.1.): two days late, with an apology.
+	must(t, out, fi("followup.plan.skip", "Skip", 14),
+		fi("followup.plan.late", "Date", h.Bot.FormatTime("fi", "format.datetime", at(2027, 1, 20, 10, 0), helsinki),
+			"Policy", fi("followup.policy.late-note")))
+}
+
+// TestFollowUpInWorkspaceZone: in a workspace whose zone is New York (not
+// the default Helsinki), the survey the day after the event goes out at
+// 09:00 New York time, and the plan says so in that zone.
+func TestFollowUpInWorkspaceZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configs.Default()
+	cfg.Workspaces[0].Timezone = "America/New_York"
+	event := time.Date(2027, 1, 12, 9, 0, 0, 0, ny) // a Tuesday
+	h := setupWith(t, cfg, event, demoApps[:1])
+	h.Clock.Set(event.Add(time.Hour))
+	out := startFollowUp(t, h)
+	must(t, out, "13.1.2027 klo 9.00")
+	h.Clock.Set(time.Date(2027, 1, 13, 8, 59, 0, 0, ny)) // 15.59 in Helsinki
+	mustNot(t, h.Tick(0), "Miten onnistuimme")
+	h.Clock.Set(time.Date(2027, 1, 13, 9, 0, 0, 0, ny))
+	must(t, block(t, h.Tick(0), "── @anna"), "Miten onnistuimme")
 }

@@ -30,7 +30,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := setup(t, event, demoApps[:2])
-			must(t, h.Run("/kipina followup start kipina-2017\n"), "jatkoseuranta alkoi")
+			startFollowUp(t, h)
 			h.Clock.Set(c.back)
 			out := h.Tick(0)
 			switch c.survey {
@@ -85,7 +85,8 @@ func TestPlanCommand(t *testing.T) {
 	h := setup(t, at(2027, 2, 10, 9, 0), demoApps[:1])
 	out := h.Run("/kipina followup plan kipina-2017\n")
 	must(t, out, "palautekysely (survey=1d): 11.2.2027 klo 9.00 — ajastettu", "Yli 2 pv myöhässä")
-	out = h.Run("/kipina followup start kipina-2017\n/kipina followup plan kipina-2017 survey=2d nextsteps=3w late-skip=1 at=10:30\n")
+	startFollowUp(t, h)
+	out = h.Run("/kipina followup plan kipina-2017 survey=2d nextsteps=3w late-skip=1 at=10:30\n")
 	must(t, out, "Asetusta ei voitu käyttää: late-skip (1) ei saa olla pienempi kuin late-note (2).") // the reason in the organiser's language
 	out = h.Run("/kipina followup plan kipina-2017 pilot=soon\n/kipina followup plan kipina-2017 colour=2\n")
 	must(t, out, "”soon” ei ole päivien määrä", "”colour” ei ole asetus")

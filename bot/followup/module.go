@@ -51,7 +51,7 @@ func (Module) Register(reg *bot.Registry, env *bot.Env) error {
 	m := &module{env: env}
 	org := bot.Organiser
 	reg.Commands(
-		bot.Command{Name: "followup start", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.start},
+		bot.Command{Name: "followup start", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.startAsk},
 		bot.Command{Name: "followup stop", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.stop},
 		bot.Command{Name: "followup plan", Role: org, MinArgs: 1, MaxArgs: -1, Run: m.plan},
 		bot.Command{Name: "followup people add", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.people(true)},
@@ -60,6 +60,7 @@ func (Module) Register(reg *bot.Registry, env *bot.Env) error {
 		bot.Command{Name: "followups", Role: org, MaxArgs: 1, Run: m.funnel},
 		bot.Command{Name: "survey results", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.surveyResults},
 	)
+	reg.Action("followup-start", org, m.start)
 	reg.Action("fus", bot.Anyone, m.surveyScore)
 	reg.Action("fusc", bot.Anyone, m.surveyCommentOpen)
 	reg.Form("fusc", bot.Anyone, m.surveyCommentSubmit)

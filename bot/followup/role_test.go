@@ -16,7 +16,7 @@ import (
 // comment alone gets the role too.
 func TestSurveyRoleFromRecords(t *testing.T) {
 	h := setup(t, at(2027, 2, 10, 9, 0), demoApps)
-	h.Run("/kipina followup start kipina-2017\n")
+	startFollowUp(t, h)
 	h.Clock.Set(at(2027, 2, 11, 9, 0))
 	out := h.Tick(0)
 	must(t, block(t, out, "── @anna"), "Miten onnistuimme?")

@@ -20,8 +20,10 @@ import (
 // and an export.
 func TestCampaignScenario(t *testing.T) {
 	h := setup(t, at(2027, 2, 10, 9, 0), demoApps)
-	out := h.Run("/kipina followup people add kipina-2017 @jussi\n/kipina followup start kipina-2017\n")
-	must(t, out, "@jussi", "jatkoseuranta alkoi: 3 esitellyttä yritystä", "11.2.2027 klo 9.00", "24.2.2027 klo 9.00", "11.5.2027 klo 9.00")
+	out := h.Run("/kipina followup people add kipina-2017 @jussi\n")
+	must(t, out, "@jussi")
+	out = startFollowUp(t, h)
+	must(t, out, "jatkoseuranta alkoi: 3 esitellyttä yritystä", "11.2.2027 klo 9.00", "24.2.2027 klo 9.00", "11.5.2027 klo 9.00")
 
 	// Nothing before the morning after.
 	h.Clock.Set(at(2027, 2, 11, 8, 59))
@@ -111,6 +113,9 @@ func TestCampaignScenario(t *testing.T) {
 		!strings.Contains(string(funnelCSV), "LIIKESALAISUUS") {
 		t.Errorf("funnel CSV:\n%s", funnelCSV)
 	}
+	// History in words, not codes (issue 15: "shell:demo:anna pitched→nextsteps agreed").
+	must(t, string(funnelCSV), ": esitelleet → jatkosta sovittu", " @")
+	mustNot(t, string(funnelCSV), "shell:demo:", "pitched→", "→nextsteps")
 	if err := h.DB.View(func(tx *storage.Tx) error {
 		log, err := tx.AuditLog("demo", "event/kipina-2017")
 		if err != nil {

@@ -39,7 +39,7 @@ func benchJury(b *testing.B) *bottest.Harness {
 	o := func(u string) chat.Origin {
 		return chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: u}, Channel: "shell"}
 	}
-	h.Bot.Handle(ctx, &chat.Command{Origin: o("nina"), Text: "call open kipina-2017"})
+	h.Bot.Handle(ctx, &chat.Action{Origin: o("nina"), ActionID: "call-post:kipina-2017"})
 	for i := range 300 {
 		t := benchTargets[i%len(benchTargets)]
 		r := h.Bot.Handle(ctx, &chat.FormSubmit{Origin: o(fmt.Sprintf("c%d", i)), FormID: "apply:kipina-2017", State: "kipina-2017",

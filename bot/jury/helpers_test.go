@@ -135,7 +135,7 @@ func (c *changes) list() []round.Change {
 func newHarnessWith(t *testing.T, cfg *configs.Config, apps []applicant, more ...bot.Module) *bottest.Harness {
 	t.Helper()
 	h := bottest.NewWith(t, cfg, append([]bot.Module{call.Module{}, routing.Module{}, jury.Module{}}, more...)...)
-	out := h.Run("/kipina call open kipina-2017\n")
+	out := h.OpenCall("kipina-2017")
 	apply := button(t, out, "Hae mukaan")
 	for i, a := range apps {
 		out = h.Run(":as " + a.user + "\n" + apply + "\n" + answers(a.company, a.bid, a.user, a.user+"@example.fi", "", a.target,

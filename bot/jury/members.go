@@ -19,7 +19,7 @@ import (
 // add puts jurors on an event's jury: "/kipina jury add <event> @user…
 // [targets…]". Every named user gets the named expertise targets (added to
 // what they had), the Juror role and a direct message.
-func (m *module) add(_ context.Context, r *bot.Request) (chat.Response, error) {
+func (m *module) add(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	ev, _, err := load(r, r.Args[0])
 	if err != nil {
 		return chat.Response{}, err
@@ -45,6 +45,7 @@ func (m *module) add(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if len(users) == 0 {
 		return chat.Response{}, bot.Refuse("jury.add.no_users")
 	}
+	r.Env.KnowPeople(ctx, users...) // the invitation goes in each juror's profile language
 	var hint string
 	err = r.Update(func(tx *storage.Tx) error {
 		j, err := loadJury(tx, r.WS.ID, ev.ID)

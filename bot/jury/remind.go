@@ -34,6 +34,13 @@ func remindKey(ws, event, juror string, days int) string {
 	return fmt.Sprintf("jury/%s/%s/remind/%s/%d", ws, event, juror, days)
 }
 
+// remindGroup makes a juror's reminders of one deadline supersede one
+// another: when quiet days hold the 3-day reminder until the 1-day one is
+// due, only the 1-day one goes (schedule.Item.Group).
+func remindGroup(ws, event, juror string) string {
+	return fmt.Sprintf("jury/%s/%s/remind/%s", ws, event, juror)
+}
+
 // scheduleReminders (re)schedules the reminders of every juror with
 // reviews.
 func (m *module) scheduleReminders(tx *storage.Tx, ws string, ev round.Event, j *Jury) error {
@@ -69,7 +76,8 @@ func (m *module) scheduleJuror(tx *storage.Tx, ws string, ev round.Event, j *Jur
 		if err != nil {
 			return err
 		}
-		if err := schedule.Add(tx, schedule.Item{Key: key, Workspace: ws, User: u, Kind: remindKind, Due: due, Payload: payload, Reminder: true}); err != nil {
+		if err := schedule.Add(tx, schedule.Item{Key: key, Workspace: ws, User: u, Kind: remindKind, Due: due, Payload: payload, Reminder: true,
+			Group: remindGroup(ws, ev.ID, u.User)}); err != nil {
 			return err
 		}
 	}

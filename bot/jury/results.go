@@ -491,10 +491,11 @@ func (m *module) decide(ctx context.Context, r *bot.Request) (chat.Response, err
 				return err
 			}
 			// The sender and the contacts they added each hear it once, in
-			// the application's language.
-			msg := chat.Message{Text: m.decisionText(r.WS, ev, a, ok, appLang(a))}
+			// their language (bot.CompanyLangOf: the application's unless
+			// they chose another).
 			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "decision", a.ID, string(to))
 			for _, u := range append([]chat.UserRef{a.Owner}, a.Contacts...) {
+				msg := chat.Message{Text: m.decisionText(r.WS, ev, a, ok, r.Env.CompanyLangOf(tx, u, appLang(a)))}
 				if _, err := outbox.Enqueue(tx, key.With(u.User), chat.DM(u), msg); err != nil {
 					return fmt.Errorf("decision of %s to %s: %w", a.ID, u.User, err)
 				}

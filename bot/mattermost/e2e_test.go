@@ -108,7 +108,7 @@ func TestEndToEnd(t *testing.T) {
 
 	var callPost string
 	t.Run("organiser opens the call in the channel", func(t *testing.T) {
-		text := e.execute(tokens["nina"], "/kipina call open kipina-2017")
+		text := e.executeConfirm(tokens["nina"], users["nina"], "/kipina call open kipina-2017", "call-post:kipina-2017")
 		if text == "" {
 			t.Fatal("no reply to call open")
 		}
@@ -256,7 +256,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 		calls := botPosts(e.town, tokens["nina"])
 		e.proxy.setDown(true)
-		if text := e.execute(tokens["nina"], "/kipina call open kipina-2017"); text == "" {
+		if text := e.executeConfirm(tokens["nina"], users["nina"], "/kipina call open kipina-2017", "call-post:kipina-2017"); text == "" {
 			t.Fatal("no reply to call open while the bot cannot reach the server")
 		}
 		time.Sleep(3 * time.Second) // the outbox fails at least once

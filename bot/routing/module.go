@@ -36,7 +36,7 @@ func (Module) Register(reg *bot.Registry, b *bot.Env) error {
 		{Name: "match set", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.set},
 		{Name: "contacts", Role: org, MaxArgs: 1, Run: m.contactList},
 		{Name: "digest", Role: org, Run: func(ctx context.Context, r *bot.Request) (chat.Response, error) {
-			if err := m.sendDigests(ctx); err != nil {
+			if err := m.sendDigests(ctx, r.WS); err != nil {
 				return chat.Response{}, err
 			}
 			return r.Reply("routing.digest.sent")

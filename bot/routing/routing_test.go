@@ -36,7 +36,7 @@ func applySecret(company, bid, target, summary, lang string) string {
 // command does the same; the daily digest lists it.
 func TestRoutingOverrideAndDigest(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
-	out := h.Run("/kipina contacts add elderly @liisa\n/kipina contacts add health @heikki\n/kipina contacts add nosuch @x\n/kipina call open kipina-2017\n")
+	out := h.Run("/kipina contacts add elderly @liisa\n/kipina contacts add health @heikki\n/kipina contacts add nosuch @x\n") + h.OpenCall("kipina-2017")
 	must(t, out, "@liisa saa nyt kohteen elderly hakemukset", "Kohdetta ”nosuch” ei ole")
 	applyBtn := button(t, out, "Hae mukaan")
 
@@ -68,7 +68,7 @@ func TestRoutingOverrideAndDigest(t *testing.T) {
 
 	// The override command.
 	out = h.Run("/kipina match set H0001 health\n/kipina match set H0001 nowhere\n/kipina app H0001\n")
-	must(t, out, "kohde on nyt Terveys ja toimintakyky", "Kohdetta ”nowhere” ei ole", "match.override")
+	must(t, out, "kohde on nyt Terveys ja toimintakyky", "Kohdetta ”nowhere” ei ole", h.Bot.Cat.T("fi", "history.match.override")) // the history in words (issue 15)
 	err := h.DB.View(func(tx *storage.Tx) error {
 		if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "health" {
 			t.Errorf("primary = %q, %v", p, err)
@@ -94,7 +94,7 @@ func TestRoutingOverrideAndDigest(t *testing.T) {
 // the choice re-routes.
 func TestRoutingHonoursChoice(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
-	out := h.Run("/kipina contacts add urban-planning @kaisa\n/kipina contacts add children @lauri\n/kipina contacts add culture @kulle\n/kipina call open kipina-2017\n")
+	out := h.Run("/kipina contacts add urban-planning @kaisa\n/kipina contacts add children @lauri\n/kipina contacts add culture @kulle\n") + h.OpenCall("kipina-2017")
 	applyBtn := button(t, out, "Hae mukaan")
 
 	// A challenge (option 1), for a text that fits it and culture too.
@@ -137,7 +137,7 @@ func routingUser(name string) chat.UserRef {
 // nothing twice.
 func TestDigestCarriesEveryApplicationOnce(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
-	out := h.Run("/kipina contacts add sensors @sami\n/kipina call open kipina-2017\n")
+	out := h.Run("/kipina contacts add sensors @sami\n") + h.OpenCall("kipina-2017")
 	applyBtn := button(t, out, "Hae mukaan")
 	const sensors = "Sensorit katuvaloissa mittaavat liikennettä ja ilmanlaatua reaaliajassa esineiden internetin avulla."
 	h.Run(":as anna\n" + applyBtn + "\n" + apply("Valoisa Oy", "1572860-0", "2", sensors, "2"))
@@ -164,7 +164,7 @@ func TestTradeSecretsStayOutOfNoticesAndDigests(t *testing.T) {
 		}
 	}
 	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{})
-	out := h.Run("/kipina call open kipina-2017\n")
+	out := h.OpenCall("kipina-2017")
 	applyBtn := button(t, out, "Hae mukaan")
 	const secret = "Kaatumisia tunnistava ranneke ikäihmisille SALAINENMENETELMÄ, kotihoito saa hälytyksen kun vanhus kaatuu."
 	out = h.Run(":as anna\n" + applyBtn + "\n" + applySecret("Turvaranneke Oy", "1572860-0", "6", secret, "1"))
@@ -191,7 +191,7 @@ func TestContactsFromConfiguration(t *testing.T) {
 		}
 	}
 	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{})
-	out := h.Run("/kipina contacts\n/kipina call open kipina-2017\n")
+	out := h.Run("/kipina contacts\n") + h.OpenCall("kipina-2017")
 	must(t, out, "• elderly: @hilkka, #vanhuspalvelut")
 	applyBtn := button(t, out, "Hae mukaan")
 	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "6",
@@ -218,7 +218,7 @@ func TestChallengeKeywords(t *testing.T) {
 		"", "", "", "", "drooni, lennokki; drone, UAV, flygdrönare"}, "\n") + "\n"
 	out := h.Run("/kipina challenge add kipina-2017\n" + form + "/kipina challenge edit kipina-2017 drones\n\n\n\n\n\n\n\n\n")
 	must(t, out, "Hakusanat", "[drooni, lennokki, drone, uav, flygdrönar")
-	out = h.Run("/kipina contacts add drones @dora\n/kipina call open kipina-2017\n")
+	out = h.Run("/kipina contacts add drones @dora\n") + h.OpenCall("kipina-2017")
 	applyBtn := button(t, out, "Hae mukaan")
 	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("SkyEye Oy", "1572860-0", "10",
 		"Our UAV fleet inspects roofs after storms. Each drone flies a fixed route and uploads photos the same day.", "2"))

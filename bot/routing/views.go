@@ -148,8 +148,11 @@ func knownTarget(b *bot.Env, tx *storage.Tx, ws, id string) (bool, error) {
 }
 
 func (m *module) contactsEdit(add bool) bot.Handler {
-	return func(_ context.Context, r *bot.Request) (chat.Response, error) {
+	return func(ctx context.Context, r *bot.Request) (chat.Response, error) {
 		target := r.Args[0]
+		if add {
+			r.KnowMentioned(ctx, r.Args[1:]...) // routed applications reach them in their language
+		}
 		var names []string
 		err := r.Update(func(tx *storage.Tx) error {
 			known, err := knownTarget(m.b, tx, r.WS.ID, target)
@@ -259,9 +262,11 @@ func digestedKey(target, appID string) string { return target + "/" + appID }
 
 // digest is the cron job: sendDigests, with its error logged (a cron job
 // has nobody to answer).
-func (m *module) digest(ctx context.Context) {
-	if err := m.sendDigests(ctx); err != nil {
-		m.b.Log.Error("digest", "err", err)
+// digest is the cron job: a workspace's digest, run in its zone
+// (bot.Registry.Cron).
+func (m *module) digest(ctx context.Context, ws *bot.Workspace) {
+	if err := m.sendDigests(ctx, ws); err != nil {
+		m.b.Log.Error("digest", "workspace", ws.ID, "err", err)
 	}
 }
 
@@ -275,27 +280,17 @@ type digestBatch struct {
 	to     []chat.UserRef
 }
 
-// sendDigests sends each target's contacts the applications routed to it
+// sendDigests sends each of ws's targets' contacts the applications routed to it
 // that no earlier digest carried, one message per person per batch, through
 // the outbox. It reads in a read transaction and writes only the messages
 // and the marks, so it does not hold up submissions; a batch's key names
 // its applications, so a second run sends nothing twice and a later
 // application makes a new batch.
-func (m *module) sendDigests(context.Context) error {
+func (m *module) sendDigests(_ context.Context, ws *bot.Workspace) error {
 	var batches []digestBatch
-	err := m.b.DB.View(func(tx *storage.Tx) error {
-		for _, w := range m.b.Config.Workspaces {
-			ws, ok := m.b.Workspace(w.ID)
-			if !ok {
-				return fmt.Errorf("workspace %s is not configured", w.ID)
-			}
-			bs, err := m.pendingDigests(tx, ws)
-			if err != nil {
-				return err
-			}
-			batches = append(batches, bs...)
-		}
-		return nil
+	err := m.b.DB.View(func(tx *storage.Tx) (err error) {
+		batches, err = m.pendingDigests(tx, ws)
+		return err
 	})
 	if err != nil || len(batches) == 0 {
 		return err

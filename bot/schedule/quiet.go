@@ -28,6 +28,10 @@ func (q Quiet) Allowed(t time.Time, loc *time.Location) bool {
 	return m >= q.End && m < q.Start
 }
 
+// DayOff reports whether t's date in loc is a whole day off: a weekend
+// day when Weekends, or a day Holiday reports.
+func (q Quiet) DayOff(t time.Time, loc *time.Location) bool { return q.dayOff(t.In(loc)) }
+
 func (q Quiet) dayOff(t time.Time) bool {
 	if q.Weekends && (t.Weekday() == time.Saturday || t.Weekday() == time.Sunday) {
 		return true

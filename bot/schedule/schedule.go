@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +42,21 @@ type Item struct {
 	// recipient the Scheduler's NoQuiet exempts (issue 18: "quiet hours do
 	// not apply to e-mail, except for reminders").
 	Reminder bool `json:"reminder,omitempty"`
+	// Group names items that supersede one another, such as the 3-day and
+	// the 1-day reminder of one juror's deadline: of two items of a group,
+	// the one planned later says all the earlier one would. An item is
+	// dropped, not sent, when a later-planned item of its group is due at
+	// or before the moment it would run — after quiet hours held it (the
+	// 3-day reminder due on Christmas Day and the 1-day reminder due on
+	// Sunday both wait for Monday: only the 1-day one goes), or because the
+	// bot was down. Empty: the item stands alone. The rule is the
+	// scheduler's, so every kind of reminder and follow-up that sets a
+	// group follows it (issue 15).
+	Group string `json:"group,omitempty"`
+	// Planned is the due time the item was first given (Add sets it from
+	// Due when zero); holding it in quiet hours moves Due, not Planned.
+	// Items of a group are ordered by it.
+	Planned time.Time `json:"planned,omitzero"`
 }
 
 var (
@@ -59,6 +75,9 @@ func Add(tx *storage.Tx, it Item) error {
 	}
 	if err := Cancel(tx, it.Key); err != nil {
 		return err
+	}
+	if it.Planned.IsZero() {
+		it.Planned = it.Due
 	}
 	k := dueKey(it.Due, it.Key)
 	if err := due.Put(tx, "", k, it); err != nil {
@@ -90,6 +109,32 @@ func Pending(tx *storage.Tx, ws, keyPrefix string) ([]Item, error) {
 		return nil
 	})
 	return out, err
+}
+
+// supersededBy returns the key of a pending item of it's group that was
+// planned later than it and is due at or before at, or "" when none is.
+func supersededBy(tx *storage.Tx, it Item, at time.Time) (string, error) {
+	if it.Group == "" {
+		return "", nil
+	}
+	by := ""
+	err := due.Range(tx, "", "", dueKey(at.Add(time.Nanosecond), ""), func(_ string, o Item) error {
+		if o.Key != it.Key && o.Group == it.Group && o.Workspace == it.Workspace && planned(o).After(planned(it)) {
+			by = o.Key
+			return storage.ErrStop
+		}
+		return nil
+	})
+	return by, err
+}
+
+// planned is an item's first due time (items stored before Planned
+// existed have only Due).
+func planned(it Item) time.Time {
+	if it.Planned.IsZero() {
+		return it.Due
+	}
+	return it.Planned
 }
 
 // NextDue returns the due time of the earliest item, if any, or the error
@@ -155,6 +200,17 @@ func (s *Scheduler) Cron(name, spec string, fn func(ctx context.Context)) error 
 	return nil
 }
 
+// CronIn runs fn on the cron schedule spec read in loc's wall clock, so
+// "0 8 * * 1-5" is 08:00 on weekdays where loc is, across its daylight
+// saving changes. A bad spec, or a spec that names its own CRON_TZ, is an
+// error.
+func (s *Scheduler) CronIn(name, spec string, loc *time.Location, fn func(ctx context.Context)) error {
+	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		return fmt.Errorf("schedule %s %q: the zone is the workspace's, not the expression's", name, spec)
+	}
+	return s.Cron(name, "CRON_TZ="+loc.String()+" "+spec, fn)
+}
+
 // Run starts the cron jobs, sweeps once at once (items due while the bot
 // was down), and stops when ctx ends.
 func (s *Scheduler) Run(ctx context.Context) error {
@@ -206,9 +262,21 @@ func (s *Scheduler) run(k string, now time.Time) (bool, error) {
 			return nil //nolint:nilerr // taken meanwhile
 		}
 		loc, q := s.Zone(it.User)
+		at := now
 		exempt := it.AnyHour || (!it.Reminder && s.NoQuiet != nil && s.NoQuiet(it.User))
 		if !exempt && !q.Allowed(now, loc) {
-			it.Due = q.Next(now, loc)
+			at = q.Next(now, loc)
+		}
+		by, err := supersededBy(tx, it, at)
+		if err != nil {
+			return err
+		}
+		if by != "" {
+			s.log.Info("due item superseded", "key", it.Key, "by", by, "kind", it.Kind)
+			return Cancel(tx, it.Key)
+		}
+		if at != now {
+			it.Due = at
 			return Add(tx, it)
 		}
 		s.mu.Lock()

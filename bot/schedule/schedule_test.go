@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -207,6 +208,104 @@ func TestCronInFakeTime(t *testing.T) {
 		for _, f := range fired {
 			if f.Hour() != 8 || f.Minute() != 0 || f.Weekday() == time.Saturday || f.Weekday() == time.Sunday {
 				t.Errorf("fired at %v", f)
+			}
+		}
+	})
+}
+
+// TestSupersededAfterHolidays is issue 15's example: the jury deadline is
+// Monday 28 December 2026; the 3-day reminder is due on Christmas Day and
+// the 1-day reminder on Sunday. Quiet days hold both until Monday morning;
+// only one reminder — the later-planned one — goes out.
+func TestSupersededAfterHolidays(t *testing.T) {
+	w := newWorld(t, hel(2026, 12, 20, 12, 0))
+	q := office
+	q.Holiday = func(y int, m time.Month, d int) bool { return m == 12 && (d == 24 || d == 25 || d == 26) }
+	w.s.Zone = func(chat.UserRef) (*time.Location, Quiet) { return helsinki, q }
+	add := func(key, group string, at time.Time) {
+		t.Helper()
+		if err := w.db.Update(func(tx *storage.Tx) error {
+			return Add(tx, Item{Key: key, Workspace: "w", Kind: "remind", Due: at, Group: group})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("remind/3", "juror-anna", hel(2026, 12, 25, 9, 0))
+	add("remind/1", "juror-anna", hel(2026, 12, 27, 9, 0))
+	add("other/3", "juror-olli", hel(2026, 12, 22, 9, 0)) // a working day: goes as planned
+	add("other/1", "juror-olli", hel(2026, 12, 27, 9, 0))
+	add("alone", "", hel(2026, 12, 25, 9, 0)) // no group: held, then sent
+	for _, at := range []time.Time{
+		hel(2026, 12, 22, 9, 0), hel(2026, 12, 25, 9, 0), hel(2026, 12, 27, 9, 0),
+		hel(2026, 12, 28, 8, 0), hel(2026, 12, 28, 9, 0),
+	} {
+		w.set(at)
+		if _, err := w.s.Sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"other/3@Tue 09:00", "alone@Mon 08:00", "other/1@Mon 08:00", "remind/1@Mon 08:00"}
+	if fmt.Sprint(w.ran) != fmt.Sprint(want) {
+		t.Errorf("ran %v, want %v", w.ran, want)
+	}
+}
+
+// TestSupersededAfterDowntime: the same rule when the bot was down rather
+// than quiet: the earlier item of a group, found due together with a later
+// one, is dropped.
+func TestSupersededAfterDowntime(t *testing.T) {
+	w := newWorld(t, hel(2026, 11, 23, 9, 0))
+	for _, d := range []int{23, 25} {
+		if err := w.db.Update(func(tx *storage.Tx) error {
+			return Add(tx, Item{Key: fmt.Sprint("r/", d), Workspace: "w", Kind: "remind", Due: hel(2026, 11, d, 10, 0), Group: "g"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.set(hel(2026, 11, 25, 12, 0)) // down from Monday 9:00 to Wednesday noon
+	if _, err := w.s.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[r/25@Wed 12:00]"; fmt.Sprint(w.ran) != want {
+		t.Errorf("ran %v, want %s", w.ran, want)
+	}
+}
+
+// TestCronInWorkspaceZone: a workspace in New York gets its 08:00 digest
+// at 08:00 New York time, not Helsinki's (issue 15).
+func TestCronInWorkspaceZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, time.Time{})
+		var mu sync.Mutex
+		var fired []time.Time
+		if err := w.s.CronIn("digest", "0 8 * * *", ny, func(context.Context) {
+			mu.Lock()
+			fired = append(fired, time.Now())
+			mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.s.CronIn("digest", "CRON_TZ=UTC 0 8 * * *", ny, func(context.Context) {}); err == nil {
+			t.Error("a spec with its own zone was accepted")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- w.s.Run(ctx) }()
+		time.Sleep(3 * 24 * time.Hour)
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		if len(fired) != 3 {
+			t.Fatalf("fired %d times in 3 days: %v", len(fired), fired)
+		}
+		for _, f := range fired {
+			if f.In(ny).Hour() != 8 || f.In(helsinki).Hour() == 8 {
+				t.Errorf("fired at %v (New York %v)", f.In(helsinki), f.In(ny))
 			}
 		}
 	})

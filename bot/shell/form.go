@@ -154,11 +154,27 @@ func (a *Adapter) choose(opts []chat.Option, many bool, cur string) (string, boo
 	return a.pick(opts, many, cur)
 }
 
+// labelsOf writes a choice's current value as people read it: the labels
+// of its options ("Prototyyppi", "kyllä"), not their codes ("prototype",
+// "yes"), several joined with ", " (issue 15). A value that is no option
+// is shown as it is.
+func labelsOf(opts []chat.Option, cur string) string {
+	parts := strings.Split(cur, ",")
+	for i, p := range parts {
+		for _, o := range opts {
+			if o.Value == strings.TrimSpace(p) {
+				parts[i] = o.Label
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // pick reads the answer to a choice whose options are already shown.
 func (a *Adapter) pick(opts []chat.Option, many bool, cur string) (string, bool) {
 	prompt := "> "
 	if cur != "" {
-		prompt = fmt.Sprintf("[%s] > ", cur)
+		prompt = fmt.Sprintf("[%s] > ", labelsOf(opts, cur))
 	}
 	line, err := a.readLine(prompt)
 	if err != nil || strings.TrimSpace(line) == ":cancel" {

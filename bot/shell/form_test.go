@@ -38,7 +38,7 @@ func apps(t *testing.T, h *bottest.Harness) int {
 // the field again, "kyllä" leaves it, saves nothing and runs the command.
 func TestCommandInFormAsksToLeave(t *testing.T) {
 	h := bottest.New(t, call.Module{})
-	btn := applyButton(t, h.Run("/kipina call open kipina-2017\n"))
+	btn := applyButton(t, h.OpenCall("kipina-2017"))
 	out := h.Run(":as anna\n" + btn + "\nKatuvalo Oy\n/kipina my\nei\n1572860-0\n:as nina\nkyllä\n")
 	bottest.Must(t, out, "”/kipina my” on komento eikä vastaus. Poistutaanko lomakkeelta?", "Poistu lomakkeelta (kyllä/ei)?",
 		"”:as nina” on komento eikä vastaus.", "Lomake peruttu. Mitään ei tallennettu.", "Olet nyt nina.")
@@ -55,7 +55,7 @@ func TestCommandInFormAsksToLeave(t *testing.T) {
 // that is no option is refused at once with the catalogue's message.
 func TestChoiceCheckedAsTyped(t *testing.T) {
 	h := bottest.New(t, call.Module{})
-	btn := applyButton(t, h.Run("/kipina call open kipina-2017\n"))
+	btn := applyButton(t, h.OpenCall("kipina-2017"))
 	out := h.Run(":as anna\n" + btn + "\nKatuvalo Oy\n1572860\u22120\nAnna\nanna@example.fi\n\n99\nenergia kai\n2\n:cancel\n")
 	bottest.Must(t, out, "✗ Valitse jokin vaihtoehdoista.")
 	if c := strings.Count(out, "1) Haaste: Kaupunkiympäristön"); c != 1 {

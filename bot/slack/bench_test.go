@@ -88,7 +88,7 @@ func applicationView(b *testing.B, f *fakeSlack) map[string]any {
 	bk := newCore(b, a, nil, call.Module{})
 	ctx := context.Background()
 	org := chat.Origin{User: chat.UserRef{Platform: "slack", Workspace: "tampere", User: "UORG"}, Channel: "C1"}
-	bk.Handle(ctx, &chat.Command{Origin: org, Text: "call open kipina-2017"})
+	bk.Handle(ctx, &chat.Action{Origin: org, ActionID: "call-post:kipina-2017"})
 	resp := bk.Handle(ctx, &chat.Action{Origin: org, ActionID: "apply:kipina-2017"})
 	if resp.Form == nil {
 		b.Fatalf("no form: %+v", resp)
@@ -128,7 +128,7 @@ func bare(b *testing.B, f *fakeSlack) {
 // Apply button opens.
 func openCall(b *testing.B, f *fakeSlack) (*bot.Bot, map[string]any) {
 	_, bk := startBot(b, f, nil)
-	f.roundTrip("slash_commands", f.slashCommand("UORG", "C1", "call open kipina-2017"))
+	f.openCall("C1")
 	n := len(f.callsTo("views.open"))
 	f.roundTrip("interactive", f.blockAction("UORG", "C1", "1.1", "apply:kipina-2017", ""))
 	return bk, viewOf(b, f.waitCall("views.open", n+1))

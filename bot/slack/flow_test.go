@@ -27,6 +27,10 @@ func TestApplicationFlow(t *testing.T) {
 	if got["response_type"] != "ephemeral" || !strings.Contains(got["text"].(string), "Kipinä 2017") {
 		t.Fatalf("ack of the command: %v", got)
 	}
+	// It is a preview (issue 15); the button opens and posts the call.
+	before := len(f.callsTo("respond/action"))
+	f.roundTrip("interactive", f.blockAction("UORG", "C1", "", "call-post:kipina-2017", ""))
+	f.waitCall("respond/action", before+1)
 	if _, err := b.Outbox.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	// The call opens and two companies apply through the modal: Katuvalo
 	// Oy in Finnish, Care Robotics Ltd in English.
 	cmd("UORG", "call open kipina-2017")
+	press("UORG", "call-post:kipina-2017")
 	deliver()
 	companies := []struct{ user, company, lang string }{
 		{"UAPP1", "Katuvalo Oy", "fi"},

@@ -91,8 +91,8 @@ func TestWebApplicantInChat(t *testing.T) {
 		t.Errorf("links after the change went to %s", to)
 	}
 	checkStored(t, e, "H0001", "ville@katuvalo.example")
-	out := e.Type(t, "/kipina app H0001\n", "app.email")
-	bottest.Must(t, out, "shell:demo:nina app.resend", "shell:demo:nina app.email")
+	out := e.Type(t, "/kipina app H0001\n", e.Bot.Cat.T("fi", "history.app.email"))
+	bottest.Must(t, out, "@nina "+e.Bot.Cat.T("fi", "history.app.resend"), "@nina "+e.Bot.Cat.T("fi", "history.app.email"))
 
 	// The jury decides: the decision is an e-mail to the new address.
 	e.Type(t, "/kipina shortlist kipina-2017 H0001\n", "H0001")
@@ -120,7 +120,9 @@ func TestWebApplicantInChat(t *testing.T) {
 	// The follow-up survey the morning after the event reaches the web
 	// applicant by e-mail; its "4" link lands on a page that records the
 	// answer and offers a comment, which is a form on the page.
-	e.Type(t, "/kipina followup start kipina-2017\n", "jatkoseuranta alkoi")
+	startLabel := e.Bot.Cat.T("fi", "followup.start.button")
+	out = e.Type(t, "/kipina followup start kipina-2017\n", startLabel)
+	e.Type(t, bottest.Button(t, out[strings.LastIndex(out, "/kipina followup start"):], startLabel)+"\n", "jatkoseuranta alkoi")
 	var ev round.Event
 	if err := e.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, e.WS, e.Event); return }); err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func writeFile(t *testing.T, path, s string) {
 // pass item by item, so a follow-up due on the way arrives on time, not
 // late with an apology at the end.
 func TestDemoWaitRunsItemsOnTime(t *testing.T) {
-	script := "/kipina followup people add kipina-2017 @pekka\n/kipina followup start kipina-2017\n:wait 6w\n"
+	script := "/kipina followup people add kipina-2017 @pekka\n/kipina followup start kipina-2017\n1\n:wait 6w\n" // 1: the preview's start button
 	var out strings.Builder
 	if code := run(context.Background(), []string{"run", "--data", t.TempDir()}, strings.NewReader(script), &out, io.Discard); code != 0 {
 		t.Fatalf("exit %d", code)
