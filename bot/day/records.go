@@ -2,7 +2,6 @@ package day
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -155,11 +154,6 @@ const (
 	withdrawBusy    = "busy"       // the candidate has another meeting then
 	withdrawYouGone = "you_absent" // the candidate was marked absent
 )
-
-// open reports whether the offer still stands for candidate c.
-func (o Offer) open(c string) bool {
-	return o.Taken == "" && o.Withdrawn == "" && o.Dropped[c] == "" && slices.Contains(o.Candidates, c)
-}
 
 var (
 	// Days holds the Day of each event, by event id.
