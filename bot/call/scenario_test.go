@@ -35,7 +35,7 @@ type texts struct {
 }
 
 var finnish = texts{
-	lang: "fi", eventSaved: "Tapahtuma tallennettu: Kipinä 2027 (tunniste kipina-2027)", dateTooEarly: "Hakuajan pitää päättyä viimeistään tapahtumapäivänä.",
+	lang: "fi", eventSaved: "Tapahtuma tallennettu: Kipinä 2027 (tunniste kipina-2027)", dateTooEarly: "määräpäivän on oltava ennen tapahtumapäivää 1.3.2027: viimeistään 28.2.2027.",
 	callOpened: "Haku Kipinä 2027 on auki", apply: "Hae mukaan",
 	bidCheck: "Y-tunnuksen tarkistusnumero ei täsmää", emailBad: "Anna sähköpostiosoite", consent: "vain, kun hyväksyt tietosuojaselosteen",
 	received: "Kiitos! Hakemus H0001 tapahtumaan Kipinä 2027 on vastaanotettu", confirmDM: "Hakemuksesi H0001 on vastaanotettu: Katuvalo Oy → Kipinä 2027",
@@ -46,7 +46,7 @@ var finnish = texts{
 }
 
 var english = texts{
-	lang: "en", eventSaved: "Event saved: Kipinä 2027 (id kipina-2027)", dateTooEarly: "The deadline must be on or before the day of the event.",
+	lang: "en", eventSaved: "Event saved: Kipinä 2027 (id kipina-2027)", dateTooEarly: "that day must be before the day of the event (1 Mar 2027): 28 Feb 2027 at the latest.",
 	callOpened: "The call for Kipinä 2027 is open", apply: "Hae mukaan", // the channel post is in the workspace's language
 	bidCheck: "The check digit of the business ID does not match", emailBad: "Give an e-mail address", consent: "only after accepting the privacy notice",
 	received: "Thank you! Application H0001 to Kipinä 2027 is received", confirmDM: "Your application H0001 is received: Katuvalo Oy → Kipinä 2027",

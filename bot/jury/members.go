@@ -238,7 +238,7 @@ func (m *module) setDeadline(_ context.Context, r *bot.Request) (chat.Response, 
 		return chat.Response{}, bot.Refuse("field.date")
 	}
 	dl := endOfDay(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, r.WS.Loc), r.WS.Loc)
-	if !dl.After(r.Now()) {
+	if r.Now().After(dl) {
 		return chat.Response{}, bot.Refuse("jury.deadline.past")
 	}
 	err = r.Update(func(tx *storage.Tx) error {
