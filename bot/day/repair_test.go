@@ -107,6 +107,8 @@ func TestRepairNoDoubleBooking(t *testing.T) {
 func TestRepairWithdrawnWhenTheOtherSideIsAbsent(t *testing.T) {
 	h := repairDay(t, []string{"kaisa"}, "ville")
 	out := h.Run(":as nina\n/kipina noshow kipina-2017 @kaisa\n")
+	// Issue 21: each count chooses its own plural ("offered once", fi "kerran").
+	must(t, out, "@kaisa: 1 tapaaminen vapautettiin; aikaa tarjottiin kerran.")
 	offer := control(t, section(t, out, "── @ville"), "Hyväksy")
 	note := h.Bot.Cat.T("fi", "day.offer.withdrawn.absent", "Event", "Kipinä 2017 – avoin haku", "Start", "9.00", "End", "9.30", "Table", 1, "Other", "Katuvalo Oy (H0001)")
 

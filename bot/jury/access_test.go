@@ -170,7 +170,7 @@ func TestConflictAfterPublishing(t *testing.T) {
 	h.Run(button(t, out, "Julkaise jako") + "\n")
 	out = h.Run(":as olli\n/kipina conflict kipina-2017 \"Energi Ab\"\n")
 	must(t, out, "Esteellisyys ”Energi Ab” kirjattu",
-		"H0002 → kukaan tuomari ei voi korvata tuomaria @olli hakemuksessa H0002: 3 arvioi sitä jo, 0 on esteellisiä ja 0 on jo enimmäiskuormassa",
+		"H0002 → kukaan tuomari ei voi korvata tuomaria @olli hakemuksessa H0002 (arvioi jo: 3, esteellisiä: 0, enimmäiskuormassa 3: 0)",
 		"── #kipina-organisers", "@olli ilmoitti esteellisyyden: H0002 Energi Ab", "Arviota ei voitu siirtää: kukaan tuomari ei voi korvata", "── @olli (~")
 	mustNot(t, out, "no juror can replace")
 	if j := loadJury(t, h); j.Published.Has("olli", "H0002") || len(j.Published.ByApp["H0002"]) != 2 {
