@@ -70,7 +70,14 @@ func (m *module) add(_ context.Context, r *bot.Request) (chat.Response, error) {
 			lang := m.b.LangOf(tx, u)
 			text := m.b.Cat.T(lang, "jury.added.dm", "Event", ev.Name, "EventID", ev.ID,
 				"Targets", m.targetNames(ev, jr.Targets, lang))
-			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "added", u.User)
+			// The key names what the message says (the targets), so that a
+			// juror added again with other targets is told; the same
+			// message is not sent twice.
+			what := strings.Join(jr.Targets, "+")
+			if what == "" {
+				what = "all"
+			}
+			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "added", u.User, what)
 			if _, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text}); err != nil {
 				return err
 			}
