@@ -127,20 +127,21 @@ func runBackup(_ context.Context, args []string, _ io.Reader, stdout, stderr io.
 // running bot's admin socket when it answers, else from the file; force
 // allows replacing an existing dst, never the live store. It returns the
 // size in bytes and how the copy was made.
-func backup(dir, dst string, force bool) (int64, string, error) {
+func backup(dir, dst string, force bool) (n int64, how string, err error) {
 	c, err := net.DialTimeout("unix", filepath.Join(dir, "admin.sock"), 2*time.Second)
 	if err == nil {
-		defer c.Close()
+		defer func() { err = errors.Join(err, ignoreClosed(c.Close())) }()
 		cmd := "backup"
 		if force {
 			cmd = "backup-force"
 		}
-		fmt.Fprintf(c, "%s %s\n", cmd, dst)
+		if _, err := fmt.Fprintf(c, "%s %s\n", cmd, dst); err != nil {
+			return 0, "", fmt.Errorf("running bot: %w", err)
+		}
 		reply, err := bufio.NewReader(c).ReadString('\n')
 		if err != nil {
 			return 0, "", fmt.Errorf("running bot: %w", err)
 		}
-		var n int64
 		if _, err := fmt.Sscanf(reply, "ok %d", &n); err != nil {
 			return 0, "", fmt.Errorf("running bot: %s", strings.TrimSpace(strings.TrimPrefix(reply, "error ")))
 		}
@@ -154,7 +155,16 @@ func backup(dir, dst string, force bool) (int64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	defer db.Close()
-	n, err := kbackup.WriteFile(db, dst, force)
+	defer func() { err = errors.Join(err, db.Close()) }()
+	n, err = kbackup.WriteFile(db, dst, force)
 	return n, "from the file; the bot was not running", err
+}
+
+// ignoreClosed drops the error of closing a connection the other side
+// already closed.
+func ignoreClosed(err error) error {
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
 }
