@@ -172,6 +172,9 @@ func (db *DB) BackupFile(path string) (int64, error) {
 	return n, nil
 }
 
+// Path returns the file the store was opened from, as given to Open.
+func (db *DB) Path() string { return db.bolt.Path() }
+
 // Check runs bbolt's consistency check and returns every problem found.
 func (db *DB) Check() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {

@@ -39,23 +39,18 @@ const (
 func Dir(dataDir string) string { return filepath.Join(dataDir, "backups") }
 
 // Take writes a copy of db to dir as kipina-YYYYMMDD-HHMMSS.db (UTC time
-// now), checks it, records it as the last backup and then keeps only the
+// now) with WriteFile (checked; never over the live store), records it as the last backup and then keeps only the
 // newest keep copies in dir (keep ≤ 0 keeps all). It returns the record.
 // Errors: the directory, the copy, a copy that fails bbolt's check (the
-// copy is removed), or the store.
+// copy is removed), ErrLiveStore, or the store.
 func Take(db *storage.DB, dir string, now time.Time, keep int) (Record, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Record{}, fmt.Errorf("backup: %w", err)
 	}
 	path := filepath.Join(dir, prefix+now.UTC().Format("20060102-150405")+suffix)
-	n, err := db.BackupFile(path)
+	// A copy of the same second is replaced; the live store never is.
+	n, err := WriteFile(db, path, true)
 	if err != nil {
-		return Record{}, err
-	}
-	if err := Verify(path); err != nil {
-		if rerr := os.Remove(path); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
 		return Record{}, err
 	}
 	rec := Record{At: now, Path: path, Bytes: n}

@@ -117,7 +117,7 @@ func closed(ev round.Event, r *bot.Request) error {
 	switch {
 	case ev.Cancelled:
 		return bot.Refuse("apply.cancelled", "Event", ev.Name)
-	case !r.Now().Before(ev.Deadline):
+	case ev.Passed(r.Now()):
 		return bot.Refuse("apply.deadline_passed", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
 	default:
 		return bot.Refuse("apply.call_closed", "Event", ev.Name)

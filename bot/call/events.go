@@ -58,8 +58,8 @@ func eventSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if errDate == nil && date.Format(chat.DateLayout) < today && problems["date"].ID == "" {
 		problems["date"] = chat.Problem{ID: "event.date.past"}
 	}
-	if errDate == nil && errDeadline == nil && deadline.After(date) && problems["deadline"].ID == "" {
-		problems["deadline"] = chat.Problem{ID: "event.deadline.after_date"}
+	if errDate == nil && errDeadline == nil && !round.DeadlineFits(deadline, date, r.WS.Loc) && problems["deadline"].ID == "" {
+		problems["deadline"] = chat.Problem{ID: "event.deadline.rule", Data: deadlineRuleData(r, date)}
 	}
 	if len(problems) > 0 {
 		return r.FieldErrors(problems)
@@ -81,7 +81,7 @@ func eventSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 		}
 		ev.Name, ev.Place, ev.Description = strings.TrimSpace(v["name"]), strings.TrimSpace(v["place"]), strings.TrimSpace(v["description"])
 		ev.Date = time.Date(date.Year(), date.Month(), date.Day(), 9, 0, 0, 0, loc)
-		ev.Deadline = endOfDay(time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 12, 0, 0, 0, loc), loc)
+		ev.Deadline = round.EndOfDay(time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 12, 0, 0, 0, loc), loc)
 		if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
 			return err
 		}
@@ -127,12 +127,12 @@ func eventExtend(_ context.Context, r *bot.Request) (chat.Response, error) {
 		if ev, err = loadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
 			return err
 		}
-		nd := endOfDay(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, r.WS.Loc), r.WS.Loc)
-		if !nd.After(ev.Deadline) {
+		nd := round.EndOfDay(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, r.WS.Loc), r.WS.Loc)
+		if !nd.After(round.EndOfDay(ev.Deadline, r.WS.Loc)) {
 			return bot.Refuse("event.extend.not_later", "Deadline", r.FormatDateTime(ev.Deadline))
 		}
-		if nd.After(ev.Date) {
-			return bot.Refuse("event.deadline.after_date")
+		if !round.DeadlineFits(nd, ev.Date, r.WS.Loc) {
+			return bot.Refuse("event.deadline.rule", deadlineRuleArgs(r, ev.Date)...)
 		}
 		ev.Deadline = nd
 		if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
@@ -147,6 +147,24 @@ func eventExtend(_ context.Context, r *bot.Request) (chat.Response, error) {
 		return chat.Response{}, fmt.Errorf("extend: %w", err)
 	}
 	return r.Reply("event.extended", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+}
+
+// deadlineRuleData are the values of event.deadline.rule for an event on
+// date: the event's date, the latest deadline allowed (the day before) and
+// the zone the deadline's day is counted in.
+func deadlineRuleData(r *bot.Request, date time.Time) map[string]any {
+	y, m, d := date.In(r.WS.Loc).Date()
+	return map[string]any{"Latest": r.FormatDate(time.Date(y, m, d-1, 12, 0, 0, 0, r.WS.Loc)),
+		"Date": r.FormatDate(time.Date(y, m, d, 12, 0, 0, 0, r.WS.Loc)), "Zone": r.WS.Loc.String()}
+}
+
+// deadlineRuleArgs are deadlineRuleData as key-value pairs for a refusal.
+func deadlineRuleArgs(r *bot.Request, date time.Time) []any {
+	var kv []any
+	for k, v := range deadlineRuleData(r, date) {
+		kv = append(kv, k, v)
+	}
+	return kv
 }
 
 // loadEvent reads an event in tx; a missing one is refused with
@@ -263,7 +281,7 @@ func callSet(open bool) bot.Handler {
 			if ev, err = loadEvent(tx, r.WS.ID, r.Args[0]); err != nil {
 				return err
 			}
-			if open && (ev.Cancelled || !r.Now().Before(ev.Deadline)) {
+			if open && (ev.Cancelled || ev.Passed(r.Now())) {
 				return bot.Refuse("call.cannot_open", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
 			}
 			ev.CallOpen = open

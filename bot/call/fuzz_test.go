@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,7 +98,8 @@ func FuzzApplication(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if r := b.Handle(context.Background(), &chat.Command{Origin: origin("nina"), Text: "call open kipina-2017"}); r.Reply == nil {
+	// call open previews; the button posts it and opens the call.
+	if r := b.Handle(context.Background(), &chat.Action{Origin: origin("nina"), ActionID: "call-post:kipina-2017"}); r.Reply == nil {
 		f.Fatal("call open failed")
 	}
 	var n atomic.Int64
@@ -115,6 +117,9 @@ func FuzzApplication(f *testing.F) {
 			t.Fatalf("logged:\n%s", l)
 		}
 
+		if len(r.Errors) > 0 && slices.Equal(in, valid) {
+			t.Fatalf("the valid application was refused: %v", r.Errors) // the target must not pass vacuously
+		}
 		if len(r.Errors) > 0 {
 			for id, msg := range r.Errors {
 				if !knownField(id) || strings.TrimSpace(msg) == "" || strings.Contains(msg, "{{") {

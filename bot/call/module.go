@@ -87,7 +87,7 @@ func seedDemo(b *bot.Env) error {
 			ev := round.Event{
 				ID: d.ID, Name: d.Name.Get(ws.Lang), Place: d.Place, CallOpen: false, Created: b.Now(),
 				Date:        time.Date(now.Year(), now.Month(), now.Day()+d.DateOffsetDays, 9, 0, 0, 0, ws.Loc),
-				Deadline:    endOfDay(now.AddDate(0, 0, d.DeadlineOffsetDays), ws.Loc),
+				Deadline:    round.EndOfDay(now.AddDate(0, 0, d.DeadlineOffsetDays), ws.Loc),
 				Description: d.Name.Get(ws.Lang),
 			}
 			for _, c := range d.Challenges {
@@ -102,12 +102,6 @@ func seedDemo(b *bot.Env) error {
 		}
 		return nil
 	})
-}
-
-// endOfDay is 23:59 of t's date in loc: a deadline date means the whole day.
-func endOfDay(t time.Time, loc *time.Location) time.Time {
-	y, m, d := t.In(loc).Date()
-	return time.Date(y, m, d, 23, 59, 0, 0, loc)
 }
 
 // event loads the event named by an argument; a missing one is refused

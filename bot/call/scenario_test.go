@@ -46,6 +46,11 @@ func upTo(cat *locale.Catalog, lang, id, cutAt string, kv ...any) string {
 	return s
 }
 
+// dateIn writes a date as lang writes it (format.date).
+func dateIn(cat *locale.Catalog, lang string, y int, m time.Month, d int) string {
+	return time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Format(cat.T(lang, "format.date"))
+}
+
 // textsIn builds the texts the scenario expects from the catalogue, so a
 // change of wording changes the expectation with it.
 func textsIn(cat *locale.Catalog, lang string) texts {
@@ -56,7 +61,7 @@ func textsIn(cat *locale.Catalog, lang string) texts {
 	return texts{
 		lang:            lang,
 		eventSaved:      upTo(cat, lang, "event.saved", "Deadline", "Name", "Kipinä 2027", "Event", "kipina-2027"),
-		dateTooEarly:    T("event.deadline.after_date"),
+		dateTooEarly:    T("event.deadline.rule", "Zone", "Europe/Helsinki", "Date", dateIn(cat, lang, 2027, 3, 1), "Latest", dateIn(cat, lang, 2027, 2, 28)),
 		callOpened:      T("call.opened", "Event", "Kipinä 2027"),
 		apply:           fi("call.apply.button"),
 		bidCheck:        T("apply.business_id.check"),

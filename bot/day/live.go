@@ -3,6 +3,7 @@ package day
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -205,7 +206,134 @@ func (m *mod) free(tx *storage.Tx, ws string, ev round.Event, cs cast, pt party)
 			return 0, 0, err
 		}
 	}
+	// The party is absent now: the offers of its own freed slots made
+	// earlier, and its place among others' candidates, are withdrawn.
+	if err := m.withdrawStale(tx, ws, ev, cs, &d); err != nil {
+		return 0, 0, err
+	}
 	return freed, offered, saveDay(tx, ws, d)
+}
+
+// pair returns, for candidate c of o, the candidate's party and the
+// company and person who would meet.
+func (o Offer) pair(c string) (cp party, app, person string) {
+	if o.Side == SidePerson {
+		return party{SideCompany, c}, c, o.Stay
+	}
+	return party{SidePerson, c}, o.Stay, c
+}
+
+// wholeStale says why offer o holds for nobody any more ("" when it
+// holds): the side that stays was marked absent, or has a meeting (or its
+// pitch) in the slot since.
+func wholeStale(d Day, o Offer) string {
+	stay := party{o.Side, o.Stay}
+	switch {
+	case d.Absent[stay.key()]:
+		return withdrawAbsent
+	case d.Plan != nil && busyAt(d, stay, o.Slot):
+		return withdrawFilled
+	}
+	return ""
+}
+
+// candStale says why offer o no longer holds for candidate c ("" when it
+// holds): c was marked absent, already meets the side that stays, or has
+// another meeting in the slot.
+func candStale(d Day, o Offer, c string) string {
+	cp, app, person := o.pair(c)
+	switch {
+	case d.Absent[cp.key()]:
+		return withdrawYouGone
+	case d.Plan != nil && met(d, app, person):
+		return withdrawMet
+	case d.Plan != nil && busyAt(d, cp, o.Slot):
+		return withdrawBusy
+	}
+	return ""
+}
+
+// withdrawStale withdraws what no longer holds of the open offers of d
+// (see wholeStale and candStale) and tells each candidate concerned by
+// rewriting their offer message, with the reason. Offers whose slot has
+// begun are left alone: accepting them is refused as late.
+func (m *mod) withdrawStale(tx *storage.Tx, ws string, ev round.Event, cs cast, d *Day) error {
+	now := tx.Now()
+	for i := range d.Offers {
+		o := &d.Offers[i]
+		if o.Taken != "" || o.Withdrawn != "" || !o.Start.After(now) {
+			continue
+		}
+		if why := wholeStale(*d, *o); why != "" {
+			for _, c := range o.Candidates {
+				if o.Dropped[c] == "" {
+					if err := m.tellWithdrawn(tx, ws, ev, cs, *o, c, why); err != nil {
+						return err
+					}
+				}
+			}
+			o.Withdrawn = why
+			continue
+		}
+		for _, c := range o.Candidates {
+			why := candStale(*d, *o, c)
+			if why == "" || o.Dropped[c] != "" {
+				continue
+			}
+			if o.Dropped == nil {
+				o.Dropped = map[string]string{}
+			}
+			o.Dropped[c] = why
+			if err := m.tellWithdrawn(tx, ws, ev, cs, *o, c, why); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// offerKey is the outbox key of offer o's message to user u speaking for
+// candidate c: an offer id is never reused (Day.LastOffer).
+func offerKey(ws, event string, o Offer, c string, u chat.UserRef) outbox.Key {
+	return outbox.NewKey(ws, "day", event, "offer", strconv.Itoa(o.ID), c, u.User)
+}
+
+// offerArgs are the template values of an offer's messages in lang and
+// zone loc; other is the name of the side that stays.
+func (m *mod) offerArgs(lang string, loc *time.Location, ev round.Event, o Offer, other string) []any {
+	return []any{"Event", ev.Name, "Start", m.env.Clock(lang, o.Start, loc), "End", m.env.Clock(lang, o.End, loc),
+		"Table", o.Table, "Other", other}
+}
+
+// tellWithdrawn rewrites candidate c's offer message (a new message when
+// the original is not in the outbox) to say that the offer was withdrawn
+// and why; the Accept button goes with it.
+func (m *mod) tellWithdrawn(tx *storage.Tx, ws string, ev round.Event, cs cast, o Offer, c, why string) error {
+	st, err := m.recipientsOf(tx, cs, party{o.Side, o.Stay})
+	if err != nil {
+		return err
+	}
+	cp, _, _ := o.pair(c)
+	cr, err := m.recipientsOf(tx, cs, cp)
+	if err != nil {
+		return err
+	}
+	for i, u := range cr.us {
+		msg := chat.Message{Text: m.env.Cat.T(cr.langs[i], "day.offer.withdrawn."+why, m.offerArgs(cr.langs[i], m.env.Zone(tx, u), ev, o, st.name)...)}
+		of := offerKey(ws, ev.ID, o, c, u)
+		k := of.With("withdrawn", why)
+		_, err := outbox.Lookup(tx, of)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			_, err = outbox.Enqueue(tx, k, chat.DM(u), msg)
+		case err == nil:
+			_, err = outbox.EnqueueUpdate(tx, k, of, msg)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // busyAt reports whether a party has an active meeting (or, for a company,
@@ -330,13 +458,11 @@ func (m *mod) sendOffer(tx *storage.Tx, ws string, ev round.Event, cs cast, o Of
 		for i, u := range cr.us {
 			loc := m.env.Zone(tx, u)
 			msg := chat.Message{
-				Text: m.env.Cat.T(cr.langs[i], "day.offer.text", "Event", ev.Name, "Start", m.env.Clock(cr.langs[i], o.Start, loc), "End", m.env.Clock(cr.langs[i], o.End, loc),
-					"Table", o.Table, "Other", st.name),
+				Text: m.env.Cat.T(cr.langs[i], "day.offer.text", m.offerArgs(cr.langs[i], loc, ev, o, st.name)...),
 				Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actAccept, ev.ID, strconv.Itoa(o.ID), c}, ":"),
 					Label: m.env.Cat.T(cr.langs[i], "day.offer.accept.button"), Style: "primary"}},
 			}
-			k := outbox.NewKey(ws, "day", ev.ID, "offer", strconv.Itoa(o.ID), c, u.User)
-			if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
+			if _, err := outbox.Enqueue(tx, offerKey(ws, ev.ID, o, c, u), chat.DM(u), msg); err != nil {
 				return err
 			}
 		}
@@ -393,8 +519,25 @@ func (m *mod) accept(_ context.Context, r *bot.Request) (chat.Response, error) {
 			return bot.Refuse("day.offer.taken")
 		case !o.Start.After(r.Now()):
 			return bot.Refuse("day.offer.late")
-		case busyAt(d, cp, o.Slot) || busyAt(d, party{o.Side, o.Stay}, o.Slot):
-			return bot.Refuse("day.offer.busy")
+		}
+		// The offer may have gone stale since it was made: re-check that
+		// both sides are present and free and do not meet already.
+		why := o.Withdrawn
+		if why == "" {
+			why = o.Dropped[cand]
+		}
+		if why == "" {
+			why = wholeStale(d, *o)
+		}
+		if why == "" {
+			why = candStale(d, *o, cand)
+		}
+		if why != "" {
+			st, err := m.recipientsOf(tx, cs, party{o.Side, o.Stay})
+			if err != nil {
+				return err
+			}
+			return bot.Refuse("day.offer.withdrawn."+why, m.offerArgs(r.Lang, m.env.Zone(tx, r.User), ev, *o, st.name)...)
 		}
 		o.Taken = cand
 		d.Plan.NextID++
@@ -420,6 +563,11 @@ func (m *mod) accept(_ context.Context, r *bot.Request) (chat.Response, error) {
 			}
 		}
 		upd = chat.Message{Text: r.T("day.offer.yours", "Time", m.env.Clock(r.Lang, o.Start, m.env.Zone(tx, r.User)), "Table", o.Table, "Other", st.name)}
+		// The new meeting makes the taker's (and the side's) other offers
+		// of that slot, or with each other, stale.
+		if err := m.withdrawStale(tx, r.WS.ID, ev, cs, &d); err != nil {
+			return err
+		}
 		if err := saveDay(tx, r.WS.ID, d); err != nil {
 			return err
 		}

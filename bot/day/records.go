@@ -135,8 +135,25 @@ type Offer struct {
 	Stay       string   `json:"stay"`
 	Candidates []string `json:"candidates"`
 	Taken      string   `json:"taken,omitempty"`
+	// Withdrawn is why the whole offer was withdrawn before anyone took it
+	// (one of the withdraw* reasons), "" while it stands.
+	Withdrawn string `json:"withdrawn,omitempty"`
+	// Dropped are the candidates for whom the offer no longer holds, with
+	// the reason (withdraw*): they took another meeting with the same side
+	// or at the same time, or were marked absent.
+	Dropped map[string]string `json:"dropped,omitempty"`
 	Span
 }
+
+// Why an offer, or one candidate's offer, was withdrawn; each names the
+// message day.offer.withdrawn.<reason>.
+const (
+	withdrawAbsent  = "absent"     // the side that stays did not come
+	withdrawFilled  = "filled"     // the side that stays is no longer free then
+	withdrawMet     = "met"        // the candidate already meets the side that stays
+	withdrawBusy    = "busy"       // the candidate has another meeting then
+	withdrawYouGone = "you_absent" // the candidate was marked absent
+)
 
 var (
 	// Days holds the Day of each event, by event id.

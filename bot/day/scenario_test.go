@@ -115,7 +115,7 @@ func TestTheDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = h.Run(":as nina\n/kipina contacts add health @kaisa\n/kipina contacts add sensors @pekka\n/kipina day people add kipina-2017 @ville\n/kipina day people kipina-2017\n")
-	must(t, out, "4 kaupungin osallistujaa, 3 yritystä", "@jaana — raadin jäsen: Energiatehokas kaupunginosa", "@kaisa — prosessin yhteyshenkilö: Terveys ja toimintakyky", "@ville — kaupungin edustaja")
+	must(t, out, "4 kaupungin osallistujaa, yrityksiä 3", "@jaana — raadin jäsen: Energiatehokas kaupunginosa", "@kaisa — prosessin yhteyshenkilö: Terveys ja toimintakyky", "@ville — kaupungin edustaja")
 
 	// Agenda: ordered by track (health, then education, then the sensors
 	// challenge), the break skipped.

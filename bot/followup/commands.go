@@ -148,7 +148,7 @@ func (m *module) outlook(r *bot.Request, p Plan, due time.Time) string {
 	at, policy := p.sendsAt(r.WS, due, r.Now())
 	switch {
 	case policy == Skipped:
-		return r.T("followup.plan.skip", "Skip", p.LateSkipDays)
+		return r.T("followup.plan.skip", "Skip", r.Env.Count(r.Lang, "count.days", p.LateSkipDays))
 	case at.Equal(due):
 		return r.T("followup.plan.pending")
 	case r.Now().Before(r.WS.Quiet.Next(due, r.WS.Loc)):

@@ -159,7 +159,7 @@ func TestPlanSaysLateAndSkipped(t *testing.T) {
 	fi := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
 	// survey (1 day): 15 days late, over the default 14-day skip limit;
 	// next steps (14 days, Monday 18.1.): two days late, with an apology.
-	must(t, out, fi("followup.plan.skip", "Skip", 14),
+	must(t, out, fi("followup.plan.skip", "Skip", h.Bot.Count("fi", "count.days", 14)),
 		fi("followup.plan.late", "Date", h.Bot.FormatTime("fi", "format.datetime", at(2027, 1, 20, 10, 0), helsinki),
 			"Policy", fi("followup.policy.late-note")))
 }

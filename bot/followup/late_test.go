@@ -24,9 +24,9 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 		wantOrganiser []string
 	}{
 		{"a day", at(2027, 2, 12, 10, 0), followup.OnTime, "", nil},
-		{"four days", at(2027, 2, 15, 10, 0), followup.LateNote, "", []string{"4 päivää myöhässä pahoittelun kera (4 viestiä)"}},
+		{"four days", at(2027, 2, 15, 10, 0), followup.LateNote, "", []string{"4 päivää myöhässä pahoittelun kera (viestejä 4)"}},
 		{"twenty days, two steps", at(2027, 3, 3, 10, 0), followup.Skipped, followup.LateNote,
-			[]string{"on 20 päivää myöhässä, joten sitä ei lähetetty", "”jatkosta sopiminen”", "7 päivää myöhässä pahoittelun kera (4 viestiä)"}},
+			[]string{"on 20 päivää myöhässä, joten sitä ei lähetetty", "”jatkosta sopiminen”", "7 päivää myöhässä pahoittelun kera (viestejä 4)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := setup(t, event, demoApps[:2])

@@ -48,7 +48,7 @@ func TestCampaignScenario(t *testing.T) {
 	out = h.Run(":as pekka\n" + button(t, block(t, survey, "── @pekka"), "2") + "\n:as jussi\n" + button(t, block(t, survey, "── @jussi"), "5") + "\n")
 	must(t, out, "Arviosi: 2/5", "Arviosi: 5/5")
 	out = h.Run(":as nina\n/kipina survey results kipina-2017\n")
-	must(t, out, "3 vastausta / 6 kysyttyä", "Keskiarvo 3,67 / 5", "(yritys, 4) Hyvät kohtaamiset", "• tuomari: 5,00", "• kaupunki: 2,00")
+	must(t, out, "3 vastausta / kysyttyjä 6", "Keskiarvo 3,67 / 5", "(yritys, 4) Hyvät kohtaamiset", "• tuomari: 5,00", "• kaupunki: 2,00")
 
 	// Two weeks after: the next-steps question to each company and its
 	// process contact.

@@ -39,7 +39,7 @@ func TestInfeasibleInWords(t *testing.T) {
 			"tuomarilla @c on vain 0 hakemusta ilman esteellisyyttä, vähimmäiskuorma on 1",
 			"juror @c has only 0 applications without a conflict; the minimum load is 1", "jurymedlemmen @c har bara 0 ansökningar utan jäv", "@c"},
 		{"flow", 2, 0, 2, func(j, a int) bool { return j == 0 && a > 0 || j == 1 && a == 0 },
-			"esteellisyydet ja kuormarajat 0–2 eivät salli 2 tuomaria jokaiselle hakemukselle (3 hakemusta)",
+			"esteellisyydet ja kuormarajat 0–2 eivät salli, että jokaisella hakemuksella (3 hakemusta) on tarvittava määrä tuomareita (2)",
 			"conflicts of interest and the load limits 0–2 leave no way", "jäven och belastningsgränserna 0–2", "2"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -93,7 +93,14 @@ func (m *module) add(ctx context.Context, r *bot.Request) (chat.Response, error)
 			}
 			text := m.b.Cat.T(lang, id, "Event", ev.Name, "EventID", ev.ID,
 				"Targets", m.targetNames(ev, jr.Targets, lang))
-			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "added", u.User, state)
+			// The key names what the message says (the round's state and
+			// the targets), so that a juror added again with other targets
+			// is told; the same message is not sent twice.
+			what := strings.Join(jr.Targets, "+")
+			if what == "" {
+				what = "all"
+			}
+			key := outbox.NewKey(r.WS.ID, "jury", ev.ID, "added", u.User, state, what)
 			if _, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text}); err != nil {
 				return err
 			}
@@ -265,7 +272,7 @@ func (m *module) setDeadline(_ context.Context, r *bot.Request) (chat.Response, 
 		return chat.Response{}, bot.Refuse("field.date")
 	}
 	dl := endOfDay(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, r.WS.Loc), r.WS.Loc)
-	if !dl.After(r.Now()) {
+	if r.Now().After(dl) {
 		return chat.Response{}, bot.Refuse("jury.deadline.past")
 	}
 	// Scoring must end before the event: at the latest on the day before

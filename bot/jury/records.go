@@ -171,16 +171,15 @@ func (j *Jury) active() []Juror {
 // deadline returns the scoring deadline.
 func (j *Jury) deadline(eventDate time.Time, loc *time.Location) time.Time {
 	if !j.Deadline.IsZero() {
-		return j.Deadline
+		return endOfDay(j.Deadline, j.Deadline.Location()) // a record from before may hold 23:59:00
 	}
 	return endOfDay(eventDate.AddDate(0, 0, -DefaultDeadlineDays), loc)
 }
 
-// endOfDay is 23:59 of t's date in loc.
-func endOfDay(t time.Time, loc *time.Location) time.Time {
-	y, m, d := t.In(loc).Date()
-	return time.Date(y, m, d, 23, 59, 0, 0, loc)
-}
+// endOfDay is the last instant of t's date in loc (round.EndOfDay): a
+// deadline date means the whole day, up to 24:00 exclusive, so a deadline
+// dl is over when now.After(dl).
+func endOfDay(t time.Time, loc *time.Location) time.Time { return round.EndOfDay(t, loc) }
 
 // conflicted reports whether juror (user id) has a conflict with the
 // application a: they sent it or were added as its contact (issue 13:

@@ -137,7 +137,7 @@ func (m *module) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error
 		return nil
 	}
 	dl := j.deadline(ev.Date, ws.Loc)
-	if !m.b.Now().Before(dl) {
+	if m.b.Now().After(dl) {
 		return nil
 	}
 	left, err := unfinished(tx, it.Workspace, &j, it.User.User)

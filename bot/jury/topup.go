@@ -146,7 +146,7 @@ func (m *module) topUpPreview(r *bot.Request, tx *storage.Tx, ev round.Event, j 
 			}
 		}
 		fmt.Fprintf(&sb, "• %s\n", r.T("jury.topup.line", "App", id, "Company", a.Company, "Jurors", strings.Join(names, ", "),
-			"Had", len(j.Published.ByApp[id])))
+			"Count", len(j.Published.ByApp[id])))
 	}
 	sb.WriteString(r.T("jury.draft.loads") + "\n")
 	load := j.Draft.Load()

@@ -45,8 +45,40 @@ type Challenge struct {
 	Keywords []string `json:"keywords,omitempty"`
 }
 
-// Open reports whether applications are accepted at now.
-func (e Event) Open(now time.Time) bool { return e.CallOpen && !e.Cancelled && now.Before(e.Deadline) }
+// Open reports whether applications are accepted at now: the call is
+// open, the event not cancelled and the deadline not Passed.
+func (e Event) Open(now time.Time) bool { return e.CallOpen && !e.Cancelled && !e.Passed(now) }
+
+// Passed reports whether the call's deadline is over at now. A deadline is
+// a date: the call takes applications for the whole of that day in the
+// workspace's zone, up to 24:00 exclusive (issue 21), whatever time of day
+// the record holds (records written before held 23:59).
+func (e Event) Passed(now time.Time) bool { return DeadlinePassed(e.Deadline, now) }
+
+// EndOfDay returns the last instant (23:59:59.999999999) of t's date in
+// loc: the value a deadline date is stored as, which displays as "23.59".
+// A deadline is over only after it (DeadlinePassed), that is at 24:00.
+func EndOfDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 23, 59, 59, int(time.Second-time.Nanosecond), loc)
+}
+
+// DeadlinePassed reports whether the deadline dated by deadline's date (in
+// deadline's own zone, the workspace's when it was set) is over at now:
+// from 24:00 of that day on.
+func DeadlinePassed(deadline, now time.Time) bool {
+	return now.After(EndOfDay(deadline, deadline.Location()))
+}
+
+// DeadlineFits reports whether a call deadline on date deadline suits an
+// event on date event (both dates, compared in loc): the call must end
+// before the event day begins, so the deadline is a day before the event
+// (issue 15). The form, "event edit" and "event extend" all use it.
+func DeadlineFits(deadline, event time.Time, loc *time.Location) bool {
+	dy, dm, dd := deadline.In(loc).Date()
+	ey, em, ed := event.In(loc).Date()
+	return time.Date(dy, dm, dd, 0, 0, 0, 0, time.UTC).Before(time.Date(ey, em, ed, 0, 0, 0, 0, time.UTC))
+}
 
 // Application is a company's application to an event's call.
 type Application struct {

@@ -19,7 +19,7 @@ func TestContactsAddBounded(t *testing.T) {
 		fmt.Fprintf(&many, " @u%d", i)
 	}
 	out := h.Run("/kipina contacts add elderly" + many.String() + "\n")
-	must(t, out, "Komennossa on 30000 mainintaa; yhdessä komennossa voi mainita enintään 200 henkilöä")
+	must(t, out, h.Bot.Cat.T("fi", "error.too_many_mentions", "Count", 30000, "Max", 200))
 	mustNot(t, out, "nyt kohteen")
 
 	var bound strings.Builder

@@ -260,7 +260,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		t.Fatalf("decisions sent before the button: %v", ps)
 	}
 	reply = press("UORG", "jury-decide:kipina-2017")
-	mustHave(t, "decide reply", reply, "Päätökset tehty", "1 hyväksytty, 1 hylätty")
+	mustHave(t, "decide reply", reply, "Päätökset tehty", "hyväksyttyjä 1, hylättyjä 1")
 	deliver()
 
 	// Each company hears once, in its own language.

@@ -79,7 +79,7 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 		}
 		htm.WriteString("</ul>")
 	}
-	footer := a.cat.T(lang, "web.mail.footer", "Days", days)
+	footer := a.cat.T(lang, "web.mail.footer", "Days", a.cat.T(lang, "web.mail.days", "Count", days)) // each count its own plural
 	text.WriteString("\n\n-- \n" + footer + "\n")
 	htm.WriteString(`<p style="color:#4a4a4a;font-size:90%">` + html.EscapeString(footer) + "</p></body></html>")
 	out := email.Mail{To: addr, Subject: subject(m.Text), Text: text.String(), HTML: htm.String(), MessageID: ref.ID}

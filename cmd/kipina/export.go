@@ -76,7 +76,7 @@ func exportAll(cfg *configs.Config, dir, out, event, only, lang string, stdout i
 		}
 	}()
 	snapshot := filepath.Join(tmpDir, "kipina.db")
-	if _, _, err := backup(dir, snapshot); err != nil {
+	if _, _, err := backup(dir, snapshot, false); err != nil { // a new file in a fresh directory
 		return 0, err
 	}
 	db, err := storage.Open(snapshot)
