@@ -53,6 +53,7 @@ var Migrations = []Migration{
 		}
 		return nil
 	},
+	migrateIndexes, // 2: indexes by event, by person, of failed and of delivered messages.
 }
 
 var (

@@ -97,7 +97,32 @@ var (
 	Apps = storage.NewBucket[Application]("apps")
 	// byBusiness maps event + "/" + business ID to an application id.
 	byBusiness = storage.NewBucket[string]("apps-by-business")
+	// byEvent indexes applications by event: key event + "\x00" + app id,
+	// value the application's state (so counts by state read only the
+	// index). Kept in the transaction that writes the application; built
+	// for older stores by storage migration 2.
+	byEvent = storage.NewBucket[State](storage.AppsByEvent)
+	// byPerson indexes applications by the people who may edit them (owner
+	// and contacts): key platform + "\x00" + user + "\x00" + app id.
+	byPerson = storage.NewBucket[string](storage.AppsByPerson)
 )
+
+func eventKey(event, id string) string { return event + "\x00" + id }
+
+func personPrefix(u chat.UserRef) string { return u.Platform + "\x00" + u.User + "\x00" }
+
+// index writes a's entries in the event and person indexes.
+func index(tx *storage.Tx, ws string, a Application) error {
+	if err := byEvent.Put(tx, ws, eventKey(a.Event, a.ID), a.State); err != nil {
+		return err
+	}
+	for _, u := range append([]chat.UserRef{a.Owner}, a.Contacts...) {
+		if err := byPerson.Put(tx, ws, personPrefix(u)+a.ID, a.Event); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func businessKey(event, bid string) string { return event + "/" + bid }
 
@@ -113,13 +138,51 @@ func LoadEvent(tx *storage.Tx, ws, id string) (Event, error) { return Events.Get
 func LoadApp(tx *storage.Tx, ws, id string) (Application, error) { return Apps.Get(tx, ws, id) }
 
 // EventApps lists the applications of an event (all events when event is
-// empty) in id order.
+// empty) in id order. For one event it reads the event index and then only
+// that event's applications: O(the event's applications), whatever the
+// workspace's history.
 func EventApps(tx *storage.Tx, ws, event string) ([]Application, error) {
 	var out []Application
-	err := Apps.Scan(tx, ws, "", func(_ string, a Application) error {
-		if event == "" || a.Event == event {
+	if event == "" {
+		err := Apps.Scan(tx, ws, "", func(_ string, a Application) error {
 			out = append(out, a)
+			return nil
+		})
+		return out, err
+	}
+	err := byEvent.Scan(tx, ws, eventKey(event, ""), func(k string, _ State) error {
+		a, err := LoadApp(tx, ws, k[len(event)+1:])
+		if err != nil {
+			return fmt.Errorf("event index: %w", err)
 		}
+		out = append(out, a)
+		return nil
+	})
+	return out, err
+}
+
+// CountByState counts an event's applications by state from the event
+// index alone (no application is decoded): O(the event's applications).
+func CountByState(tx *storage.Tx, ws, event string) (map[State]int, error) {
+	out := map[State]int{}
+	err := byEvent.Scan(tx, ws, eventKey(event, ""), func(_ string, s State) error {
+		out[s]++
+		return nil
+	})
+	return out, err
+}
+
+// PersonApps lists the applications u may edit (as owner or contact), in
+// id order, from the person index: O(u's applications).
+func PersonApps(tx *storage.Tx, ws string, u chat.UserRef) ([]Application, error) {
+	var out []Application
+	p := personPrefix(u)
+	err := byPerson.Scan(tx, ws, p, func(k string, _ string) error {
+		a, err := LoadApp(tx, ws, k[len(p):])
+		if err != nil {
+			return fmt.Errorf("person index: %w", err)
+		}
+		out = append(out, a)
 		return nil
 	})
 	return out, err
