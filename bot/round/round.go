@@ -206,3 +206,19 @@ func (e Event) TargetName(tracks []configs.Target, id, lang string) string {
 	}
 	return id
 }
+
+// Put writes an application as it is, with its id, state and indexes, but
+// without Submit's checks or any event: for imports, fixtures and tools that
+// restore stored records. Flows use Submit and Transition.
+func Put(tx *storage.Tx, ws string, a Application) error {
+	if err := Apps.Put(tx, ws, a.ID, a); err != nil {
+		return err
+	}
+	if err := index(tx, ws, a); err != nil {
+		return err
+	}
+	if !a.State.Live() {
+		return nil
+	}
+	return byBusiness.Put(tx, ws, businessKey(a.Event, a.BusinessID), a.ID)
+}
