@@ -83,3 +83,20 @@ func PruneAll(db *storage.DB, before time.Time) (int, error) {
 		}
 	}
 }
+
+// Delivered records a message delivered outside the worker — a history
+// imported from an earlier system, or a fixture — as sent at at through
+// ref, under key, so that the key is never sent again. It returns false,
+// changing nothing, when the key is already in the outbox.
+func Delivered(tx *storage.Tx, key Key, to chat.Address, m chat.Message, ref chat.MessageRef, at time.Time) (bool, error) {
+	added, err := add(tx, Item{Key: key, To: to, Msg: m})
+	if err != nil || !added {
+		return added, err
+	}
+	it, err := Lookup(tx, key)
+	if err != nil {
+		return false, err
+	}
+	it.State, it.Attempts, it.Ref, it.Sent, it.Created, it.NextAt = Sent, 1, ref, at, at, at
+	return true, save(tx, it)
+}
