@@ -66,7 +66,7 @@ func schema1Store(t *testing.T, path string, now time.Time) {
 				at = now.Add(-time.Hour) // recent: keeps its content
 			}
 			it := map[string]any{"seq": seq, "id": fmt.Sprint("id", seq), "key": fmt.Sprint("demo/m/", seq), "to": to,
-				"msg": map[string]any{"text": fmt.Sprint("hello ", seq), "id": fmt.Sprint("id", seq)},
+				"msg":   map[string]any{"text": fmt.Sprint("hello ", seq), "id": fmt.Sprint("id", seq)},
 				"state": state, "attempts": 1, "next_at": at, "created": at, "ref": map[string]any{"channel": "c", "id": fmt.Sprint(seq)}}
 			k := fmt.Sprintf("%016x", seq)
 			put(items, k, it)
