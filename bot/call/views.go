@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +18,15 @@ import (
 )
 
 var states = []round.State{round.Submitted, round.Accepted, round.Declined, round.Withdrawn}
+
+// eventHead is the part of an event that picks the current ones: decoding
+// only it keeps /kipina status cheap however many events there were.
+type eventHead struct {
+	ID   string    `json:"id"`
+	Date time.Time `json:"date"`
+}
+
+var eventHeads = storage.NewBucket[eventHead](round.Events.Name())
 
 // currentFor is how long after its date an event still shows in
 // /kipina status without naming it.
@@ -45,16 +53,31 @@ func status(_ context.Context, r *bot.Request) (chat.Response, error) {
 			}
 			evs = []round.Event{ev}
 		} else {
-			if evs, err = round.Events.All(tx, r.WS.ID); err != nil {
+			heads, err := eventHeads.All(tx, r.WS.ID)
+			if err != nil {
 				return err
 			}
-			n := len(evs)
-			evs = slices.DeleteFunc(evs, func(e round.Event) bool { return e.Date.Add(currentFor).Before(r.Now()) })
-			if len(evs) == 0 && n > 0 {
-				if evs, err = latestEvent(tx, r.WS.ID); err != nil {
-					return err
+			latest := eventHead{}
+			for _, h := range heads {
+				if !h.Date.Add(currentFor).Before(r.Now()) {
+					ev, err := round.LoadEvent(tx, r.WS.ID, h.ID)
+					if err != nil {
+						return err
+					}
+					evs = append(evs, ev)
+				}
+				if latest.ID == "" || h.Date.After(latest.Date) {
+					latest = h
 				}
 			}
+			if len(evs) == 0 && latest.ID != "" {
+				ev, err := round.LoadEvent(tx, r.WS.ID, latest.ID)
+				if err != nil {
+					return err
+				}
+				evs = []round.Event{ev}
+			}
+			n := len(heads)
 			earlier = n - len(evs)
 		}
 		for _, ev := range evs {
@@ -91,18 +114,6 @@ func status(_ context.Context, r *bot.Request) (chat.Response, error) {
 	sb.WriteString(r.T("status.delivery", "Pending", pending, "Failed", failed))
 	sb.WriteString("\n" + backupAge(r))
 	return r.ReplyText(sb.String())
-}
-
-// latestEvent returns the event with the latest date, as a list of one.
-func latestEvent(tx *storage.Tx, ws string) ([]round.Event, error) {
-	var out []round.Event
-	err := round.Events.Scan(tx, ws, "", func(_ string, e round.Event) error {
-		if len(out) == 0 || e.Date.After(out[0].Date) {
-			out = []round.Event{e}
-		}
-		return nil
-	})
-	return out, err
 }
 
 // appList lists applications: /kipina apps [event] [filter]. The filter is

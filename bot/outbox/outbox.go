@@ -253,16 +253,12 @@ func Undelivered(tx *storage.Tx, ws string) ([]Item, error) {
 // FailedCount returns how many messages of workspace ws failed, from the
 // index alone: O(ws's failed messages).
 func FailedCount(tx *storage.Tx, ws string) (int, error) {
-	n := 0
-	err := failed.Scan(tx, "", ws+"\x00", func(string, uint64) error { n++; return nil })
-	return n, err
+	return failed.Count(tx, "", ws+"\x00")
 }
 
 // PendingCount returns how many messages wait for delivery.
 func PendingCount(tx *storage.Tx) (int, error) {
-	n := 0
-	err := pending.Scan(tx, "", "", func(string, uint64) error { n++; return nil })
-	return n, err
+	return pending.Count(tx, "", "")
 }
 
 // save writes an item and keeps the indexes of its state: pending, failed
