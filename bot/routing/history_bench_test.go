@@ -93,7 +93,7 @@ func benchSubmit(bt *bot.Bot, i int, user string) error {
 // applications submitted through the bot (and routed), and, with history,
 // 39 earlier events' applications and 150,000 delivered messages written
 // as the bot stores them, then pruned.
-func openStore(dir string, history bool) (*benchStore, error) {
+func openStore(dir string, history, prune bool) (*benchStore, error) {
 	path := filepath.Join(dir, "k.db")
 	db, err := storage.Open(path)
 	if err != nil {
@@ -156,7 +156,7 @@ func openStore(dir string, history bool) (*benchStore, error) {
 			}
 		}
 	}
-	if history {
+	if history && prune {
 		// As the bot does at start: compact what is older than the retention.
 		if _, err := outbox.PruneAll(db, now.Add(-outbox.DefaultRetention)); err != nil {
 			return nil, err
@@ -198,7 +198,7 @@ func benchStores(b *testing.B) map[string]*benchStore {
 				storesErr = err
 				return
 			}
-			s, err := openStore(dir, name == "history")
+			s, err := openStore(dir, name == "history", true)
 			if err != nil {
 				storesErr = fmt.Errorf("%s store: %w", name, err)
 				return
@@ -264,15 +264,20 @@ func TestHistoryStoreSize(t *testing.T) {
 	if os.Getenv("KIPINA_HISTORY") == "" {
 		t.Skip("set KIPINA_HISTORY=1 to build the ten-year store")
 	}
-	s, err := openStore(t.TempDir(), true)
+	s, err := openStore(t.TempDir(), true, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.db.Close()
+	path := filepath.Join(t.TempDir(), "copy.db")
 	before, err := s.db.Size()
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.db.BackupFile(path + ".before"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("compacted before pruning: %.1f MB", float64(compactSize(t, path+".before"))/1e6)
 	n, err := outbox.PruneAll(s.db, time.Now().Add(-outbox.DefaultRetention))
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +286,6 @@ func TestHistoryStoreSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "copy.db")
 	if _, err := s.db.BackupFile(path); err != nil {
 		t.Fatal(err)
 	}
