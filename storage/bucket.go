@@ -159,3 +159,21 @@ func (b Bucket[T]) Count(tx *Tx, ws, prefix string) (int, error) {
 	}
 	return n, nil
 }
+
+// Keys returns the keys k with from ≤ k < to (to "" = no end) in order,
+// without decoding a record.
+func (b Bucket[T]) Keys(tx *Tx, ws, from, to string) ([]string, error) {
+	bk, err := tx.bucket(ws, b.name)
+	if err != nil || bk == nil {
+		return nil, err
+	}
+	var out []string
+	c := bk.Cursor()
+	for k, _ := c.Seek([]byte(from)); k != nil; k, _ = c.Next() {
+		if to != "" && bytes.Compare(k, []byte(to)) >= 0 {
+			break
+		}
+		out = append(out, string(k))
+	}
+	return out, nil
+}

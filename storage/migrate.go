@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,7 +26,22 @@ const (
 	// (DeliveredKey) "\x00" seq → the seq, one entry per delivered message
 	// whose content is still kept; pruning walks it from the oldest.
 	OutboxDelivered = "outbox-delivered"
+	// EventsByDate (per workspace, package round): EventKey(date, id) →
+	// the id as a JSON string.
+	EventsByDate = "events-by-date"
 )
+
+// EventKey is the EventsByDate key of event id dated t: UTC time, fixed
+// width, so that keys sort by date.
+func EventKey(t time.Time, id string) string {
+	return t.UTC().Format("20060102T150405.000000000") + "\x00" + id
+}
+
+// EventKeyID returns the event id of an EventsByDate key.
+func EventKeyID(k string) string {
+	_, id, _ := strings.Cut(k, "\x00")
+	return id
+}
 
 // DeliveredKey is the OutboxDelivered index key of a message delivered at
 // t with sequence number seq: UTC time to the nanosecond, fixed width, so
@@ -42,6 +58,28 @@ func migrateIndexes(tx *bolt.Tx) error {
 	root := tx.Bucket(bucketWorkspaces)
 	err := root.ForEachBucket(func(ws []byte) error {
 		wb := root.Bucket(ws)
+		if evs := wb.Bucket([]byte("events")); evs != nil {
+			byDate, err := wb.CreateBucketIfNotExists([]byte(EventsByDate))
+			if err != nil {
+				return err
+			}
+			err = evs.ForEach(func(k, v []byte) error {
+				var ev struct {
+					Date time.Time `json:"date"`
+				}
+				if err := json.Unmarshal(v, &ev); err != nil {
+					return fmt.Errorf("ws %s event %s: %w", ws, k, err)
+				}
+				id, err := json.Marshal(string(k))
+				if err != nil {
+					return err
+				}
+				return byDate.Put([]byte(EventKey(ev.Date, string(k))), id)
+			})
+			if err != nil {
+				return err
+			}
+		}
 		apps := wb.Bucket([]byte("apps"))
 		if apps == nil {
 			return nil

@@ -40,6 +40,9 @@ func schema1Store(t *testing.T, path string, now time.Time) {
 		}
 		ws, _ := tx.CreateBucket([]byte("ws"))
 		demo, _ := ws.CreateBucket([]byte("demo"))
+		events, _ := demo.CreateBucket([]byte("events"))
+		put(events, "old", round.Event{ID: "old", Date: now.AddDate(-1, 0, 0)})
+		put(events, "new", round.Event{ID: "new", Date: now.AddDate(0, 1, 0)})
 		apps, _ := demo.CreateBucket([]byte("apps"))
 		for i := 1; i <= 6; i++ {
 			ev := "old"
@@ -109,6 +112,13 @@ func TestMigrationIndexesAndPrunesSchema1Store(t *testing.T) {
 			if len(apps) != want {
 				t.Errorf("event %s: %d applications, want %d", ev, len(apps), want)
 			}
+		}
+		ids, latest, total, err := round.EventsFrom(tx, "demo", now)
+		if err != nil {
+			return err
+		}
+		if len(ids) != 1 || ids[0] != "new" || latest != "new" || total != 2 {
+			t.Errorf("events from now: %v, latest %q, %d in all", ids, latest, total)
 		}
 		counts, err := round.CountByState(tx, "demo", "old")
 		if err != nil {

@@ -19,15 +19,6 @@ import (
 
 var states = []round.State{round.Submitted, round.Accepted, round.Declined, round.Withdrawn}
 
-// eventHead is the part of an event that picks the current ones: decoding
-// only it keeps /kipina status cheap however many events there were.
-type eventHead struct {
-	ID   string    `json:"id"`
-	Date time.Time `json:"date"`
-}
-
-var eventHeads = storage.NewBucket[eventHead](round.Events.Name())
-
 // currentFor is how long after its date an event still shows in
 // /kipina status without naming it.
 const currentFor = 60 * 24 * time.Hour
@@ -53,31 +44,21 @@ func status(_ context.Context, r *bot.Request) (chat.Response, error) {
 			}
 			evs = []round.Event{ev}
 		} else {
-			heads, err := eventHeads.All(tx, r.WS.ID)
+			// The index by date: only the current events are read.
+			ids, latest, n, err := round.EventsFrom(tx, r.WS.ID, r.Now().Add(-currentFor))
 			if err != nil {
 				return err
 			}
-			latest := eventHead{}
-			for _, h := range heads {
-				if !h.Date.Add(currentFor).Before(r.Now()) {
-					ev, err := round.LoadEvent(tx, r.WS.ID, h.ID)
-					if err != nil {
-						return err
-					}
-					evs = append(evs, ev)
-				}
-				if latest.ID == "" || h.Date.After(latest.Date) {
-					latest = h
-				}
+			if len(ids) == 0 && latest != "" {
+				ids = []string{latest}
 			}
-			if len(evs) == 0 && latest.ID != "" {
-				ev, err := round.LoadEvent(tx, r.WS.ID, latest.ID)
+			for _, id := range ids {
+				ev, err := round.LoadEvent(tx, r.WS.ID, id)
 				if err != nil {
 					return err
 				}
-				evs = []round.Event{ev}
+				evs = append(evs, ev)
 			}
-			n := len(heads)
 			earlier = n - len(evs)
 		}
 		for _, ev := range evs {

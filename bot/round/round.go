@@ -90,8 +90,11 @@ func (a Application) MayEdit(u chat.UserRef) bool {
 }
 
 var (
-	// Events holds the events of a workspace by id.
-	Events = storage.NewBucket[Event]("events")
+	// Events holds the events of a workspace by id; its Put keeps the
+	// index by date (EventsFrom).
+	Events = eventBucket{storage.NewBucket[Event]("events")}
+	// byDate indexes events by date: storage.EventKey(date, id) → id.
+	byDate = storage.NewBucket[string](storage.EventsByDate)
 	// Apps holds the applications of a workspace by id. Write them through
 	// Submit and Transition only.
 	Apps = storage.NewBucket[Application]("apps")
@@ -106,6 +109,44 @@ var (
 	// and contacts): key platform + "\x00" + user + "\x00" + app id.
 	byPerson = storage.NewBucket[string](storage.AppsByPerson)
 )
+
+// eventBucket is the events' bucket: Put keeps the index by date.
+type eventBucket struct{ storage.Bucket[Event] }
+
+// Put writes an event and its entry in the index by date, dropping the
+// entry of its former date.
+func (b eventBucket) Put(tx *storage.Tx, ws, id string, ev Event) error {
+	old, found, err := b.Lookup(tx, ws, id)
+	if err != nil {
+		return err
+	}
+	if found && !old.Date.Equal(ev.Date) {
+		if err := byDate.Delete(tx, ws, storage.EventKey(old.Date, id)); err != nil {
+			return err
+		}
+	}
+	if err := b.Bucket.Put(tx, ws, id, ev); err != nil {
+		return err
+	}
+	return byDate.Put(tx, ws, storage.EventKey(ev.Date, id), id)
+}
+
+// EventsFrom returns the ids of ws's events dated at or after from, by
+// date, the id of the latest event, and how many events there are in all,
+// reading only the index by date (no event is decoded).
+func EventsFrom(tx *storage.Tx, ws string, from time.Time) (ids []string, latest string, total int, err error) {
+	keys, err := byDate.Keys(tx, ws, "", "")
+	if err != nil || len(keys) == 0 {
+		return nil, "", 0, err
+	}
+	start := storage.EventKey(from, "")
+	for _, k := range keys {
+		if k >= start {
+			ids = append(ids, storage.EventKeyID(k))
+		}
+	}
+	return ids, storage.EventKeyID(keys[len(keys)-1]), len(keys), nil
+}
 
 func eventKey(event, id string) string { return event + "\x00" + id }
 
