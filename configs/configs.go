@@ -225,6 +225,7 @@ type Config struct {
 	Ops     Ops     `yaml:"ops"`
 	Log     Log     `yaml:"log"`
 	Backups Backups `yaml:"backups"`
+	Outbox  Outbox  `yaml:"outbox"`
 }
 
 // Default returns the embedded default configuration. It panics only if

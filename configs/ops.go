@@ -23,6 +23,26 @@ type Log struct {
 	// Level is debug, info (default), warn or error; SIGUSR1 and the admin
 	// socket change it at run time.
 	Level string `yaml:"level"`
+	// File, when set, is where the log goes instead of standard error (a
+	// path relative to the data directory, or absolute); it is rotated by
+	// size. Empty: standard error, for journald or the container runtime
+	// to collect and rotate (the terminal shell, which would drown in it,
+	// then logs to DATA/kipina.log).
+	File string `yaml:"file"`
+	// MaxMB is the size in megabytes at which the log file is rotated
+	// (default 20).
+	MaxMB int `yaml:"max_mb"`
+	// Keep is how many rotated log files stay (default 5; 0 takes the
+	// default).
+	Keep int `yaml:"keep"`
+}
+
+// Outbox configures how long delivered messages keep their content.
+type Outbox struct {
+	// RetentionDays is how many days a delivered message keeps its
+	// content before it is compacted to a receipt (outbox.Prune); 0 takes
+	// the default, 30.
+	RetentionDays int `yaml:"retention_days"`
 }
 
 // Backups configures the backups the schedule "backup" and /kipina backup
@@ -68,6 +88,12 @@ func (c *Config) validateOps(bad func(string, ...any)) {
 	}
 	if _, err := c.Log.SlogLevel(); err != nil {
 		bad("log.level: %q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.MaxMB < 0 || c.Log.Keep < 0 {
+		bad("log.max_mb and log.keep: %d, %d: not negative", c.Log.MaxMB, c.Log.Keep)
+	}
+	if c.Outbox.RetentionDays < 0 {
+		bad("outbox.retention_days: %d is negative", c.Outbox.RetentionDays)
 	}
 	if c.Backups.Keep < 0 {
 		bad("backups.keep: %d is negative", c.Backups.Keep)

@@ -144,3 +144,36 @@ func (b Bucket[T]) Lookup(tx *Tx, ws, key string) (T, bool, error) {
 		return v, false, err
 	}
 }
+
+// Count returns how many keys have the prefix, without decoding a record:
+// O(matching keys).
+func (b Bucket[T]) Count(tx *Tx, ws, prefix string) (int, error) {
+	bk, err := tx.bucket(ws, b.name)
+	if err != nil || bk == nil {
+		return 0, err
+	}
+	n := 0
+	c := bk.Cursor()
+	for k, _ := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, _ = c.Next() {
+		n++
+	}
+	return n, nil
+}
+
+// Keys returns the keys k with from ≤ k < to (to "" = no end) in order,
+// without decoding a record.
+func (b Bucket[T]) Keys(tx *Tx, ws, from, to string) ([]string, error) {
+	bk, err := tx.bucket(ws, b.name)
+	if err != nil || bk == nil {
+		return nil, err
+	}
+	var out []string
+	c := bk.Cursor()
+	for k, _ := c.Seek([]byte(from)); k != nil; k, _ = c.Next() {
+		if to != "" && bytes.Compare(k, []byte(to)) >= 0 {
+			break
+		}
+		out = append(out, string(k))
+	}
+	return out, nil
+}

@@ -53,6 +53,7 @@ var Migrations = []Migration{
 		}
 		return nil
 	},
+	migrateIndexes, // 2: indexes by event, by person, of failed and of delivered messages.
 }
 
 var (
@@ -72,6 +73,10 @@ func Open(path string) (*DB, error) {
 		// which stalls a burst of submissions.
 		InitialMmapSize: 256 << 20,
 		FreelistType:    bolt.FreelistMapType,
+		// The free list is rebuilt at open (a scan of the file) instead of
+		// written at every commit: after pruning a long history it holds
+		// thousands of pages, and writing it made every commit slower.
+		NoFreelistSync: true,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kipina/kipina/bot"
 	kbackup "github.com/kipina/kipina/bot/backup"
@@ -19,53 +19,68 @@ import (
 
 var states = []round.State{round.Submitted, round.Accepted, round.Declined, round.Withdrawn}
 
-// appState is the part of an application that counts need: decoding only
-// it keeps /kipina status fast on a large round.
-type appState struct {
-	Event string      `json:"event"`
-	State round.State `json:"state"`
-}
+// currentFor is how long after its date an event still shows in
+// /kipina status without naming it.
+const currentFor = 60 * 24 * time.Hour
 
-var appStates = storage.NewBucket[appState](round.Apps.Name())
-
-// status shows counts of applications by state for each event, and the
-// state of message delivery.
+// status shows counts of applications by state for the current events
+// (those not more than currentFor past their date; the latest event when
+// none is) or for the event named, and the state of message delivery.
+// Counts come from the event index (round.CountByState) and the outbox's
+// indexes of pending and failed messages: the cost is what it shows, not
+// the workspace's history.
 func status(_ context.Context, r *bot.Request) (chat.Response, error) {
 	var evs []round.Event
-	var apps []appState
-	var pending, failed int
+	counts := map[string]map[round.State]int{}
+	var pending, failed, earlier int
 	err := r.Env.DB.View(func(tx *storage.Tx) (err error) {
-		if evs, err = round.Events.All(tx, r.WS.ID); err != nil {
-			return err
+		if len(r.Args) == 1 {
+			ev, found, err := round.Events.Lookup(tx, r.WS.ID, r.Args[0])
+			if err != nil {
+				return err
+			}
+			if !found {
+				return bot.Refuse("event.not_found", "Event", r.Args[0])
+			}
+			evs = []round.Event{ev}
+		} else {
+			// The index by date: only the current events are read.
+			ids, latest, n, err := round.EventsFrom(tx, r.WS.ID, r.Now().Add(-currentFor))
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 && latest != "" {
+				ids = []string{latest}
+			}
+			for _, id := range ids {
+				ev, err := round.LoadEvent(tx, r.WS.ID, id)
+				if err != nil {
+					return err
+				}
+				evs = append(evs, ev)
+			}
+			earlier = n - len(evs)
 		}
-		if apps, err = appStates.All(tx, r.WS.ID); err != nil {
-			return err
+		for _, ev := range evs {
+			if counts[ev.ID], err = round.CountByState(tx, r.WS.ID, ev.ID); err != nil {
+				return err
+			}
 		}
 		if pending, err = outbox.PendingCount(tx); err != nil {
 			return err
 		}
-		f, err := outbox.Undelivered(tx, r.WS.ID)
-		failed = len(f)
+		failed, err = outbox.FailedCount(tx, r.WS.ID)
 		return err
 	})
 	if err != nil {
 		return chat.Response{}, err
 	}
-	if len(r.Args) == 1 {
-		evs = slices.DeleteFunc(evs, func(e round.Event) bool { return e.ID != r.Args[0] })
-		if len(evs) == 0 {
-			return chat.Response{}, bot.Refuse("event.not_found", "Event", r.Args[0])
-		}
-	}
 	var sb strings.Builder
 	for _, ev := range evs {
-		count := map[round.State]int{}
+		count := counts[ev.ID]
 		total := 0
-		for _, a := range apps {
-			if a.Event == ev.ID {
-				count[a.State]++
-				total++
-			}
+		for _, n := range count {
+			total += n
 		}
 		fmt.Fprintf(&sb, "*%s* (%s) — %s\n", ev.Name, ev.ID, r.T("status.total", "Count", total))
 		for _, s := range states {
@@ -73,6 +88,9 @@ func status(_ context.Context, r *bot.Request) (chat.Response, error) {
 				fmt.Fprintf(&sb, "  %s: %d\n", r.T("state."+string(s)), count[s])
 			}
 		}
+	}
+	if earlier > 0 {
+		sb.WriteString(r.T("status.earlier", "Count", earlier) + "\n")
 	}
 	sb.WriteString(r.T("status.delivery", "Pending", pending, "Failed", failed))
 	sb.WriteString("\n" + backupAge(r))
@@ -83,21 +101,24 @@ func status(_ context.Context, r *bot.Request) (chat.Response, error) {
 // a state, a target id, or words in the company name or summary.
 func appList(_ context.Context, r *bot.Request) (chat.Response, error) {
 	var apps []round.Application
-	var evs []round.Event
+	args := r.Args
+	event := ""
 	err := r.Env.DB.View(func(tx *storage.Tx) (err error) {
-		if apps, err = round.EventApps(tx, r.WS.ID, ""); err != nil {
-			return err
+		if len(args) > 0 {
+			known, err := round.Events.Has(tx, r.WS.ID, args[0])
+			if err != nil {
+				return err
+			}
+			if known {
+				event, args = args[0], args[1:]
+			}
 		}
-		evs, err = round.Events.All(tx, r.WS.ID)
+		// With an event, only its applications are read (the event index).
+		apps, err = round.EventApps(tx, r.WS.ID, event)
 		return err
 	})
 	if err != nil {
 		return chat.Response{}, err
-	}
-	args := r.Args
-	event := ""
-	if len(args) > 0 && slices.ContainsFunc(evs, func(e round.Event) bool { return e.ID == args[0] }) {
-		event, args = args[0], args[1:]
 	}
 	filter := strings.ToLower(strings.Join(args, " "))
 	if st := StateFilter(r.Env.Cat, filter); st != "" {
@@ -216,16 +237,21 @@ func myApps(_ context.Context, r *bot.Request) (chat.Response, error) {
 	var apps []round.Application
 	evs := map[string]round.Event{}
 	err := r.Env.DB.View(func(tx *storage.Tx) error {
-		all, err := round.EventApps(tx, r.WS.ID, "")
+		// The person index: only the user's own applications are read.
+		all, err := round.PersonApps(tx, r.WS.ID, r.User)
 		if err != nil {
 			return err
 		}
 		for _, a := range all {
-			if a.MayEdit(r.User) {
-				apps = append(apps, a)
-				if evs[a.Event], err = round.LoadEvent(tx, r.WS.ID, a.Event); err != nil {
-					return err
-				}
+			if !a.MayEdit(r.User) {
+				continue
+			}
+			apps = append(apps, a)
+			if _, ok := evs[a.Event]; ok {
+				continue
+			}
+			if evs[a.Event], err = round.LoadEvent(tx, r.WS.ID, a.Event); err != nil {
+				return err
 			}
 		}
 		return nil

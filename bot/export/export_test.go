@@ -63,8 +63,8 @@ func TestCollectReviewsAndResults(t *testing.T) {
 	u := func(id string) chat.UserRef { return chat.UserRef{Platform: "shell", Workspace: "w", User: id} }
 	err = db.Update(func(tx *storage.Tx) error {
 		round.Events.Put(tx, "w", "e", round.Event{ID: "e", Name: "E"})
-		round.Apps.Put(tx, "w", "H0001", round.Application{ID: "H0001", Event: "e", State: round.Accepted, Company: "A Oy", Owner: u("a"), Maturity: "prototype", Lang: "sv"})
-		round.Apps.Put(tx, "w", "H0002", round.Application{ID: "H0002", Event: "e", State: round.Declined, Company: "B Oy", Owner: u("b"), Secrets: true})
+		round.Put(tx, "w", round.Application{ID: "H0001", Event: "e", State: round.Accepted, Company: "A Oy", Owner: u("a"), Maturity: "prototype", Lang: "sv"})
+		round.Put(tx, "w", round.Application{ID: "H0002", Event: "e", State: round.Declined, Company: "B Oy", Owner: u("b"), Secrets: true})
 		// a sent H0001 and is on the jury: conflicted with it. Each
 		// application lacks one review (three wanted, two jurors).
 		jury.Juries.Put(tx, "w", "e", jury.Jury{Event: "e", Shortlist: []string{"H0001"},

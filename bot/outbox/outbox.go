@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,13 +126,27 @@ type Item struct {
 	Error    string    `json:"error,omitempty"`
 	// Ref is the posted message, once sent.
 	Ref chat.MessageRef `json:"ref"`
+	// Sent is when the platform took the message (zero until then, and
+	// for messages delivered before schema 2 recorded it).
+	Sent time.Time `json:"sent,omitzero"`
+	// Pruned reports that the message's content (Msg, Error) was dropped
+	// after the retention (Prune): what stays is the receipt an audit
+	// needs — key, id, recipient, created, sent, attempts, platform ref.
+	Pruned bool `json:"pruned,omitempty"`
 }
 
 var (
 	items   = storage.NewBucket[Item]("outbox")
 	keys    = storage.NewBucket[uint64]("outbox-keys")
 	pending = storage.NewBucket[uint64]("outbox-pending")
+	// failed indexes failed messages by workspace (storage.OutboxFailed).
+	failed = storage.NewBucket[uint64](storage.OutboxFailed)
+	// delivered indexes delivered messages whose content is kept, by
+	// delivery time (storage.OutboxDelivered).
+	delivered = storage.NewBucket[uint64](storage.OutboxDelivered)
 )
+
+func failedKey(ws string, seq uint64) string { return ws + "\x00" + seqKey(seq) }
 
 func seqKey(seq uint64) string { return fmt.Sprintf("%016x", seq) }
 
@@ -219,31 +234,53 @@ func Lookup(tx *storage.Tx, key Key) (Item, error) {
 }
 
 // Undelivered lists the messages of workspace ws that could not be delivered,
-// newest first, for organisers to see.
+// newest first, for organisers to see. It reads the index of failed
+// messages: O(ws's failed messages), whatever was ever delivered.
 func Undelivered(tx *storage.Tx, ws string) ([]Item, error) {
 	var out []Item
-	err := items.Scan(tx, "", "", func(_ string, it Item) error {
-		if it.State == Failed && it.To.Workspace == ws {
-			out = append([]Item{it}, out...)
+	err := failed.Scan(tx, "", ws+"\x00", func(_ string, seq uint64) error {
+		it, err := items.Get(tx, "", seqKey(seq))
+		if err != nil {
+			return fmt.Errorf("failed index: %w", err)
 		}
+		out = append(out, it)
 		return nil
 	})
+	slices.Reverse(out)
 	return out, err
+}
+
+// FailedCount returns how many messages of workspace ws failed, from the
+// index alone: O(ws's failed messages).
+func FailedCount(tx *storage.Tx, ws string) (int, error) {
+	return failed.Count(tx, "", ws+"\x00")
 }
 
 // PendingCount returns how many messages wait for delivery.
 func PendingCount(tx *storage.Tx) (int, error) {
-	n := 0
-	err := pending.Scan(tx, "", "", func(string, uint64) error { n++; return nil })
-	return n, err
+	return pending.Count(tx, "", "")
 }
 
+// save writes an item and keeps the indexes of its state: pending, failed
+// (by workspace) and delivered with content (by delivery time).
 func save(tx *storage.Tx, it Item) error {
 	if err := items.Put(tx, "", seqKey(it.Seq), it); err != nil {
 		return err
 	}
 	if it.State != Pending {
-		return pending.Delete(tx, "", seqKey(it.Seq))
+		if err := pending.Delete(tx, "", seqKey(it.Seq)); err != nil {
+			return err
+		}
+	}
+	if it.State == Failed {
+		if err := failed.Put(tx, "", failedKey(it.To.Workspace, it.Seq), it.Seq); err != nil {
+			return err
+		}
+	} else if err := failed.Delete(tx, "", failedKey(it.To.Workspace, it.Seq)); err != nil {
+		return err
+	}
+	if it.State == Sent && !it.Pruned && !it.Sent.IsZero() {
+		return delivered.Put(tx, "", storage.DeliveredKey(it.Sent, it.Seq), it.Seq)
 	}
 	return nil
 }

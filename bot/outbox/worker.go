@@ -222,7 +222,7 @@ func (w *Worker) record(tx *storage.Tx, it Item, ref chat.MessageRef, err error,
 	var ra *chat.RetryAfterError
 	switch {
 	case err == nil:
-		it.State, it.Ref, it.Error = Sent, ref, ""
+		it.State, it.Ref, it.Error, it.Sent = Sent, ref, "", now
 	case errors.As(err, &ra):
 		w.mu.Lock()
 		w.paused[lk] = now.Add(ra.Wait)

@@ -122,14 +122,80 @@ func (a Application) MayEdit(u chat.UserRef) bool {
 }
 
 var (
-	// Events holds the events of a workspace by id.
-	Events = storage.NewBucket[Event]("events")
+	// Events holds the events of a workspace by id; its Put keeps the
+	// index by date (EventsFrom).
+	Events = eventBucket{storage.NewBucket[Event]("events")}
+	// byDate indexes events by date: storage.EventKey(date, id) → id.
+	byDate = storage.NewBucket[string](storage.EventsByDate)
 	// Apps holds the applications of a workspace by id. Write them through
 	// Submit and Transition only.
 	Apps = storage.NewBucket[Application]("apps")
 	// byBusiness maps event + "/" + business ID to an application id.
 	byBusiness = storage.NewBucket[string]("apps-by-business")
+	// byEvent indexes applications by event: key event + "\x00" + app id,
+	// value the application's state (so counts by state read only the
+	// index). Kept in the transaction that writes the application; built
+	// for older stores by storage migration 2.
+	byEvent = storage.NewBucket[State](storage.AppsByEvent)
+	// byPerson indexes applications by the people who may edit them (owner
+	// and contacts): key platform + "\x00" + user + "\x00" + app id.
+	byPerson = storage.NewBucket[string](storage.AppsByPerson)
 )
+
+// eventBucket is the events' bucket: Put keeps the index by date.
+type eventBucket struct{ storage.Bucket[Event] }
+
+// Put writes an event and its entry in the index by date, dropping the
+// entry of its former date.
+func (b eventBucket) Put(tx *storage.Tx, ws, id string, ev Event) error {
+	old, found, err := b.Lookup(tx, ws, id)
+	if err != nil {
+		return err
+	}
+	if found && !old.Date.Equal(ev.Date) {
+		if err := byDate.Delete(tx, ws, storage.EventKey(old.Date, id)); err != nil {
+			return err
+		}
+	}
+	if err := b.Bucket.Put(tx, ws, id, ev); err != nil {
+		return err
+	}
+	return byDate.Put(tx, ws, storage.EventKey(ev.Date, id), id)
+}
+
+// EventsFrom returns the ids of ws's events dated at or after from, by
+// date, the id of the latest event, and how many events there are in all,
+// reading only the index by date (no event is decoded).
+func EventsFrom(tx *storage.Tx, ws string, from time.Time) (ids []string, latest string, total int, err error) {
+	keys, err := byDate.Keys(tx, ws, "", "")
+	if err != nil || len(keys) == 0 {
+		return nil, "", 0, err
+	}
+	start := storage.EventKey(from, "")
+	for _, k := range keys {
+		if k >= start {
+			ids = append(ids, storage.EventKeyID(k))
+		}
+	}
+	return ids, storage.EventKeyID(keys[len(keys)-1]), len(keys), nil
+}
+
+func eventKey(event, id string) string { return event + "\x00" + id }
+
+func personPrefix(u chat.UserRef) string { return u.Platform + "\x00" + u.User + "\x00" }
+
+// index writes a's entries in the event and person indexes.
+func index(tx *storage.Tx, ws string, a Application) error {
+	if err := byEvent.Put(tx, ws, eventKey(a.Event, a.ID), a.State); err != nil {
+		return err
+	}
+	for _, u := range append([]chat.UserRef{a.Owner}, a.Contacts...) {
+		if err := byPerson.Put(tx, ws, personPrefix(u)+a.ID, a.Event); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func businessKey(event, bid string) string { return event + "/" + bid }
 
@@ -145,13 +211,51 @@ func LoadEvent(tx *storage.Tx, ws, id string) (Event, error) { return Events.Get
 func LoadApp(tx *storage.Tx, ws, id string) (Application, error) { return Apps.Get(tx, ws, id) }
 
 // EventApps lists the applications of an event (all events when event is
-// empty) in id order.
+// empty) in id order. For one event it reads the event index and then only
+// that event's applications: O(the event's applications), whatever the
+// workspace's history.
 func EventApps(tx *storage.Tx, ws, event string) ([]Application, error) {
 	var out []Application
-	err := Apps.Scan(tx, ws, "", func(_ string, a Application) error {
-		if event == "" || a.Event == event {
+	if event == "" {
+		err := Apps.Scan(tx, ws, "", func(_ string, a Application) error {
 			out = append(out, a)
+			return nil
+		})
+		return out, err
+	}
+	err := byEvent.Scan(tx, ws, eventKey(event, ""), func(k string, _ State) error {
+		a, err := LoadApp(tx, ws, k[len(event)+1:])
+		if err != nil {
+			return fmt.Errorf("event index: %w", err)
 		}
+		out = append(out, a)
+		return nil
+	})
+	return out, err
+}
+
+// CountByState counts an event's applications by state from the event
+// index alone (no application is decoded): O(the event's applications).
+func CountByState(tx *storage.Tx, ws, event string) (map[State]int, error) {
+	out := map[State]int{}
+	err := byEvent.Scan(tx, ws, eventKey(event, ""), func(_ string, s State) error {
+		out[s]++
+		return nil
+	})
+	return out, err
+}
+
+// PersonApps lists the applications u may edit (as owner or contact), in
+// id order, from the person index: O(u's applications).
+func PersonApps(tx *storage.Tx, ws string, u chat.UserRef) ([]Application, error) {
+	var out []Application
+	p := personPrefix(u)
+	err := byPerson.Scan(tx, ws, p, func(k string, _ string) error {
+		a, err := LoadApp(tx, ws, k[len(p):])
+		if err != nil {
+			return fmt.Errorf("person index: %w", err)
+		}
+		out = append(out, a)
 		return nil
 	})
 	return out, err
@@ -174,4 +278,20 @@ func (e Event) TargetName(tracks []configs.Target, id, lang string) string {
 		}
 	}
 	return id
+}
+
+// Put writes an application as it is, with its id, state and indexes, but
+// without Submit's checks or any event: for imports, fixtures and tools that
+// restore stored records. Flows use Submit and Transition.
+func Put(tx *storage.Tx, ws string, a Application) error {
+	if err := Apps.Put(tx, ws, a.ID, a); err != nil {
+		return err
+	}
+	if err := index(tx, ws, a); err != nil {
+		return err
+	}
+	if !a.State.Live() {
+		return nil
+	}
+	return byBusiness.Put(tx, ws, businessKey(a.Event, a.BusinessID), a.ID)
 }

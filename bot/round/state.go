@@ -107,12 +107,26 @@ func Submit(tx *storage.Tx, ws string, s Submission, oldBID string) error {
 		}
 		a.ID = appID(n)
 	}
+	if s.Editing {
+		old, found, err := Apps.Lookup(tx, ws, a.ID)
+		if err != nil {
+			return err
+		}
+		if found && old.Event != a.Event {
+			if err := byEvent.Delete(tx, ws, eventKey(old.Event, a.ID)); err != nil {
+				return err
+			}
+		}
+	}
 	if s.Editing && oldBID != a.BusinessID {
 		if err := dropIndex(tx, ws, a.Event, oldBID, a.ID); err != nil {
 			return err
 		}
 	}
 	if err := Apps.Put(tx, ws, a.ID, *a); err != nil {
+		return err
+	}
+	if err := index(tx, ws, *a); err != nil {
 		return err
 	}
 	return byBusiness.Put(tx, ws, businessKey(a.Event, a.BusinessID), a.ID)
@@ -175,6 +189,9 @@ func Transition(ctx context.Context, bus *event.Bus, tx *storage.Tx, ws, id stri
 	if err := Apps.Put(tx, ws, a.ID, a); err != nil {
 		return a, false, err
 	}
+	if err := byEvent.Put(tx, ws, eventKey(a.Event, a.ID), a.State); err != nil {
+		return a, false, err
+	}
 	return a, true, AppChanged.Publish(ctx, bus, tx, Change{App: a, From: from, To: to, By: by})
 }
 
@@ -189,7 +206,10 @@ func AddContact(tx *storage.Tx, ws, id string, u chat.UserRef) error {
 		return nil
 	}
 	a.Contacts = append(a.Contacts, u)
-	return Apps.Put(tx, ws, a.ID, a)
+	if err := Apps.Put(tx, ws, a.ID, a); err != nil {
+		return err
+	}
+	return byPerson.Put(tx, ws, personPrefix(u)+a.ID, a.Event)
 }
 
 // ChangeEmail sets application id's e-mail address to addr (lower-case,

@@ -77,7 +77,7 @@ func (m *module) onSubmit(_ context.Context, tx *storage.Tx, s round.Submission)
 	if err := m.route(tx, ws, ev, *a, &cur); err != nil {
 		return err
 	}
-	return matches.Put(tx, ws.ID, a.ID, cur)
+	return saveMatch(tx, ws.ID, cur)
 }
 
 // routedText is what a target's contact reads of a routed application: a
@@ -222,7 +222,7 @@ func (m *module) override(r *bot.Request, appID, target string) (chat.Response, 
 		if err := m.route(tx, r.WS, ev, a, &cur); err != nil {
 			return err
 		}
-		if err := matches.Put(tx, r.WS.ID, a.ID, cur); err != nil {
+		if err := saveMatch(tx, r.WS.ID, cur); err != nil {
 			return err
 		}
 		return r.Audit(tx, "match.override", "app/"+a.ID, target)

@@ -26,16 +26,19 @@ func (m *module) list(_ context.Context, r *bot.Request) (chat.Response, error) 
 	byTarget := map[string][]row{}
 	var ev round.Event
 	err := r.Env.DB.View(func(tx *storage.Tx) error {
-		evs, err := round.Events.All(tx, r.WS.ID)
-		if err != nil {
-			return err
-		}
 		if len(r.Args) == 1 {
+			var err error
 			if ev, _, err = round.Events.Lookup(tx, r.WS.ID, r.Args[0]); err != nil {
 				return err
 			}
-		} else if len(evs) > 0 {
-			ev = evs[len(evs)-1]
+		} else {
+			evs, err := round.Events.All(tx, r.WS.ID)
+			if err != nil {
+				return err
+			}
+			if len(evs) > 0 {
+				ev = evs[len(evs)-1]
+			}
 		}
 		if ev.ID == "" {
 			return bot.Refuse("event.not_found", "Event", strings.Join(r.Args, " "))
@@ -260,6 +263,63 @@ var digestLast = storage.NewBucket[time.Time]("digest-last")
 
 func digestedKey(target, appID string) string { return target + "/" + appID }
 
+// digestQueue holds, per workspace, the applications that may still be due
+// in a digest (key target/app id, the time queued): written with the match
+// that routes an application to a target, removed once a digest carried it
+// or it went elsewhere. The digest reads only it, so its cost is what it
+// sends, not every application ever received.
+var digestQueue = storage.NewBucket[time.Time]("digest-queue")
+
+// digestQueueBuilt marks a workspace whose queue was built from its stored
+// matches (once, by the first digest after the upgrade that added it).
+var digestQueueBuilt = storage.NewBucket[bool]("digest-queue-built")
+
+// saveMatch stores a match and queues its application for the digest of
+// its primary target.
+func saveMatch(tx *storage.Tx, ws string, mt Match) error {
+	if err := matches.Put(tx, ws, mt.App, mt); err != nil {
+		return err
+	}
+	p := mt.Primary()
+	if p == "" {
+		return nil
+	}
+	if _, done, err := digested.Lookup(tx, ws, digestedKey(p, mt.App)); err != nil || done {
+		return err
+	}
+	return digestQueue.Put(tx, ws, digestedKey(p, mt.App), tx.Now())
+}
+
+// buildDigestQueue queues every stored match not yet digested for its
+// primary target, once per workspace: the queue of a store written before
+// the queue was kept. It reads every match, once.
+func buildDigestQueue(tx *storage.Tx, ws string) error {
+	_, built, err := digestQueueBuilt.Lookup(tx, ws, "built")
+	if err != nil || built {
+		return err
+	}
+	var all []Match
+	if err := matches.Scan(tx, ws, "", func(_ string, mt Match) error { all = append(all, mt); return nil }); err != nil {
+		return err
+	}
+	for _, mt := range all {
+		p := mt.Primary()
+		if p == "" {
+			continue
+		}
+		if _, done, err := digested.Lookup(tx, ws, digestedKey(p, mt.App)); err != nil || done {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := digestQueue.Put(tx, ws, digestedKey(p, mt.App), tx.Now()); err != nil {
+			return err
+		}
+	}
+	return digestQueueBuilt.Put(tx, ws, "built", true)
+}
+
 // digest is the cron job: sendDigests, with its error logged (a cron job
 // has nobody to answer).
 // digest is the cron job: a workspace's digest, run in its zone
@@ -278,6 +338,9 @@ type digestBatch struct {
 	apps   []round.Application
 	events map[string]round.Event
 	to     []chat.UserRef
+	// stale are queue entries that no digest will carry (the application
+	// went to another target, or was digested already).
+	stale []string
 }
 
 // sendDigests sends each of ws's targets' contacts the applications routed to it
@@ -288,7 +351,20 @@ type digestBatch struct {
 // application makes a new batch.
 func (m *module) sendDigests(_ context.Context, ws *bot.Workspace) error {
 	var batches []digestBatch
+	var built bool
 	err := m.b.DB.View(func(tx *storage.Tx) (err error) {
+		_, built, err = digestQueueBuilt.Lookup(tx, ws.ID, "built")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !built {
+		if err := m.b.Update(func(tx *storage.Tx) error { return buildDigestQueue(tx, ws.ID) }); err != nil {
+			return fmt.Errorf("digest queue: %w", err)
+		}
+	}
+	err = m.b.DB.View(func(tx *storage.Tx) (err error) {
 		batches, err = m.pendingDigests(tx, ws)
 		return err
 	})
@@ -305,6 +381,9 @@ func (m *module) sendDigests(_ context.Context, ws *bot.Workspace) error {
 			sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
 			batch := hex.EncodeToString(sum[:8])
 			for _, u := range d.to {
+				if len(d.apps) == 0 {
+					break
+				}
 				lang := m.b.LangOf(tx, u)
 				lines := []string{m.b.Cat.T(lang, "routing.digest", "Count", len(d.apps), "Target", d.events[d.apps[0].Event].TargetName(m.b.Config.Tracks, d.target, lang))}
 				for _, a := range d.apps {
@@ -317,6 +396,14 @@ func (m *module) sendDigests(_ context.Context, ws *bot.Workspace) error {
 			}
 			for _, a := range d.apps {
 				if err := digested.Put(tx, d.ws.ID, digestedKey(d.target, a.ID), now); err != nil {
+					return err
+				}
+				if err := digestQueue.Delete(tx, d.ws.ID, digestedKey(d.target, a.ID)); err != nil {
+					return err
+				}
+			}
+			for _, k := range d.stale {
+				if err := digestQueue.Delete(tx, d.ws.ID, k); err != nil {
 					return err
 				}
 			}
@@ -354,19 +441,29 @@ func (m *module) pendingDigests(tx *storage.Tx, ws *bot.Workspace) ([]digestBatc
 			return nil, err
 		}
 		d := digestBatch{ws: ws, target: target, to: us, events: map[string]round.Event{}}
-		err = round.Apps.Scan(tx, ws.ID, "", func(_ string, a round.Application) error {
-			if !a.State.Live() {
+		err = digestQueue.Scan(tx, ws.ID, target+"/", func(k string, _ time.Time) error {
+			a, found, err := round.Apps.Lookup(tx, ws.ID, k[len(target)+1:])
+			if err != nil {
+				return err
+			}
+			if !found {
+				d.stale = append(d.stale, k)
 				return nil
 			}
+			if !a.State.Live() {
+				return nil // a withdrawn application may come back
+			}
 			primary, err := Primary(tx, ws.ID, a.ID)
-			if err != nil || primary != target {
+			if err != nil {
 				return err
 			}
-			if !a.Submitted.After(before) {
-				return nil // digested before marks were kept per application
-			}
-			if _, done, err := digested.Lookup(tx, ws.ID, digestedKey(target, a.ID)); err != nil || done {
+			_, done, err := digested.Lookup(tx, ws.ID, k)
+			if err != nil {
 				return err
+			}
+			if primary != target || done || !a.Submitted.After(before) {
+				d.stale = append(d.stale, k) // routed elsewhere, or digested already
+				return nil
 			}
 			if _, ok := d.events[a.Event]; !ok {
 				if d.events[a.Event], err = round.LoadEvent(tx, ws.ID, a.Event); err != nil {
@@ -379,7 +476,7 @@ func (m *module) pendingDigests(tx *storage.Tx, ws *bot.Workspace) ([]digestBatc
 		if err != nil {
 			return nil, err
 		}
-		if len(d.apps) > 0 {
+		if len(d.apps)+len(d.stale) > 0 {
 			out = append(out, d)
 		}
 	}

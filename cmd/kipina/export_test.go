@@ -34,7 +34,7 @@ func TestExportCommand(t *testing.T) {
 			{ID: "H0001", Event: "k27", Owner: owner, State: round.Accepted, Company: "Katuvalo Oy", Target: "health", Summary: "Valoa, \"lainaus\"\nrivi"},
 			{ID: "H0002", Event: "k27", Owner: owner, State: round.Declined, Company: "Salainen Ab", Target: "sensors", Secrets: true},
 		} {
-			if err := round.Apps.Put(tx, "demo", a.ID, a); err != nil {
+			if err := round.Put(tx, "demo", a); err != nil {
 				return err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/export"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -44,12 +45,16 @@ func TestDataModes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	logFile, db, err := openData(dir)
+	db, err = openData(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer logFile.Close()
 	defer db.Close()
+	_, closeLog, err := openLog(dir, configs.Log{File: "kipina.log"}, false, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLog()
 	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "kipina.db"): 0o600, filepath.Join(dir, "kipina.log"): 0o600} {
 		if m := mode(t, path); m != want {
 			t.Errorf("%s: mode %o, want %o", path, m, want)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/internal/private"
 	"github.com/kipina/kipina/storage"
+	"gopkg.in/natefinch/lumberjack.v2"
 )
 
 // dataDir picks the data directory: the flag, the configuration, ./data.
@@ -92,7 +94,7 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 2
 	}
 	dir := dataDir(f.data, cfg)
-	logFile, db, err := openData(dir)
+	db, err := openData(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 1
@@ -101,7 +103,14 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if err := db.Close(); err != nil {
 			fmt.Fprintf(stderr, "kipina: closing the store: %v\n", err)
 		}
-		if err := logFile.Close(); err != nil {
+	}()
+	logOut, logClose, err := openLog(dir, cfg.Log, shellOnly(cfg), stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "kipina: %v\n", err)
+		return 1
+	}
+	defer func() {
+		if err := logClose(); err != nil {
 			fmt.Fprintf(stderr, "kipina: closing the log: %v\n", err)
 		}
 	}()
@@ -116,10 +125,6 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	var level slog.LevelVar
 	level.Set(baseLevel)
-	var logOut io.Writer = logFile
-	if !shellOnly(cfg) {
-		logOut = io.MultiWriter(logFile, stderr)
-	}
 	log := ops.NewLogger(logOut, cfg.Log.Format, &level)
 	prev := slog.Default()
 	slog.SetDefault(log)
@@ -189,6 +194,10 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	metrics.WatchStore(db, b.Now)
 	b.Outbox.Observer = metrics
 	if err := scheduleBackups(b.Sched, cfg, db, dir, b.Now, log); err != nil {
+		fmt.Fprintf(stderr, "kipina: %v\n", err)
+		return 2
+	}
+	if err := schedulePrune(b.Sched, cfg, db, b.Now, log); err != nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 2
 	}
@@ -314,25 +323,48 @@ func isTerminal(r io.Reader) bool {
 // openData makes the data directory private to the bot's user (created or
 // tightened to 0700) and opens the log and the store in it, both 0600 even
 // when they existed with a wider mode.
-func openData(dir string) (*os.File, *storage.DB, error) {
+func openData(dir string) (*storage.DB, error) {
 	if err := private.Dir(dir); err != nil {
-		return nil, nil, fmt.Errorf("data directory: %w", err)
-	}
-	logPath := filepath.Join(dir, "kipina.log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, private.FileMode)
-	if err != nil {
-		return nil, nil, fmt.Errorf("log file: %w", err)
-	}
-	if err := private.File(logPath); err != nil {
-		return nil, nil, errors.Join(err, logFile.Close())
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	dbPath := filepath.Join(dir, "kipina.db")
 	db, err := storage.Open(dbPath)
 	if err != nil {
-		return nil, nil, errors.Join(err, logFile.Close())
+		return nil, err
 	}
 	if err := private.File(dbPath); err != nil {
-		return nil, nil, errors.Join(err, db.Close(), logFile.Close())
+		return nil, errors.Join(err, db.Close())
 	}
-	return logFile, db, nil
+	return db, nil
+}
+
+// openLog returns where the log goes: standard error by default, for
+// journald or a container runtime to collect and rotate; the configured
+// file (log.file, relative to dir) when set, or DATA/kipina.log in the
+// terminal shell, rotated by size (lumberjack: at log.max_mb megabytes,
+// keeping log.keep old files). close flushes and closes the file.
+func openLog(dir string, lc configs.Log, shell bool, stderr io.Writer) (w io.Writer, close func() error, err error) {
+	path := lc.File
+	if path == "" && !shell {
+		return stderr, func() error { return nil }, nil
+	}
+	if path == "" {
+		path = "kipina.log"
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	// Create it private first: lumberjack keeps the mode of a file it finds.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, private.FileMode)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	if err := private.File(path); err != nil {
+		return nil, nil, err
+	}
+	lj := &lumberjack.Logger{Filename: path, MaxSize: cmp.Or(lc.MaxMB, 20), MaxBackups: cmp.Or(lc.Keep, 5)}
+	return lj, lj.Close, nil
 }

@@ -14,6 +14,7 @@ import (
 	kbackup "github.com/kipina/kipina/bot/backup"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/ops"
+	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/schedule"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -123,4 +124,26 @@ func scheduleBackups(s *schedule.Scheduler, cfg *configs.Config, db *storage.DB,
 		}
 		log.Info("scheduled backup", "path", rec.Path, "bytes", rec.Bytes)
 	})
+}
+
+// schedulePrune compacts delivered messages older than the outbox
+// retention (outbox.retention_days, default 30) to receipts: once at start
+// (the first start after an upgrade prunes the history) and daily at 04:15.
+func schedulePrune(s *schedule.Scheduler, cfg *configs.Config, db *storage.DB, now func() time.Time, log *slog.Logger) error {
+	keep := outbox.DefaultRetention
+	if d := cfg.Outbox.RetentionDays; d > 0 {
+		keep = time.Duration(d) * 24 * time.Hour
+	}
+	prune := func(context.Context) {
+		n, err := outbox.PruneAll(db, now().Add(-keep))
+		if err != nil {
+			log.Error("outbox prune", "err", err)
+			return
+		}
+		if n > 0 {
+			log.Info("outbox pruned", "messages", n)
+		}
+	}
+	prune(context.Background())
+	return s.Cron("outbox-prune", "15 4 * * *", prune)
 }

@@ -53,7 +53,7 @@ func fillStore(tb testing.TB, dir string, n int) {
 				a := round.Application{ID: id, Event: "kipina-2017", State: round.Submitted, Company: fmt.Sprintf("Company %d", i),
 					BusinessID: fmt.Sprintf("%07d-0", i), Owner: chat.UserRef{Platform: "shell", Workspace: "demo", User: fmt.Sprint("u", i)},
 					Summary: summary, Target: "sensors", Maturity: "idea", Lang: "fi", Submitted: time.Now()}
-				if err := round.Apps.Put(tx, "demo", id, a); err != nil {
+				if err := round.Put(tx, "demo", a); err != nil {
 					return err
 				}
 				if err := tx.Audit("demo", storage.AuditEntry{Who: a.Owner.String(), Action: "app.submit", Subject: "app/" + id}); err != nil {

@@ -1,0 +1,322 @@
+package routing_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/call"
+	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/bot/routing"
+	"github.com/kipina/kipina/configs"
+	"github.com/kipina/kipina/storage"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The history benchmark (issue 22): every view and a submission on a store
+// holding ten years of one city's history plus the current event — 40
+// events, 12,000 applications, 150,000 delivered messages — against the
+// same on a store holding only the current event. Run:
+//
+//	go test ./bot/routing -run '^$' -bench History -benchtime 200x
+//
+// The figures of the two stores should stay within 1.5× of each other; the
+// store sizes are logged (-v).
+
+const (
+	currentApps  = 300
+	pastEvents   = 39
+	pastApps     = 300 // per past event: 39 × 300 + 300 = 12,000
+	pastMessages = 150_000
+)
+
+type benchStore struct {
+	b    *bot.Bot
+	db   *storage.DB
+	next int // next company number to submit
+}
+
+var (
+	storesOnce sync.Once
+	stores     map[string]*benchStore
+	storesErr  error
+)
+
+func benchOrigin(user string) chat.Origin {
+	return chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: user}, Channel: "c"}
+}
+
+// businessID returns a valid Finnish business ID for company i.
+func businessID(i int) string {
+	for n := i * 7; ; n++ {
+		s := fmt.Sprintf("%07d", 1000000+n%8999999)
+		w := []int{7, 9, 10, 5, 8, 4, 2}
+		sum := 0
+		for k, c := range s {
+			sum += int(c-'0') * w[k]
+		}
+		switch r := sum % 11; r {
+		case 0:
+			return s + "-0"
+		case 1:
+			continue
+		default:
+			return fmt.Sprintf("%s-%d", s, 11-r)
+		}
+	}
+}
+
+func benchSubmit(bt *bot.Bot, i int, user string) error {
+	targets := []string{"health", "elderly", "children", "urban-planning"}
+	r := bt.Handle(context.Background(), &chat.FormSubmit{Origin: benchOrigin(user), FormID: "apply:kipina-2017", State: "kipina-2017", Values: map[string]string{
+		"company": fmt.Sprintf("Company %d", i), "business_id": businessID(i), "contact_name": "C", "email": "c@example.fi",
+		"target": targets[i%len(targets)], "summary": "A service for residents: sensors, data and care at home, number " + fmt.Sprint(i),
+		"maturity": "idea", "lang": "fi", "secrets": "no", "consent": "yes",
+	}})
+	if r.Reply == nil || !strings.Contains(r.Reply.Text, "H") {
+		return fmt.Errorf("submission %d refused: %+v", i, r)
+	}
+	return nil
+}
+
+// openStore builds a store: the current event with currentApps
+// applications submitted through the bot (and routed), and, with history,
+// 39 earlier events' applications and 150,000 delivered messages written
+// as the bot stores them, then pruned.
+func openStore(dir string, history, prune bool) (*benchStore, error) {
+	path := filepath.Join(dir, "k.db")
+	db, err := storage.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg := configs.Default()
+	bt, err := bot.New(bot.Options{Config: cfg, DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, call.Module{}, routing.Module{})
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	for _, c := range []string{"call open kipina-2017", "contacts add health @heikki", "contacts add elderly @liisa", "contacts add children @eero"} {
+		if r := bt.Handle(ctx, &chat.Command{Origin: benchOrigin("nina"), Text: c}); r.Reply == nil {
+			return nil, fmt.Errorf("%s: no answer", c)
+		}
+	}
+	now := time.Now()
+	if history {
+		to := chat.Address{Platform: "shell", Workspace: "demo"}
+		for e := range pastEvents {
+			id := fmt.Sprintf("kipina-%d", 2016+e/4) + fmt.Sprintf("-%d", e%4+1)
+			date := now.AddDate(0, -3*(pastEvents-e), 0)
+			err := db.Update(func(tx *storage.Tx) error {
+				ev := round.Event{ID: id, Name: "Kipinä " + id, Date: date, Deadline: date.AddDate(0, 0, -14), Created: date.AddDate(0, -2, 0)}
+				if err := round.Events.Put(tx, "demo", id, ev); err != nil {
+					return err
+				}
+				for k := range pastApps {
+					n := 100000 + e*pastApps + k
+					user := fmt.Sprint("p", n%2000)
+					a := round.Application{ID: fmt.Sprintf("H%06d", n), Event: id, State: []round.State{round.Accepted, round.Declined, round.Declined, round.Withdrawn}[k%4],
+						Owner: chat.UserRef{Platform: "shell", Workspace: "demo", User: user}, Company: fmt.Sprint("Old company ", n), BusinessID: businessID(n),
+						Summary: strings.Repeat("An earlier application's summary. ", 12), Target: "health", Maturity: "pilot", Lang: "fi",
+						Submitted: date.AddDate(0, -1, 0), Updated: date, Consent: true}
+					if err := round.Put(tx, "demo", a); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		const perTx = 5000
+		for start := 0; start < pastMessages; start += perTx {
+			err := db.Update(func(tx *storage.Tx) error {
+				for n := start; n < start+perTx; n++ {
+					at := now.Add(-time.Duration(pastMessages-n) * 10 * 365 * 24 * time.Hour / pastMessages).Add(-31 * 24 * time.Hour)
+					to.User = fmt.Sprint("p", n%2000)
+					m := chat.Message{Text: strings.Repeat("A message as the bot sends them: a decision, a reminder or a follow-up question. ", 4)}
+					if _, err := outbox.Delivered(tx, outbox.NewKey("demo", "hist", fmt.Sprint(n)), to, m, chat.MessageRef{Channel: "D" + to.User, ID: fmt.Sprint(n)}, at); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if history && prune {
+		// As the bot does at start: compact what is older than the retention.
+		if _, err := outbox.PruneAll(db, now.Add(-outbox.DefaultRetention)); err != nil {
+			return nil, err
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, currentApps)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < currentApps; i += 8 {
+				if err := benchSubmit(bt, i, fmt.Sprint("u", i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	// The first digest after the upgrade builds its queue and carries the
+	// current applications; the measured ones carry what came since.
+	if r := bt.Handle(ctx, &chat.Command{Origin: benchOrigin("nina"), Text: "digest"}); r.Reply == nil {
+		return nil, fmt.Errorf("digest: no answer")
+	}
+	return &benchStore{b: bt, db: db, next: currentApps}, nil
+}
+
+func benchStores(b *testing.B) map[string]*benchStore {
+	storesOnce.Do(func() {
+		stores = map[string]*benchStore{}
+		for _, name := range []string{"current", "history"} {
+			dir, err := os.MkdirTemp("", "kipina-history-bench-")
+			if err != nil {
+				storesErr = err
+				return
+			}
+			s, err := openStore(dir, name == "history", true)
+			if err != nil {
+				storesErr = fmt.Errorf("%s store: %w", name, err)
+				return
+			}
+			stores[name] = s
+		}
+	})
+	if storesErr != nil {
+		b.Fatal(storesErr)
+	}
+	return stores
+}
+
+// BenchmarkHistory measures status, my, apps <event>, matches <event>, a
+// digest of one new application and one submission on both stores.
+func BenchmarkHistory(b *testing.B) {
+	ss := benchStores(b)
+	ctx := context.Background()
+	for _, name := range []string{"current", "history"} {
+		s := ss[name]
+		for _, v := range []struct{ op, user, text string }{
+			{"status", "nina", "status"},
+			{"my", "u7", "my"},
+			{"apps", "nina", "apps kipina-2017"},
+			{"matches", "nina", "matches kipina-2017"},
+		} {
+			b.Run(v.op+"/"+name, func(b *testing.B) {
+				for b.Loop() {
+					if r := s.b.Handle(ctx, &chat.Command{Origin: benchOrigin(v.user), Text: v.text}); r.Reply == nil {
+						b.Fatal("no answer")
+					}
+				}
+			})
+		}
+		b.Run("digest/"+name, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				if err := benchSubmit(s.b, s.next, fmt.Sprint("n", s.next)); err != nil {
+					b.Fatal(err)
+				}
+				s.next++
+				b.StartTimer()
+				if r := s.b.Handle(ctx, &chat.Command{Origin: benchOrigin("nina"), Text: "digest"}); r.Reply == nil {
+					b.Fatal("no answer")
+				}
+			}
+		})
+		b.Run("submit/"+name, func(b *testing.B) {
+			for range b.N {
+				if err := benchSubmit(s.b, s.next, fmt.Sprint("n", s.next)); err != nil {
+					b.Fatal(err)
+				}
+				s.next++
+			}
+		})
+	}
+}
+
+// TestHistoryStoreSize builds the history store, prunes it as the bot does
+// at start, and logs its size before and after (and compacted). It is
+// skipped in -short runs and by default; KIPINA_HISTORY=1 runs it.
+func TestHistoryStoreSize(t *testing.T) {
+	if os.Getenv("KIPINA_HISTORY") == "" {
+		t.Skip("set KIPINA_HISTORY=1 to build the ten-year store")
+	}
+	s, err := openStore(t.TempDir(), true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.db.Close()
+	path := filepath.Join(t.TempDir(), "copy.db")
+	before, err := s.db.Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.BackupFile(path + ".before"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("compacted before pruning: %.1f MB", float64(compactSize(t, path+".before"))/1e6)
+	n, err := outbox.PruneAll(s.db, time.Now().Add(-outbox.DefaultRetention))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.db.Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.BackupFile(path); err != nil {
+		t.Fatal(err)
+	}
+	compacted := compactSize(t, path)
+	t.Logf("history store: %d messages pruned; %.1f MB before, %.1f MB after (the file keeps its pages), %.1f MB compacted",
+		n, float64(before)/1e6, float64(after)/1e6, float64(compacted)/1e6)
+	if n != pastMessages {
+		t.Errorf("pruned %d, want %d", n, pastMessages)
+	}
+}
+
+// compactSize copies the store at path into a fresh file (bbolt.Compact)
+// and returns its size: what the data takes without free pages.
+func compactSize(t *testing.T, path string) int64 {
+	src, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dstPath := path + ".compact"
+	dst, err := bolt.Open(dstPath, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if err := bolt.Compact(dst, src, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(dstPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
