@@ -128,7 +128,7 @@ func bare(b *testing.B, f *fakeSlack) {
 // Apply button opens.
 func openCall(b *testing.B, f *fakeSlack) (*bot.Bot, map[string]any) {
 	_, bk := startBot(b, f, nil)
-	f.roundTrip("slash_commands", f.slashCommand("UORG", "C1", "call open kipina-2017"))
+	f.command("UORG", "C1", "call open kipina-2017")
 	n := len(f.callsTo("views.open"))
 	f.roundTrip("interactive", f.blockAction("UORG", "C1", "1.1", "apply:kipina-2017", ""))
 	return bk, viewOf(b, f.waitCall("views.open", n+1))

@@ -466,3 +466,18 @@ func viewSubmission(user string, view map[string]any, values map[string]any) map
 	return map[string]any{"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": user},
 		"trigger_id": "trig-s-" + user, "view": sub}
 }
+
+// command sends a slash command and returns its reply: the ack's payload
+// or, when the ack came empty (a sender whose profile was not cached, a
+// command with plain @names), what the bot sent to the command's own
+// response_url.
+func (f *fakeSlack) command(user, channel, text string) map[string]any {
+	f.t.Helper()
+	p := f.slashCommand(user, channel, text)
+	method := fmt.Sprintf("respond/c%d", f.seq.Add(1))
+	p["response_url"] = f.url() + method
+	if got := decode(f.t, f.roundTrip("slash_commands", p).Payload); got != nil {
+		return got
+	}
+	return f.waitCall(method, 1).JSON
+}

@@ -23,7 +23,7 @@ func TestApplicationFlow(t *testing.T) {
 	ctx := context.Background()
 
 	// /kipina call open kipina-2017, in channel C1.
-	got := decode(t, f.roundTrip("slash_commands", f.slashCommand("UORG", "C1", "call open kipina-2017")).Payload)
+	got := f.command("UORG", "C1", "call open kipina-2017")
 	if got["response_type"] != "ephemeral" || !strings.Contains(got["text"].(string), "Kipinä 2017") {
 		t.Fatalf("ack of the command: %v", got)
 	}

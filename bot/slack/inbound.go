@@ -90,6 +90,8 @@ type incoming struct {
 	ephemeral   bool            // … when it is an ephemeral message
 	view        view            // the submitted view
 	unknown     []string        // plain @names in a command that no member has
+	text        string          // a command's text, its plain @names not yet resolved
+	profiled    bool            // the sender's profile was cached
 }
 
 // dispatch hands an envelope to a goroutine of its own, bounded by
@@ -139,22 +141,39 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 			return
 		}
 	}
-	in := a.decode(ctx, env)
+	in := a.decode(env)
 	if in == nil {
 		ack(nil)
 		return
 	}
+	// Nothing slow before the ack: an action's or an event's ack carries
+	// nothing, so it goes at once; a slash command that needs Slack first
+	// (a profile not cached, plain @names to look up) is acknowledged
+	// empty and answered through response_url.
+	early := in.kind == kindAction || in.kind == kindText ||
+		(in.kind == kindCommand && (!in.profiled || plainMentions(in.text)))
+	if early {
+		ack(nil)
+		deadline.Stop()
+	}
 	hctx, cancel := context.WithTimeout(a.afterCtx, afterAckTimeout)
 	defer cancel()
+	if in.kind == kindCommand {
+		a.prepareCommand(hctx, in, env.received)
+	}
 	var resp chat.Response
 	if len(in.unknown) > 0 {
 		resp = a.refuseUnknown(hctx, in)
 	} else {
 		resp = a.handler.Handle(hctx, in.event)
 	}
-	payload := a.ackPayload(in, resp)
-	acked := ack(payload)
-	deadline.Stop()
+	var payload any
+	acked := true
+	if !early {
+		payload = a.ackPayload(in, resp)
+		acked = ack(payload)
+		deadline.Stop()
+	}
 	// A form opens at once: its trigger expires in 3 s. Replies and
 	// updates queue for a few workers, so a burst's follow-ups do not
 	// crowd out the envelopes still to be acknowledged.
@@ -172,8 +191,10 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 }
 
 // decode turns an envelope into an incoming event; nil when there is
-// nothing for the core (a closed modal, a bot's own message, a retry).
-func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
+// nothing for the core (a closed modal, a bot's own message, a retry). It
+// makes no Web API call: a command's plain @names are resolved by
+// prepareCommand.
+func (a *Adapter) decode(env *envelope) *incoming {
 	switch {
 	case env.cmd != nil:
 		c := env.cmd
@@ -181,14 +202,12 @@ func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
 		if !ok {
 			return nil
 		}
-		in := &incoming{ws: ws, kind: kindCommand, responseURL: c.ResponseURL}
-		in.origin = a.origin(ctx, ws, c.UserID, c.ChannelID, c.TriggerID)
-		text, unknown := a.resolveMentions(ctx, ws, plainText(c.Text))
-		in.unknown = unknown
-		in.event = &chat.Command{Origin: in.origin, Text: text}
+		in := &incoming{ws: ws, kind: kindCommand, responseURL: c.ResponseURL, text: plainText(c.Text)}
+		in.origin, in.profiled = a.origin(ws, c.UserID, c.ChannelID, c.TriggerID)
+		in.event = &chat.Command{Origin: in.origin, Text: in.text}
 		return in
 	case env.cb != nil:
-		return a.decodeInteraction(ctx, env)
+		return a.decodeInteraction(env)
 	case env.event != nil:
 		e := env.event
 		ws, ok := a.teamOf(e.TeamID, env.via)
@@ -200,14 +219,14 @@ func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
 			return nil
 		}
 		in := &incoming{ws: ws, kind: kindText}
-		in.origin = a.origin(ctx, ws, ev.User, ev.Channel, "")
+		in.origin, in.profiled = a.origin(ws, ev.User, ev.Channel, "")
 		in.event = &chat.Text{Origin: in.origin, Text: plainText(ev.Text)}
 		return in
 	}
 	return nil
 }
 
-func (a *Adapter) decodeInteraction(ctx context.Context, env *envelope) *incoming {
+func (a *Adapter) decodeInteraction(env *envelope) *incoming {
 	cb := env.cb
 	team := cb.Team.ID
 	if team == "" {
@@ -221,7 +240,7 @@ func (a *Adapter) decodeInteraction(ctx context.Context, env *envelope) *incomin
 	switch cb.Type {
 	case string(slack.InteractionTypeViewSubmission):
 		in.kind, in.view = kindSubmit, cb.View
-		in.origin = a.origin(ctx, ws, cb.User.ID, "", cb.TriggerID)
+		in.origin, in.profiled = a.origin(ws, cb.User.ID, "", cb.TriggerID)
 		in.event = &chat.FormSubmit{Origin: in.origin, FormID: cb.View.CallbackID,
 			State: cb.View.PrivateMetadata, Values: submittedValues(cb.View)}
 	case string(slack.InteractionTypeBlockActions):
@@ -239,7 +258,7 @@ func (a *Adapter) decodeInteraction(ctx context.Context, env *envelope) *incomin
 		}
 		in.kind, in.ephemeral = kindAction, cb.Container.IsEphemeral
 		in.message = chat.MessageRef{Channel: ch, ID: ts}
-		in.origin = a.origin(ctx, ws, cb.User.ID, ch, cb.TriggerID)
+		in.origin, in.profiled = a.origin(ws, cb.User.ID, ch, cb.TriggerID)
 		in.event = &chat.Action{Origin: in.origin, Message: in.message, ActionID: act.ActionID, Value: act.value()}
 	default: // view_closed and the rest: nothing to do
 		return nil
@@ -257,18 +276,38 @@ func (a *Adapter) teamOf(team string, via *workspace) (*workspace, bool) {
 	return ws, ok
 }
 
-// origin builds the sender of an event; the locale comes from users.info
-// (cached), asked for at most 700 ms.
-func (a *Adapter) origin(ctx context.Context, ws *workspace, user, channel, trigger string) chat.Origin {
-	o := chat.Origin{User: chat.UserRef{Platform: "slack", Workspace: ws.WorkspaceID, User: user}, Channel: channel, Trigger: trigger}
-	pctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
-	defer cancel()
-	if p, err := a.Profile(pctx, o.User); err == nil {
+// origin builds the sender of an event with the locale of the cached
+// profile; profiled is false when there is none, and the profile is then
+// fetched in the background (profiles.go). It makes no Web API call.
+func (a *Adapter) origin(ws *workspace, user, channel, trigger string) (o chat.Origin, profiled bool) {
+	o = chat.Origin{User: chat.UserRef{Platform: "slack", Workspace: ws.WorkspaceID, User: user}, Channel: channel, Trigger: trigger}
+	if p, ok := a.users.get(ws.WorkspaceID + ":" + user); ok {
 		o.Locale = p.Locale
-	} else {
-		a.log.Debug("no profile for the locale", "user", o.User.String(), "err", err)
+		return o, true
 	}
-	return o
+	a.prefetch(ws, user)
+	return o, false
+}
+
+// prepareCommand does, after a command's ack, what it needs from Slack:
+// the sender's profile, when it can come within profileWait of the
+// command's arrival (else the workspace's language serves), and the
+// command's plain @names.
+func (a *Adapter) prepareCommand(ctx context.Context, in *incoming, received time.Time) {
+	if !in.profiled && a.soon(in.ws, in.origin.User.User) {
+		if wait := profileWait - time.Since(received); wait > 0 {
+			pctx, cancel := context.WithTimeout(ctx, wait)
+			if p, err := a.Profile(pctx, in.origin.User); err == nil {
+				in.origin.Locale = p.Locale
+			}
+			cancel()
+		}
+	}
+	text := in.text
+	if plainMentions(text) {
+		text, in.unknown = a.resolveMentions(ctx, in.ws, text)
+	}
+	in.event = &chat.Command{Origin: in.origin, Text: text}
 }
 
 // commandReply is a slash command's answer in its ack.

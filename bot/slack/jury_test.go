@@ -45,7 +45,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	// cmd sends /kipina text as user in C1 and returns the ack's reply.
 	cmd := func(user, text string) juryReply {
 		t.Helper()
-		got := decode(t, f.roundTrip("slash_commands", f.slashCommand(user, "C1", text)).Payload)
+		got := f.command(user, "C1", text)
 		if got["response_type"] != "ephemeral" {
 			t.Fatalf("/kipina %s: ack %v", text, got)
 		}

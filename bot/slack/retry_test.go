@@ -12,7 +12,7 @@ import (
 func TestReplyWaitsOutRetryAfter(t *testing.T) {
 	f := newFakeSlack(t)
 	startBot(t, f, nil)
-	f.roundTrip("slash_commands", f.slashCommand("UORG", "C1", "call open kipina-2017"))
+	f.command("UORG", "C1", "call open kipina-2017")
 	f.roundTrip("interactive", f.blockAction("UAPP", "C1", "1700000000.000001", "apply:kipina-2017", ""))
 	view := viewOf(t, f.waitCall("views.open", 1))
 	values := application(t, view, businessID(t, 0))
@@ -46,7 +46,7 @@ func TestReplyWaitsOutRetryAfter(t *testing.T) {
 func TestFormOpensAfterRetryAfter(t *testing.T) {
 	f := newFakeSlack(t)
 	startBot(t, f, nil)
-	f.roundTrip("slash_commands", f.slashCommand("UORG", "C1", "call open kipina-2017"))
+	f.command("UORG", "C1", "call open kipina-2017")
 	f.mu.Lock()
 	f.throttled, f.retryAfter = map[string]int{"views.open": 1}, 1
 	f.mu.Unlock()
@@ -63,7 +63,7 @@ func TestFormOpensAfterRetryAfter(t *testing.T) {
 func TestFormOfferedWhenItCannotOpen(t *testing.T) {
 	f := newFakeSlack(t)
 	startBot(t, f, nil)
-	f.roundTrip("slash_commands", f.slashCommand("UORG", "C1", "call open kipina-2017"))
+	f.command("UORG", "C1", "call open kipina-2017")
 	f.mu.Lock()
 	f.throttled, f.retryAfter = map[string]int{"views.open": 2}, 5
 	f.mu.Unlock()
