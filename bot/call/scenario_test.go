@@ -82,11 +82,11 @@ func TestCallToApplication(t *testing.T) {
 			) + answers("1572860-0", "yes"))
 			must(t, out, x.bidCheck, x.emailBad, x.consent, "[1/2]", x.received, "── @anna", x.confirmDM, "── #kipina-organisers", x.notice)
 
-			// A double submission of the same form does not make a second
-			// application.
+			// Apply again: the form opens with the application she sent,
+			// saying so; sending it edits that application, never a second.
 			out = h.Run(apply + "\n" + answers("Katuvalo Oy", "1572860-0", "Anna Virtanen", "anna@katuvalo.fi", "", "2",
 				"Sama uudestaan.", "2", "", "", "", "", "no", "yes") + ":cancel\n")
-			must(t, out, "H0001", "/kipina my")
+			must(t, out, h.Bot.Cat.T(x.lang, "apply.already", "App", "H0001", "Company", "Katuvalo Oy"), x.updated)
 			mustNot(t, out, "H0002")
 
 			// anna edits the summary; everything else is kept.

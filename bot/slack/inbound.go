@@ -173,6 +173,9 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 		payload = a.ackPayload(in, resp)
 		acked = ack(payload)
 		deadline.Stop()
+		if acked && shownInModal(in, resp, payload) {
+			resp.Reply = nil // the modal shows it: no direct message besides
+		}
 	}
 	// A form opens at once: its trigger expires in 3 s. Replies and
 	// updates queue for a few workers, so a burst's follow-ups do not
@@ -339,10 +342,29 @@ func (a *Adapter) ackPayload(in *incoming, r chat.Response) any {
 			if b, err := json.Marshal(v); err == nil && len(b) <= maxAckPayload {
 				return slack.NewUpdateViewSubmissionResponse(&v)
 			}
+		case r.Reply != nil && len(r.Reply.Controls) == 0 && r.Reply.File == nil:
+			// The answer (an application received) replaces the form in
+			// the modal, so that the applicant's only message is the
+			// confirmation the flow sends.
+			v := modal(chat.Form{ID: doneView, Title: in.view.Title.Text, Intro: r.Reply.Text}, in.origin.Locale)
+			if b, err := json.Marshal(v); err == nil && len(b) <= maxAckPayload {
+				return slack.NewUpdateViewSubmissionResponse(&v)
+			}
 		}
 		return slack.NewClearViewSubmissionResponse()
 	}
 	return nil
+}
+
+// doneView is the callback id of the modal that shows a submission's
+// answer; it has no submit button.
+const doneView = "kipina-done"
+
+// shownInModal reports whether payload, a submission's ack, shows the
+// answer's reply in the modal.
+func shownInModal(in *incoming, r chat.Response, payload any) bool {
+	vr, ok := payload.(*slack.ViewSubmissionResponse)
+	return ok && in.kind == kindSubmit && r.Form == nil && r.Reply != nil && vr.View != nil && vr.View.CallbackID == doneView
 }
 
 // blockErrors keys errors by the submitted view's block ids; an error

@@ -78,7 +78,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		values := application(t, view, businessID(t, i))
 		values["company"], values["lang"] = c.company, c.lang
 		values["email"] = strings.ToLower(c.user) + "@example.fi"
-		if got := decode(t, f.roundTrip("interactive", viewSubmission(c.user, view, values)).Payload); got["response_action"] != "clear" {
+		if got := decode(t, f.roundTrip("interactive", viewSubmission(c.user, view, values)).Payload); got["response_action"] != "update" {
 			t.Fatalf("application of %s: ack %v", c.company, got)
 		}
 	}
@@ -208,7 +208,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 			for _, c := range rubric {
 				values[c] = strconv.Itoa(j.q[app])
 			}
-			if got := decode(t, f.roundTrip("interactive", viewSubmission(j.user, view, values)).Payload); got["response_action"] != "clear" {
+			if got := decode(t, f.roundTrip("interactive", viewSubmission(j.user, view, values)).Payload); !receivedModal(got, app) {
 				t.Fatalf("score submission of %s by %s: ack %v", app, j.user, got)
 			}
 		}

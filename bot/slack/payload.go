@@ -36,6 +36,9 @@ type view struct {
 	TeamID          string `json:"team_id"`
 	CallbackID      string `json:"callback_id"`
 	PrivateMetadata string `json:"private_metadata"`
+	Title           struct {
+		Text string `json:"text"`
+	} `json:"title"`
 	Blocks          []struct {
 		Type    string `json:"type"`
 		BlockID string `json:"block_id"`
