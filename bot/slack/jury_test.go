@@ -226,15 +226,14 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		t.Fatalf("%d complete reviews stored, want 4", reviews)
 	}
 
-	// The prompts are rewritten in place with what was given; the saved
-	// answers reach the jurors as direct messages.
+	// The prompts are rewritten in place with what was given (the saved
+	// answers were shown in the modal, in place of the form).
 	deliver()
 	for _, j := range jurors {
 		for _, app := range []string{app1, app2} {
 			u := f.lastUpdate(t, promptRef(j.user, app))
 			mustHave(t, "updated prompt of "+app+" to "+j.user, u.Form.Get("blocks"),
 				j.scored+strconv.Itoa(j.q[app]), `"action_id":"jury-score:kipina-2017:`+app+`"`, `"text":"`+j.change+`"`)
-			f.waitPost(t, "D"+j.user, j.saved+app)
 		}
 	}
 
