@@ -205,7 +205,7 @@ func report(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(0, "ns/op")
 }
 
-func stored(b *testing.B, bk *bot.Bot) int {
+func stored(b testing.TB, bk *bot.Bot) int {
 	var n int
 	bk.DB.View(func(tx *storage.Tx) error {
 		apps, err := round.Apps.All(tx, "tampere")
