@@ -119,6 +119,7 @@ type Adapter struct {
 	slots  chan struct{}
 	// followSlots bounds the replies and updates sent after acks.
 	followSlots chan struct{}
+	unacked     ackGate        // envelopes not yet acknowledged
 	wg          sync.WaitGroup // envelopes in flight and their after-ack work
 
 	mu     sync.RWMutex

@@ -98,6 +98,9 @@ type incoming struct {
 // MaxInFlight. When every slot is taken the envelope is acknowledged
 // unhandled at once rather than left to miss its deadline.
 func (a *Adapter) dispatch(ctx context.Context, env *envelope) {
+	a.unacked.add()
+	inner := env.ack
+	env.ack = func(p any) { inner(p); a.unacked.done() }
 	select {
 	case a.slots <- struct{}{}:
 	default:
@@ -152,12 +155,16 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 	// empty and answered through response_url.
 	early := in.kind == kindAction || in.kind == kindText ||
 		(in.kind == kindCommand && (!in.profiled || plainMentions(in.text)))
+	hctx, cancel := context.WithTimeout(a.afterCtx, afterAckTimeout)
+	defer cancel()
 	if early {
 		ack(nil)
 		deadline.Stop()
+		// The acks still due go first; then a few workers at a time.
+		a.unacked.wait(hctx, maxDefer)
+		a.followSlots <- struct{}{}
+		defer func() { <-a.followSlots }()
 	}
-	hctx, cancel := context.WithTimeout(a.afterCtx, afterAckTimeout)
-	defer cancel()
 	if in.kind == kindCommand {
 		a.prepareCommand(hctx, in, env.received)
 	}
@@ -184,8 +191,10 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 		a.openForm(hctx, in, *resp.Form, env.received)
 		resp.Form = nil
 	}
-	a.followSlots <- struct{}{}
-	defer func() { <-a.followSlots }()
+	if !early {
+		a.followSlots <- struct{}{}
+		defer func() { <-a.followSlots }()
+	}
 	if acked {
 		a.after(hctx, in, resp, payload != nil)
 		return
@@ -580,4 +589,53 @@ func (a *Adapter) replyOnce(ctx context.Context, in *incoming, m chat.Message) e
 	}
 	_, err := a.Post(ctx, chat.DM(u), m)
 	return err
+}
+
+// maxDefer is the longest work after an ack waits for the acks still due
+// (ackGate): in a burst the acks go first, and replies still come within
+// about a second.
+const maxDefer = 400 * time.Millisecond
+
+// ackGate counts the envelopes received and not yet acknowledged.
+type ackGate struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0
+}
+
+func (g *ackGate) add() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.n == 0 {
+		g.idle = make(chan struct{})
+	}
+	g.n++
+}
+
+func (g *ackGate) done() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n--
+	if g.n == 0 {
+		close(g.idle)
+	}
+}
+
+// wait returns when no envelope awaits its ack, after max at most, or
+// when ctx ends.
+func (g *ackGate) wait(ctx context.Context, max time.Duration) {
+	g.mu.Lock()
+	if g.n == 0 {
+		g.mu.Unlock()
+		return
+	}
+	idle := g.idle
+	g.mu.Unlock()
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

@@ -39,7 +39,7 @@ type view struct {
 	Title           struct {
 		Text string `json:"text"`
 	} `json:"title"`
-	Blocks          []struct {
+	Blocks []struct {
 		Type    string `json:"type"`
 		BlockID string `json:"block_id"`
 		Label   struct {
