@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
@@ -378,21 +377,6 @@ func (f *fakeSlack) onePost(t *testing.T, channel string, want ...string) apiCal
 		t.Fatalf("%d posts to %s with %q, want 1; posts there:\n%s", len(ps), channel, want, strings.Join(got, "\n---\n"))
 	}
 	return ps[0]
-}
-
-// waitPost waits for a post to channel with every one of want: replies
-// after an ack are posted asynchronously, paced per channel.
-func (f *fakeSlack) waitPost(t *testing.T, channel string, want ...string) apiCall {
-	t.Helper()
-	deadline := time.Now().Add(8 * time.Second)
-	for time.Now().Before(deadline) {
-		if ps := f.postsWith(channel, want...); len(ps) > 0 {
-			return ps[0]
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	f.onePost(t, channel, want...) // fails with what was posted there
-	return apiCall{}
 }
 
 // lastUpdate returns the latest chat.update of a message.
