@@ -80,7 +80,8 @@ type Bot struct {
 	Outbox *outbox.Worker
 	Sched  *schedule.Scheduler
 
-	handler Handler
+	handler  Handler
+	profiles *profiles
 }
 
 // New builds a bot and registers the core commands and the given modules.
@@ -100,6 +101,7 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		clock: o.Clock, platforms: map[string]chat.Platform{}, workspaces: map[string]*Workspace{},
 	}
 	b := &Bot{Env: env, Router: NewRouter()}
+	b.profiles = &profiles{env: env, pending: map[string]bool{}}
 	o.DB.Now = b.Now
 	quietStart, quietEnd, err := o.Config.Defaults.QuietHours.Clock()
 	if err != nil {
@@ -192,7 +194,7 @@ func (b *Bot) Handle(ctx context.Context, e chat.Event) chat.Response {
 		b.Log.Warn("event from an unconfigured workspace", "user", o.User.String())
 		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(b.Config.Defaults.Language, "error.workspace")}}
 	}
-	u, err := b.identify(ctx, o)
+	u, err := b.identify(o)
 	if err != nil {
 		b.Log.Error("identify", "user", o.User.String(), "err", err)
 		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(ws.langOf(User{}, o.Locale), "error.internal")}}

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -159,9 +158,12 @@ func (e *Env) Zone(tx *storage.Tx, u chat.UserRef) *time.Location {
 // again.
 const profileTTL = 24 * time.Hour
 
-// identify loads the user, refreshing the profile from the platform's
-// directory when it is old.
-func (b *Bot) identify(ctx context.Context, o chat.Origin) (User, error) {
+// identify loads the user without waiting on the platform: when the
+// stored profile is missing or older than profileTTL, a copy the adapter
+// already holds (chat.CachedDirectory) serves this request and a
+// background fetch (profiles) stores a fresh one. Until it arrives the
+// person is answered in the origin's locale or the workspace's language.
+func (b *Bot) identify(o chat.Origin) (User, error) {
 	var u User
 	if err := b.DB.View(func(tx *storage.Tx) (err error) { u, err = LoadUser(tx, o.User); return err }); err != nil {
 		return u, err
@@ -170,19 +172,11 @@ func (b *Bot) identify(ctx context.Context, o chat.Origin) (User, error) {
 	if !ok || b.Now().Sub(u.Fetched) < profileTTL {
 		return u, nil
 	}
-	p, err := dir.Profile(ctx, o.User)
-	if err != nil {
-		b.Log.Warn("profile", "user", o.User.String(), "err", err)
-		return u, nil // the workspace's defaults serve meanwhile
-	}
-	u.Profile, u.Fetched = p, b.Now()
-	// Batch: a burst of first-time users shares commits.
-	return u, b.DB.Batch(func(tx *storage.Tx) error {
-		cur, err := LoadUser(tx, o.User)
-		if err != nil {
-			return err
+	if cd, ok := dir.(chat.CachedDirectory); ok {
+		if p, ok := cd.CachedProfile(o.User); ok {
+			u.Profile = p
 		}
-		cur.Profile, cur.Fetched = p, u.Fetched
-		return SaveUser(tx, cur)
-	})
+	}
+	b.profiles.refresh(dir, o.User)
+	return u, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/kipina/kipina/bot"
@@ -91,7 +93,9 @@ func yesNo(b bool) string {
 }
 
 // applyOpen is the Apply button and /kipina apply <event>: it opens the
-// form while the call is open.
+// form while the call is open. A person who already has a live application
+// to the event gets it prefilled for editing, with a line saying so: they
+// learn at once that they applied, not after filling every field.
 func applyOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
 	ev, err := event(r, strings.Join(r.Args, ":"))
 	if err != nil {
@@ -108,7 +112,44 @@ func applyOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if err != nil {
 		return chat.Response{}, err
 	}
+	mine, found, err := ownLiveApp(r, ev.ID)
+	if err != nil {
+		return chat.Response{}, err
+	}
+	if found {
+		f := applyForm(r, ev, &mine)
+		f.Intro = r.T("apply.already", "App", mine.ID, "Company", mine.Company) + "\n" + f.Intro
+		return chat.Response{Form: f}, nil
+	}
 	return chat.Response{Form: applyForm(r, ev, nil)}, nil
+}
+
+// ownLiveApp finds the live application to event that r's sender may edit.
+// Only people granted the company role (bot.Grant in store) have sent one,
+// so the others cost no scan.
+func ownLiveApp(r *bot.Request, event string) (round.Application, bool, error) {
+	if !r.Roles[bot.Company] {
+		return round.Application{}, false, nil
+	}
+	var apps []round.Application
+	if err := r.Env.DB.View(func(tx *storage.Tx) (err error) { apps, err = round.EventApps(tx, r.WS.ID, event); return err }); err != nil {
+		return round.Application{}, false, fmt.Errorf("applications of %s: %w", event, err)
+	}
+	for _, a := range apps {
+		if a.State.Live() && a.MayEdit(r.User) {
+			return a, true, nil
+		}
+	}
+	return round.Application{}, false, nil
+}
+
+// sameAnswers reports whether the cleaned form values v are what a holds:
+// a submission Slack delivers again (a replay) changes nothing.
+func sameAnswers(a round.Application, v map[string]string) bool {
+	b := a
+	b.Contacts = slices.Clone(a.Contacts)
+	fill(&b, v)
+	return reflect.DeepEqual(a, b)
 }
 
 // closed is the refusal of an application to ev's call when it is not
@@ -203,6 +244,9 @@ func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	if len(problems) > 0 {
 		return r.FieldErrors(problems)
 	}
+	if editing && sameAnswers(prev, v) {
+		return r.Reply("apply.updated", "App", prev.ID) // nothing changed: nothing stored
+	}
 	a := prev
 	if !editing {
 		a = round.Application{Event: ev.ID, Owner: r.User, State: round.Submitted, Submitted: r.Now()}
@@ -212,6 +256,10 @@ func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	err := r.Env.Batch(func(tx *storage.Tx) error { return store(ctx, r, tx, ev, &a, prev.BusinessID, editing) })
 	var dup *round.DuplicateError
 	switch {
+	case !editing && errors.As(err, &dup) && dup.Other.MayEdit(r.User) && dup.Other.Event == ev.ID && sameAnswers(dup.Other, v):
+		// The same form again (a replayed view_submission, a second
+		// click on Send): answered like the first time, nothing stored.
+		return r.Reply("apply.received", "App", dup.Other.ID, "Event", ev.Name)
 	case errors.As(err, &dup) && dup.Other.MayEdit(r.User):
 		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.yours", Data: map[string]any{"App": dup.Other.ID}}})
 	case errors.As(err, &dup):

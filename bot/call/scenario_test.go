@@ -122,10 +122,12 @@ func TestCallToApplication(t *testing.T) {
 				) + answers("1572860-0", "yes"))
 				must(t, out, x.bidCheck, x.emailBad, x.consent, "[1/2]", x.received, "── @anna", x.confirmDM, "── #kipina-organisers", x.notice)
 			})
-			step("a double submission makes no second application", func(t *testing.T) {
+			step("applying again opens the application sent, never a second", func(t *testing.T) {
+				// The form opens with the application she sent, saying so;
+				// sending it edits that application.
 				out := h.Run(apply + "\n" + answers("Katuvalo Oy", "1572860-0", "Anna Virtanen", "anna@katuvalo.fi", "", "2",
 					"Sama uudestaan.", "2", "", "", "", "", "no", "yes") + ":cancel\n")
-				must(t, out, "H0001", "/kipina my")
+				must(t, out, h.Bot.Cat.T(x.lang, "apply.already", "App", "H0001", "Company", "Katuvalo Oy"), x.updated)
 				mustNot(t, out, "H0002")
 			})
 			step("the sender edits the summary, the rest is kept", func(t *testing.T) {

@@ -247,6 +247,16 @@ type Directory interface {
 	LookupEmail(ctx context.Context, workspace, email string) (UserRef, error)
 }
 
+// CachedDirectory is the optional capability of a Directory to answer from
+// what it already holds, without a network call: the core reads it on the
+// request path and leaves Directory.Profile to a background fetch.
+// Fallback: the profile stored by an earlier fetch, if any.
+type CachedDirectory interface {
+	// CachedProfile returns u's profile when the adapter holds a fresh
+	// copy; false otherwise. It never blocks on the network.
+	CachedProfile(u UserRef) (Profile, bool)
+}
+
 // SentFinder is the optional capability to find a message the bot already
 // posted with a given outbox message id (Message.ID), so a message sent
 // just before a crash is not sent again. Ids are random per message, so a

@@ -119,6 +119,7 @@ type Adapter struct {
 	slots  chan struct{}
 	// followSlots bounds the replies and updates sent after acks.
 	followSlots chan struct{}
+	unacked     ackGate        // envelopes not yet acknowledged
 	wg          sync.WaitGroup // envelopes in flight and their after-ack work
 
 	mu     sync.RWMutex
@@ -126,7 +127,9 @@ type Adapter struct {
 	byTeam map[string]*workspace // by Slack team id
 
 	users   *ttlCache[chat.Profile]
-	names   members // for plain @name mentions
+	profMu  sync.Mutex
+	profQ   map[string]*profileQueue // users.info queues by workspace id
+	names   members                  // for plain @name mentions
 	dms     *ttlCache[string]
 	events  *seenSet     // events_api event ids already handled
 	replays *replayCache // HTTP request signatures already accepted
@@ -158,12 +161,13 @@ type workspace struct {
 }
 
 var (
-	_ chat.Platform     = (*Adapter)(nil)
-	_ chat.Ephemeral    = (*Adapter)(nil)
-	_ chat.Directory    = (*Adapter)(nil)
-	_ chat.RateLimited  = (*Adapter)(nil)
-	_ chat.FileUploader = (*Adapter)(nil)
-	_ chat.SentFinder   = (*Adapter)(nil)
+	_ chat.Platform        = (*Adapter)(nil)
+	_ chat.Ephemeral       = (*Adapter)(nil)
+	_ chat.Directory       = (*Adapter)(nil)
+	_ chat.CachedDirectory = (*Adapter)(nil)
+	_ chat.RateLimited     = (*Adapter)(nil)
+	_ chat.FileUploader    = (*Adapter)(nil)
+	_ chat.SentFinder      = (*Adapter)(nil)
 )
 
 // shutdownGrace is how long Run waits, once its context ends, for
@@ -207,7 +211,7 @@ func New(opts Options) (*Adapter, error) {
 		opts: opts, log: opts.Log.With("component", "slack"), budget: opts.AckBudget,
 		slots: make(chan struct{}, opts.MaxInFlight), followSlots: make(chan struct{}, 16),
 		byID: map[string]*workspace{}, byTeam: map[string]*workspace{},
-		users: newTTLCache[chat.Profile](time.Hour), dms: newTTLCache[string](24 * time.Hour),
+		users: newTTLCache[chat.Profile](time.Hour), profQ: map[string]*profileQueue{}, dms: newTTLCache[string](24 * time.Hour),
 		events: newSeenSet(10 * time.Minute), replays: newReplayCache(),
 		channels: map[string]*rate.Limiter{}, listening: make(chan struct{}), socketClock: realClock{},
 	}

@@ -65,7 +65,7 @@ func BenchmarkSubmissionBurst(b *testing.B) {
 			v := application(b, view, ids[len(ids)-1-i%200])
 			v["company"] = fmt.Sprintf("Idle %d", i)
 			a := f.roundTrip("interactive", viewSubmission("UORG", view, v))
-			if got := decode(b, a.Payload); got["response_action"] != "clear" {
+			if got := decode(b, a.Payload); got["response_action"] != "update" {
 				b.Fatalf("idle submission: %v", got)
 			}
 			lat = append(lat, a.At.Sub(a.Sent))
@@ -180,7 +180,7 @@ func submitBurst(b *testing.B, f *fakeSlack, view map[string]any, ids []string) 
 				var p struct {
 					Action string `json:"response_action"`
 				}
-				if json.Unmarshal(a.Payload, &p); p.Action != "clear" {
+				if json.Unmarshal(a.Payload, &p); p.Action != "update" {
 					b.Errorf("ack %s", a.Payload)
 				}
 			}
@@ -205,7 +205,7 @@ func report(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(0, "ns/op")
 }
 
-func stored(b *testing.B, bk *bot.Bot) int {
+func stored(b testing.TB, bk *bot.Bot) int {
 	var n int
 	bk.DB.View(func(tx *storage.Tx) error {
 		apps, err := round.Apps.All(tx, "tampere")

@@ -38,6 +38,9 @@ type fakeSlack struct {
 	// Retry-After: retryAfter seconds; limitedAt records when.
 	throttled map[string]int
 	limitedAt map[string][]time.Time
+	// usersInfoLimit, when set, answers users.info with 429 and
+	// Retry-After: 60 once that many calls were answered.
+	usersInfoLimit, usersInfoServed int
 	// openError makes apps.connections.open fail with that Slack error
 	// code; wsURL, when set, is the URL it hands out instead of /ws.
 	openError, wsURL string
@@ -71,7 +74,7 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 		c.Handle("/ws", f.ws)
 		c.Handle("/apps.connections.open", f.connectionsOpen)
 		c.Handle("/auth.test", f.answer(`{"ok":true,"team_id":"T1","team":"Tampere","user_id":"UBOT","bot_id":"B1"}`))
-		c.Handle("/users.info", f.usersInfo)
+		c.Handle("/users.info", f.throttle("users.info", f.usersInfo))
 		c.Handle("/users.lookupByEmail", f.lookupByEmail)
 		c.Handle("/users.list", f.answer(`{"ok":true,"members":[
 			{"id":"U43","name":"liisa","profile":{"display_name":"Liisa V","email":"liisa@example.fi"}},
@@ -118,6 +121,23 @@ func (f *fakeSlack) answer(body string) http.HandlerFunc {
 }
 
 func (f *fakeSlack) usersInfo(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	over := f.usersInfoLimit > 0 && f.usersInfoServed >= f.usersInfoLimit
+	if over {
+		if f.limitedAt == nil {
+			f.limitedAt = map[string][]time.Time{}
+		}
+		f.limitedAt["users.info"] = append(f.limitedAt["users.info"], time.Now())
+	} else {
+		f.usersInfoServed++
+	}
+	f.mu.Unlock()
+	if over {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	}
 	c := f.record(r)
 	f.mu.Lock()
 	loc := f.locale
@@ -465,4 +485,19 @@ func viewSubmission(user string, view map[string]any, values map[string]any) map
 	sub["id"], sub["team_id"], sub["state"] = "V1", "T1", map[string]any{"values": state}
 	return map[string]any{"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": user},
 		"trigger_id": "trig-s-" + user, "view": sub}
+}
+
+// command sends a slash command and returns its reply: the ack's payload
+// or, when the ack came empty (a sender whose profile was not cached, a
+// command with plain @names), what the bot sent to the command's own
+// response_url.
+func (f *fakeSlack) command(user, channel, text string) map[string]any {
+	f.t.Helper()
+	p := f.slashCommand(user, channel, text)
+	method := fmt.Sprintf("respond/c%d", f.seq.Add(1))
+	p["response_url"] = f.url() + method
+	if got := decode(f.t, f.roundTrip("slash_commands", p).Payload); got != nil {
+		return got
+	}
+	return f.waitCall(method, 1).JSON
 }

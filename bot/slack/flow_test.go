@@ -23,7 +23,7 @@ func TestApplicationFlow(t *testing.T) {
 	ctx := context.Background()
 
 	// /kipina call open kipina-2017, in channel C1.
-	got := decode(t, f.roundTrip("slash_commands", f.slashCommand("UORG", "C1", "call open kipina-2017")).Payload)
+	got := f.command("UORG", "C1", "call open kipina-2017")
 	if got["response_type"] != "ephemeral" || !strings.Contains(got["text"].(string), "Kipinä 2017") {
 		t.Fatalf("ack of the command: %v", got)
 	}
@@ -72,21 +72,17 @@ func TestApplicationFlow(t *testing.T) {
 		t.Fatalf("ack of the bad submission: %v", got)
 	}
 
-	// Corrected: the ack clears, the application is stored, the reply
-	// and the confirmation come as direct messages.
+	// Corrected: the ack shows the answer in the modal, the application
+	// is stored, and the one message is the confirmation.
 	values["business_id"] = businessID(t, 0)
 	got = decode(t, f.roundTrip("interactive", viewSubmission("UAPP", view, values)).Payload)
-	if got["response_action"] != "clear" {
+	if !receivedModal(got, "H0001") {
 		t.Fatalf("ack of the good submission: %v", got)
 	}
 	var apps []round.Application
 	b.DB.View(func(tx *storage.Tx) (err error) { apps, err = round.Apps.All(tx, "tampere"); return })
 	if len(apps) != 1 || apps[0].BusinessID != values["business_id"] || apps[0].Owner.User != "UAPP" || apps[0].Owner.Platform != "slack" {
 		t.Fatalf("stored: %+v", apps)
-	}
-	reply := f.waitCall("chat.postMessage", 2)
-	if reply.Form.Get("channel") != "DUAPP" || reply.Form.Get("metadata") != "" {
-		t.Errorf("reply after the ack: %v", reply.Form)
 	}
 	if _, err := b.Outbox.Deliver(ctx); err != nil {
 		t.Fatal(err)
@@ -107,7 +103,29 @@ func TestApplicationFlow(t *testing.T) {
 	if confirm.Form.Get("channel") != "DUAPP" {
 		t.Errorf("confirmation to %s", confirm.Form.Get("channel"))
 	}
+	if dms := postsTo(f, "DUAPP"); len(dms) != 1 {
+		t.Errorf("%d direct messages to the applicant, want 1 (the confirmation)", len(dms))
+	}
 	if n := len(f.callsTo("conversations.open")); n != 1 {
 		t.Errorf("conversations.open %d times, want 1 (cached)", n)
 	}
+}
+
+// receivedModal reports whether a submission's ack replaces the form
+// with the answer naming application app.
+func receivedModal(ack map[string]any, app string) bool {
+	v, _ := ack["view"].(map[string]any)
+	raw, _ := json.Marshal(v)
+	return ack["response_action"] == "update" && v["callback_id"] == doneView && strings.Contains(string(raw), app)
+}
+
+// postsTo returns the chat.postMessage calls to a channel.
+func postsTo(f *fakeSlack, channel string) []apiCall {
+	var out []apiCall
+	for _, c := range f.callsTo("chat.postMessage") {
+		if c.Form.Get("channel") == channel {
+			out = append(out, c)
+		}
+	}
+	return out
 }

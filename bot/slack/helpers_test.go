@@ -164,3 +164,15 @@ func application(t testing.TB, view map[string]any, bid string) map[string]any {
 		"lang": "fi", "secrets": "no", "consent": "yes",
 	}
 }
+
+// known has the adapter read the profiles of users over the wire, as it
+// would after their first request: their envelopes are then answered in
+// the ack.
+func known(t testing.TB, a *Adapter, users ...string) {
+	t.Helper()
+	for _, u := range users {
+		if _, err := a.Profile(context.Background(), chat.UserRef{Platform: "slack", Workspace: "tampere", User: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

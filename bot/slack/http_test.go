@@ -63,6 +63,7 @@ func httpBot(t *testing.T, f *fakeSlack, h chat.Handler) string {
 		o.Workspaces = []Workspace{{WorkspaceID: "tampere", TeamID: "T1", BotToken: "xoxb-test", SigningSecret: testSecret, Mode: HTTPMode}}
 		o.Listen = "127.0.0.1:0"
 	})
+	known(t, a, "U1")
 	run(t, a, h)
 	select {
 	case <-a.listening:

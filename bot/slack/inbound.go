@@ -90,12 +90,17 @@ type incoming struct {
 	ephemeral   bool            // … when it is an ephemeral message
 	view        view            // the submitted view
 	unknown     []string        // plain @names in a command that no member has
+	text        string          // a command's text, its plain @names not yet resolved
+	profiled    bool            // the sender's profile was cached
 }
 
 // dispatch hands an envelope to a goroutine of its own, bounded by
 // MaxInFlight. When every slot is taken the envelope is acknowledged
 // unhandled at once rather than left to miss its deadline.
 func (a *Adapter) dispatch(ctx context.Context, env *envelope) {
+	a.unacked.add()
+	inner := env.ack
+	env.ack = func(p any) { inner(p); a.unacked.done() }
 	select {
 	case a.slots <- struct{}{}:
 	default:
@@ -139,22 +144,46 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 			return
 		}
 	}
-	in := a.decode(ctx, env)
+	in := a.decode(env)
 	if in == nil {
 		ack(nil)
 		return
 	}
+	// Nothing slow before the ack: an action's or an event's ack carries
+	// nothing, so it goes at once; a slash command that needs Slack first
+	// (a profile not cached, plain @names to look up) is acknowledged
+	// empty and answered through response_url.
+	early := in.kind == kindAction || in.kind == kindText ||
+		(in.kind == kindCommand && (!in.profiled || plainMentions(in.text)))
 	hctx, cancel := context.WithTimeout(a.afterCtx, afterAckTimeout)
 	defer cancel()
+	if early {
+		ack(nil)
+		deadline.Stop()
+		// The acks still due go first; then a few workers at a time.
+		a.unacked.wait(hctx, maxDefer)
+		a.followSlots <- struct{}{}
+		defer func() { <-a.followSlots }()
+	}
+	if in.kind == kindCommand {
+		a.prepareCommand(hctx, in, env.received)
+	}
 	var resp chat.Response
 	if len(in.unknown) > 0 {
 		resp = a.refuseUnknown(hctx, in)
 	} else {
 		resp = a.handler.Handle(hctx, in.event)
 	}
-	payload := a.ackPayload(in, resp)
-	acked := ack(payload)
-	deadline.Stop()
+	var payload any
+	acked := true
+	if !early {
+		payload = a.ackPayload(in, resp)
+		acked = ack(payload)
+		deadline.Stop()
+		if acked && shownInModal(in, resp, payload) {
+			resp.Reply = nil // the modal shows it: no direct message besides
+		}
+	}
 	// A form opens at once: its trigger expires in 3 s. Replies and
 	// updates queue for a few workers, so a burst's follow-ups do not
 	// crowd out the envelopes still to be acknowledged.
@@ -162,8 +191,10 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 		a.openForm(hctx, in, *resp.Form, env.received)
 		resp.Form = nil
 	}
-	a.followSlots <- struct{}{}
-	defer func() { <-a.followSlots }()
+	if !early {
+		a.followSlots <- struct{}{}
+		defer func() { <-a.followSlots }()
+	}
 	if acked {
 		a.after(hctx, in, resp, payload != nil)
 		return
@@ -172,8 +203,10 @@ func (a *Adapter) process(ctx context.Context, env *envelope) {
 }
 
 // decode turns an envelope into an incoming event; nil when there is
-// nothing for the core (a closed modal, a bot's own message, a retry).
-func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
+// nothing for the core (a closed modal, a bot's own message, a retry). It
+// makes no Web API call: a command's plain @names are resolved by
+// prepareCommand.
+func (a *Adapter) decode(env *envelope) *incoming {
 	switch {
 	case env.cmd != nil:
 		c := env.cmd
@@ -181,14 +214,12 @@ func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
 		if !ok {
 			return nil
 		}
-		in := &incoming{ws: ws, kind: kindCommand, responseURL: c.ResponseURL}
-		in.origin = a.origin(ctx, ws, c.UserID, c.ChannelID, c.TriggerID)
-		text, unknown := a.resolveMentions(ctx, ws, plainText(c.Text))
-		in.unknown = unknown
-		in.event = &chat.Command{Origin: in.origin, Text: text}
+		in := &incoming{ws: ws, kind: kindCommand, responseURL: c.ResponseURL, text: plainText(c.Text)}
+		in.origin, in.profiled = a.origin(ws, c.UserID, c.ChannelID, c.TriggerID)
+		in.event = &chat.Command{Origin: in.origin, Text: in.text}
 		return in
 	case env.cb != nil:
-		return a.decodeInteraction(ctx, env)
+		return a.decodeInteraction(env)
 	case env.event != nil:
 		e := env.event
 		ws, ok := a.teamOf(e.TeamID, env.via)
@@ -200,14 +231,14 @@ func (a *Adapter) decode(ctx context.Context, env *envelope) *incoming {
 			return nil
 		}
 		in := &incoming{ws: ws, kind: kindText}
-		in.origin = a.origin(ctx, ws, ev.User, ev.Channel, "")
+		in.origin, in.profiled = a.origin(ws, ev.User, ev.Channel, "")
 		in.event = &chat.Text{Origin: in.origin, Text: plainText(ev.Text)}
 		return in
 	}
 	return nil
 }
 
-func (a *Adapter) decodeInteraction(ctx context.Context, env *envelope) *incoming {
+func (a *Adapter) decodeInteraction(env *envelope) *incoming {
 	cb := env.cb
 	team := cb.Team.ID
 	if team == "" {
@@ -221,7 +252,7 @@ func (a *Adapter) decodeInteraction(ctx context.Context, env *envelope) *incomin
 	switch cb.Type {
 	case string(slack.InteractionTypeViewSubmission):
 		in.kind, in.view = kindSubmit, cb.View
-		in.origin = a.origin(ctx, ws, cb.User.ID, "", cb.TriggerID)
+		in.origin, in.profiled = a.origin(ws, cb.User.ID, "", cb.TriggerID)
 		in.event = &chat.FormSubmit{Origin: in.origin, FormID: cb.View.CallbackID,
 			State: cb.View.PrivateMetadata, Values: submittedValues(cb.View)}
 	case string(slack.InteractionTypeBlockActions):
@@ -239,7 +270,7 @@ func (a *Adapter) decodeInteraction(ctx context.Context, env *envelope) *incomin
 		}
 		in.kind, in.ephemeral = kindAction, cb.Container.IsEphemeral
 		in.message = chat.MessageRef{Channel: ch, ID: ts}
-		in.origin = a.origin(ctx, ws, cb.User.ID, ch, cb.TriggerID)
+		in.origin, in.profiled = a.origin(ws, cb.User.ID, ch, cb.TriggerID)
 		in.event = &chat.Action{Origin: in.origin, Message: in.message, ActionID: act.ActionID, Value: act.value()}
 	default: // view_closed and the rest: nothing to do
 		return nil
@@ -257,18 +288,38 @@ func (a *Adapter) teamOf(team string, via *workspace) (*workspace, bool) {
 	return ws, ok
 }
 
-// origin builds the sender of an event; the locale comes from users.info
-// (cached), asked for at most 700 ms.
-func (a *Adapter) origin(ctx context.Context, ws *workspace, user, channel, trigger string) chat.Origin {
-	o := chat.Origin{User: chat.UserRef{Platform: "slack", Workspace: ws.WorkspaceID, User: user}, Channel: channel, Trigger: trigger}
-	pctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
-	defer cancel()
-	if p, err := a.Profile(pctx, o.User); err == nil {
+// origin builds the sender of an event with the locale of the cached
+// profile; profiled is false when there is none, and the profile is then
+// fetched in the background (profiles.go). It makes no Web API call.
+func (a *Adapter) origin(ws *workspace, user, channel, trigger string) (o chat.Origin, profiled bool) {
+	o = chat.Origin{User: chat.UserRef{Platform: "slack", Workspace: ws.WorkspaceID, User: user}, Channel: channel, Trigger: trigger}
+	if p, ok := a.users.get(ws.WorkspaceID + ":" + user); ok {
 		o.Locale = p.Locale
-	} else {
-		a.log.Debug("no profile for the locale", "user", o.User.String(), "err", err)
+		return o, true
 	}
-	return o
+	a.prefetch(ws, user)
+	return o, false
+}
+
+// prepareCommand does, after a command's ack, what it needs from Slack:
+// the sender's profile, when it can come within profileWait of the
+// command's arrival (else the workspace's language serves), and the
+// command's plain @names.
+func (a *Adapter) prepareCommand(ctx context.Context, in *incoming, received time.Time) {
+	if !in.profiled && a.soon(in.ws, in.origin.User.User) {
+		if wait := profileWait - time.Since(received); wait > 0 {
+			pctx, cancel := context.WithTimeout(ctx, wait)
+			if p, err := a.Profile(pctx, in.origin.User); err == nil {
+				in.origin.Locale = p.Locale
+			}
+			cancel()
+		}
+	}
+	text := in.text
+	if plainMentions(text) {
+		text, in.unknown = a.resolveMentions(ctx, in.ws, text)
+	}
+	in.event = &chat.Command{Origin: in.origin, Text: text}
 }
 
 // commandReply is a slash command's answer in its ack.
@@ -300,10 +351,29 @@ func (a *Adapter) ackPayload(in *incoming, r chat.Response) any {
 			if b, err := json.Marshal(v); err == nil && len(b) <= maxAckPayload {
 				return slack.NewUpdateViewSubmissionResponse(&v)
 			}
+		case r.Reply != nil && len(r.Reply.Controls) == 0 && r.Reply.File == nil:
+			// The answer (an application received) replaces the form in
+			// the modal, so that the applicant's only message is the
+			// confirmation the flow sends.
+			v := modal(chat.Form{ID: doneView, Title: in.view.Title.Text, Intro: r.Reply.Text}, in.origin.Locale)
+			if b, err := json.Marshal(v); err == nil && len(b) <= maxAckPayload {
+				return slack.NewUpdateViewSubmissionResponse(&v)
+			}
 		}
 		return slack.NewClearViewSubmissionResponse()
 	}
 	return nil
+}
+
+// doneView is the callback id of the modal that shows a submission's
+// answer; it has no submit button.
+const doneView = "kipina-done"
+
+// shownInModal reports whether payload, a submission's ack, shows the
+// answer's reply in the modal.
+func shownInModal(in *incoming, r chat.Response, payload any) bool {
+	vr, ok := payload.(*slack.ViewSubmissionResponse)
+	return ok && in.kind == kindSubmit && r.Form == nil && r.Reply != nil && vr.View != nil && vr.View.CallbackID == doneView
 }
 
 // blockErrors keys errors by the submitted view's block ids; an error
@@ -519,4 +589,53 @@ func (a *Adapter) replyOnce(ctx context.Context, in *incoming, m chat.Message) e
 	}
 	_, err := a.Post(ctx, chat.DM(u), m)
 	return err
+}
+
+// maxDefer is the longest work after an ack waits for the acks still due
+// (ackGate): in a burst the acks go first, and replies still come within
+// about a second.
+const maxDefer = 400 * time.Millisecond
+
+// ackGate counts the envelopes received and not yet acknowledged.
+type ackGate struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0
+}
+
+func (g *ackGate) add() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.n == 0 {
+		g.idle = make(chan struct{})
+	}
+	g.n++
+}
+
+func (g *ackGate) done() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n--
+	if g.n == 0 {
+		close(g.idle)
+	}
+}
+
+// wait returns when no envelope awaits its ack, after max at most, or
+// when ctx ends.
+func (g *ackGate) wait(ctx context.Context, max time.Duration) {
+	g.mu.Lock()
+	if g.n == 0 {
+		g.mu.Unlock()
+		return
+	}
+	idle := g.idle
+	g.mu.Unlock()
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
@@ -45,7 +44,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	// cmd sends /kipina text as user in C1 and returns the ack's reply.
 	cmd := func(user, text string) juryReply {
 		t.Helper()
-		got := decode(t, f.roundTrip("slash_commands", f.slashCommand(user, "C1", text)).Payload)
+		got := f.command(user, "C1", text)
 		if got["response_type"] != "ephemeral" {
 			t.Fatalf("/kipina %s: ack %v", text, got)
 		}
@@ -79,7 +78,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		values := application(t, view, businessID(t, i))
 		values["company"], values["lang"] = c.company, c.lang
 		values["email"] = strings.ToLower(c.user) + "@example.fi"
-		if got := decode(t, f.roundTrip("interactive", viewSubmission(c.user, view, values)).Payload); got["response_action"] != "clear" {
+		if got := decode(t, f.roundTrip("interactive", viewSubmission(c.user, view, values)).Payload); got["response_action"] != "update" {
 			t.Fatalf("application of %s: ack %v", c.company, got)
 		}
 	}
@@ -209,7 +208,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 			for _, c := range rubric {
 				values[c] = strconv.Itoa(j.q[app])
 			}
-			if got := decode(t, f.roundTrip("interactive", viewSubmission(j.user, view, values)).Payload); got["response_action"] != "clear" {
+			if got := decode(t, f.roundTrip("interactive", viewSubmission(j.user, view, values)).Payload); !receivedModal(got, app) {
 				t.Fatalf("score submission of %s by %s: ack %v", app, j.user, got)
 			}
 		}
@@ -227,15 +226,14 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		t.Fatalf("%d complete reviews stored, want 4", reviews)
 	}
 
-	// The prompts are rewritten in place with what was given; the saved
-	// answers reach the jurors as direct messages.
+	// The prompts are rewritten in place with what was given (the saved
+	// answers were shown in the modal, in place of the form).
 	deliver()
 	for _, j := range jurors {
 		for _, app := range []string{app1, app2} {
 			u := f.lastUpdate(t, promptRef(j.user, app))
 			mustHave(t, "updated prompt of "+app+" to "+j.user, u.Form.Get("blocks"),
 				j.scored+strconv.Itoa(j.q[app]), `"action_id":"jury-score:kipina-2017:`+app+`"`, `"text":"`+j.change+`"`)
-			f.waitPost(t, "D"+j.user, j.saved+app)
 		}
 	}
 
@@ -380,21 +378,6 @@ func (f *fakeSlack) onePost(t *testing.T, channel string, want ...string) apiCal
 		t.Fatalf("%d posts to %s with %q, want 1; posts there:\n%s", len(ps), channel, want, strings.Join(got, "\n---\n"))
 	}
 	return ps[0]
-}
-
-// waitPost waits for a post to channel with every one of want: replies
-// after an ack are posted asynchronously, paced per channel.
-func (f *fakeSlack) waitPost(t *testing.T, channel string, want ...string) apiCall {
-	t.Helper()
-	deadline := time.Now().Add(8 * time.Second)
-	for time.Now().Before(deadline) {
-		if ps := f.postsWith(channel, want...); len(ps) > 0 {
-			return ps[0]
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	f.onePost(t, channel, want...) // fails with what was posted there
-	return apiCall{}
 }
 
 // lastUpdate returns the latest chat.update of a message.

@@ -43,6 +43,18 @@ type members struct {
 	fresh map[string]time.Time
 }
 
+// plainMentions reports whether text has a plain "@name" that
+// resolveMentions would look up.
+func plainMentions(text string) bool {
+	for _, sub := range plainMention.FindAllStringSubmatch(text, -1) {
+		name := strings.TrimRight(sub[2], ".:!?")
+		if !userID.MatchString(name) && !broadcasts[strings.ToLower(name)] && name != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // resolveMentions rewrites every plain "@name" of a command's text as
 // "@" + user id and returns the names it could not resolve, as typed.
 func (a *Adapter) resolveMentions(ctx context.Context, ws *workspace, text string) (string, []string) {

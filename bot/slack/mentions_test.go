@@ -21,7 +21,7 @@ func TestMentionsOverSlack(t *testing.T) {
 	f.waitConnected(n + 1)
 	cmd := func(user, text string) string {
 		t.Helper()
-		got := decode(t, f.roundTrip("slash_commands", f.slashCommand(user, "C1", text)).Payload)
+		got := f.command(user, "C1", text)
 		s, _ := got["text"].(string)
 		return s
 	}

@@ -180,26 +180,6 @@ func (a *Adapter) Upload(ctx context.Context, to chat.Address, f chat.File, comm
 	return deliveryError("file upload to "+to.String(), err)
 }
 
-// Profile reads a user's name, e-mail, locale and time zone (users.info,
-// cached for an hour).
-func (a *Adapter) Profile(ctx context.Context, u chat.UserRef) (chat.Profile, error) {
-	ws, err := a.workspaceOf(u.Workspace)
-	if err != nil {
-		return chat.Profile{}, err
-	}
-	key := ws.WorkspaceID + ":" + u.User
-	if p, ok := a.users.get(key); ok {
-		return p, nil
-	}
-	su, err := ws.api.GetUserInfoContext(ctx, u.User, slack.GetUserInfoOptionIncludeLocale(true))
-	if err != nil {
-		return chat.Profile{}, fmt.Errorf("users.info %s: %w", u, err)
-	}
-	p := profileOf(su)
-	a.users.put(key, p)
-	return p, nil
-}
-
 func profileOf(su *slack.User) chat.Profile {
 	name := su.RealName
 	if name == "" {

@@ -36,7 +36,10 @@ type view struct {
 	TeamID          string `json:"team_id"`
 	CallbackID      string `json:"callback_id"`
 	PrivateMetadata string `json:"private_metadata"`
-	Blocks          []struct {
+	Title           struct {
+		Text string `json:"text"`
+	} `json:"title"`
+	Blocks []struct {
 		Type    string `json:"type"`
 		BlockID string `json:"block_id"`
 		Label   struct {

@@ -127,12 +127,12 @@ func TestOutboxWaitsOutRateLimit(t *testing.T) {
 func TestReconnect(t *testing.T) {
 	f := newFakeSlack(t)
 	startBot(t, f, nil)
-	if got := decode(t, f.roundTrip("slash_commands", f.slashCommand("U1", "C1", "whoami")).Payload); got["text"] == nil {
+	if got := f.command("U1", "C1", "whoami"); got["text"] == nil {
 		t.Fatalf("before the drop: %v", got)
 	}
 	f.drop()
 	f.waitConnected(2)
-	got := decode(t, f.roundTrip("slash_commands", f.slashCommand("U1", "C1", "whoami")).Payload)
+	got := f.command("U1", "C1", "whoami")
 	if !strings.Contains(got["text"].(string), "U1") {
 		t.Fatalf("after the reconnect: %v", got)
 	}

@@ -6,24 +6,18 @@ import (
 	"time"
 )
 
-// TestReplyWaitsOutRetryAfter: the direct reply to a submitted form meets
-// a 429 with Retry-After; it is sent again once the wait is over, and
-// nothing reaches that conversation inside the window.
+// TestReplyWaitsOutRetryAfter: the reply to a direct message meets a 429
+// with Retry-After; it is sent again once the wait is over, and nothing
+// reaches that conversation inside the window.
 func TestReplyWaitsOutRetryAfter(t *testing.T) {
 	f := newFakeSlack(t)
 	startBot(t, f, nil)
-	f.openCall("C1")
-	f.roundTrip("interactive", f.blockAction("UAPP", "C1", "1700000000.000001", "apply:kipina-2017", ""))
-	view := viewOf(t, f.waitCall("views.open", 1))
-	values := application(t, view, businessID(t, 0))
 	f.mu.Lock()
 	f.limit429, f.retryAfter = 1, 1
 	f.mu.Unlock()
 	before := len(f.callsTo("chat.postMessage"))
-	got := decode(t, f.roundTrip("interactive", viewSubmission("UAPP", view, values)).Payload)
-	if got["response_action"] != "clear" {
-		t.Fatalf("ack: %v", got)
-	}
+	f.roundTrip("events_api", map[string]any{"type": "event_callback", "team_id": "T1", "event_id": "Ev1",
+		"event": map[string]any{"type": "message", "channel_type": "im", "user": "UAPP", "channel": "DUAPP", "text": "whoami"}})
 	reply := f.waitCall("chat.postMessage", before+1)
 	f.mu.Lock()
 	limited := f.limitedAt["chat.postMessage"]
@@ -31,7 +25,7 @@ func TestReplyWaitsOutRetryAfter(t *testing.T) {
 	if len(limited) != 1 {
 		t.Fatalf("%d answers of 429, want 1", len(limited))
 	}
-	if reply.Form.Get("channel") != "DUAPP" || !strings.Contains(reply.Form.Get("text"), "H0001") {
+	if reply.Form.Get("channel") != "DUAPP" || !strings.Contains(reply.Form.Get("text"), "/kipina help") {
 		t.Errorf("the reply after the wait: %v", reply.Form)
 	}
 	for _, c := range f.callsTo("chat.postMessage")[before:] {
