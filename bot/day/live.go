@@ -136,14 +136,7 @@ func (m *mod) cancelOwn(_ context.Context, r *bot.Request) (chat.Response, error
 	event, pt := r.Args[0], party{r.Args[1], r.Args[2]}
 	var freed int
 	err := r.Update(func(tx *storage.Tx) error {
-		ev, ok, err := round.Events.Lookup(tx, r.WS.ID, event)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return stale()
-		}
-		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		ev, cs, err := m.castOf(tx, r.WS.ID, event)
 		if err != nil {
 			return err
 		}
@@ -482,18 +475,11 @@ func (m *mod) accept(_ context.Context, r *bot.Request) (chat.Response, error) {
 	}
 	var upd chat.Message
 	err = r.Update(func(tx *storage.Tx) error {
-		ev, ok, err := round.Events.Lookup(tx, r.WS.ID, event)
+		ev, cs, err := m.castOf(tx, r.WS.ID, event)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return stale()
 		}
 		d, err := loadDay(tx, r.WS.ID, event)
-		if err != nil {
-			return err
-		}
-		cs, err := m.loadCast(tx, r.WS.ID, ev)
 		if err != nil {
 			return err
 		}

@@ -280,3 +280,17 @@ func loadEvent(r *bot.Request, id string) (round.Event, error) {
 // stale is the refusal of a button whose event, offer or arguments are
 // gone.
 func stale() error { return bot.Refuse("day.stale") }
+
+// castOf reads the event a button names and its cast, in tx; an event that
+// is gone makes the button stale.
+func (m *mod) castOf(tx *storage.Tx, ws, event string) (round.Event, cast, error) {
+	ev, ok, err := round.Events.Lookup(tx, ws, event)
+	if err == nil && !ok {
+		err = stale()
+	}
+	if err != nil {
+		return ev, cast{}, err
+	}
+	cs, err := m.loadCast(tx, ws, ev)
+	return ev, cs, err
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
-	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/matching"
 	"github.com/kipina/kipina/storage"
@@ -277,18 +276,11 @@ func (m *mod) answer(_ context.Context, r *bot.Request) (chat.Response, error) {
 	}
 	var upd chat.Message
 	err = r.Update(func(tx *storage.Tx) error {
-		ev, ok, err := round.Events.Lookup(tx, r.WS.ID, event)
+		_, cs, err := m.castOf(tx, r.WS.ID, event)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return stale()
 		}
 		d, err := loadDay(tx, r.WS.ID, event)
-		if err != nil {
-			return err
-		}
-		cs, err := m.loadCast(tx, r.WS.ID, ev)
 		if err != nil {
 			return err
 		}
@@ -330,14 +322,7 @@ func (m *mod) page(_ context.Context, r *bot.Request) (chat.Response, error) {
 	}
 	var upd chat.Message
 	err = r.Env.DB.View(func(tx *storage.Tx) error {
-		ev, ok, err := round.Events.Lookup(tx, r.WS.ID, event)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return stale()
-		}
-		cs, err := m.loadCast(tx, r.WS.ID, ev)
+		_, cs, err := m.castOf(tx, r.WS.ID, event)
 		if err != nil {
 			return err
 		}
