@@ -12,6 +12,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/storage"
+	"regexp"
 )
 
 // browser starts a headless Chromium (Debian's package, installed by
@@ -167,15 +173,17 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 // the confirmation link from the captured e-mail, the form with a bad
 // business ID and e-mail (errors by the fields and in the summary, whose
 // links move focus to the fields), the corrected form, the stored
-// application and its confirmation e-mail. Every page is audited with
-// axe-core.
+// application and its confirmation e-mail; then (browserDecisionAndSurvey)
+// the organiser's terminal, the jury's decision by e-mail, the follow-up
+// survey's answer link and comment form in the browser, and the answer in
+// /kipina survey results. Every page is audited with axe-core.
 func TestBrowserApply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
 	ctx := browser(t)
 	axe := axeSource(t)
-	e := start(t)
+	e := start(t, jury.Module{}, followup.Module{})
 
 	// The browser asks for Finnish; the applicant switches to English.
 	do(t, ctx, "open call page", chromedp.Navigate(e.Web.CallURL(e.WS, e.Event)))
@@ -290,4 +298,94 @@ func TestBrowserApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("confirmation e-mail headers: %s", b)
+
+	browserDecisionAndSurvey(t, ctx, axe, e)
+}
+
+// mailWith waits for the first mail from the n-th on whose raw text
+// (quoted-printable soft breaks joined) contains want, and returns that
+// text.
+func mailWith(t *testing.T, e *env, n int, want string) string {
+	t.Helper()
+	for ; ; n++ {
+		if m := strings.ReplaceAll(string(e.SMTP.Wait(t, n, 30*time.Second).Data), "=\r\n", ""); strings.Contains(m, want) {
+			return m
+		}
+	}
+}
+
+// browserDecisionAndSurvey continues TestBrowserApply after the
+// confirmed application H0001: the organiser sees it in the terminal,
+// the jury accepts it, the decision arrives by e-mail, the organiser
+// starts the follow-up, the survey goes out the morning after the event
+// and the applicant answers it and leaves a comment in Chromium; the
+// organiser reads both in /kipina survey results.
+func browserDecisionAndSurvey(t *testing.T, ctx context.Context, axe string, e *env) {
+	t.Helper()
+	// The organisers' channel shows the application, marked ✉.
+	notice := e.Bot.Cat.T("fi", "apply.notice", "App", "H0001", "Company", "Katuvalo Oy", "Event", "", "Target", "")
+	notice, _, _ = strings.Cut(notice, " →")
+	e.WaitFor(t, "── #kipina-organisers\n  ✉ "+notice)
+
+	// The jury decides; the decision is an e-mail.
+	e.Type(t, "/kipina shortlist kipina-2017 H0001\n", "H0001")
+	confirm := e.Bot.Cat.T("fi", "jury.decide.confirm.button")
+	out := e.Type(t, "/kipina decide kipina-2017\n", confirm)
+	e.Type(t, bottest.Button(t, out, confirm)+"\n", "── ")
+	decision := mailWith(t, e, 3, "Good news")
+	if !strings.Contains(decision, "anna@katuvalo.example") {
+		t.Errorf("decision mail not to the applicant:\n%s", decision)
+	}
+
+	// The follow-up: the preview's button starts it; the survey goes out
+	// the morning after the event.
+	startLabel := e.Bot.Cat.T("fi", "followup.start.button")
+	out = e.Type(t, "/kipina followup start kipina-2017\n", startLabel)
+	e.Type(t, bottest.Button(t, out[strings.LastIndex(out, "/kipina followup start"):], startLabel)+"\n", "jatkoseuranta alkoi")
+	var ev round.Event
+	if err := e.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, e.WS, e.Event); return }); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Set(ev.Date.Add(48 * time.Hour))
+	e.Bot.Tick(context.Background())
+	survey := mailWith(t, e, e.SMTP.Attempts(), "How did we do?")
+	four := regexp.MustCompile(`\n4:\r?\n(http://\S+)`).FindStringSubmatch(survey)
+	if four == nil {
+		t.Fatalf("no link 4 in the survey mail:\n%s", survey)
+	}
+
+	// The applicant follows the "4" link and answers on the page.
+	do(t, ctx, "open survey link", chromedp.Navigate(four[1]))
+	audit(t, ctx, axe, "survey answer")
+	screenshot(t, ctx, "survey-link.png")
+	if st := submit(t, ctx, `main form button[type=submit]`); st != 200 {
+		t.Errorf("answer: status %d", st)
+	}
+	thanks := e.Bot.Cat.T("en", "followup.survey.thanks", "Score", 4)
+	if body := text(t, ctx, "main"); !strings.Contains(body, thanks) {
+		t.Fatalf("answer page lacks %q:\n%s", thanks, body)
+	}
+	audit(t, ctx, axe, "survey thanks")
+
+	// The page offers a comment: a link, a confirming button, a form.
+	commentLabel := e.Bot.Cat.T("en", "followup.comment.button")
+	href := eval[string](t, ctx, fmt.Sprintf(`(() => { const a = [...document.querySelectorAll('main a')].find(a => a.textContent.trim() === %q); return a ? a.href : '' })()`, commentLabel))
+	if href == "" {
+		t.Fatalf("no %q link on the answer page:\n%s", commentLabel, text(t, ctx, "main"))
+	}
+	do(t, ctx, "follow comment link", chromedp.Navigate(href))
+	submit(t, ctx, `main form button[type=submit]`)
+	do(t, ctx, "comment form", chromedp.WaitVisible(chromedp.CSS("main textarea")))
+	audit(t, ctx, axe, "comment form")
+	do(t, ctx, "type comment", chromedp.SendKeys(chromedp.CSS("main textarea"), "Hyvät kohtaamiset, lisää aikaa keskusteluille."))
+	if st := submit(t, ctx, `main form button[type=submit]`); st != 200 {
+		t.Errorf("comment: status %d", st)
+	}
+	if want, body := e.Bot.Cat.T("en", "followup.comment.thanks"), text(t, ctx, "main"); !strings.Contains(body, want) {
+		t.Fatalf("comment page lacks %q:\n%s", want, body)
+	}
+	screenshot(t, ctx, "survey-comment.png")
+
+	// The organisers read the answer and the comment in chat.
+	e.Type(t, "/kipina survey results kipina-2017\n", "Hyvät kohtaamiset")
 }
