@@ -50,7 +50,7 @@ func applyForm(r *bot.Request, ev round.Event, a *round.Application) *chat.Form 
 	privacy := r.WS.PrivacyURL
 	f := &chat.Form{
 		ID: "apply:" + ev.ID, Title: r.T("apply.form.title"), Submit: r.T("apply.submit.button"), State: ev.ID,
-		Intro: r.T("apply.intro", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline)),
+		Intro: r.T("apply.intro", "Event", ev.NameIn(r.Lang), "Deadline", r.FormatDateTime(ev.Deadline)),
 		Fields: []chat.Field{
 			{ID: "company", Kind: chat.ShortText, Label: r.T("apply.company.label"), MaxLen: MaxCompany},
 			{ID: "business_id", Kind: chat.ShortText, Label: r.T("apply.business_id.label"), Help: r.T("apply.business_id.help"), Placeholder: "1234567-1", MaxLen: MaxBusinessID},
@@ -157,11 +157,11 @@ func sameAnswers(a round.Application, v map[string]string) bool {
 func closed(ev round.Event, r *bot.Request) error {
 	switch {
 	case ev.Cancelled:
-		return bot.Refuse("apply.cancelled", "Event", ev.Name)
+		return bot.Refuse("apply.cancelled", "Event", ev.NameIn(r.Lang))
 	case ev.Passed(r.Now()):
-		return bot.Refuse("apply.deadline_passed", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+		return bot.Refuse("apply.deadline_passed", "Event", ev.NameIn(r.Lang), "Deadline", r.FormatDateTime(ev.Deadline))
 	default:
-		return bot.Refuse("apply.call_closed", "Event", ev.Name)
+		return bot.Refuse("apply.call_closed", "Event", ev.NameIn(r.Lang))
 	}
 }
 
@@ -259,7 +259,7 @@ func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	case !editing && errors.As(err, &dup) && dup.Other.MayEdit(r.User) && dup.Other.Event == ev.ID && sameAnswers(dup.Other, v):
 		// The same form again (a replayed view_submission, a second
 		// click on Send): answered like the first time, nothing stored.
-		return r.Reply("apply.received", "App", dup.Other.ID, "Event", ev.Name)
+		return r.Reply("apply.received", "App", dup.Other.ID, "Event", ev.NameIn(r.Lang))
 	case errors.As(err, &dup) && dup.Other.MayEdit(r.User):
 		return r.FieldErrors(map[string]chat.Problem{"business_id": {ID: "apply.business_id.yours", Data: map[string]any{"App": dup.Other.ID}}})
 	case errors.As(err, &dup):
@@ -274,7 +274,7 @@ func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	case editing:
 		return r.Reply("apply.updated", "App", a.ID)
 	default:
-		return r.Reply("apply.received", "App", a.ID, "Event", ev.Name)
+		return r.Reply("apply.received", "App", a.ID, "Event", ev.NameIn(r.Lang))
 	}
 }
 
@@ -375,14 +375,14 @@ func NoticeKey(ws, appID string) outbox.Key { return outbox.NewKey(ws, "app", ap
 // acknowledge enqueues the confirmation to the applicant and the notice
 // to the organisers' channel.
 func acknowledge(r *bot.Request, tx *storage.Tx, ev round.Event, a *round.Application) error {
-	confirm := chat.Message{Text: r.Env.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.Name, "Company", a.Company,
+	confirm := chat.Message{Text: r.Env.Cat.T(a.Lang, "apply.confirm.dm", "App", a.ID, "Event", ev.NameIn(a.Lang), "Company", a.Company,
 		"Target", targetLabel(r, ev, a.Target, a.Lang), "Deadline", r.Env.FormatTime(a.Lang, "format.datetime", ev.Deadline, r.WS.Loc),
 		"Summary", confirmSummary(r, a))}
 	if _, err := outbox.Enqueue(tx, outbox.NewKey(r.WS.ID, "app", a.ID, "received"), chat.DM(r.User), confirm); err != nil {
 		return err
 	}
 	if ch := r.WS.NotifyChannel; ch != "" {
-		notice := chat.Message{Text: Via(a.Owner) + " " + r.Env.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.Name,
+		notice := chat.Message{Text: Via(a.Owner) + " " + r.Env.Cat.T(r.WS.Lang, "apply.notice", "App", a.ID, "Company", a.Company, "Event", ev.NameIn(r.WS.Lang),
 			"Target", targetLabel(r, ev, a.Target, r.WS.Lang))}
 		to := r.WS.Channel(ch)
 		if _, err := outbox.Enqueue(tx, NoticeKey(r.WS.ID, a.ID), to, notice); err != nil {

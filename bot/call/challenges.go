@@ -110,7 +110,7 @@ func challengeSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("save challenge"+": %w", err)
 	}
-	return r.Reply("challenge.saved", "Challenge", c.Name.Get(r.Lang), "Event", ev.Name)
+	return r.Reply("challenge.saved", "Challenge", c.Name.Get(r.Lang), "Event", ev.NameIn(r.Lang))
 }
 
 func challengeList(_ context.Context, r *bot.Request) (chat.Response, error) {
@@ -119,7 +119,7 @@ func challengeList(_ context.Context, r *bot.Request) (chat.Response, error) {
 		return chat.Response{}, err
 	}
 	if len(ev.Challenges) == 0 {
-		return r.Reply("challenge.none", "Event", ev.Name)
+		return r.Reply("challenge.none", "Event", ev.NameIn(r.Lang))
 	}
 	var sb strings.Builder
 	sb.WriteString(r.T("call.challenges"))

@@ -146,7 +146,7 @@ func eventExtend(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("extend: %w", err)
 	}
-	return r.Reply("event.extended", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+	return r.Reply("event.extended", "Event", ev.NameIn(r.Lang), "Deadline", r.FormatDateTime(ev.Deadline))
 }
 
 // deadlineRuleData are the values of event.deadline.rule for an event on
@@ -190,7 +190,7 @@ func tellApplicants(r *bot.Request, tx *storage.Tx, ev round.Event, msgID string
 			continue
 		}
 		lang := r.Env.CompanyLangOf(tx, a.Owner, a.Lang)
-		text := r.Env.Cat.T(lang, msgID, "Event", ev.Name, "App", a.ID,
+		text := r.Env.Cat.T(lang, msgID, "Event", ev.NameIn(lang), "App", a.ID,
 			"Deadline", r.Env.FormatTime(lang, "format.datetime", ev.Deadline, r.WS.Loc))
 		key := outbox.NewKey(r.WS.ID, append(append([]string{"event", ev.ID}, what...), a.ID)...)
 		if _, err := outbox.Enqueue(tx, key, chat.DM(a.Owner), chat.Message{Text: text}); err != nil {
@@ -216,7 +216,7 @@ func eventCancel(_ context.Context, r *bot.Request) (chat.Response, error) {
 		return chat.Response{}, err
 	}
 	return chat.Response{Reply: &chat.Message{
-		Text:     r.T("event.cancel.confirm", "Event", ev.Name, "Count", n),
+		Text:     r.T("event.cancel.confirm", "Event", ev.NameIn(r.Lang), "Count", n),
 		Controls: []chat.Control{withStyle(r.Button(cancelID.ID(ev.ID), "event.cancel.button"), "danger")},
 	}}, nil
 }
@@ -248,7 +248,7 @@ func eventCancelConfirm(_ context.Context, r *bot.Request) (chat.Response, error
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("cancel event"+": %w", err)
 	}
-	msg := chat.Message{Text: r.T("event.cancelled", "Event", ev.Name)}
+	msg := chat.Message{Text: r.T("event.cancelled", "Event", ev.NameIn(r.Lang))}
 	return chat.Response{Update: &msg}, nil
 }
 
@@ -262,12 +262,12 @@ func callAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
 		return chat.Response{}, err
 	}
 	if ev.Cancelled || !r.Now().Before(ev.Deadline) {
-		return chat.Response{}, bot.Refuse("call.cannot_open", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+		return chat.Response{}, bot.Refuse("call.cannot_open", "Event", ev.NameIn(r.Lang), "Deadline", r.FormatDateTime(ev.Deadline))
 	}
 	post := callMessage(r, ev)
 	quoted := "> " + strings.ReplaceAll(post.Text, "\n", "\n> ")
 	return chat.Response{Reply: &chat.Message{
-		Text:     r.T("call.preview", "Event", ev.Name) + "\n" + quoted,
+		Text:     r.T("call.preview", "Event", ev.NameIn(r.Lang)) + "\n" + quoted,
 		Controls: []chat.Control{{Kind: chat.Button, ID: "call-post:" + ev.ID, Label: r.T("call.post.button"), Style: "primary"}},
 	}}, nil
 }
@@ -282,7 +282,7 @@ func callSet(open bool) bot.Handler {
 				return err
 			}
 			if open && (ev.Cancelled || ev.Passed(r.Now())) {
-				return bot.Refuse("call.cannot_open", "Event", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+				return bot.Refuse("call.cannot_open", "Event", ev.NameIn(r.Lang), "Deadline", r.FormatDateTime(ev.Deadline))
 			}
 			ev.CallOpen = open
 			if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
@@ -311,11 +311,11 @@ func callSet(open bool) bot.Handler {
 			return chat.Response{}, fmt.Errorf("call"+": %w", err)
 		case open:
 			if u, web := r.Env.Config.CallURL(r.WS.ID, ev.ID); web {
-				return r.Reply("call.opened.web", "Event", ev.Name, "URL", u)
+				return r.Reply("call.opened.web", "Event", ev.NameIn(r.Lang), "URL", u)
 			}
-			return r.Reply("call.opened", "Event", ev.Name)
+			return r.Reply("call.opened", "Event", ev.NameIn(r.Lang))
 		default:
-			return r.Reply("call.closed", "Event", ev.Name)
+			return r.Reply("call.closed", "Event", ev.NameIn(r.Lang))
 		}
 	}
 }
@@ -326,10 +326,10 @@ func callMessage(r *bot.Request, ev round.Event) chat.Message {
 	lang := r.WS.Lang
 	t := func(id string, kv ...any) string { return r.Env.Cat.T(lang, id, kv...) }
 	var sb strings.Builder
-	sb.WriteString(t("call.post", "Event", ev.Name, "ID", ev.ID, "Date", r.Env.FormatTime(lang, "format.date", ev.Date, r.WS.Loc), "Place", ev.Place,
+	sb.WriteString(t("call.post", "Event", ev.NameIn(lang), "ID", ev.ID, "Date", r.Env.FormatTime(lang, "format.date", ev.Date, r.WS.Loc), "Place", ev.Place,
 		"Deadline", r.Env.FormatTime(lang, "format.datetime", ev.Deadline, r.WS.Loc)))
-	if ev.Description != "" && ev.Description != ev.Name {
-		sb.WriteString("\n" + ev.Description)
+	if ev.DescriptionIn(lang) != "" && ev.DescriptionIn(lang) != ev.NameIn(lang) {
+		sb.WriteString("\n" + ev.DescriptionIn(lang))
 	}
 	if len(ev.Challenges) > 0 {
 		sb.WriteString("\n" + t("call.challenges"))

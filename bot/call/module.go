@@ -7,6 +7,7 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -89,6 +90,7 @@ func seedDemo(b *bot.Env) error {
 				Date:        time.Date(now.Year(), now.Month(), now.Day()+d.DateOffsetDays, 9, 0, 0, 0, ws.Loc),
 				Deadline:    round.EndOfDay(now.AddDate(0, 0, d.DeadlineOffsetDays), ws.Loc),
 				Description: d.Name.Get(ws.Lang),
+				Names:       copyText(d.Name), Descriptions: copyText(d.Name),
 			}
 			for _, c := range d.Challenges {
 				ev.Challenges = append(ev.Challenges, round.Challenge{ID: c.ID, Name: c.Name, Description: c.Description})
@@ -102,6 +104,16 @@ func seedDemo(b *bot.Env) error {
 		}
 		return nil
 	})
+}
+
+// copyText returns a copy of t, so that a record never shares the
+// configuration's map.
+func copyText(t configs.Text) configs.Text {
+	out := configs.Text{}
+	for l, s := range t {
+		out[l] = s
+	}
+	return out
 }
 
 // event loads the event named by an argument; a missing one is refused

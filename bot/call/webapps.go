@@ -101,7 +101,7 @@ func sendLinks(r *bot.Request, tx *storage.Tx, ev round.Event, a round.Applicati
 		lang = r.WS.Lang
 	}
 	t := func(id string, kv ...any) string { return r.Env.Cat.T(lang, id, kv...) }
-	msg := chat.Message{Text: t("app.resend.dm", "App", a.ID, "Company", a.Company, "Event", ev.Name, "State", t("state."+string(a.State)))}
+	msg := chat.Message{Text: t("app.resend.dm", "App", a.ID, "Company", a.Company, "Event", ev.NameIn(lang), "State", t("state."+string(a.State)))}
 	if a.State == round.Submitted && ev.Open(r.Now()) {
 		msg.Controls = []chat.Control{
 			{Kind: chat.Button, ID: "app-edit:" + a.ID, Label: t("my.edit.button") + " " + a.ID},

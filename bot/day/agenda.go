@@ -259,7 +259,7 @@ func (m *mod) agendaChanged(tx *storage.Tx, r *bot.Request, ev round.Event, d *D
 				if err != nil {
 					return "", err
 				}
-				msg := chat.Message{Text: m.env.Cat.T(lang, "day.pitch.removed", "Event", ev.Name, "App", app.ID)}
+				msg := chat.Message{Text: m.env.Cat.T(lang, "day.pitch.removed", "Event", ev.NameIn(lang), "App", app.ID)}
 				k := outbox.NewKey(r.WS.ID, "day", ev.ID, "agenda", ver, "pitch-removed", id, u.User)
 				if _, err := outbox.Enqueue(tx, k, chat.DM(u), msg); err != nil {
 					return "", err
@@ -299,7 +299,7 @@ func (m *mod) tellPitch(tx *storage.Tx, r *bot.Request, ev round.Event, cs cast,
 			return err
 		}
 		loc := m.env.Zone(tx, u)
-		kv := []any{"Event", ev.Name, "App", app.ID, "Company", app.Company,
+		kv := []any{"Event", ev.NameIn(lang), "App", app.ID, "Company", app.Company,
 			"Date", m.env.FormatTime(lang, "format.date", p.Start, loc),
 			"Start", m.env.Clock(lang, p.Start, loc), "End", m.env.Clock(lang, p.End, loc), "Room", p.Room, "Pos", p.Pos}
 		id := "day.pitch.slot"
@@ -353,7 +353,7 @@ func (m *mod) agendaText(tx *storage.Tx, r *bot.Request, ev round.Event, d Day) 
 // company and track of each pitch, and the breaks.
 func (m *mod) agendaPost(tx *storage.Tx, lang string, ws *bot.Workspace, ev round.Event, cs cast, a Agenda) (string, error) {
 	var sb strings.Builder
-	sb.WriteString(m.env.Cat.T(lang, "day.agenda.head", "Event", ev.Name, "Date", m.env.FormatTime(lang, "format.date", a.Start, ws.Loc), "Slot", a.SlotMin))
+	sb.WriteString(m.env.Cat.T(lang, "day.agenda.head", "Event", ev.NameIn(lang), "Date", m.env.FormatTime(lang, "format.date", a.Start, ws.Loc), "Slot", a.SlotMin))
 	room := "\x00"
 	for _, p := range layout(a) {
 		if p.Room != room && len(a.Rooms) > 1 {
@@ -516,5 +516,5 @@ func (m *mod) agendaPublish(_ context.Context, r *bot.Request) (chat.Response, e
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("agenda publish: %w", err)
 	}
-	return r.ReplyText(r.T("day.agenda.publish_done", "Event", ev.Name) + note)
+	return r.ReplyText(r.T("day.agenda.publish_done", "Event", ev.NameIn(r.Lang)) + note)
 }

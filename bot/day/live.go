@@ -72,7 +72,7 @@ func (m *mod) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 	}
 	msg := chat.Message{
 		Text: m.env.Cat.T(lang, "day.remind.text", "Count", int(mt.Start.Sub(tx.Now()).Round(time.Minute).Minutes()),
-			"Time", m.env.Clock(lang, mt.Start, loc), "Table", mt.Table, "Other", other, "About", about, "Event", ev.Name),
+			"Time", m.env.Clock(lang, mt.Start, loc), "Table", mt.Table, "Other", other, "About", about, "Event", ev.NameIn(lang)),
 		Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actCancel, ev.ID, p.Side, self}, ":"),
 			Label: m.env.Cat.T(lang, "day.remind.cancel.button"), Style: "danger"}},
 	}
@@ -294,7 +294,7 @@ func offerKey(ws, event string, o Offer, c string, u chat.UserRef) outbox.Key {
 // offerArgs are the template values of an offer's messages in lang and
 // zone loc; other is the name of the side that stays.
 func (m *mod) offerArgs(lang string, loc *time.Location, ev round.Event, o Offer, other string) []any {
-	return []any{"Event", ev.Name, "Start", m.env.Clock(lang, o.Start, loc), "End", m.env.Clock(lang, o.End, loc),
+	return []any{"Event", ev.NameIn(lang), "Start", m.env.Clock(lang, o.Start, loc), "End", m.env.Clock(lang, o.End, loc),
 		"Table", o.Table, "Other", other}
 }
 

@@ -38,7 +38,7 @@ func (m *mod) peopleList(_ context.Context, r *bot.Request) (chat.Response, erro
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("day people: %w", err)
 	}
-	head := r.T("day.people.head", "Event", ev.Name, "Count", len(lines), "Companies", nComp)
+	head := r.T("day.people.head", "Event", ev.NameIn(r.Lang), "Count", len(lines), "Companies", nComp)
 	if len(lines) == 0 {
 		return r.ReplyText(head + "\n" + r.T("day.people.none", "Event", ev.ID))
 	}

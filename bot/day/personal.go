@@ -82,7 +82,7 @@ func digest(es []entry) string {
 func (m *mod) scheduleText(lang string, loc *time.Location, ev round.Event, who string, es []entry, remindMin int) string {
 	T := func(id string, kv ...any) string { return m.env.Cat.T(lang, id, kv...) }
 	var sb strings.Builder
-	sb.WriteString(T("day.sched.head", "Event", ev.Name, "Date", m.env.FormatTime(lang, "format.date", ev.Date, loc), "Who", who))
+	sb.WriteString(T("day.sched.head", "Event", ev.NameIn(lang), "Date", m.env.FormatTime(lang, "format.date", ev.Date, loc), "Who", who))
 	for _, e := range es {
 		t := m.env.Clock(lang, e.Start, loc) + "–" + m.env.Clock(lang, e.End, loc)
 		if e.pitch {
@@ -107,7 +107,7 @@ func (m *mod) calEvents(ws string, ev round.Event, pt party, es []entry, lang st
 	for _, e := range es {
 		ce := calEvent{UID: uidOf(ws, ev.ID, pt, e), Start: e.Start, End: e.End}
 		if e.pitch {
-			ce.Summary = m.env.Cat.T(lang, "day.ics.pitch", "Event", ev.Name)
+			ce.Summary = m.env.Cat.T(lang, "day.ics.pitch", "Event", ev.NameIn(lang))
 			ce.Location = strings.TrimSpace(ev.Place + " " + m.env.Cat.T(lang, "day.room", "Room", e.room))
 		} else {
 			ce.Summary = m.env.Cat.T(lang, "day.ics.meeting", "Other", chat.PlainText(e.other)) // a file, not a chat message
@@ -223,7 +223,7 @@ func (m *mod) sendSchedules(tx *storage.Tx, ws string, ev round.Event, d *Day, c
 					seq = prev.Seq + 1
 				}
 				d.Plan.Cal[sk] = CalSent{Seq: seq, UIDs: uidsOf(ces)}
-				ics := chat.Message{Text: m.env.Cat.T(h.langs[i], "day.ics.comment", "Event", ev.Name), File: &chat.File{
+				ics := chat.Message{Text: m.env.Cat.T(h.langs[i], "day.ics.comment", "Event", ev.NameIn(h.langs[i])), File: &chat.File{
 					Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, u.User), Title: ev.Name, Content: writeCalendar(h.langs[i], ev.Name, seq, ces, gone, tx.Now())}}
 				if _, err := outbox.Enqueue(tx, k.With("ics"), chat.DM(u), ics); err != nil {
 					return 0, err
@@ -362,7 +362,7 @@ func (m *mod) planPublish(_ context.Context, r *bot.Request) (chat.Response, err
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("meetings publish: %w", err)
 	}
-	return r.Reply("day.plan.published", "Meetings", meetings, "Count", told, "Event", ev.Name)
+	return r.Reply("day.plan.published", "Meetings", meetings, "Count", told, "Event", ev.NameIn(r.Lang))
 }
 
 // mySchedule shows the asker their own schedule of an event, with the
@@ -403,7 +403,7 @@ func (m *mod) mySchedule(ctx context.Context, r *bot.Request) (chat.Response, er
 			parts = append(parts, m.scheduleText(r.Lang, m.env.Zone(tx, r.User), ev, h.name, es, remind))
 			if len(es) > 0 {
 				ups = append(ups, upload{to: r.User, file: chat.File{Name: fmt.Sprintf("kipina-%s-%s.ics", ev.ID, r.User.User), Title: ev.Name,
-					Content: m.calendar(r.WS.ID, ev, pt, es, r.Lang, r.Now(), sent[pt.key()+"/"+r.User.User].Seq)}, comment: r.T("day.ics.comment", "Event", ev.Name)})
+					Content: m.calendar(r.WS.ID, ev, pt, es, r.Lang, r.Now(), sent[pt.key()+"/"+r.User.User].Seq)}, comment: r.T("day.ics.comment", "Event", ev.NameIn(r.Lang))})
 			}
 		}
 		return nil
@@ -412,7 +412,7 @@ func (m *mod) mySchedule(ctx context.Context, r *bot.Request) (chat.Response, er
 		return chat.Response{}, fmt.Errorf("my schedule: %w", err)
 	}
 	if len(parts) == 0 {
-		return r.Reply("day.sched.none", "Event", ev.Name)
+		return r.Reply("day.sched.none", "Event", ev.NameIn(r.Lang))
 	}
 	m.uploadAll(ctx, ups)
 	return r.ReplyText(strings.Join(parts, "\n\n"))

@@ -168,7 +168,7 @@ func (m *mod) preview(r *bot.Request, ev round.Event, cs cast, plan Plan) string
 	if plan.Tables > 0 {
 		tables = fmt.Sprint(plan.Tables)
 	}
-	sb.WriteString(r.T("day.plan.head", "Event", ev.Name, "Meetings", len(plan.Meetings), "Slots", len(plan.Slots), "Slot", plan.SlotMin, "Tables", tables,
+	sb.WriteString(r.T("day.plan.head", "Event", ev.NameIn(r.Lang), "Meetings", len(plan.Meetings), "Slots", len(plan.Slots), "Slot", plan.SlotMin, "Tables", tables,
 		"Weight", fmt.Sprintf("%.0f", plan.Weight), "Bound", fmt.Sprintf("%.0f", plan.Bound), "Percent", format.PercentValue(r.Lang, pct, 1)))
 	if len(plan.Slots) > 0 {
 		sb.WriteString("\n" + r.T("day.plan.window", "Start", m.env.Clock(r.Lang, plan.Slots[0].Start, r.WS.Loc), "End", m.env.Clock(r.Lang, plan.Slots[len(plan.Slots)-1].End, r.WS.Loc)))

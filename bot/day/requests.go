@@ -126,7 +126,7 @@ func (m *mod) prompt(tx *storage.Tx, ws string, cs cast, side, self string, page
 		intro = "day.ask.company"
 	}
 	var sb strings.Builder
-	sb.WriteString(T(intro, "Event", cs.ev.Name, "Page", page+1, "Pages", pages))
+	sb.WriteString(T(intro, "Event", cs.ev.NameIn(lang), "Page", page+1, "Pages", pages))
 	var ctrls []chat.Control
 	opts := []chat.Option{
 		{Value: "2", Label: T("day.want.must.label")},

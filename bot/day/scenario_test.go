@@ -194,7 +194,7 @@ func TestTheDay(t *testing.T) {
 	out = h.Run("/kipina meetings publish kipina-2017\n")
 	must(t, out, "Tapaamisia julkaistu: 3",
 		"── @anna", "*Oma aikataulusi: Kipinä 2017 – avoin haku*", "9.00–9.15 pöytä 1: @pekka — prosessin yhteyshenkilö", "9.30–9.40 oma esitys",
-		"── @sven", "*Ditt schema: Kipinä 2017 – avoin haku*", "── @olli", "*Your schedule: Kipinä 2017 – avoin haku*", "9:00–9:10 your pitch",
+		"── @sven", "*Ditt schema: Kipinä 2017 – öppen ansökan*", "── @olli", "*Your schedule: Kipinä 2017 – open call*", "9:00–9:10 your pitch",
 		"── @pekka", "9.00–9.15 pöytä 1: Katuvalo Oy (H0001)", "Ajat aikavyöhykkeellä Europe/Helsinki (EET)",
 		"kipina-kipina-2017-anna.ics")
 	ics, err := os.ReadFile(filepath.Join(h.Dir, "files", "kipina-kipina-2017-anna.ics"))

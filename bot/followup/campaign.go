@@ -214,7 +214,7 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev round.Event, s Step,
 			if err != nil {
 				return n, err
 			}
-			msg := chat.Message{Text: note(lang) + m.env.Cat.T(lang, "followup.survey.prompt", "Event", ev.Name)}
+			msg := chat.Message{Text: note(lang) + m.env.Cat.T(lang, "followup.survey.prompt", "Event", ev.NameIn(lang))}
 			for score := 1; score <= 5; score++ {
 				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: fmt.Sprint(score),
 					ID: fmt.Sprintf("fus:%s:%d", ev.ID, score)})
@@ -258,7 +258,7 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev round.Event, s Step,
 			if err != nil {
 				return n, err
 			}
-			msg := chat.Message{Text: note(lang) + m.env.Cat.T(lang, "followup."+string(s)+".prompt", "Event", ev.Name,
+			msg := chat.Message{Text: note(lang) + m.env.Cat.T(lang, "followup."+string(s)+".prompt", "Event", ev.NameIn(lang),
 				"Company", app.Company, "App", app.ID, "Target", ev.TargetName(m.env.Config.Tracks, p.Target, lang))}
 			for _, a := range answersOf(s) {
 				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: m.env.Cat.T(lang, "followup."+a+".button"),
@@ -298,7 +298,7 @@ func PromptKey(ws, event string, s Step, app string, u chat.UserRef) outbox.Key 
 func (m *module) tellLate(tx *storage.Tx, ws *bot.Workspace, p Plan, ev round.Event, s Step, run StepRun) error {
 	to, lang := m.organisers(tx, ws, p)
 	days := int((run.At.Sub(run.Due) + 12*time.Hour) / (24 * time.Hour))
-	msg := chat.Message{Text: m.env.Cat.T(lang, "followup.late."+run.Policy, "Event", ev.Name, "Step", m.env.Cat.T(lang, "followup.step."+string(s)),
+	msg := chat.Message{Text: m.env.Cat.T(lang, "followup.late."+run.Policy, "Event", ev.NameIn(lang), "Step", m.env.Cat.T(lang, "followup.step."+string(s)),
 		"Date", m.env.FormatTime(lang, "format.date", run.Due, ws.Loc), "Count", days, "Sent", run.Sent)}
 	_, err := outbox.Enqueue(tx, outbox.NewKey(ws.ID, "followup", ev.ID, "late", string(s)), to, msg)
 	return err
@@ -512,7 +512,7 @@ func (m *module) runEscalate(tx *storage.Tx, it schedule.Item, late time.Duratio
 			"Count", int(now.Sub(pr.Since)/(24*time.Hour))))
 	}
 	if len(lines) > 0 {
-		msg := chat.Message{Text: m.env.Cat.T(lang, "followup.escalate.intro", "Event", ev.Name, "Count", len(lines), "Days", p.StaleDays) +
+		msg := chat.Message{Text: m.env.Cat.T(lang, "followup.escalate.intro", "Event", ev.NameIn(lang), "Count", len(lines), "Days", p.StaleDays) +
 			"\n" + strings.Join(lines, "\n") + "\n" + m.env.Cat.T(lang, "followup.escalate.hint", "Event", ev.ID)}
 		k := outbox.NewKey(ws.ID, "followup", ev.ID, "escalate", now.In(ws.Loc).Format("20060102"), strconv.FormatUint(told.Sum64(), 36))
 		if _, err := outbox.Enqueue(tx, k, to, msg); err != nil {

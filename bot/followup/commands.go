@@ -61,10 +61,10 @@ func (m *module) startAsk(_ context.Context, r *bot.Request) (chat.Response, err
 		return chat.Response{}, fmt.Errorf("follow-up preview: %w", err)
 	}
 	if !p.Started.IsZero() && !p.Stopped {
-		return r.ReplyText(r.T("followup.already_started", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
+		return r.ReplyText(r.T("followup.already_started", "Event", ev.NameIn(r.Lang)) + "\n" + m.describe(r, p, ev))
 	}
 	return chat.Response{Reply: &chat.Message{
-		Text:     r.T("followup.start.preview", "Event", ev.Name, "Count", pitched) + "\n" + m.describe(r, p, ev),
+		Text:     r.T("followup.start.preview", "Event", ev.NameIn(r.Lang), "Count", pitched) + "\n" + m.describe(r, p, ev),
 		Controls: []chat.Control{{Kind: chat.Button, ID: "followup-start:" + ev.ID, Label: r.T("followup.start.button"), Style: "primary"}},
 	}}, nil
 }
@@ -106,11 +106,11 @@ func (m *module) start(_ context.Context, r *bot.Request) (chat.Response, error)
 	})
 	switch {
 	case errors.Is(err, errStarted):
-		return r.ReplyText(r.T("followup.already_started", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
+		return r.ReplyText(r.T("followup.already_started", "Event", ev.NameIn(r.Lang)) + "\n" + m.describe(r, p, ev))
 	case err != nil:
 		return chat.Response{}, fmt.Errorf("follow-up start: %w", err)
 	}
-	return r.ReplyText(r.T("followup.started", "Event", ev.Name, "Count", pairs) + "\n" + m.describe(r, p, ev))
+	return r.ReplyText(r.T("followup.started", "Event", ev.NameIn(r.Lang), "Count", pairs) + "\n" + m.describe(r, p, ev))
 }
 
 // describe lists a plan's steps with their dates and state, and its policy.
@@ -223,7 +223,7 @@ func (m *module) plan(_ context.Context, r *bot.Request) (chat.Response, error) 
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("follow-up plan: %w", err)
 	}
-	return r.ReplyText(r.T("followup.plan.heading", "Event", ev.Name) + "\n" + m.describe(r, p, ev))
+	return r.ReplyText(r.T("followup.plan.heading", "Event", ev.NameIn(r.Lang)) + "\n" + m.describe(r, p, ev))
 }
 
 // people adds or removes jurors and city people to the survey:

@@ -80,7 +80,7 @@ func funnelLine(r *bot.Request, c Counts, names bool) string {
 }
 
 func (m *module) writeFunnel(sb *strings.Builder, r *bot.Request, ev round.Event, p Plan, pairs []Pair) {
-	fmt.Fprintf(sb, "*%s* (%s)\n", r.T("followup.funnel.heading", "Event", ev.Name), ev.ID)
+	fmt.Fprintf(sb, "*%s* (%s)\n", r.T("followup.funnel.heading", "Event", ev.NameIn(r.Lang)), ev.ID)
 	if len(pairs) == 0 {
 		sb.WriteString(r.T("followup.funnel.empty") + "\n\n")
 		return
@@ -200,7 +200,7 @@ func (m *module) surveyResults(_ context.Context, r *bot.Request) (chat.Response
 		return chat.Response{}, fmt.Errorf("survey results: %w", err)
 	}
 	var sb strings.Builder
-	sb.WriteString(r.T("followup.results.heading", "Event", ev.Name) + "\n")
+	sb.WriteString(r.T("followup.results.heading", "Event", ev.NameIn(r.Lang)) + "\n")
 	sb.WriteString(r.T("followup.results.counts", "Count", s.Answered, "Asked", s.Asked) + "\n")
 	if s.Answered > 0 {
 		sb.WriteString(r.T("followup.results.mean", "Mean", r.Decimal(s.Mean, 2)) + "\n")

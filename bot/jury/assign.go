@@ -134,10 +134,10 @@ func (m *module) assign(_ context.Context, r *bot.Request) (chat.Response, error
 		return chat.Response{}, fmt.Errorf("assign: %w", err)
 	}
 	if len(jurors) == 0 {
-		return chat.Response{}, bot.Refuse("jury.empty", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.empty", "Event", ev.NameIn(r.Lang), "EventID", ev.ID)
 	}
 	if len(apps) == 0 {
-		return chat.Response{}, bot.Refuse("jury.assign.no_apps", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.assign.no_apps", "Event", ev.NameIn(r.Lang))
 	}
 	dlo, dhi := defaultLoads(reviews, len(apps), len(jurors))
 	if lo < 0 {
@@ -164,7 +164,7 @@ func (m *module) assign(_ context.Context, r *bot.Request) (chat.Response, error
 			return err
 		}
 		if cur.Published != nil {
-			return bot.Refuse("jury.assign.published", "Event", ev.Name)
+			return bot.Refuse("jury.assign.published", "Event", ev.NameIn(r.Lang))
 		}
 		cur.Draft = plan
 		if err := Juries.Put(tx, r.WS.ID, ev.ID, cur); err != nil {
@@ -240,7 +240,7 @@ func (m *module) preview(r *bot.Request, tx *storage.Tx, ev round.Event, j *Jury
 		total += len(js)
 	}
 	load := pl.Load()
-	sb.WriteString(r.T("jury.draft.head", "Event", ev.Name, "Apps", r.Env.Count(r.Lang, "count.applications", len(pl.ByApp)),
+	sb.WriteString(r.T("jury.draft.head", "Event", ev.NameIn(r.Lang), "Apps", r.Env.Count(r.Lang, "count.applications", len(pl.ByApp)),
 		"Reviews", r.Env.Count(r.Lang, "count.reviews", pl.Reviews), "Total", r.Env.Count(r.Lang, "count.reviews", total), "Load", loadRange(j.active(), load)) + "\n")
 	sb.WriteString(r.T("jury.draft.loads") + "\n")
 	for _, jr := range j.active() {
@@ -315,11 +315,11 @@ func num(lang string, x float64, prec int) string {
 // application left or changed state (jury.publish.stale_apps), or a
 // conflict was declared or the jury changed since
 // (jury.publish.stale_conflicts). Other errors are failed reads.
-func checkDraft(tx *storage.Tx, ws string, ev round.Event, j *Jury) error {
+func checkDraft(tx *storage.Tx, ws, lang string, ev round.Event, j *Jury) error {
 	if j.Published != nil {
-		return checkTopUp(tx, ws, ev, j)
+		return checkTopUp(tx, ws, lang, ev, j)
 	}
-	stale := func(id string) error { return bot.Refuse(id, "Event", ev.Name, "EventID", ev.ID) }
+	stale := func(id string) error { return bot.Refuse(id, "Event", ev.NameIn(lang), "EventID", ev.ID) }
 	for app, js := range j.Draft.ByApp {
 		a, found, err := round.Apps.Lookup(tx, ws, app)
 		if err != nil {
@@ -352,13 +352,13 @@ func (m *module) publishAsk(_ context.Context, r *bot.Request) (chat.Response, e
 	}
 	switch {
 	case j.Published != nil && j.Draft == nil:
-		return chat.Response{}, bot.Refuse("jury.publish.already", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.publish.already", "Event", ev.NameIn(r.Lang), "EventID", ev.ID)
 	case j.Draft == nil:
 		return chat.Response{}, bot.Refuse("jury.publish.no_draft", "EventID", ev.ID)
 	}
 	var text string
 	err = r.Env.DB.View(func(tx *storage.Tx) (err error) {
-		if err = checkDraft(tx, r.WS.ID, ev, &j); err != nil {
+		if err = checkDraft(tx, r.WS.ID, r.Lang, ev, &j); err != nil {
 			return err
 		}
 		if j.Published != nil {
@@ -406,11 +406,11 @@ func (m *module) publish(_ context.Context, r *bot.Request) (chat.Response, erro
 		}
 		switch {
 		case j.Published != nil && j.Draft == nil:
-			return bot.Refuse("jury.publish.already", "Event", ev.Name, "EventID", ev.ID)
+			return bot.Refuse("jury.publish.already", "Event", ev.NameIn(r.Lang), "EventID", ev.ID)
 		case j.Draft == nil:
 			return bot.Refuse("jury.publish.no_draft", "EventID", ev.ID)
 		}
-		if err := checkDraft(tx, r.WS.ID, ev, &j); err != nil {
+		if err := checkDraft(tx, r.WS.ID, r.Lang, ev, &j); err != nil {
 			return err
 		}
 		if j.Published != nil {
@@ -446,7 +446,7 @@ func (m *module) publish(_ context.Context, r *bot.Request) (chat.Response, erro
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("publish: %w", err)
 	}
-	return r.Reply("jury.published", "Event", ev.Name, "Count", prompts, "Jurors", jurors)
+	return r.Reply("jury.published", "Event", ev.NameIn(r.Lang), "Count", prompts, "Jurors", jurors)
 }
 
 // unmoved says why no juror could take a review over, with the counts
@@ -562,13 +562,13 @@ func (m *module) moveReview(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j
 			return "", nil, err
 		}
 		return to, nil, m.notify(tx, ws, key.With("moved", to), "jury.conflict.notice_moved",
-			"User", mention(old), "App", app, "Company", a.Company, "To", chat.MentionID(to), "Event", ev.Name)
+			"User", mention(old), "App", app, "Company", a.Company, "To", chat.MentionID(to), "Event", ev.NameIn(ws.Lang))
 	}
 	if why == nil {
 		return "", nil, fmt.Errorf("reassign %s of %s: no new juror and no reason", app, juror)
 	}
 	return "", why, m.notify(tx, ws, key.With("unmoved"), "jury.conflict.notice_failed",
-		"User", mention(old), "App", app, "Company", a.Company, "Reason", why.text(m, ws.Lang), "Event", ev.Name)
+		"User", mention(old), "App", app, "Company", a.Company, "Reason", why.text(m, ws.Lang), "Event", ev.NameIn(ws.Lang))
 }
 
 func contains(s []string, v string) bool {

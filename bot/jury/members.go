@@ -91,7 +91,7 @@ func (m *module) add(ctx context.Context, r *bot.Request) (chat.Response, error)
 			case j.Published != nil:
 				state, id = "published", "jury.added.dm_published"
 			}
-			text := m.b.Cat.T(lang, id, "Event", ev.Name, "EventID", ev.ID,
+			text := m.b.Cat.T(lang, id, "Event", ev.NameIn(lang), "EventID", ev.ID,
 				"Targets", m.targetNames(ev, jr.Targets, lang))
 			// The key names what the message says (the round's state and
 			// the targets), so that a juror added again with other targets
@@ -114,7 +114,7 @@ func (m *module) add(ctx context.Context, r *bot.Request) (chat.Response, error)
 	for i, u := range users {
 		names[i] = mention(u)
 	}
-	text := r.T("jury.added", "Count", len(users), "Users", strings.Join(names, ", "), "Event", ev.Name,
+	text := r.T("jury.added", "Count", len(users), "Users", strings.Join(names, ", "), "Event", ev.NameIn(r.Lang),
 		"Targets", m.targetNames(ev, targets, r.Lang))
 	if hint != "" {
 		text += "\n" + hint
@@ -152,7 +152,7 @@ func (m *module) remove(_ context.Context, r *bot.Request) (chat.Response, error
 		}
 		i := j.juror(u.User)
 		if i < 0 {
-			return bot.Refuse("jury.not_member", "User", mention(u), "Event", ev.Name)
+			return bot.Refuse("jury.not_member", "User", mention(u), "Event", ev.NameIn(r.Lang))
 		}
 		if j.Published != nil {
 			for _, app := range j.Published.AppsOf(u.User) {
@@ -199,7 +199,7 @@ func (m *module) remove(_ context.Context, r *bot.Request) (chat.Response, error
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("remove juror: %w", err)
 	}
-	s := r.T("jury.removed", "User", mention(u), "Event", ev.Name)
+	s := r.T("jury.removed", "User", mention(u), "Event", ev.NameIn(r.Lang))
 	if len(moved) > 0 {
 		s += "\n" + r.T("jury.removed.moved", "Moves", strings.Join(moved, ", "))
 	}
@@ -232,14 +232,14 @@ func (m *module) list(_ context.Context, r *bot.Request) (chat.Response, error) 
 	}
 	act := j.active()
 	if len(act) == 0 {
-		return chat.Response{}, bot.Refuse("jury.empty", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.empty", "Event", ev.NameIn(r.Lang), "EventID", ev.ID)
 	}
 	plan := j.Published
 	if plan == nil {
 		plan = j.Draft
 	}
 	var sb strings.Builder
-	sb.WriteString(r.T("jury.list.head", "Event", ev.Name, "Count", len(act)) + "\n")
+	sb.WriteString(r.T("jury.list.head", "Event", ev.NameIn(r.Lang), "Count", len(act)) + "\n")
 	for _, jr := range act {
 		line := r.T("jury.list.line", "User", mention(jr.User), "Targets", m.targetNames(ev, jr.Targets, r.Lang))
 		n := len(j.Conflicts[jr.User.User])
@@ -280,7 +280,7 @@ func (m *module) setDeadline(_ context.Context, r *bot.Request) (chat.Response, 
 	// (issue 21: a deadline after the event was accepted).
 	if latest := endOfDay(ev.Date.AddDate(0, 0, -1), r.WS.Loc); dl.After(latest) {
 		return chat.Response{}, bot.Refuse("jury.deadline.after_event", "Latest", r.T("jury.deadline.latest_date",
-			"Date", r.Env.FormatTime(r.Lang, "format.date", latest, r.WS.Loc)), "Event", ev.Name,
+			"Date", r.Env.FormatTime(r.Lang, "format.date", latest, r.WS.Loc)), "Event", ev.NameIn(r.Lang),
 			"Date", r.Env.FormatTime(r.Lang, "format.date", ev.Date, r.WS.Loc))
 	}
 	err = r.Update(func(tx *storage.Tx) error {
@@ -302,7 +302,7 @@ func (m *module) setDeadline(_ context.Context, r *bot.Request) (chat.Response, 
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("jury deadline: %w", err)
 	}
-	return r.Reply("jury.deadline.set", "Event", ev.Name, "Deadline", r.FormatDateTime(dl))
+	return r.Reply("jury.deadline.set", "Event", ev.NameIn(r.Lang), "Deadline", r.FormatDateTime(dl))
 }
 
 // declare records a juror's conflict of interest with a company, by name
@@ -337,7 +337,7 @@ func (m *module) declare(_ context.Context, r *bot.Request) (chat.Response, erro
 			return err
 		}
 		if j.juror(r.User.User) < 0 {
-			return bot.Refuse("jury.not_member", "User", mention(r.User), "Event", ev.Name)
+			return bot.Refuse("jury.not_member", "User", mention(r.User), "Event", ev.NameIn(r.Lang))
 		}
 		n := 0
 		for _, d := range j.Declared {
@@ -383,7 +383,7 @@ func (m *module) declare(_ context.Context, r *bot.Request) (chat.Response, erro
 	if len(ids) > 0 {
 		how = r.T("jury.conflict.by_id", "IDs", strings.Join(ids, ", "))
 	}
-	s := r.T("jury.conflict.noted", "Text", text, "Event", ev.Name, "How", how)
+	s := r.T("jury.conflict.noted", "Text", text, "Event", ev.NameIn(r.Lang), "How", how)
 	if len(mine) > 0 {
 		s += "\n" + r.T("jury.conflict.mine", "Apps", strings.Join(mine, "\n• "))
 	}

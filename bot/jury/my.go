@@ -48,7 +48,7 @@ func (m *module) my(_ context.Context, r *bot.Request) (chat.Response, error) {
 				if j.Published == nil {
 					state = "jury.my.unpublished"
 				}
-				sb.WriteString(r.T(state, "Event", ev.Name) + "\n")
+				sb.WriteString(r.T(state, "Event", ev.NameIn(r.Lang)) + "\n")
 				return nil
 			}
 			var pending, done []string
@@ -78,7 +78,7 @@ func (m *module) my(_ context.Context, r *bot.Request) (chat.Response, error) {
 						Label: r.T(label, "App", app)})
 				}
 			}
-			sb.WriteString(r.T("jury.my.head", "Event", ev.Name, "Pending", len(pending), "Done", len(done),
+			sb.WriteString(r.T("jury.my.head", "Event", ev.NameIn(r.Lang), "Pending", len(pending), "Done", len(done),
 				"Deadline", r.FormatDateTime(j.deadline(ev.Date, r.WS.Loc))) + "\n")
 			if len(pending) > 0 {
 				sb.WriteString(r.T("jury.my.pending") + "\n" + strings.Join(pending, "\n") + "\n")

@@ -64,7 +64,7 @@ func (m *module) sendList(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *
 		fmt.Fprintf(&sb, "\n• %s %s — %s", a.ID, a.Company, ev.TargetName(m.b.Config.Tracks, t, lang))
 	}
 	dl := j.deadline(ev.Date, ws.Loc)
-	text := m.b.Cat.T(lang, "jury.list.dm", "Event", ev.Name, "Count", len(apps), "Criteria", m.criteria(lang),
+	text := m.b.Cat.T(lang, "jury.list.dm", "Event", ev.NameIn(lang), "Count", len(apps), "Criteria", m.criteria(lang),
 		"Deadline", m.b.FormatTime(lang, "format.datetime", dl, m.b.Zone(tx, u))) + sb.String()
 	key := outbox.NewKey(ws.ID, "jury", ev.ID, "list", u.User)
 	_, err := outbox.Enqueue(tx, key, chat.DM(u), chat.Message{Text: text})
@@ -130,7 +130,7 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Ju
 	if moved {
 		sb.WriteString(T("jury.prompt.moved_in") + "\n")
 	}
-	sb.WriteString(T("jury.prompt.head", "App", a.ID, "Company", a.Company, "Event", ev.Name,
+	sb.WriteString(T("jury.prompt.head", "App", a.ID, "Company", a.Company, "Event", ev.NameIn(lang),
 		"Target", ev.TargetName(m.b.Config.Tracks, target, lang)) + "\n")
 	assigned := j.Published.Has(u.User, app)
 	if !assigned {
@@ -208,7 +208,7 @@ func (m *module) access(r *bot.Request, event, app string, read bool) (round.Eve
 		return ev, j, a, bot.Refuse("jury.not_assigned", "App", app)
 	}
 	if !read && j.Closed {
-		return ev, j, a, bot.Refuse("jury.closed.no_changes", "Event", ev.Name)
+		return ev, j, a, bot.Refuse("jury.closed.no_changes", "Event", ev.NameIn(r.Lang))
 	}
 	return ev, j, a, nil
 }
@@ -231,7 +231,7 @@ func (m *module) fullText(_ context.Context, r *bot.Request) (chat.Response, err
 		return chat.Response{}, err
 	}
 	var sb strings.Builder
-	sb.WriteString(r.T("jury.full.head", "App", a.ID, "Company", a.Company, "Event", ev.Name) + "\n")
+	sb.WriteString(r.T("jury.full.head", "App", a.ID, "Company", a.Company, "Event", ev.NameIn(r.Lang)) + "\n")
 	if a.Secrets {
 		sb.WriteString(r.T("app.secrets") + "\n")
 	}
@@ -342,7 +342,7 @@ func mayChange(r *bot.Request, ev round.Event, j *Jury, app string) error {
 		return bot.Refuse("jury.not_assigned", "App", app)
 	}
 	if j.Closed {
-		return bot.Refuse("jury.closed.no_changes", "Event", ev.Name)
+		return bot.Refuse("jury.closed.no_changes", "Event", ev.NameIn(r.Lang))
 	}
 	return nil
 }

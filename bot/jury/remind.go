@@ -145,7 +145,7 @@ func (m *module) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error
 		return err
 	}
 	lang := m.b.LangOf(tx, it.User)
-	text := m.b.Cat.T(lang, "jury.remind.dm", "Event", ev.Name, "Count", len(left), "Apps", strings.Join(left, ", "),
+	text := m.b.Cat.T(lang, "jury.remind.dm", "Event", ev.NameIn(lang), "Count", len(left), "Apps", strings.Join(left, ", "),
 		"Deadline", m.b.FormatTime(lang, "format.datetime", dl, m.b.Zone(tx, it.User)))
 	var ctrls []chat.Control
 	for i, app := range left {
@@ -169,7 +169,7 @@ func (m *module) progress(_ context.Context, r *bot.Request) (chat.Response, err
 		return chat.Response{}, err
 	}
 	if j.Published == nil {
-		return chat.Response{}, bot.Refuse("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.progress.unpublished", "Event", ev.NameIn(r.Lang), "EventID", ev.ID)
 	}
 	var sb strings.Builder
 	var all, done int
@@ -232,7 +232,7 @@ func (m *module) progress(_ context.Context, r *bot.Request) (chat.Response, err
 	if j.Closed {
 		state = r.T("jury.progress.closed")
 	}
-	head := r.T("jury.progress.head", "Event", ev.Name, "Done", done, "Count", all, "Percent", format.Percent(r.Lang, done, all)) + " " + state
+	head := r.T("jury.progress.head", "Event", ev.NameIn(r.Lang), "Done", done, "Count", all, "Percent", format.Percent(r.Lang, done, all)) + " " + state
 	return r.ReplyText(head + "\n" + strings.TrimRight(sb.String(), "\n"))
 }
 
@@ -249,14 +249,14 @@ func (m *module) close(_ context.Context, r *bot.Request) (chat.Response, error)
 			return err
 		}
 		if j.Closed {
-			return bot.Refuse("jury.closed.already", "Event", ev.Name)
+			return bot.Refuse("jury.closed.already", "Event", ev.NameIn(r.Lang))
 		}
 		return m.closeJury(r, tx, ev, &j)
 	})
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("close jury: %w", err)
 	}
-	return r.Reply("jury.closed", "Event", ev.Name, "EventID", ev.ID)
+	return r.Reply("jury.closed", "Event", ev.NameIn(r.Lang), "EventID", ev.ID)
 }
 
 // closeJury marks the jury closed in tx, cancels reminders, rewrites the

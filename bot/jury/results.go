@@ -178,7 +178,7 @@ func (m *module) results(_ context.Context, r *bot.Request) (chat.Response, erro
 		return chat.Response{}, err
 	}
 	if j.Published == nil {
-		return chat.Response{}, bot.Refuse("jury.progress.unpublished", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.progress.unpublished", "Event", ev.NameIn(r.Lang), "EventID", ev.ID)
 	}
 	var res []matching.AppResult
 	var ms missing
@@ -205,10 +205,10 @@ func (m *module) results(_ context.Context, r *bot.Request) (chat.Response, erro
 		return chat.Response{}, fmt.Errorf("results: %w", err)
 	}
 	if len(res) == 0 {
-		return chat.Response{}, bot.Refuse("jury.results.none", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.results.none", "Event", ev.NameIn(r.Lang))
 	}
 	var sb strings.Builder
-	sb.WriteString(r.T("jury.results.head", "Event", ev.Name, "Count", len(res)) + "\n```\n")
+	sb.WriteString(r.T("jury.results.head", "Event", ev.NameIn(r.Lang), "Count", len(res)) + "\n```\n")
 	fmt.Fprintf(&sb, "%3s %-6s %-22s %5s %6s %5s %2s  %s\n", "#", "", r.T("jury.results.col.company"), r.T("jury.results.col.mean"),
 		r.T("jury.results.col.norm"), "±", "n", "−2      0      +2")
 	for i, x := range res {
@@ -250,7 +250,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 		return chat.Response{}, err
 	}
 	if j.Decided {
-		return chat.Response{}, bot.Refuse("jury.decide.already", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.decide.already", "Event", ev.NameIn(r.Lang))
 	}
 	var ids []string
 	var ties []string
@@ -269,7 +269,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 				n, err = strconv.Atoi(r.Args[2])
 			}
 			if len(r.Args) != 3 || err != nil || n < 1 {
-				return bot.Refuse("jury.shortlist.usage", "App", "", "Event", ev.Name)
+				return bot.Refuse("jury.shortlist.usage", "App", "", "Event", ev.NameIn(r.Lang))
 			}
 			all, err := m.ranking(tx, r.WS.ID, &j)
 			if err != nil {
@@ -300,7 +300,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 				}
 			}
 			if len(ids) == 0 {
-				return bot.Refuse("jury.results.none", "App", "", "Event", ev.Name)
+				return bot.Refuse("jury.results.none", "App", "", "Event", ev.NameIn(r.Lang))
 			}
 			return nil
 		}
@@ -311,7 +311,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 				return err
 			}
 			if !found || app.Event != ev.ID || app.State != round.Submitted {
-				return bot.Refuse("jury.shortlist.bad_app", "App", id, "Event", ev.Name)
+				return bot.Refuse("jury.shortlist.bad_app", "App", id, "Event", ev.NameIn(r.Lang))
 			}
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
@@ -329,7 +329,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 			return err
 		}
 		if cur.Decided {
-			return bot.Refuse("jury.decide.already", "Event", ev.Name)
+			return bot.Refuse("jury.decide.already", "Event", ev.NameIn(r.Lang))
 		}
 		cur.Event = ev.ID
 		cur.Shortlist = ids
@@ -348,7 +348,7 @@ func (m *module) shortlist(_ context.Context, r *bot.Request) (chat.Response, er
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("save shortlist: %w", err)
 	}
-	s := r.T("jury.shortlist.saved", "Event", ev.Name, "Count", len(ids), "EventID", ev.ID) + "\n" + strings.Join(lines, "\n")
+	s := r.T("jury.shortlist.saved", "Event", ev.NameIn(r.Lang), "Count", len(ids), "EventID", ev.ID) + "\n" + strings.Join(lines, "\n")
 	if len(ties) > 0 {
 		s += "\n" + r.T("jury.shortlist.tie", "Count", len(ties), "Apps", strings.Join(ties, ", "), "Last", ids[len(ids)-1], "EventID", ev.ID)
 	}
@@ -370,7 +370,7 @@ func (m *module) decisionText(ws *bot.Workspace, ev round.Event, a round.Applica
 	if accepted {
 		id = "jury.decision.accepted.dm"
 	}
-	return m.b.Cat.T(lang, id, "Company", a.Company, "App", a.ID, "Event", ev.Name, "Place", ev.Place,
+	return m.b.Cat.T(lang, id, "Company", a.Company, "App", a.ID, "Event", ev.NameIn(lang), "Place", ev.Place,
 		"Date", m.b.FormatTime(lang, "format.date", ev.Date, ws.Loc))
 }
 
@@ -390,7 +390,7 @@ func (m *module) decideAsk(_ context.Context, r *bot.Request) (chat.Response, er
 	}
 	switch {
 	case j.Decided:
-		return chat.Response{}, bot.Refuse("jury.decide.already", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.decide.already", "Event", ev.NameIn(r.Lang))
 	case len(j.Shortlist) == 0:
 		return chat.Response{}, bot.Refuse("jury.decide.no_shortlist", "EventID", ev.ID)
 	}
@@ -430,7 +430,7 @@ func (m *module) decideAsk(_ context.Context, r *bot.Request) (chat.Response, er
 		return round.Application{ID: "H0000", Company: r.T("jury.decide.sample_company")}
 	}
 	var sb strings.Builder
-	sb.WriteString(r.T("jury.decide.preview", "Event", ev.Name, "Accepted", len(acc), "Declined", len(dec)) + "\n\n")
+	sb.WriteString(r.T("jury.decide.preview", "Event", ev.NameIn(r.Lang), "Accepted", len(acc), "Declined", len(dec)) + "\n\n")
 	sb.WriteString(r.T("jury.decide.accept_sample") + "\n> " + strings.ReplaceAll(m.decisionText(r.WS, ev, sample(acc), true, "fi"), "\n", "\n> ") + "\n\n")
 	sb.WriteString(r.T("jury.decide.decline_sample") + "\n> " + strings.ReplaceAll(m.decisionText(r.WS, ev, sample(dec), false, "fi"), "\n", "\n> ") + "\n\n")
 	sb.WriteString(r.T("jury.decide.languages", "English", langs["en"], "Swedish", langs["sv"]))
@@ -465,7 +465,7 @@ func (m *module) decide(ctx context.Context, r *bot.Request) (chat.Response, err
 			return err
 		}
 		if j.Decided {
-			return bot.Refuse("jury.decide.already", "Event", ev.Name)
+			return bot.Refuse("jury.decide.already", "Event", ev.NameIn(r.Lang))
 		}
 		if len(j.Shortlist) == 0 {
 			return bot.Refuse("jury.decide.no_shortlist", "EventID", ev.ID)
@@ -513,7 +513,7 @@ func (m *module) decide(ctx context.Context, r *bot.Request) (chat.Response, err
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("decide: %w", err)
 	}
-	return r.Reply("jury.decided", "Event", ev.Name, "Accepted", acc, "Declined", dec)
+	return r.Reply("jury.decided", "Event", ev.NameIn(r.Lang), "Accepted", acc, "Declined", dec)
 }
 
 // Missing returns, per live application of j's event (submitted or

@@ -90,7 +90,7 @@ func TestJuryFlow(t *testing.T) {
 	mustNot(t, out, "── @liisa")
 	out = h.Run(button(t, out, "Julkaise jako") + "\n")
 	must(t, out, "Jako julkaistu: 18 arviointipyyntöä lähetetty 4 tuomarille",
-		"Tapahtuman Kipinä 2017 – avoin haku arviointi alkaa", "Scoring for Kipinä 2017 – avoin haku begins",
+		"Tapahtuman Kipinä 2017 – avoin haku arviointi alkaa", "Scoring for Kipinä 2017 – open call begins",
 		"Vaikuttavuus, Kokonaistaloudellisuus, Sopivuus haasteeseen, Toteutettavuus, Uutuusarvo", "Ei vielä arvioitu", "Not scored yet")
 	j = loadJury(t, h)
 	fi := prompts(out, "Arvioi", "Score")

@@ -25,14 +25,14 @@ import (
 // draft (Plan.Added) is previewed and published with jury publish.
 func (m *module) topUp(r *bot.Request, ev round.Event, j Jury) (chat.Response, error) {
 	if j.Closed || j.Decided {
-		return chat.Response{}, bot.Refuse("jury.closed.no_changes", "Event", ev.Name)
+		return chat.Response{}, bot.Refuse("jury.closed.no_changes", "Event", ev.NameIn(r.Lang))
 	}
 	if len(r.Args) > 1 {
 		return chat.Response{}, bot.Refuse("jury.topup.no_flags", "EventID", ev.ID)
 	}
 	jurors := j.active()
 	if len(jurors) == 0 {
-		return chat.Response{}, bot.Refuse("jury.empty", "Event", ev.Name, "EventID", ev.ID)
+		return chat.Response{}, bot.Refuse("jury.empty", "Event", ev.NameIn(r.Lang), "EventID", ev.ID)
 	}
 	var added map[string][]string
 	var text string
@@ -47,7 +47,7 @@ func (m *module) topUp(r *bot.Request, ev round.Event, j Jury) (chat.Response, e
 		}
 		needs := cur.needs(apps)
 		if len(needs) == 0 {
-			return bot.Refuse("jury.topup.nothing", "Event", ev.Name)
+			return bot.Refuse("jury.topup.nothing", "Event", ev.NameIn(r.Lang))
 		}
 		if added, err = m.solveTopUp(r.Lang, tx, r.WS.ID, &cur, jurors, apps, needs); err != nil {
 			return err
@@ -128,7 +128,7 @@ func (m *module) topUpPreview(r *bot.Request, tx *storage.Tx, ev round.Event, j 
 	for _, js := range j.Draft.Added {
 		total += len(js)
 	}
-	sb.WriteString(r.T("jury.topup.head", "Event", ev.Name, "Total", r.Env.Count(r.Lang, "count.reviews", total),
+	sb.WriteString(r.T("jury.topup.head", "Event", ev.NameIn(r.Lang), "Total", r.Env.Count(r.Lang, "count.reviews", total),
 		"Apps", r.Env.Count(r.Lang, "count.applications", len(j.Draft.Added))) + "\n")
 	ids := slices.Sorted(maps.Keys(j.Draft.Added))
 	for _, id := range ids {
@@ -159,8 +159,8 @@ func (m *module) topUpPreview(r *bot.Request, tx *storage.Tx, ev round.Event, j 
 // checkTopUp refuses a top-up draft that no longer fits: an application
 // left, a pair became conflicted or a juror left, or the published
 // assignment changed so that a pair would be doubled or exceed Reviews.
-func checkTopUp(tx *storage.Tx, ws string, ev round.Event, j *Jury) error {
-	stale := func(id string) error { return bot.Refuse(id, "Event", ev.Name, "EventID", ev.ID) }
+func checkTopUp(tx *storage.Tx, ws, lang string, ev round.Event, j *Jury) error {
+	stale := func(id string) error { return bot.Refuse(id, "Event", ev.NameIn(lang), "EventID", ev.ID) }
 	if j.Draft.Added == nil {
 		return stale("jury.publish.stale_apps")
 	}

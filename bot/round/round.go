@@ -21,16 +21,21 @@ import (
 
 // Event is one Kipinä round.
 type Event struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Date        time.Time   `json:"date"`
-	Place       string      `json:"place"`
-	Deadline    time.Time   `json:"deadline"`
-	Description string      `json:"description"`
-	Challenges  []Challenge `json:"challenges"`
-	CallOpen    bool        `json:"call_open"`
-	Cancelled   bool        `json:"cancelled"`
-	Created     time.Time   `json:"created"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Date        time.Time `json:"date"`
+	Place       string    `json:"place"`
+	Deadline    time.Time `json:"deadline"`
+	Description string    `json:"description"`
+	// Names and Descriptions hold the name and description per language
+	// ("fi", "en", "sv"), like a challenge's (issue 20); Name and
+	// Description are the default shown when a language has none.
+	Names        configs.Text `json:"names,omitempty"`
+	Descriptions configs.Text `json:"descriptions,omitempty"`
+	Challenges   []Challenge  `json:"challenges"`
+	CallOpen     bool         `json:"call_open"`
+	Cancelled    bool         `json:"cancelled"`
+	Created      time.Time    `json:"created"`
 }
 
 // Challenge is a problem the city brings to a call. Matching keywords are
@@ -43,6 +48,24 @@ type Challenge struct {
 	// Keywords are words and phrases an organiser added for matching, in
 	// any of the languages, as typed (call.ParseKeywords).
 	Keywords []string `json:"keywords,omitempty"`
+}
+
+// NameIn returns the event's name in lang ("fi", "en", "sv"), or the
+// default Name when none is given in that language.
+func (e Event) NameIn(lang string) string {
+	if s := e.Names[lang]; s != "" {
+		return s
+	}
+	return e.Name
+}
+
+// DescriptionIn returns the event's description in lang, or the default
+// Description when none is given in that language.
+func (e Event) DescriptionIn(lang string) string {
+	if s := e.Descriptions[lang]; s != "" {
+		return s
+	}
+	return e.Description
 }
 
 // Open reports whether applications are accepted at now: the call is

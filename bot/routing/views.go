@@ -66,7 +66,7 @@ func (m *module) list(_ context.Context, r *bot.Request) (chat.Response, error) 
 		return r.Reply("apps.none")
 	}
 	var sb strings.Builder
-	sb.WriteString(r.T("routing.matches.heading", "Event", ev.Name))
+	sb.WriteString(r.T("routing.matches.heading", "Event", ev.NameIn(r.Lang)))
 	for _, t := range targets(m.b, ev) {
 		rows := byTarget[t.ID]
 		if len(rows) == 0 {
