@@ -41,9 +41,9 @@ func (c RoundCalls) Call(_ context.Context, ws, eventID, lang string) (CallPage,
 	if ev.Cancelled {
 		return CallPage{}, fmt.Errorf("event %s is cancelled: %w", eventID, ErrNoCall)
 	}
-	p := CallPage{Event: ev.Name, Place: ev.Place, Date: ev.Date, Deadline: ev.Deadline, Open: ev.Open(c.Now()), PrivacyURL: w.PrivacyURL}
-	if ev.Description != ev.Name {
-		p.Description = ev.Description
+	p := CallPage{Event: ev.NameIn(lang), Place: ev.Place, Date: ev.Date, Deadline: ev.Deadline, Open: ev.Open(c.Now()), PrivacyURL: w.PrivacyURL}
+	if d := ev.DescriptionIn(lang); d != p.Event {
+		p.Description = d
 	}
 	for _, ch := range ev.Challenges {
 		p.Challenges = append(p.Challenges, Item{Name: ch.Name.Get(lang), Description: ch.Description.Get(lang)})
