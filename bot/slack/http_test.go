@@ -170,6 +170,8 @@ func TestHTTPModeEventsOnceAndModals(t *testing.T) {
 	if code, _ := do(t, retry); code != http.StatusOK {
 		t.Fatalf("retried event: %d", code)
 	}
+	// A DM is acknowledged at once and handled after the ack.
+	eventually(t, "the event handled", func() bool { return h.count() >= 1 })
 	if n := h.count(); n != 1 {
 		t.Fatalf("event handled %d times, want once", n)
 	}

@@ -125,7 +125,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	// Each juror gets the list and one prompt per application, in their
 	// language, with the prompt's buttons.
 	f.onePost(t, "DUJURA", "Tapahtuman Kipinä 2017 – avoin haku arviointi alkaa")
-	f.onePost(t, "DUJURB", "Scoring for Kipinä 2017 – avoin haku begins")
+	f.onePost(t, "DUJURB", "Scoring for Kipinä 2017 – open call begins")
 	jurors := []struct {
 		user, score, scored, change, closed, saved string
 		names                                      []string
