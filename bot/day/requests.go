@@ -297,17 +297,22 @@ func (m *mod) answer(_ context.Context, r *bot.Request) (chat.Response, error) {
 		if err := Wants.Put(tx, r.WS.ID, wantKey(event, side, who, other), matching.Interest(v)); err != nil {
 			return err
 		}
-		lang, err := m.askerLang(tx, r, cs, side, app)
-		if err != nil {
-			return err
-		}
-		upd, err = m.prompt(tx, r.WS.ID, cs, side, self, page, lang)
+		upd, err = m.askerPrompt(tx, r, cs, side, app, self, page)
 		return err
 	})
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("meetings answer: %w", err)
 	}
 	return chat.Response{Update: &upd}, nil
+}
+
+// askerPrompt is page of self's prompt in the language of who asked.
+func (m *mod) askerPrompt(tx *storage.Tx, r *bot.Request, cs cast, side, app, self string, page int) (chat.Message, error) {
+	lang, err := m.askerLang(tx, r, cs, side, app)
+	if err != nil {
+		return chat.Message{}, err
+	}
+	return m.prompt(tx, r.WS.ID, cs, side, self, page, lang)
 }
 
 // page shows another page of a prompt.
@@ -333,11 +338,7 @@ func (m *mod) page(_ context.Context, r *bot.Request) (chat.Response, error) {
 		if !allowed(r, cs, side, app, person) {
 			return bot.Refuse("day.not_yours")
 		}
-		lang, err := m.askerLang(tx, r, cs, side, app)
-		if err != nil {
-			return err
-		}
-		upd, err = m.prompt(tx, r.WS.ID, cs, side, self, page, lang)
+		upd, err = m.askerPrompt(tx, r, cs, side, app, self, page)
 		return err
 	})
 	if err != nil {

@@ -42,13 +42,8 @@ func (a *Adapter) showCall(w http.ResponseWriter, r *http.Request, status int, t
 		a.notFound(w, r, lang)
 		return
 	}
-	cp, err := a.calls.Call(r.Context(), ws, event, lang)
-	if errors.Is(err, ErrNoCall) {
-		a.notFound(w, r, lang)
-		return
-	}
-	if err != nil {
-		a.internal(w, r, lang, "call page", err)
+	cp, ok := a.call(w, r, ws, event, lang)
+	if !ok {
 		return
 	}
 	v := a.newView(w, r, lang, cp.Event)
@@ -81,13 +76,8 @@ func (a *Adapter) callStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := strings.ToLower(typed)
-	cp, err := a.calls.Call(r.Context(), ws, event, lang)
-	if errors.Is(err, ErrNoCall) {
-		a.notFound(w, r, lang)
-		return
-	}
-	if err != nil {
-		a.internal(w, r, lang, "call page", err)
+	cp, ok := a.call(w, r, ws, event, lang)
+	if !ok {
 		return
 	}
 	if !cp.Open {
@@ -99,7 +89,7 @@ func (a *Adapter) callStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var path string
-	err = a.db.Update(func(tx *storage.Tx) (err error) {
+	err := a.db.Update(func(tx *storage.Tx) (err error) {
 		if err := people.Put(tx, ws, addr, person{Lang: lang}); err != nil {
 			return err
 		}
@@ -255,4 +245,19 @@ func (a *Adapter) answer(w http.ResponseWriter, r *http.Request, lang string, wh
 		}
 	}
 	a.render(w, http.StatusOK, "message", v)
+}
+
+// call reads event's call page in lang, answering the request itself (not
+// found, or the polite failure) when it cannot.
+func (a *Adapter) call(w http.ResponseWriter, r *http.Request, ws, event, lang string) (CallPage, bool) {
+	cp, err := a.calls.Call(r.Context(), ws, event, lang)
+	if errors.Is(err, ErrNoCall) {
+		a.notFound(w, r, lang)
+		return cp, false
+	}
+	if err != nil {
+		a.internal(w, r, lang, "call page", err)
+		return cp, false
+	}
+	return cp, true
 }
