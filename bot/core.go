@@ -25,7 +25,7 @@ func (c core) Register(reg *Registry, _ *Env) error {
 		Command{Name: "organiser remove", Role: Organiser, MinArgs: 1, MaxArgs: -1, Run: organisers(false)},
 		Command{Name: "undelivered", Role: Organiser, MaxArgs: 0, Run: undelivered},
 	)
-	reg.Action("form-reopen", Anyone, formReopen)
+	reg.Action(ReopenID.Prefix(), Anyone, formReopen)
 	return nil
 }
 

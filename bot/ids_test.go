@@ -29,3 +29,44 @@ func TestIDCodecRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestReopenID: a token formFailed makes reads back; an id that is not
+// "form-reopen:" and 24 lower-case hex digits is refused as stale.
+func TestReopenID(t *testing.T) {
+	const tok = "0123456789abcdef01234567"
+	if got, err := ReopenID.Of(&Request{Name: ReopenID.ID(tok)}); err != nil || got != tok {
+		t.Errorf("round trip of %q: %q, %v", tok, got, err)
+	}
+	for _, bad := range []string{
+		"form-reopen", "form-reopen:", "form-reopen:0123456789abcdef0123456",
+		"form-reopen:0123456789abcdef012345678", "form-reopen:0123456789ABCDEF01234567",
+		"form-reopen:0123456789abcdef0123456g", "form-reopen:0123456789abcdef01234567:x",
+		"form-reopen:../../0123456789abcdef0123", "reopen:0123456789abcdef01234567",
+	} {
+		if _, err := ReopenID.Of(&Request{Name: bad}); err == nil {
+			t.Errorf("%q read as an id", bad)
+		} else if ref, ok := AsRefusal(err); !ok || ref.ID != "error.stale" {
+			t.Errorf("%q: %v, want a stale refusal", bad, err)
+		}
+	}
+}
+
+// FuzzReopenID: whatever a click carries, ReopenID either refuses it as
+// stale or reads a token that builds the same id again.
+func FuzzReopenID(f *testing.F) {
+	for _, s := range []string{"form-reopen:0123456789abcdef01234567", "form-reopen:", "form-reopen:x:y", "form-reopen:0123456789ABCDEF01234567"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		tok, err := ReopenID.Of(&Request{Name: id})
+		if err != nil {
+			if ref, ok := AsRefusal(err); !ok || ref.ID != "error.stale" {
+				t.Fatalf("%q: %v, want a stale refusal", id, err)
+			}
+			return
+		}
+		if !isToken(tok) || ReopenID.ID(tok) != id {
+			t.Fatalf("%q read as %q, which builds %q", id, tok, ReopenID.ID(tok))
+		}
+	})
+}

@@ -24,10 +24,34 @@ const reopenTTL = 24 * time.Hour
 
 var pendingForms = storage.NewBucket[pendingForm]("pending-forms")
 
+// tokenLen is the length of a kept form's token: 12 random bytes in
+// lower-case hex.
+const tokenLen = 24
+
+// ReopenID is the id of the button that opens a kept form again
+// ("form-reopen:<token>"). Its field is a token formFailed made: anything
+// else (another length, a character outside lower-case hex) is read as
+// stale.
+var ReopenID = NewIDCodec("form-reopen", 1, func(token string) []string { return []string{token} },
+	func(f []string) (string, bool) { return f[0], isToken(f[0]) })
+
+// isToken reports whether s is tokenLen lower-case hex digits.
+func isToken(s string) bool {
+	if len(s) != tokenLen {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // formFailed keeps a form the platform could not open and answers with a
-// button that opens it again (action form-reopen:<token>).
+// button that opens it again (ReopenID).
 func (b *Bot) formFailed(r *Request, e *chat.FormFailed) (chat.Response, error) {
-	var tok [12]byte
+	var tok [tokenLen / 2]byte
 	if _, err := rand.Read(tok[:]); err != nil {
 		return chat.Response{}, fmt.Errorf("form token: %w", err)
 	}
@@ -40,16 +64,20 @@ func (b *Bot) formFailed(r *Request, e *chat.FormFailed) (chat.Response, error) 
 	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     r.T("form.not_opened", "Title", e.Form.Title),
-		Controls: []chat.Control{r.Button("form-reopen:"+token, "form.reopen.button")},
+		Controls: []chat.Control{r.Button(ReopenID.ID(token), "form.reopen.button")},
 	}}, nil
 }
 
 // formReopen opens a kept form for the person it was made for.
 func formReopen(_ context.Context, r *Request) (chat.Response, error) {
+	token, err := ReopenID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
 	var pf pendingForm
 	var ok bool
 	if err := r.Env.DB.View(func(tx *storage.Tx) (err error) {
-		pf, ok, err = pendingForms.Lookup(tx, r.WS.ID, r.Args[0])
+		pf, ok, err = pendingForms.Lookup(tx, r.WS.ID, token)
 		return err
 	}); err != nil {
 		return chat.Response{}, err

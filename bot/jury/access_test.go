@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/jury"
 	"github.com/kipina/kipina/configs"
@@ -43,7 +44,7 @@ func TestJurorSeesOnlyAssigned(t *testing.T) {
 	mine := j.Published.AppsOf("liisa")[0]
 	full := func(app string) func(chat.Origin) chat.Event {
 		return func(o chat.Origin) chat.Event {
-			return &chat.Action{Origin: o, ActionID: "jury-full:kipina-2017:" + app}
+			return &chat.Action{Origin: o, ActionID: jury.FullID.ID(jury.AppRef{Event: "kipina-2017", App: app})}
 		}
 	}
 	if got := replyText(act(h.Bot, "liisa", full("H0001"))); !strings.Contains(got, "ei ole sinun arvioitavanasi") || strings.Contains(got, "Katuvalot") {
@@ -58,12 +59,12 @@ func TestJurorSeesOnlyAssigned(t *testing.T) {
 	if got := replyText(act(h.Bot, "anna", full("H0002"))); !strings.Contains(got, "tuomari") || strings.Contains(got, "Solpaneler") {
 		t.Errorf("a company read H0002: %q", got)
 	}
-	for _, id := range []string{"jury-score", "jury-abstain", "jury-conflict", "jury-conflict-yes"} {
+	for _, id := range []bot.IDCodec[jury.AppRef]{jury.ScoreID, jury.AbstainID, jury.ConflictID, jury.ConflictYesID} {
 		got := replyText(act(h.Bot, "liisa", func(o chat.Origin) chat.Event {
-			return &chat.Action{Origin: o, ActionID: id + ":kipina-2017:H0001"}
+			return &chat.Action{Origin: o, ActionID: id.ID(jury.AppRef{Event: "kipina-2017", App: "H0001"})}
 		}))
 		if !strings.Contains(got, "ei ole sinun") {
-			t.Errorf("%s on H0001 by liisa answered %q", id, got)
+			t.Errorf("%s on H0001 by liisa answered %q", id.Prefix(), got)
 		}
 	}
 	// A forged form submission stores nothing; an organiser is not a juror
@@ -71,7 +72,7 @@ func TestJurorSeesOnlyAssigned(t *testing.T) {
 	vals := map[string]string{"impact": "5", "value": "5", "fit": "5", "feasibility": "5", "novelty": "5"}
 	for _, who := range []string{"liisa", "nina"} {
 		resp := act(h.Bot, who, func(o chat.Origin) chat.Event {
-			return &chat.FormSubmit{Origin: o, FormID: "jury-score", State: "kipina-2017/H0001", Values: vals}
+			return &chat.FormSubmit{Origin: o, FormID: jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: "H0001"}), Values: vals}
 		})
 		if !strings.Contains(replyText(resp), "ei ole sinun") {
 			t.Errorf("forged scores by %s answered %+v", who, resp)
@@ -90,7 +91,7 @@ func TestJurorSeesOnlyAssigned(t *testing.T) {
 	// Out-of-range scores are refused field by field.
 	vals["impact"] = "9"
 	resp := act(h.Bot, "liisa", func(o chat.Origin) chat.Event {
-		return &chat.FormSubmit{Origin: o, FormID: "jury-score", State: "kipina-2017/" + mine, Values: vals}
+		return &chat.FormSubmit{Origin: o, FormID: jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: mine}), Values: vals}
 	})
 	if resp.Errors["impact"] == "" || len(resp.Errors) != 1 {
 		t.Errorf("score 9 accepted: %+v", resp)

@@ -383,7 +383,7 @@ func (m *module) publishAsk(_ context.Context, r *bot.Request) (chat.Response, e
 	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     text + "\n\n" + confirm,
-		Controls: []chat.Control{{Kind: chat.Button, ID: "jury-publish:" + ev.ID, Label: r.T("jury.publish.button"), Style: "primary"}},
+		Controls: []chat.Control{{Kind: chat.Button, ID: PublishID.ID(ev.ID), Label: r.T("jury.publish.button"), Style: "primary"}},
 	}}, nil
 }
 
@@ -391,10 +391,11 @@ func (m *module) publishAsk(_ context.Context, r *bot.Request) (chat.Response, e
 // their applications and a prompt per application, and reminders are
 // scheduled.
 func (m *module) publish(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) != 1 {
-		return chat.Response{}, bot.Refuse("error.stale")
+	id, err := PublishID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
 	}
-	ev, _, err := load(r, r.Args[0])
+	ev, _, err := load(r, id)
 	if err != nil {
 		return chat.Response{}, err
 	}

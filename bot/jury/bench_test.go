@@ -83,7 +83,7 @@ func BenchmarkJuryPublishAndResults(b *testing.B) {
 	nina := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "nina"}}
 	h.Bot.Handle(ctx, &chat.Command{Origin: nina, Text: "jury assign kipina-2017"})
 	t0 := time.Now()
-	if r := h.Bot.Handle(ctx, &chat.Action{Origin: nina, ActionID: "jury-publish:kipina-2017"}); r.Reply == nil || !strings.Contains(r.Reply.Text, "900") {
+	if r := h.Bot.Handle(ctx, &chat.Action{Origin: nina, ActionID: jury.PublishID.ID("kipina-2017")}); r.Reply == nil || !strings.Contains(r.Reply.Text, "900") {
 		b.Fatalf("publish: %+v", r.Reply)
 	}
 	publish := time.Since(t0)

@@ -65,14 +65,14 @@ func (Module) Register(reg *bot.Registry, env *bot.Env) error {
 		bot.Command{Name: "shortlist", Role: org, MinArgs: 2, MaxArgs: -1, Run: m.shortlist},
 		bot.Command{Name: "decide", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.decideAsk},
 	)
-	reg.Action("jury-publish", org, m.publish)
-	reg.Action("jury-decide", org, m.decide)
-	reg.Action("jury-full", jur, m.fullText)
-	reg.Action("jury-score", jur, m.scoreOpen)
-	reg.Form("jury-score", jur, m.scoreSubmit)
-	reg.Action("jury-abstain", jur, m.abstain)
-	reg.Action("jury-conflict", jur, m.conflictAsk)
-	reg.Action("jury-conflict-yes", jur, m.conflictYes)
+	reg.Action(PublishID.Prefix(), org, m.publish)
+	reg.Action(DecideID.Prefix(), org, m.decide)
+	reg.Action(FullID.Prefix(), jur, m.fullText)
+	reg.Action(ScoreID.Prefix(), jur, m.scoreOpen)
+	reg.Form(ScoreID.Prefix(), jur, m.scoreSubmit)
+	reg.Action(AbstainID.Prefix(), jur, m.abstain)
+	reg.Action(ConflictID.Prefix(), jur, m.conflictAsk)
+	reg.Action(ConflictYesID.Prefix(), jur, m.conflictYes)
 	reg.Due(remindKind, m.remind)
 	return nil
 }

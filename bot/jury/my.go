@@ -74,7 +74,7 @@ func (m *module) my(_ context.Context, r *bot.Request) (chat.Response, error) {
 					pending = append(pending, line)
 				}
 				if !j.Closed {
-					ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: "jury-score:" + ev.ID + ":" + app,
+					ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: ScoreID.ID(AppRef{Event: ev.ID, App: app}),
 						Label: r.T(label, "App", app)})
 				}
 			}

@@ -161,18 +161,18 @@ func (m *module) prompt(tx *storage.Tx, ws *bot.Workspace, ev round.Event, j *Ju
 		sb.WriteString("\n" + T("jury.prompt.closed"))
 		return chat.Message{Text: sb.String()}, []string{version, "closed"}, nil
 	}
-	arg := ev.ID + ":" + app
+	ref := AppRef{Event: ev.ID, App: app}
 	score := "jury.prompt.score.button"
 	if rv.Done() {
 		score = "jury.prompt.change.button"
 	}
 	ctrls := []chat.Control{
-		{Kind: chat.Button, ID: "jury-score:" + arg, Label: T(score), Style: "primary"},
-		{Kind: chat.Button, ID: "jury-full:" + arg, Label: T("jury.prompt.full.button")},
-		{Kind: chat.Button, ID: "jury-conflict:" + arg, Label: T("jury.prompt.conflict.button")},
+		{Kind: chat.Button, ID: ScoreID.ID(ref), Label: T(score), Style: "primary"},
+		{Kind: chat.Button, ID: FullID.ID(ref), Label: T("jury.prompt.full.button")},
+		{Kind: chat.Button, ID: ConflictID.ID(ref), Label: T("jury.prompt.conflict.button")},
 	}
 	if !rv.Abstain {
-		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: "jury-abstain:" + arg, Label: T("jury.prompt.abstain.button")})
+		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: AbstainID.ID(ref), Label: T("jury.prompt.abstain.button")})
 	}
 	return chat.Message{Text: sb.String(), Controls: ctrls}, []string{version, "open"}, nil
 }
@@ -213,20 +213,21 @@ func (m *module) access(r *bot.Request, event, app string, read bool) (round.Eve
 	return ev, j, a, nil
 }
 
-// pressed checks a prompt button's "event:app" arguments and the user's
-// access to that application (read: organisers too), or refuses.
-func (m *module) pressed(r *bot.Request, read bool) (round.Event, round.Application, error) {
-	if len(r.Args) != 2 {
-		return round.Event{}, round.Application{}, bot.Refuse("error.stale")
+// pressed reads the application a prompt button (of codec id) names and
+// checks the user's access to it (read: organisers too), or refuses.
+func (m *module) pressed(r *bot.Request, id bot.IDCodec[AppRef], read bool) (round.Event, round.Application, error) {
+	ref, err := id.Of(r)
+	if err != nil {
+		return round.Event{}, round.Application{}, err
 	}
-	ev, _, a, err := m.access(r, r.Args[0], r.Args[1], read)
+	ev, _, a, err := m.access(r, ref.Event, ref.App, read)
 	return ev, a, err
 }
 
 // fullText answers with the whole application, to its jurors and
 // organisers only.
 func (m *module) fullText(_ context.Context, r *bot.Request) (chat.Response, error) {
-	ev, a, err := m.pressed(r, true)
+	ev, a, err := m.pressed(r, FullID, true)
 	if err != nil {
 		return chat.Response{}, err
 	}
@@ -251,7 +252,7 @@ func (m *module) fullText(_ context.Context, r *bot.Request) (chat.Response, err
 // scoreForm is the rubric: one 1–5 select per criterion and a comment,
 // filled with what the juror gave before.
 func (m *module) scoreForm(r *bot.Request, ev round.Event, a round.Application, rv Review) *chat.Form {
-	f := &chat.Form{ID: "jury-score", State: ev.ID + "/" + a.ID, Title: r.T("jury.score.title", "App", a.ID),
+	f := &chat.Form{ID: ScoreID.ID(AppRef{Event: ev.ID, App: a.ID}), Title: r.T("jury.score.title", "App", a.ID),
 		Submit: r.T("jury.score.submit.button"), Intro: r.T("jury.score.intro", "Company", a.Company)}
 	scale := make([]chat.Option, 5)
 	for i := range scale {
@@ -274,7 +275,7 @@ func (m *module) scoreForm(r *bot.Request, ev round.Event, a round.Application, 
 
 // scoreOpen opens the rubric form.
 func (m *module) scoreOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
-	ev, a, err := m.pressed(r, false)
+	ev, a, err := m.pressed(r, ScoreID, false)
 	if err != nil {
 		return chat.Response{}, err
 	}
@@ -291,12 +292,11 @@ func (m *module) scoreOpen(_ context.Context, r *bot.Request) (chat.Response, er
 
 // scoreSubmit stores the scores at once and rewrites the prompt.
 func (m *module) scoreSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
-	f, ok := r.Event.(*chat.FormSubmit)
-	if !ok {
-		return chat.Response{}, bot.Refuse("error.stale")
+	ref, err := ScoreID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
 	}
-	event, app, _ := strings.Cut(f.State, "/")
-	ev, _, a, err := m.access(r, event, app, false)
+	ev, _, a, err := m.access(r, ref.Event, ref.App, false)
 	if err != nil {
 		return chat.Response{}, err
 	}
@@ -324,7 +324,7 @@ func (m *module) scoreSubmit(_ context.Context, r *bot.Request) (chat.Response, 
 // abstain records that the juror does not score the application; it can
 // be undone by scoring until the jury closes.
 func (m *module) abstain(_ context.Context, r *bot.Request) (chat.Response, error) {
-	ev, a, err := m.pressed(r, false)
+	ev, a, err := m.pressed(r, AbstainID, false)
 	if err != nil {
 		return chat.Response{}, err
 	}
@@ -376,19 +376,19 @@ func (m *module) saveReview(r *bot.Request, ev round.Event, app string, change f
 
 // conflictAsk asks the juror to confirm a conflict of interest.
 func (m *module) conflictAsk(_ context.Context, r *bot.Request) (chat.Response, error) {
-	ev, a, err := m.pressed(r, false)
+	ev, a, err := m.pressed(r, ConflictID, false)
 	if err != nil {
 		return chat.Response{}, err
 	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     r.T("jury.conflict.confirm", "App", a.ID, "Company", a.Company),
-		Controls: []chat.Control{{Kind: chat.Button, ID: "jury-conflict-yes:" + ev.ID + ":" + a.ID, Label: r.T("jury.conflict.yes.button"), Style: "danger"}},
+		Controls: []chat.Control{{Kind: chat.Button, ID: ConflictYesID.ID(AppRef{Event: ev.ID, App: a.ID}), Label: r.T("jury.conflict.yes.button"), Style: "danger"}},
 	}}, nil
 }
 
 // conflictYes records the conflict and moves the review to another juror.
 func (m *module) conflictYes(_ context.Context, r *bot.Request) (chat.Response, error) {
-	ev, a, err := m.pressed(r, false)
+	ev, a, err := m.pressed(r, ConflictYesID, false)
 	if err != nil {
 		return chat.Response{}, err
 	}

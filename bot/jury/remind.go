@@ -152,7 +152,7 @@ func (m *module) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error
 		if i == 5 {
 			break
 		}
-		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: "jury-score:" + ev.ID + ":" + app,
+		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: ScoreID.ID(AppRef{Event: ev.ID, App: app}),
 			Label: m.b.Cat.T(lang, "jury.remind.score.button", "App", app)})
 	}
 	// One reminder per juror, event, days ahead and deadline: moving the

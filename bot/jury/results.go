@@ -441,7 +441,7 @@ func (m *module) decideAsk(_ context.Context, r *bot.Request) (chat.Response, er
 		label = r.T("jury.decide.confirm_incomplete.button")
 	}
 	return chat.Response{Reply: &chat.Message{Text: sb.String(), Controls: []chat.Control{
-		{Kind: chat.Button, ID: "jury-decide:" + ev.ID, Label: label, Style: "primary"},
+		{Kind: chat.Button, ID: DecideID.ID(ev.ID), Label: label, Style: "primary"},
 	}}}, nil
 }
 
@@ -451,10 +451,11 @@ func (m *module) decideAsk(_ context.Context, r *bot.Request) (chat.Response, er
 // jury closes. A second confirmation finds the decision made and sends
 // nothing.
 func (m *module) decide(ctx context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) != 1 {
-		return chat.Response{}, bot.Refuse("error.stale")
+	id, err := DecideID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
 	}
-	ev, _, err := load(r, r.Args[0])
+	ev, _, err := load(r, id)
 	if err != nil {
 		return chat.Response{}, err
 	}

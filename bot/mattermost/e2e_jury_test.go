@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kipina/kipina/bot/jury"
 	"github.com/mattermost/mattermost/server/public/model"
 )
 
@@ -95,7 +96,7 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 	ok = t.Run("jury: Score opens the rubric dialog", func(t *testing.T) {
 		e.clickLabel(tokens["juri"], prompt, "Score")
 		dlg = nextDialog(t, juriDialogs)
-		if dlg.Dialog.CallbackId != "jury-score" || dlg.URL != e.callback()+PathDialog {
+		if dlg.Dialog.CallbackId != jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: app}) || dlg.URL != e.callback()+PathDialog {
 			t.Fatalf("dialog %q at %q", dlg.Dialog.CallbackId, dlg.URL)
 		}
 		var names []string

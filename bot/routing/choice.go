@@ -101,7 +101,7 @@ func (m *module) alsoFitsLine(ev round.Event, cur Match, primary, lang string) s
 
 // choiceNotes are what the organisers' notice says of the applicant's
 // choice, and the one-click Move when the matcher strongly disagrees. The
-// button reuses the override action ("match:<app>…", value the target).
+// button reuses the override action (moveID, value the target).
 func (m *module) choiceNotes(ev round.Event, a round.Application, cur Match, lang string) (string, []chat.Control) {
 	var text string
 	if cur.Chosen == "" && cur.Override == "" {
@@ -121,7 +121,7 @@ func (m *module) choiceNotes(ev round.Event, a round.Application, cur Match, lan
 	}
 	text += "\n" + m.b.Cat.T(lang, "routing.disagree", "Chosen", ev.TargetName(m.b.Config.Tracks, cur.Chosen, lang),
 		"Best", name, "Reasons", reasons)
-	move := chat.Control{Kind: chat.Button, ID: "match:" + a.ID + ":move", Label: bot.Clip(m.b.Cat.T(lang, "routing.move.button", "Target", name), 70),
+	move := chat.Control{Kind: chat.Button, ID: moveID.ID(a.ID), Label: bot.Clip(m.b.Cat.T(lang, "routing.move.button", "Target", name), 70),
 		Value: best.Target, Style: "primary"}
 	return text, []chat.Control{move}
 }

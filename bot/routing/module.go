@@ -46,7 +46,7 @@ func (Module) Register(reg *bot.Registry, b *bot.Env) error {
 	} {
 		reg.Command(c)
 	}
-	reg.Action("match", org, m.overrideSelect)
+	reg.Action(overrideID.Prefix(), org, m.overrideSelect)
 	if err := seedConfigured(b); err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (m *module) route(tx *storage.Tx, ws *bot.Workspace, ev round.Event, a roun
 	if len(lines) > 0 {
 		best = "\n" + strings.Join(lines, "\n")
 	}
-	override := chat.Control{Kind: chat.Select, ID: "match:" + a.ID, Label: m.b.Cat.T(lang, "routing.override.label"), Options: opts}
+	override := chat.Control{Kind: chat.Select, ID: overrideID.ID(a.ID), Label: m.b.Cat.T(lang, "routing.override.label"), Options: opts}
 	notes, moves := m.choiceNotes(ev, a, *cur, lang)
 	best += notes
 	controls := append(moves, override)
@@ -237,7 +237,16 @@ func (m *module) set(_ context.Context, r *bot.Request) (chat.Response, error) {
 	return m.override(r, r.Args[0], r.Args[1])
 }
 
+// overrideSelect is a choice on the select of targets or a press on Move:
+// the action's value is the target.
 func (m *module) overrideSelect(_ context.Context, r *bot.Request) (chat.Response, error) {
-	act := r.Event.(*chat.Action)
-	return m.override(r, r.Args[0], act.Value)
+	app, err := matchedApp(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
+	act, ok := r.Event.(*chat.Action)
+	if !ok {
+		return chat.Response{}, bot.Refuse("error.stale")
+	}
+	return m.override(r, app, act.Value)
 }

@@ -113,12 +113,12 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	r.must(t, "Jakoluonnos", "/kipina jury publish kipina-2017")
 	r = cmd("UORG", "jury publish kipina-2017")
 	r.must(t, "Julkaistaanko?")
-	r.mustButton(t, "jury-publish:kipina-2017", "Julkaise jako")
+	r.mustButton(t, jury.PublishID.ID("kipina-2017"), "Julkaise jako")
 	deliver()
-	if ps := f.postsWith("DUJURA", `"action_id":"jury-score:`); len(ps) != 0 {
+	if ps := f.postsWith("DUJURA", `"action_id":"`+jury.ScoreID.Prefix()+`:`); len(ps) != 0 {
 		t.Fatalf("prompts sent before the publish button: %v", ps)
 	}
-	reply := press("UORG", "jury-publish:kipina-2017")
+	reply := press("UORG", jury.PublishID.ID("kipina-2017"))
 	mustHave(t, "publish reply", reply, "Jako julkaistu: 4 arviointipyyntöä lähetetty 2 tuomarille")
 	deliver()
 
@@ -151,10 +151,10 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	promptRef := func(user, app string) chat.MessageRef { t.Helper(); return promptItem(user, app).Ref }
 	for _, j := range jurors {
 		for _, app := range []string{app1, app2} {
-			arg := "kipina-2017:" + app
-			p := f.onePost(t, "D"+j.user, `"action_id":"jury-score:`+arg+`"`)
+			arg := jury.AppRef{Event: "kipina-2017", App: app}
+			p := f.onePost(t, "D"+j.user, `"action_id":"`+jury.ScoreID.ID(arg)+`"`)
 			mustHave(t, "prompt of "+app+" to "+j.user, p.Form.Get("blocks"), "*"+app+" ", j.names[0],
-				`"action_id":"jury-full:`+arg+`"`, `"action_id":"jury-conflict:`+arg+`"`, `"action_id":"jury-abstain:`+arg+`"`,
+				`"action_id":"`+jury.FullID.ID(arg)+`"`, `"action_id":"`+jury.ConflictID.ID(arg)+`"`, `"action_id":"`+jury.AbstainID.ID(arg)+`"`,
 				`"text":"`+j.score+`"`)
 			if !strings.Contains(p.Form.Get("metadata"), promptItem(j.user, app).ID) {
 				t.Errorf("prompt without its outbox message id: %s", p.Form.Get("metadata"))
@@ -174,8 +174,9 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	for _, j := range jurors {
 		for _, app := range []string{app1, app2} {
 			ref := promptRef(j.user, app)
+			scoreID := jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: app})
 			opens := len(f.callsTo("views.open"))
-			if got := f.roundTrip("interactive", f.blockAction(j.user, ref.Channel, ref.ID, "jury-score:kipina-2017:"+app, "")); len(got.Payload) != 0 {
+			if got := f.roundTrip("interactive", f.blockAction(j.user, ref.Channel, ref.ID, scoreID, "")); len(got.Payload) != 0 {
 				t.Errorf("Score ack carries %s", got.Payload)
 			}
 			open := f.waitCall("views.open", opens+1)
@@ -183,7 +184,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 				t.Errorf("rubric opened with trigger %v", open.JSON["trigger_id"])
 			}
 			view := viewOf(t, open)
-			if view["callback_id"] != "jury-score" || view["private_metadata"] != "kipina-2017/"+app {
+			if view["callback_id"] != scoreID {
 				t.Fatalf("rubric modal: callback %v, metadata %v", view["callback_id"], view["private_metadata"])
 			}
 			var inputs []string
@@ -233,7 +234,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		for _, app := range []string{app1, app2} {
 			u := f.lastUpdate(t, promptRef(j.user, app))
 			mustHave(t, "updated prompt of "+app+" to "+j.user, u.Form.Get("blocks"),
-				j.scored+strconv.Itoa(j.q[app]), `"action_id":"jury-score:kipina-2017:`+app+`"`, `"text":"`+j.change+`"`)
+				j.scored+strconv.Itoa(j.q[app]), `"action_id":"`+jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: app})+`"`, `"text":"`+j.change+`"`)
 		}
 	}
 
@@ -252,12 +253,12 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	// The decision preview asks first; nothing is sent before the button.
 	r = cmd("UORG", "decide kipina-2017")
 	r.must(t, "hyväksytään 1, hylätään 1", "Hyviä uutisia", "englanniksi 1, ruotsiksi 0")
-	r.mustButton(t, "jury-decide:kipina-2017", "Vahvista päätökset")
+	r.mustButton(t, jury.DecideID.ID("kipina-2017"), "Vahvista päätökset")
 	deliver()
 	if ps := append(f.postsWith("DUAPP1", "Tuomaristo"), f.postsWith("DUAPP2", "the jury")...); len(ps) != 0 {
 		t.Fatalf("decisions sent before the button: %v", ps)
 	}
-	reply = press("UORG", "jury-decide:kipina-2017")
+	reply = press("UORG", jury.DecideID.ID("kipina-2017"))
 	mustHave(t, "decide reply", reply, "Päätökset tehty", "hyväksyttyjä 1, hylättyjä 1")
 	deliver()
 
@@ -288,7 +289,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 
 	// A second confirmation sends nothing.
 	posts := len(f.callsTo("chat.postMessage"))
-	reply = press("UORG", "jury-decide:kipina-2017")
+	reply = press("UORG", jury.DecideID.ID("kipina-2017"))
 	mustHave(t, "second decide reply", reply, "päätökset on jo tehty")
 	deliver()
 	if got := f.callsTo("chat.postMessage"); len(got) != posts {

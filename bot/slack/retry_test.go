@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kipina/kipina/bot"
 )
 
 // TestReplyWaitsOutRetryAfter: the reply to a direct message meets a 429
@@ -63,11 +65,11 @@ func TestFormOfferedWhenItCannotOpen(t *testing.T) {
 	f.mu.Unlock()
 	f.roundTrip("slash_commands", f.slashCommand("UAPP", "C1", "apply kipina-2017"))
 	dm := f.waitFor(t, "chat.postMessage", func(c apiCall) bool { return c.Form.Get("channel") == "DUAPP" })
-	if dm.Form.Get("channel") != "DUAPP" || !strings.Contains(dm.Form.Get("blocks"), `"action_id":"form-reopen:`) {
+	if dm.Form.Get("channel") != "DUAPP" || !strings.Contains(dm.Form.Get("blocks"), `"action_id":"`+bot.ReopenID.Prefix()+`:`) {
 		t.Fatalf("the offer: %v", dm.Form)
 	}
 	blocks := dm.Form.Get("blocks")
-	i := strings.Index(blocks, `form-reopen:`)
+	i := strings.Index(blocks, bot.ReopenID.Prefix()+`:`)
 	id := blocks[i : i+strings.IndexByte(blocks[i:], '"')]
 	f.mu.Lock()
 	f.throttled["views.open"] = 0
