@@ -3,6 +3,7 @@ package jury_test
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -174,4 +175,64 @@ func ranking(t *testing.T, h *bottest.Harness) []matching.AppResult {
 		t.Fatalf("read the reviews: %v", err)
 	}
 	return jury.Ranking(h.Config.Rubric, &j, rs)
+}
+
+// cut marks where upTo cuts a message.
+const cut = "\x00"
+
+// upTo renders message id in lang with kv and cutAt set to a marker, and
+// returns the text before it: for a message whose tail the test does not
+// pin. cutAt is never "Count", which chooses the plural form.
+func upTo(h *bottest.Harness, lang, id, cutAt string, kv ...any) string {
+	s, _, _ := strings.Cut(h.Bot.Cat.T(lang, id, append(kv, cutAt, cut)...), cut)
+	return s
+}
+
+// pieces renders message id in lang with kv and each key of keys set to a
+// marker, and returns the texts between the markers: the fixed wording
+// around what varies.
+func pieces(h *bottest.Harness, lang, id string, keys []string, kv ...any) []string {
+	for _, k := range keys {
+		kv = append(kv, k, cut)
+	}
+	return strings.Split(h.Bot.Cat.T(lang, id, kv...), cut)
+}
+
+// scoresIn is the score line of a review giving q to every criterion of
+// the default rubric, as lang writes it (jury.prompt.state.scored, the
+// saved reply).
+func scoresIn(h *bottest.Harness, lang string, q int) string {
+	var parts []string
+	for _, c := range h.Config.Rubric {
+		parts = append(parts, h.Bot.Cat.T(lang, "jury.criterion."+c.ID+".label")+" "+strconv.Itoa(q))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// criteriaIn lists the default rubric's criteria as lang names them.
+func criteriaIn(h *bottest.Harness, lang string) string {
+	var names []string
+	for _, c := range h.Config.Rubric {
+		names = append(names, h.Bot.Cat.T(lang, "jury.criterion."+c.ID+".label"))
+	}
+	return strings.Join(names, ", ")
+}
+
+// demoEvent reads the demo event kipina-2017.
+func demoEvent(t *testing.T, h *bottest.Harness) round.Event {
+	t.Helper()
+	var ev round.Event
+	if err := h.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, "demo", "kipina-2017"); return }); err != nil {
+		t.Fatalf("read the demo event: %v", err)
+	}
+	return ev
+}
+
+// companyOf is the company of a demo application H0001 … H0006.
+func companyOf(app string) string {
+	n, err := strconv.Atoi(strings.TrimPrefix(app, "H"))
+	if err != nil || n < 1 || n > len(demoApplicants) {
+		panic("no demo application " + app)
+	}
+	return demoApplicants[n-1].company
 }
