@@ -3,6 +3,7 @@ package jury_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/jury"
@@ -13,6 +14,22 @@ import (
 
 // T is the Finnish catalogue text of id.
 func T(h *bottest.Harness, id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
+
+// dateFi writes a date as Finnish does (format.date).
+func dateFi(h *bottest.Harness, y int, m time.Month, d int) string {
+	return h.Bot.FormatTime("fi", "format.date", time.Date(y, m, d, 12, 0, 0, 0, helsinki), helsinki)
+}
+
+// tieWords are the words of the tie warning between the tied
+// applications and the last chosen, in either plural form: present only
+// when the shortlist warns of a tie.
+func tieWords(h *bottest.Harness) []string {
+	var out []string
+	for _, n := range []int{1, 2} {
+		out = append(out, pieces(h, "fi", "jury.shortlist.tie", []string{"Apps", "Last", "EventID"}, "Count", n)[1])
+	}
+	return out
+}
 
 // applyLate has a applicant send an application with the apply command.
 func applyLate(t *testing.T, h *bottest.Harness, a applicant, want string) {
@@ -29,7 +46,7 @@ func applyLate(t *testing.T, h *bottest.Harness, a applicant, want string) {
 func publish(t *testing.T, h *bottest.Harness, jurors, flags string) string {
 	t.Helper()
 	out := h.Run(":as nina\n/kipina jury add kipina-2017 " + jurors + "\n/kipina jury assign kipina-2017 " + flags + "\n/kipina jury publish kipina-2017\n")
-	return h.Run(button(t, out, "Julkaise jako") + "\n")
+	return h.Run(button(t, out, T(h, "jury.publish.button")) + "\n")
 }
 
 // A late application is topped up: publishing while the call is open
@@ -39,23 +56,26 @@ func publish(t *testing.T, h *bottest.Harness, jurors, flags string) string {
 func TestLateApplicationToppedUp(t *testing.T) {
 	h := newHarness(t, demoApplicants[:3])
 	out := h.Run("/kipina jury add kipina-2017 @liisa @pekka @olli @maija\n/kipina jury assign kipina-2017 reviews=2\n/kipina jury publish kipina-2017\n")
-	must(t, out, "⚠ Haku on vielä auki", "jäävät ilman tuomaria, kunnes täydennät jaon: /kipina jury assign kipina-2017")
-	out = h.Run(button(t, out, "Julkaise jako") + "\n")
+	callOpen := pieces(h, "fi", "jury.publish.call_open", []string{"Deadline"}, "EventID", "kipina-2017")
+	must(t, out, callOpen[0], callOpen[1])
+	out = h.Run(button(t, out, T(h, "jury.publish.button")) + "\n")
 	before := loadJury(t, h).Published
 	fi := prompts(out, "Arvioi")
 	first := before.AppsOf("liisa")[0]
-	must(t, h.Run(score("liisa", fi["liisa"][first], 4)), "Tallennettu: "+first)
+	must(t, h.Run(score("liisa", fi["liisa"][first], 4)), T(h, "jury.score.saved", "App", first, "Company", companyOf(first), "Scores", scoresIn(h, "fi", 4)))
 
 	applyLate(t, h, demoApplicants[3], "H0004")
 	out = h.Run("/kipina jury progress kipina-2017\n")
 	must(t, out, T(h, "jury.progress.needs", "Apps", "H0004 (2)", "EventID", "kipina-2017"), "1/8")
 
 	out = h.Run("/kipina jury assign kipina-2017\n")
-	must(t, out, "Täydennys, Kipinä 2017 – avoin haku: 2 arviota lisää, 1 hakemus.", "• H0004 Terveys Oy: @", "(ennestään 0 tuomaria)")
+	line := pieces(h, "fi", "jury.topup.line", []string{"Jurors"}, "App", "H0004", "Company", "Terveys Oy", "Count", 0)
+	must(t, out, T(h, "jury.topup.head", "Event", demoEvent(t, h).NameIn("fi"), "Total", h.Bot.Count("fi", "count.reviews", 2),
+		"Apps", h.Bot.Count("fi", "count.applications", 1)), "• "+line[0]+"@", line[1])
 	mustNot(t, out, "── @")
 	out = h.Run("/kipina jury publish kipina-2017\n")
 	must(t, out, T(h, "jury.topup.confirm", "Count", 1))
-	out = h.Run(button(t, out, "Julkaise jako") + "\n")
+	out = h.Run(button(t, out, T(h, "jury.publish.button")) + "\n")
 	j := loadJury(t, h)
 	if len(j.Published.ByApp["H0004"]) != 2 {
 		t.Fatalf("H0004 not topped up: %v", j.Published.ByApp)
@@ -79,7 +99,7 @@ func TestLateApplicationToppedUp(t *testing.T) {
 		t.Errorf("liisa's review of %s lost by the top-up", first)
 	}
 	out = h.Run("/kipina jury assign kipina-2017\n")
-	must(t, out, T(h, "jury.topup.nothing", "Event", "Kipinä 2017 – avoin haku"))
+	must(t, out, T(h, "jury.topup.nothing", "Event", demoEvent(t, h).NameIn("fi")))
 }
 
 // A conflict with no spare juror: the juror is told the truth, the
@@ -88,13 +108,15 @@ func TestLateApplicationToppedUp(t *testing.T) {
 func TestConflictWithoutSpareRestored(t *testing.T) {
 	h := newHarness(t, demoApplicants[:1])
 	out := publish(t, h, "@liisa @pekka @olli", "reviews=3")
-	conflict := prompts(out, "Olen esteellinen")
+	conflict := prompts(out, T(h, "jury.prompt.conflict.button"))
 	out = h.Run(":as olli\n" + conflict["olli"]["H0001"] + "\n")
-	out = h.Run(button(t, out, "Kyllä, olen jäävi") + "\n")
+	out = h.Run(button(t, out, T(h, "jury.conflict.yes.button")) + "\n")
+	// The organisers' notice ends with the commands that fix it.
+	fix := pieces(h, "fi", "jury.reassign.none", []string{"User", "App", "Reviewing", "Conflicted", "Max", "Full"}, "EventID", "kipina-2017")
 	must(t, out, T(h, "jury.conflict.recorded_unmoved", "App", "H0001", "Company", "Katuvalo Oy"),
-		"── #kipina-organisers", "Arvio odottaa tuomaria. Lisää tuomari ja täydennä jako: /kipina jury add kipina-2017 @käyttäjä ja sitten /kipina jury assign kipina-2017",
-		T(h, "jury.prompt.state.moved"))
-	mustNot(t, out, "siirtyi toiselle tuomarille", "no juror", "matching:", "moved to another")
+		"── #kipina-organisers", fix[len(fix)-1], T(h, "jury.prompt.state.moved"))
+	recorded := pieces(h, "fi", "jury.conflict.recorded", []string{"App", "Company"})
+	mustNot(t, out, recorded[len(recorded)-1], T(h, "jury.conflict.mine_moved"), "no juror", "matching:", "moved to another")
 	// The prompt of a juror who is no longer assigned keeps no text of the
 	// application.
 	olli := bottest.AllPosted(out, "── @olli")
@@ -105,13 +127,14 @@ func TestConflictWithoutSpareRestored(t *testing.T) {
 	must(t, out, "0/3", T(h, "jury.progress.needs", "Apps", "H0001 (1)", "EventID", "kipina-2017"))
 
 	out = h.Run("/kipina jury add kipina-2017 @maija\n")
+	name := demoEvent(t, h).NameIn("fi")
 	must(t, out, T(h, "jury.added.topup_hint", "Count", 1, "EventID", "kipina-2017"), "── @maija",
-		"Arviot on jo jaettu; jos järjestäjä antaa sinulle arvioitavaa")
-	mustNot(t, out, "Saat arvioitavat hakemukset yksityisviesteinä")
+		T(h, "jury.added.dm_published", "Event", name, "Targets", T(h, "jury.targets.none"), "EventID", "kipina-2017"))
+	mustNot(t, out, upTo(h, "fi", "jury.added.dm", "Targets", "Event", name))
 	out = h.Run("/kipina jury assign kipina-2017\n")
-	must(t, out, "• H0001 Katuvalo Oy: @maija (ennestään 2 tuomaria)")
+	must(t, out, "• "+T(h, "jury.topup.line", "App", "H0001", "Company", "Katuvalo Oy", "Jurors", "@maija", "Count", 2))
 	out = h.Run("/kipina jury publish kipina-2017\n")
-	out = h.Run(button(t, out, "Julkaise jako") + "\n")
+	out = h.Run(button(t, out, T(h, "jury.publish.button")) + "\n")
 	must(t, out, "── @maija", "*H0001 Katuvalo Oy*")
 	j := loadJury(t, h)
 	if js := j.Published.ByApp["H0001"]; len(js) != 3 || j.Published.Has("olli", "H0001") || !j.Published.Has("maija", "H0001") {
@@ -119,7 +142,7 @@ func TestConflictWithoutSpareRestored(t *testing.T) {
 	}
 	out = h.Run("/kipina jury progress kipina-2017\n")
 	must(t, out, "0/3")
-	mustNot(t, out, "Odottaa tuomaria")
+	mustNot(t, out, upTo(h, "fi", "jury.progress.needs", "Apps"))
 }
 
 // Results, shortlist and decide warn about missing reviews, and deciding
@@ -127,36 +150,42 @@ func TestConflictWithoutSpareRestored(t *testing.T) {
 func TestIncompleteReviewsWarned(t *testing.T) {
 	h := newHarness(t, demoApplicants[:2])
 	out := publish(t, h, "@liisa @pekka", "reviews=2")
-	fi := prompts(out, "Arvioi")
+	fi := prompts(out, T(h, "jury.prompt.score.button"))
 	h.Run(score("liisa", fi["liisa"]["H0001"], 5) + score("liisa", fi["liisa"]["H0002"], 2) + score("pekka", fi["pekka"]["H0001"], 4))
 	warn := "⚠ " + T(h, "jury.missing.head", "Count", 1) + " " + T(h, "jury.missing.app", "App", "H0002", "Open", 1, "Unassigned", 0)
 	out = h.Run(":as nina\n/kipina results kipina-2017\n")
 	must(t, out, warn)
 	out = h.Run("/kipina shortlist kipina-2017 top 1\n")
-	must(t, out, warn, "Viimeinen valittu H0001 on tuloksissa seuraavana olevan edellä")
+	must(t, out, warn, upTo(h, "fi", "jury.shortlist.confidence", "Percent", "Last", "H0001"))
 	out = h.Run("/kipina decide kipina-2017\n")
-	must(t, out, warn, T(h, "jury.decide.incomplete", "EventID", "kipina-2017"), "Vahvista silti")
-	mustNot(t, out, "Vahvista päätökset", "── @anna")
+	must(t, out, warn, T(h, "jury.decide.incomplete", "EventID", "kipina-2017"), T(h, "jury.decide.confirm_incomplete.button"))
+	mustNot(t, out, T(h, "jury.decide.confirm.button"), "── @anna")
 
 	// Once complete, no warning.
 	h.Run(score("pekka", fi["pekka"]["H0002"], 1))
 	out = h.Run(":as nina\n/kipina results kipina-2017\n/kipina decide kipina-2017\n")
-	mustNot(t, out, "⚠", "Vahvista silti")
-	must(t, out, "Vahvista päätökset")
+	mustNot(t, out, "⚠", T(h, "jury.decide.confirm_incomplete.button"))
+	must(t, out, T(h, "jury.decide.confirm.button"))
 }
 
 // A juror lists their own reviews, pending then done, with buttons.
 func TestJurorsOwnList(t *testing.T) {
 	h := newHarness(t, demoApplicants[:2])
 	out := h.Run("/kipina jury add kipina-2017 @liisa\n:as liisa\n/kipina jury my\n")
-	must(t, out, T(h, "jury.my.unpublished", "Event", "Kipinä 2017 – avoin haku"))
+	name := demoEvent(t, h).NameIn("fi")
+	must(t, out, T(h, "jury.my.unpublished", "Event", name))
 	publish(t, h, "@pekka", "reviews=2")
+	// The default deadline: a week before the event, 3.2.2027 23.59.
+	deadline := h.Bot.FormatTime("fi", "format.datetime", time.Date(2027, 2, 3, 23, 59, 0, 0, helsinki), helsinki)
+	scoreBtn := func(app string) string { return T(h, "jury.remind.score.button", "App", app) }
 	out = h.Run(":as liisa\n/kipina jury my\n")
-	must(t, out, "odottaa 2, annettu 0", "Arvioimatta:\n", "• H0001 Katuvalo Oy", "• H0002 Energi Ab", "Arvioi H0001", "Arvioi H0002")
-	out = h.Run(score("liisa", button(t, out, "Arvioi H0001"), 4))
-	must(t, out, "Tallennettu: H0001")
+	must(t, out, T(h, "jury.my.head", "Event", name, "Pending", 2, "Done", 0, "Deadline", deadline), T(h, "jury.my.pending")+"\n",
+		"• H0001 Katuvalo Oy", "• H0002 Energi Ab", scoreBtn("H0001"), scoreBtn("H0002"))
+	out = h.Run(score("liisa", button(t, out, scoreBtn("H0001")), 4))
+	must(t, out, T(h, "jury.score.saved", "App", "H0001", "Company", "Katuvalo Oy", "Scores", scoresIn(h, "fi", 4)))
 	out = h.Run("/kipina jury my kipina-2017\n")
-	must(t, out, "odottaa 1, annettu 1", "Annetut:", "H0001 Katuvalo Oy — Vaikuttavuus 4", "Muuta H0001", "Arvioi H0002")
+	must(t, out, T(h, "jury.my.head", "Event", name, "Pending", 1, "Done", 1, "Deadline", deadline), T(h, "jury.my.done"),
+		"H0001 Katuvalo Oy — "+scoresIn(h, "fi", 4), T(h, "jury.my.change.button", "App", "H0001"), scoreBtn("H0002"))
 	out = h.Run(":as anna\n/kipina jury my\n")
 	mustNot(t, out, "H0001", "H0002")
 }
@@ -202,12 +231,12 @@ func TestSingleReviewJurorsRankByMean(t *testing.T) {
 	h := newHarness(t, demoApplicants[:2])
 	out := publish(t, h, "@liisa @pekka", "reviews=1 min=1 max=1")
 	j := loadJury(t, h)
-	fi := prompts(out, "Arvioi")
+	fi := prompts(out, T(h, "jury.prompt.score.button"))
 	low, high := j.Published.ByApp["H0001"][0], j.Published.ByApp["H0002"][0]
 	h.Run(score(low, fi[low]["H0001"], 1) + score(high, fi[high]["H0002"], 5))
 	out = h.Run(":as nina\n/kipina results kipina-2017\n/kipina shortlist kipina-2017 top 1\n")
 	must(t, out, T(h, "jury.results.basis_mean"), "• H0002 Energi Ab")
-	mustNot(t, out, "• H0001 Katuvalo Oy", "tasapisteissä")
+	mustNot(t, out, append(tieWords(h), "• H0001 Katuvalo Oy")...)
 	if got := loadJury(t, h).Shortlist; len(got) != 1 || got[0] != "H0002" {
 		t.Errorf("shortlist %v, want [H0002]", got)
 	}
@@ -219,14 +248,14 @@ func TestSingleReviewJurorsRankByMean(t *testing.T) {
 func TestTieWarningNamesLiveApplications(t *testing.T) {
 	h := newHarness(t, demoApplicants[:3])
 	out := publish(t, h, "@liisa", "reviews=1")
-	fi := prompts(out, "Arvioi")
+	fi := prompts(out, T(h, "jury.prompt.score.button"))
 	for _, app := range []string{"H0001", "H0002", "H0003"} {
 		h.Run(score("liisa", fi["liisa"][app], 3))
 	}
 	out = h.Run(":as sven\n/kipina my\n")
-	out = h.Run(button(t, out, "Peru") + "\n")
-	out = h.Run(button(t, out, "Kyllä, peru hakemus") + "\n")
-	must(t, out, "Hakemus H0002 on peruttu.")
+	out = h.Run(button(t, out, T(h, "my.withdraw.button")) + "\n")
+	out = h.Run(button(t, out, T(h, "withdraw.yes.button")) + "\n")
+	must(t, out, T(h, "withdraw.done", "App", "H0002"))
 	out = h.Run(":as nina\n/kipina shortlist kipina-2017 top 1\n")
 	must(t, out, T(h, "jury.shortlist.tie", "Count", 1, "Apps", "H0003", "Last", "H0001", "EventID", "kipina-2017"))
 	mustNot(t, out, "H0002")
@@ -237,13 +266,14 @@ func TestTieWarningNamesLiveApplications(t *testing.T) {
 func TestJuryDeadlineBeforeEvent(t *testing.T) {
 	h := newHarness(t, nil)
 	out := h.Run("/kipina jury deadline kipina-2017 29.2.2028\n/kipina jury deadline kipina-2017 10.2.2027\n")
-	want := T(h, "jury.deadline.after_event", "Event", "Kipinä 2017 – avoin haku", "Date", "10.2.2027",
-		"Latest", T(h, "jury.deadline.latest_date", "Date", "9.2.2027"))
+	name := demoEvent(t, h).NameIn("fi")
+	want := T(h, "jury.deadline.after_event", "Event", name, "Date", dateFi(h, 2027, 2, 10),
+		"Latest", T(h, "jury.deadline.latest_date", "Date", dateFi(h, 2027, 2, 9)))
 	if strings.Count(out, want) != 2 {
 		t.Errorf("want the refusal twice, %q:\n%s", want, out)
 	}
 	out = h.Run("/kipina jury deadline kipina-2017 9.2.2027\n")
-	must(t, out, "Tapahtuman Kipinä 2017 – avoin haku arviointi päättyy 9.2.2027")
+	must(t, out, upTo(h, "fi", "jury.deadline.set", "Deadline", "Event", name)+dateFi(h, 2027, 2, 9))
 }
 
 // Issue 13: a juror with no assignments cannot learn who applied from a
