@@ -36,56 +36,81 @@ func applySecret(company, bid, target, summary, lang string) string {
 // command does the same; the daily digest lists it.
 func TestRoutingOverrideAndDigest(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
-	out := h.Run("/kipina contacts add elderly @liisa\n/kipina contacts add health @heikki\n/kipina contacts add nosuch @x\n") + h.OpenCall("kipina-2017")
-	must(t, out, "@liisa saa nyt kohteen elderly hakemukset", "Kohdetta ”nosuch” ei ole")
-	applyBtn := button(t, out, "Hae mukaan")
-
-	// The applicant picks Health (option 4) for a home-care product.
-	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "4",
-		"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
-	must(t, out, "── @heikki", "Uusi hakemus H0001 kohteellesi Terveys ja toimintakyky (hakijan valinta)", "Sopii myös: Ikäihmisten palvelut",
-		"Uusi hakemus H0001: Turvaranneke Oy", "Ohjattiin kohteeseen Terveys ja toimintakyky. Parhaat osumat:\n  1. Ikäihmisten palvelut",
-		"⚠ Hakija valitsi kohteen Terveys ja toimintakyky, mutta hakemus osuu selvästi paremmin kohteeseen Ikäihmisten palvelut (kotihoito")
-	mustNot(t, out, "── @liisa", " ()", "0.00")
-	// One notice per application: the match joins the call's notice.
-	if n := strings.Count(out, "── #kipina-organisers"); n != 1 {
-		t.Errorf("%d organiser notices, want 1:\n%s", n, out)
-	}
-	move := button(t, out, "Siirrä: Ikäihmisten palvelut")
-
-	out = h.Run(":as nina\n/kipina matches kipina-2017\n/kipina match H0001\n")
-	must(t, out, "*Terveys ja toimintakyky* (1)", "H0001 Turvaranneke Oy", "1. Ikäihmisten palvelut")
-
-	// One click on Move: elderly's contact hears of it.
-	out = h.Run(move + "\n")
-	must(t, out, "kohde on nyt Ikäihmisten palvelut", "── @liisa", "Uusi hakemus H0001 kohteellesi Ikäihmisten palvelut")
-	view(t, h.DB, func(tx *storage.Tx) error {
-		if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "elderly" {
-			t.Errorf("primary after Move = %q", p)
-		}
-		return nil
-	})
-
-	// The override command.
-	out = h.Run("/kipina match set H0001 health\n/kipina match set H0001 nowhere\n/kipina app H0001\n")
-	must(t, out, "kohde on nyt Terveys ja toimintakyky", "Kohdetta ”nowhere” ei ole", h.Bot.Cat.T("fi", "history.match.override")) // the history in words (issue 15)
-	err := h.DB.View(func(tx *storage.Tx) error {
-		if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "health" {
-			t.Errorf("primary = %q, %v", p, err)
-		}
-		elderly, err1 := routing.Score(tx, "demo", "H0001", "elderly")
-		energy, err2 := routing.Score(tx, "demo", "H0001", "energy")
-		if err1 != nil || err2 != nil || elderly <= energy {
-			t.Errorf("elderly score %v not above energy %v (%v, %v)", elderly, energy, err1, err2)
-		}
-		if ts, err := routing.TargetsOf(tx, "demo", routingUser("liisa")); err != nil || len(ts) != 1 || ts[0] != "elderly" {
-			t.Errorf("TargetsOf(liisa) = %v, %v", ts, err)
-		}
-		return nil
-	})
-	if err != nil {
+	T := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
+	var ev round.Event
+	if err := h.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, "demo", "kipina-2017"); return }); err != nil {
 		t.Fatal(err)
 	}
+	name := func(id string) string { return ev.TargetName(h.Config.Tracks, id, "fi") }
+	upTo := func(id, cutAt string, kv ...any) string {
+		s, _, _ := strings.Cut(T(id, append(kv, cutAt, "\x00")...), "\x00")
+		return s
+	}
+	step := func(name string, f func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
+	var applyBtn, move string
+
+	step("contacts per target, an unknown target refused", func(t *testing.T) {
+		out := h.Run("/kipina contacts add elderly @liisa\n/kipina contacts add health @heikki\n/kipina contacts add nosuch @x\n") + h.OpenCall("kipina-2017")
+		must(t, out, T("routing.contacts.added", "Count", 1, "Users", "@liisa", "Target", "elderly"), upTo("routing.no_target", "Target", "Target", "nosuch"))
+		applyBtn = button(t, out, T("call.apply.button"))
+	})
+	step("the applicant's choice routes; the notice flags a better fit", func(t *testing.T) {
+		// The applicant picks Health (option 4) for a home-care product.
+		out := h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "4",
+			"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
+		must(t, out, "── @heikki", upTo("routing.routed.dm_choice", "Company", "App", "H0001", "Target", name("health")),
+			T("routing.also_fits", "Targets", name("elderly")), upTo("apply.notice", "Event", "App", "H0001", "Company", "Turvaranneke Oy"),
+			T("routing.routed", "Target", name("health"))+"\n  1. "+name("elderly"),
+			upTo("routing.disagree", "Reasons", "Chosen", name("health"), "Best", name("elderly"))+"kotihoito")
+		mustNot(t, out, "── @liisa", " ()", "0.00")
+		// One notice per application: the match joins the call's notice.
+		if n := strings.Count(out, "── #kipina-organisers"); n != 1 {
+			t.Errorf("%d organiser notices, want 1:\n%s", n, out)
+		}
+		move = button(t, out, T("routing.move.button", "Target", name("elderly")))
+	})
+	step("the organisers' views", func(t *testing.T) {
+		out := h.Run(":as nina\n/kipina matches kipina-2017\n/kipina match H0001\n")
+		must(t, out, "*"+name("health")+"* (1)", "H0001 Turvaranneke Oy", "1. "+name("elderly"))
+	})
+	step("one click on Move re-routes and tells the new target", func(t *testing.T) {
+		out := h.Run(move + "\n")
+		must(t, out, T("routing.overridden", "App", "H0001", "Target", name("elderly")), "── @liisa",
+			upTo("routing.routed.dm", "Score", "App", "H0001", "Target", name("elderly")))
+		view(t, h.DB, func(tx *storage.Tx) error {
+			if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "elderly" {
+				t.Errorf("primary after Move = %q", p)
+			}
+			return nil
+		})
+	})
+	step("the override command, audited and learned", func(t *testing.T) {
+		out := h.Run("/kipina match set H0001 health\n/kipina match set H0001 nowhere\n/kipina app H0001\n")
+		must(t, out, T("routing.overridden", "App", "H0001", "Target", name("health")), upTo("routing.no_target", "Target", "Target", "nowhere"),
+			T("history.match.override")) // the history in words (issue 15)
+		err := h.DB.View(func(tx *storage.Tx) error {
+			if p, err := routing.Primary(tx, "demo", "H0001"); err != nil || p != "health" {
+				t.Errorf("primary = %q, %v", p, err)
+			}
+			elderly, err1 := routing.Score(tx, "demo", "H0001", "elderly")
+			energy, err2 := routing.Score(tx, "demo", "H0001", "energy")
+			if err1 != nil || err2 != nil || elderly <= energy {
+				t.Errorf("elderly score %v not above energy %v (%v, %v)", elderly, energy, err1, err2)
+			}
+			if ts, err := routing.TargetsOf(tx, "demo", routingUser("liisa")); err != nil || len(ts) != 1 || ts[0] != "elderly" {
+				t.Errorf("TargetsOf(liisa) = %v, %v", ts, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // TestRoutingHonoursChoice: the target the applicant picks routes the
