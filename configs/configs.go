@@ -226,6 +226,7 @@ type Config struct {
 	Log     Log     `yaml:"log"`
 	Backups Backups `yaml:"backups"`
 	Outbox  Outbox  `yaml:"outbox"`
+	Privacy Privacy `yaml:"privacy"`
 }
 
 // Default returns the embedded default configuration. It panics only if

@@ -53,6 +53,14 @@ type Backups struct {
 	Keep int `yaml:"keep"`
 }
 
+// Privacy is the data-protection settings (docs/privacy.md §4).
+type Privacy struct {
+	// RetentionMonths is how many months after an event's follow-up ends
+	// the personal data of its applications is erased (package
+	// bot/privacy); 0 means the default, 24.
+	RetentionMonths int `yaml:"retention_months"`
+}
+
 // SlogLevel parses Level; empty is info.
 func (l Log) SlogLevel() (slog.Level, error) {
 	var lv slog.Level

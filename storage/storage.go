@@ -129,9 +129,25 @@ func (db *DB) SchemaVersion() (int, error) {
 func (db *DB) Close() error { return db.bolt.Close() }
 
 // Update runs fn in a read-write transaction, committed when fn returns nil.
+// When fn called ScrubAfterCommit, the file's free pages are overwritten
+// after the commit (Scrub); an error of that step is returned although the
+// transaction committed.
 func (db *DB) Update(fn func(*Tx) error) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, db: db}) })
+	var t *Tx
+	err := db.bolt.Update(func(tx *bolt.Tx) error { t = &Tx{tx: tx, db: db}; return fn(t) })
+	if err == nil && t != nil && t.scrub {
+		_, err = db.Scrub(scrubWait)
+	}
+	return err
 }
+
+// scrubWait bounds how long a scrub after a commit waits for older readers.
+const scrubWait = 10 * time.Second
+
+// ScrubAfterCommit asks Update to overwrite the free pages once this
+// transaction commits, so what it deleted or rewrote leaves no copy in the
+// file (data-subject erasure). Batch transactions ignore it.
+func (t *Tx) ScrubAfterCommit() { t.scrub = true }
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(*Tx) error) error {
@@ -194,8 +210,9 @@ func (db *DB) Check() error {
 // Tx is a transaction. Its methods and Bucket's read and write the
 // workspace-scoped buckets; ws "" is the system scope.
 type Tx struct {
-	tx *bolt.Tx
-	db *DB
+	tx    *bolt.Tx
+	db    *DB
+	scrub bool
 }
 
 // Now returns the store's clock reading.

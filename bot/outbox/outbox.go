@@ -284,3 +284,32 @@ func save(tx *storage.Tx, it Item) error {
 	}
 	return nil
 }
+
+// Remove deletes an item that is not delivered (pending or failed) with
+// its index entries, so it is never sent: for the erasure of a data
+// subject's personal data (package bot/privacy, GDPR art. 17). A
+// delivered item is refused; its text is pseudonymised in place instead.
+func Remove(tx *storage.Tx, it Item) error {
+	if it.State == Sent {
+		return fmt.Errorf("outbox: remove %s: already delivered", it.Key)
+	}
+	seq, found, err := keys.Lookup(tx, "", it.Key.String())
+	if err != nil {
+		return err
+	}
+	if found && seq == it.Seq {
+		if err := keys.Delete(tx, "", it.Key.String()); err != nil {
+			return err
+		}
+	}
+	for _, err := range []error{
+		pending.Delete(tx, "", seqKey(it.Seq)),
+		failed.Delete(tx, "", failedKey(it.To.Workspace, it.Seq)),
+		items.Delete(tx, "", seqKey(it.Seq)),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

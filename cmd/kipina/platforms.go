@@ -10,6 +10,7 @@ import (
 	"github.com/kipina/kipina/bot/export"
 	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/privacy"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -17,7 +18,7 @@ import (
 
 // modules are the flows the bot runs.
 func modules(cfg *configs.Config) []bot.Module {
-	return []bot.Module{call.Module{}, routing.Module{}, jury.Module{}, day.Module{}, followup.Module{}, export.Module{}}
+	return []bot.Module{call.Module{}, routing.Module{}, jury.Module{}, day.Module{}, followup.Module{}, export.Module{}, privacy.Module{}}
 }
 
 func newBot(cfg *configs.Config, db *storage.DB, clock bot.Clock, log *slog.Logger, platforms []chat.Platform, dir string) (*bot.Bot, error) {
