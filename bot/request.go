@@ -1,9 +1,11 @@
 package bot
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -22,7 +24,15 @@ type Request struct {
 	// arguments after its name, or the id's part after the prefix.
 	Name string
 	Args []string
+	// ID is the request's id (package reqid): logged as "req" on the
+	// request's log line, carried in the handler's context, and stored
+	// with every outbox message the request's transactions enqueue.
+	ID string
 }
+
+// Log returns the logger with the request's id (req=ID): for a handler's
+// own log lines.
+func (r *Request) Log() *slog.Logger { return r.Env.Log.With(reqid.Key, r.ID) }
 
 // T returns a message in the request's language.
 func (r *Request) T(id string, kv ...any) string { return r.Env.Cat.T(r.Lang, id, kv...) }
@@ -71,9 +81,17 @@ func (r *Request) Values() map[string]string {
 	return nil
 }
 
-// Update runs fn in a store transaction; messages it enqueued are
-// delivered once it commits.
-func (r *Request) Update(fn func(tx *storage.Tx) error) error { return r.Env.Update(fn) }
+// Update runs fn in a store transaction; messages it enqueued carry the
+// request's id and are delivered once it commits.
+func (r *Request) Update(fn func(tx *storage.Tx) error) error {
+	return r.Env.Update(func(tx *storage.Tx) error { return fn(tx.ForRequest(r.ID)) })
+}
+
+// Batch is Update through the store's group commit (Env.Batch): fn may
+// run more than once and must be idempotent within its transaction.
+func (r *Request) Batch(fn func(tx *storage.Tx) error) error {
+	return r.Env.Batch(func(tx *storage.Tx) error { return fn(tx.ForRequest(r.ID)) })
+}
 
 // Audit records who did what to subject, in tx.
 func (r *Request) Audit(tx *storage.Tx, action, subject, detail string) error {

@@ -194,9 +194,23 @@ func (db *DB) Check() error {
 // Tx is a transaction. Its methods and Bucket's read and write the
 // workspace-scoped buckets; ws "" is the system scope.
 type Tx struct {
-	tx *bolt.Tx
-	db *DB
+	tx  *bolt.Tx
+	db  *DB
+	req string
 }
+
+// ForRequest returns the same transaction working for the request (or
+// cron run, or due item) with the id req: what it enqueues in the outbox
+// records req, so the delivery's log line names the request that caused it
+// (package bot/reqid).
+func (t *Tx) ForRequest(req string) *Tx {
+	c := *t
+	c.req = req
+	return &c
+}
+
+// RequestID returns the id given by ForRequest, "" when none.
+func (t *Tx) RequestID() string { return t.req }
 
 // Now returns the store's clock reading.
 func (t *Tx) Now() time.Time { return t.db.Now() }
