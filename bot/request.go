@@ -1,10 +1,15 @@
 package bot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/storage"
 )
@@ -96,4 +101,38 @@ func (r *Request) Batch(fn func(tx *storage.Tx) error) error {
 // Audit records who did what to subject, in tx.
 func (r *Request) Audit(tx *storage.Tx, action, subject, detail string) error {
 	return tx.Audit(r.WS.ID, storage.AuditEntry{Who: r.User.String(), Action: action, Subject: subject, Detail: detail})
+}
+
+// SendFile enqueues msg, which carries a file (a chart), to the person who
+// asked, in a direct message, under the outbox key ws/parts…/user/hash:
+// parts name what is sent (e.g. "chart", "results", the event) and hash is
+// of the file and text, so asking again for the same sends nothing twice
+// while changed content is sent. Where the asker's platform takes no files
+// (no chat.FileUploader) nothing is enqueued and SendFile returns false:
+// the text answer is all they get. The error is a failed store write.
+func (r *Request) SendFile(msg chat.Message, parts ...string) (bool, error) {
+	if msg.File == nil {
+		return false, errors.New("send file: the message has no file")
+	}
+	p, ok := r.Env.Platform(r.User.Platform)
+	if !ok {
+		return false, nil
+	}
+	if _, can := p.(chat.FileUploader); !can {
+		return false, nil
+	}
+	h := sha256.New()
+	h.Write(msg.File.Content)
+	h.Write([]byte{0})
+	h.Write([]byte(msg.Text))
+	key := outbox.NewKey(r.WS.ID, append(parts, r.User.User, hex.EncodeToString(h.Sum(nil)[:8]))...)
+	var added bool
+	err := r.Update(func(tx *storage.Tx) (err error) {
+		added, err = outbox.Enqueue(tx, key, chat.DM(r.User), msg)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("send file %s: %w", msg.File.Name, err)
+	}
+	return added, nil
 }
