@@ -272,7 +272,8 @@ func resultsChart(r *bot.Request, ev round.Event, shortlist []string, res []matc
 		cut = 0 // the shortlist is not the top of the ranking: no one line divides it
 	}
 	c, err := charts.Results(scores, cut, charts.ResultsText{
-		Title: r.T("chart.results.heading"), Axis: r.T("chart.results.axis"), Cut: r.T("chart.results.cut")})
+		Title: r.T("chart.results.heading"), Axis: r.T("chart.results.axis"), Cut: r.T("chart.results.cut"),
+		Num: func(x float64) string { return r.Decimal(x, 2) }})
 	if err != nil {
 		r.Log().Warn("results chart", "event", ev.ID, "err", err)
 		return nil
