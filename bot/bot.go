@@ -18,6 +18,7 @@ import (
 	"github.com/kipina/kipina/bot/event"
 	"github.com/kipina/kipina/bot/locale"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/bot/schedule"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
@@ -92,6 +93,9 @@ func New(o Options, modules ...Module) (*Bot, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	// A line logged with a context (InfoContext, …) names the request,
+	// cron run or due item it works for.
+	o.Log = slog.New(reqid.Handler(o.Log.Handler()))
 	cat, err := locale.Load()
 	if err != nil {
 		return nil, err
@@ -153,7 +157,7 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		b.Outbox.Register(p, lim)
 	}
 	b.handler = chain(b.route, b.recoverer, b.answer, b.logger)
-	reg := &Registry{router: b.Router, sched: b.Sched, events: env.Events, workspaces: b.sortedWorkspaces(), now: b.Now}
+	reg := &Registry{router: b.Router, sched: b.Sched, events: env.Events, workspaces: b.sortedWorkspaces(), now: b.Now, log: b.Log}
 	for _, m := range append([]Module{core{b: b}}, modules...) {
 		if err := m.Register(reg, env); err != nil {
 			return nil, fmt.Errorf("register %T: %w", m, err)
@@ -165,7 +169,7 @@ func New(o Options, modules ...Module) (*Bot, error) {
 	}
 	for name, spec := range o.Config.Schedules {
 		if name == "sweep" {
-			if err := b.Sched.Cron(name, spec, func(ctx context.Context) { b.Tick(ctx) }); err != nil {
+			if err := b.Sched.Cron(name, spec, func(ctx context.Context) { b.Tick(ctx) }); err != nil { // each due item gets its own id
 				return nil, err
 			}
 		}
@@ -199,10 +203,10 @@ func (b *Bot) Handle(ctx context.Context, e chat.Event) chat.Response {
 		b.Log.Error("identify", "user", o.User.String(), "err", err)
 		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(ws.langOf(User{}, o.Locale), "error.internal")}}
 	}
-	r := &Request{Env: b.Env, Event: e, Origin: o, User: o.User, WS: ws, Lang: ws.langOf(u, o.Locale), Roles: ws.rolesOf(u)}
-	resp, err := b.handler(ctx, r)
+	r := &Request{Env: b.Env, Event: e, Origin: o, User: o.User, WS: ws, Lang: ws.langOf(u, o.Locale), Roles: ws.rolesOf(u), ID: reqid.New()}
+	resp, err := b.handler(reqid.With(ctx, r.ID), r)
 	if err != nil { // answer renders every error; this is a safety net
-		b.Log.Error("unanswered error", "user", o.User.String(), "err", err)
+		b.Log.Error("unanswered error", "user", o.User.String(), "err", err, reqid.Key, r.ID)
 		return r.internal()
 	}
 	return resp

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/kipina/kipina/bot/event"
 	"github.com/kipina/kipina/bot/locale"
 	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
@@ -58,6 +60,13 @@ func (e *Env) Update(fn func(tx *storage.Tx) error) error {
 	}
 	e.outbox.Wake()
 	return nil
+}
+
+// UpdateFor is Update for the request, cron run or due item whose id ctx
+// carries (reqid.With): the outbox messages fn enqueues record that id.
+func (e *Env) UpdateFor(ctx context.Context, fn func(tx *storage.Tx) error) error {
+	id := reqid.Of(ctx)
+	return e.Update(func(tx *storage.Tx) error { return fn(tx.ForRequest(id)) })
 }
 
 // Batch is Update through bbolt's group commit, for bursts of submissions;

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/reqid"
 )
 
 // chain wraps h in the middleware, outermost last.
@@ -25,7 +26,7 @@ func (b *Bot) logger(next Handler) Handler {
 	return func(ctx context.Context, r *Request) (chat.Response, error) {
 		start := time.Now()
 		resp, err := next(ctx, r)
-		attrs := []any{"user", r.User.String(), "event", fmt.Sprintf("%T", r.Event), "name", r.Name,
+		attrs := []any{reqid.Key, r.ID, "user", r.User.String(), "event", fmt.Sprintf("%T", r.Event), "name", r.Name,
 			"lang", r.Lang, "errors", len(resp.Errors), "took", time.Since(start)}
 		if ref, ok := AsRefusal(err); ok {
 			b.Log.Info("request", append(attrs, "refused", ref.ID)...)

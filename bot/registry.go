@@ -2,11 +2,13 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot/event"
+	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/bot/schedule"
 )
 
@@ -25,6 +27,7 @@ type Registry struct {
 	events     *event.Bus
 	workspaces []*Workspace
 	now        func() time.Time
+	log        *slog.Logger
 }
 
 // Command registers a slash subcommand.
@@ -59,7 +62,9 @@ func (g *Registry) Cron(name, spec string, fn func(ctx context.Context, ws *Work
 			if ws.Quiet.DayOff(g.now(), ws.Loc) {
 				return
 			}
-			fn(ctx, ws)
+			id := reqid.New()
+			g.log.Info("cron", "job", name, "workspace", ws.ID, reqid.Key, id)
+			fn(reqid.With(ctx, id), ws)
 		})
 		if err != nil {
 			return err

@@ -56,7 +56,7 @@ func (b *Bot) formFailed(r *Request, e *chat.FormFailed) (chat.Response, error) 
 		return chat.Response{}, fmt.Errorf("form token: %w", err)
 	}
 	token := hex.EncodeToString(tok[:])
-	err := b.Update(func(tx *storage.Tx) error {
+	err := r.Update(func(tx *storage.Tx) error {
 		return pendingForms.Put(tx, r.WS.ID, token, pendingForm{User: r.User, Form: e.Form, Created: b.Now()})
 	})
 	if err != nil {

@@ -1,9 +1,16 @@
 package bot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/outbox"
+	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -22,7 +29,15 @@ type Request struct {
 	// arguments after its name, or the id's part after the prefix.
 	Name string
 	Args []string
+	// ID is the request's id (package reqid): logged as "req" on the
+	// request's log line, carried in the handler's context, and stored
+	// with every outbox message the request's transactions enqueue.
+	ID string
 }
+
+// Log returns the logger with the request's id (req=ID): for a handler's
+// own log lines.
+func (r *Request) Log() *slog.Logger { return r.Env.Log.With(reqid.Key, r.ID) }
 
 // T returns a message in the request's language.
 func (r *Request) T(id string, kv ...any) string { return r.Env.Cat.T(r.Lang, id, kv...) }
@@ -71,11 +86,53 @@ func (r *Request) Values() map[string]string {
 	return nil
 }
 
-// Update runs fn in a store transaction; messages it enqueued are
-// delivered once it commits.
-func (r *Request) Update(fn func(tx *storage.Tx) error) error { return r.Env.Update(fn) }
+// Update runs fn in a store transaction; messages it enqueued carry the
+// request's id and are delivered once it commits.
+func (r *Request) Update(fn func(tx *storage.Tx) error) error {
+	return r.Env.Update(func(tx *storage.Tx) error { return fn(tx.ForRequest(r.ID)) })
+}
+
+// Batch is Update through the store's group commit (Env.Batch): fn may
+// run more than once and must be idempotent within its transaction.
+func (r *Request) Batch(fn func(tx *storage.Tx) error) error {
+	return r.Env.Batch(func(tx *storage.Tx) error { return fn(tx.ForRequest(r.ID)) })
+}
 
 // Audit records who did what to subject, in tx.
 func (r *Request) Audit(tx *storage.Tx, action, subject, detail string) error {
 	return tx.Audit(r.WS.ID, storage.AuditEntry{Who: r.User.String(), Action: action, Subject: subject, Detail: detail})
+}
+
+// SendFile enqueues msg, which carries a file (a chart), to the person who
+// asked, in a direct message, under the outbox key ws/parts…/user/hash:
+// parts name what is sent (e.g. "chart", "results", the event) and hash is
+// of the file and text, so asking again for the same sends nothing twice
+// while changed content is sent. Where the asker's platform takes no files
+// (no chat.FileUploader) nothing is enqueued and SendFile returns false:
+// the text answer is all they get. The error is a failed store write.
+func (r *Request) SendFile(msg chat.Message, parts ...string) (bool, error) {
+	if msg.File == nil {
+		return false, errors.New("send file: the message has no file")
+	}
+	p, ok := r.Env.Platform(r.User.Platform)
+	if !ok {
+		return false, nil
+	}
+	if _, can := p.(chat.FileUploader); !can {
+		return false, nil
+	}
+	h := sha256.New()
+	h.Write(msg.File.Content)
+	h.Write([]byte{0})
+	h.Write([]byte(msg.Text))
+	key := outbox.NewKey(r.WS.ID, append(parts, r.User.User, hex.EncodeToString(h.Sum(nil)[:8]))...)
+	var added bool
+	err := r.Update(func(tx *storage.Tx) (err error) {
+		added, err = outbox.Enqueue(tx, key, chat.DM(r.User), msg)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("send file %s: %w", msg.File.Name, err)
+	}
+	return added, nil
 }

@@ -133,9 +133,9 @@ func (db *DB) Close() error { return db.bolt.Close() }
 // after the commit (Scrub); an error of that step is returned although the
 // transaction committed.
 func (db *DB) Update(fn func(*Tx) error) error {
-	var t *Tx
-	err := db.bolt.Update(func(tx *bolt.Tx) error { t = &Tx{tx: tx, db: db}; return fn(t) })
-	if err == nil && t != nil && t.scrub {
+	scrub := false
+	err := db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, db: db, scrub: &scrub}) })
+	if err == nil && scrub {
 		_, err = db.Scrub(scrubWait)
 	}
 	return err
@@ -147,7 +147,11 @@ const scrubWait = 10 * time.Second
 // ScrubAfterCommit asks Update to overwrite the free pages once this
 // transaction commits, so what it deleted or rewrote leaves no copy in the
 // file (data-subject erasure). Batch transactions ignore it.
-func (t *Tx) ScrubAfterCommit() { t.scrub = true }
+func (t *Tx) ScrubAfterCommit() {
+	if t.scrub != nil {
+		*t.scrub = true
+	}
+}
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(*Tx) error) error {
@@ -212,8 +216,22 @@ func (db *DB) Check() error {
 type Tx struct {
 	tx    *bolt.Tx
 	db    *DB
-	scrub bool
+	req   string
+	scrub *bool // shared by the copies ForRequest makes; nil outside Update
 }
+
+// ForRequest returns the same transaction working for the request (or
+// cron run, or due item) with the id req: what it enqueues in the outbox
+// records req, so the delivery's log line names the request that caused it
+// (package bot/reqid).
+func (t *Tx) ForRequest(req string) *Tx {
+	c := *t
+	c.req = req
+	return &c
+}
+
+// RequestID returns the id given by ForRequest, "" when none.
+func (t *Tx) RequestID() string { return t.req }
 
 // Now returns the store's clock reading.
 func (t *Tx) Now() time.Time { return t.db.Now() }

@@ -77,6 +77,22 @@ func New(t testing.TB, modules ...bot.Module) *Harness {
 // NewWith is New with a configuration.
 func NewWith(t testing.TB, cfg *configs.Config, modules ...bot.Module) *Harness {
 	t.Helper()
+	return newHarness(t, cfg, false, modules...)
+}
+
+// NewNoFiles is NewWith on a platform that takes no files: the bot sees
+// the shell adapter without chat.FileUploader (nor its other optional
+// capabilities), as a platform whose adapter cannot upload.
+func NewNoFiles(t testing.TB, cfg *configs.Config, modules ...bot.Module) *Harness {
+	t.Helper()
+	return newHarness(t, cfg, true, modules...)
+}
+
+// noFiles is a platform with only chat.Platform's methods.
+type noFiles struct{ chat.Platform }
+
+func newHarness(t testing.TB, cfg *configs.Config, withoutFiles bool, modules ...bot.Module) *Harness {
+	t.Helper()
 	h := &Harness{T: t, Clock: NewClock(Start), Config: cfg, Dir: t.TempDir()}
 	db, err := storage.Open(filepath.Join(h.Dir, "kipina.db"))
 	if err != nil {
@@ -100,7 +116,11 @@ func NewWith(t testing.TB, cfg *configs.Config, modules ...bot.Module) *Harness 
 		sink = io.MultiWriter(sink, testWriter{t})
 	}
 	log := slog.New(slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	b, err := bot.New(bot.Options{Config: cfg, DB: db, Clock: h.Clock, Log: log, Platforms: []chat.Platform{h.Shell}, DataDir: h.Dir}, modules...)
+	var p chat.Platform = h.Shell
+	if withoutFiles {
+		p = noFiles{h.Shell}
+	}
+	b, err := bot.New(bot.Options{Config: cfg, DB: db, Clock: h.Clock, Log: log, Platforms: []chat.Platform{p}, DataDir: h.Dir}, modules...)
 	if err != nil {
 		t.Fatal(err)
 	}

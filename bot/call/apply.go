@@ -253,7 +253,7 @@ func applySubmit(ctx context.Context, r *bot.Request) (chat.Response, error) {
 	}
 	fill(&a, v)
 	a.Updated = r.Now()
-	err := r.Env.Batch(func(tx *storage.Tx) error { return store(ctx, r, tx, ev, &a, prev.BusinessID, editing) })
+	err := r.Batch(func(tx *storage.Tx) error { return store(ctx, r, tx, ev, &a, prev.BusinessID, editing) })
 	var dup *round.DuplicateError
 	switch {
 	case !editing && errors.As(err, &dup) && dup.Other.MayEdit(r.User) && dup.Other.Event == ev.ID && sameAnswers(dup.Other, v):

@@ -60,6 +60,9 @@ type ResultsText struct {
 	Title, Axis string
 	// Cut labels the shortlist line ("shortlist").
 	Cut string
+	// Num, when set, writes a number of the alternative text in the
+	// reader's convention (format.Decimal: "0,70" in Finnish); else "%.2f".
+	Num func(float64) string
 }
 
 // Results draws scores in the given order (best first) as points with
@@ -100,13 +103,17 @@ func Results(scores []Score, cut int, t ResultsText) (Chart, error) {
 	}
 	p.X.Min, p.X.Max = lo-pad, hi+pad
 	p.Y.Min, p.Y.Max = -0.7, float64(n)-0.3
+	num := t.Num
+	if num == nil {
+		num = func(x float64) string { return fmt.Sprintf("%.2f", x) }
+	}
 	var alt strings.Builder
 	fmt.Fprintf(&alt, "%s:", t.Title)
 	for i, s := range scores {
 		if i == cut && cut > 0 {
 			fmt.Fprintf(&alt, "\n— %s —", t.Cut)
 		}
-		fmt.Fprintf(&alt, "\n%d. %s %.2f ± %.2f", i+1, s.Label, s.Mean, s.Err)
+		fmt.Fprintf(&alt, "\n%d. %s %s ± %s", i+1, s.Label, num(s.Mean), num(s.Err))
 	}
 	if cut > 0 && cut < n {
 		y := float64(n-cut) - 0.5

@@ -3,11 +3,15 @@ package followup
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/charts"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
@@ -17,6 +21,7 @@ import (
 // campaign, in total and per process, with the pairs that are stuck.
 func (m *module) funnel(_ context.Context, r *bot.Request) (chat.Response, error) {
 	var sb strings.Builder
+	var shown []eventPairs
 	err := m.view(func(tx *storage.Tx) error {
 		var events []string
 		if len(r.Args) == 1 {
@@ -50,6 +55,7 @@ func (m *module) funnel(_ context.Context, r *bot.Request) (chat.Response, error
 				return err
 			}
 			m.writeFunnel(&sb, r, ev, p, pairs)
+			shown = append(shown, eventPairs{ev, pairs})
 		}
 		return nil
 	})
@@ -59,7 +65,70 @@ func (m *module) funnel(_ context.Context, r *bot.Request) (chat.Response, error
 	case sb.Len() == 0:
 		return r.Reply("followup.funnel.none")
 	}
+	for _, e := range shown {
+		if err := funnelCharts(r, e.ev, e.pairs); err != nil {
+			return chat.Response{}, err
+		}
+	}
 	return r.ReplyText(strings.TrimRight(sb.String(), "\n"))
+}
+
+// eventPairs is an event with its follow-up pairs.
+type eventPairs struct {
+	ev    round.Event
+	pairs []Pair
+}
+
+// funnelCharts sends the asker the funnel of each process of ev that has
+// pairs, as a chart (charts.Funnel: how many pairs reached each stage of
+// Funnel), where their platform takes files. The error is a failed store
+// write; a chart that fails to draw is logged and the text answer stands.
+func funnelCharts(r *bot.Request, ev round.Event, pairs []Pair) error {
+	byTarget := map[string][]Pair{}
+	for _, pr := range pairs {
+		byTarget[pr.Target] = append(byTarget[pr.Target], pr)
+	}
+	for _, t := range slices.Sorted(maps.Keys(byTarget)) {
+		c := Count(byTarget[t])
+		stages := make([]charts.Count, len(Funnel))
+		for i, s := range Funnel {
+			stages[i] = charts.Count{Label: r.T("followup.stage." + s), N: c.Reached[i]}
+		}
+		process := ev.TargetName(r.Env.Config.Tracks, t, r.Lang)
+		ch, err := charts.Funnel(stages, charts.BarsText{Title: r.T("chart.funnel.heading") + ": " + process, Axis: r.T("chart.funnel.axis")})
+		if err != nil {
+			r.Log().Warn("funnel chart", "event", ev.ID, "process", t, "err", err)
+			continue
+		}
+		part := "process-" + strings.ReplaceAll(t, "/", "_") // never empty, no "/": an outbox key part
+		msg := charts.Message(ch, "funnel-"+ev.ID+"-"+part, r.T("chart.funnel.comment", "Event", ev.NameIn(r.Lang), "Process", process))
+		if _, err := r.SendFile(msg, "chart", "funnel", ev.ID, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// surveyChart sends the asker the distribution of the survey's scores
+// (charts.Distribution, 1…5) where their platform takes files; nothing
+// when no one answered. The error is a failed store write; a chart that
+// fails to draw is logged and the text answer stands.
+func surveyChart(r *bot.Request, ev round.Event, s SurveySummary) error {
+	if s.Answered == 0 {
+		return nil
+	}
+	values := make([]charts.Count, 0, 5)
+	for score := 1; score <= 5; score++ {
+		values = append(values, charts.Count{Label: strconv.Itoa(score), N: s.ByScore[score]})
+	}
+	ch, err := charts.Distribution(values, charts.BarsText{Title: r.T("chart.survey.heading"), Axis: r.T("chart.survey.axis")})
+	if err != nil {
+		r.Log().Warn("survey chart", "event", ev.ID, "err", err)
+		return nil
+	}
+	msg := charts.Message(ch, "survey-"+ev.ID, r.T("chart.survey.comment", "Event", ev.NameIn(r.Lang)))
+	_, err = r.SendFile(msg, "chart", "survey", ev.ID)
+	return err
 }
 
 // funnelLine writes counts as "pitched 5 → contacted 3 → … · closed 1".
@@ -215,6 +284,9 @@ func (m *module) surveyResults(_ context.Context, r *bot.Request) (chat.Response
 		for _, role := range roles {
 			fmt.Fprintf(&sb, "• %s: %s\n", r.T("followup.role."+role), r.Decimal(s.MeanByRole[role], 2))
 		}
+	}
+	if err := surveyChart(r, ev, s); err != nil {
+		return chat.Response{}, err
 	}
 	if len(s.Comments) > 0 {
 		sb.WriteString(r.T("followup.results.comments") + "\n")

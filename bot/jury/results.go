@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/charts"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/format"
 	"github.com/kipina/kipina/bot/outbox"
@@ -231,7 +232,55 @@ func (m *module) results(_ context.Context, r *bot.Request) (chat.Response, erro
 		sb.WriteString("⚠ " + ms.text(r) + "\n")
 	}
 	sb.WriteString(r.T("jury.results.explain", "EventID", ev.ID))
+	if err := resultsChart(r, ev, j.Shortlist, res, companies); err != nil {
+		return chat.Response{}, err
+	}
 	return r.ReplyText(sb.String())
+}
+
+// resultsChart sends the asker the results as a chart (charts.Results)
+// where their platform takes files: each scored application's normalised
+// score ± its uncertainty (none from a single review), best first, with
+// the shortlist's cut marked when the shortlist is the top of the
+// ranking. Nothing is sent when no application has a score. The error is
+// a failed store write; a chart that fails to draw is logged and the text
+// answer stands.
+func resultsChart(r *bot.Request, ev round.Event, shortlist []string, res []matching.AppResult, companies map[string]string) error {
+	var scores []charts.Score
+	cut := 0
+	prefix := true
+	for _, x := range res {
+		if x.N == 0 {
+			continue
+		}
+		se := x.StdErr
+		if x.N < 2 {
+			se = 0
+		}
+		scores = append(scores, charts.Score{Label: x.App + " " + bot.Clip(companies[x.App], 24), Mean: x.Normalised, Err: se})
+		in := slices.Contains(shortlist, x.App)
+		if in && prefix {
+			cut++
+		} else if !in {
+			prefix = false
+		}
+	}
+	if len(scores) == 0 {
+		return nil
+	}
+	if cut != len(shortlist) {
+		cut = 0 // the shortlist is not the top of the ranking: no one line divides it
+	}
+	c, err := charts.Results(scores, cut, charts.ResultsText{
+		Title: r.T("chart.results.heading"), Axis: r.T("chart.results.axis"), Cut: r.T("chart.results.cut"),
+		Num: func(x float64) string { return r.Decimal(x, 2) }})
+	if err != nil {
+		r.Log().Warn("results chart", "event", ev.ID, "err", err)
+		return nil
+	}
+	msg := charts.Message(c, "results-"+ev.ID, r.T("chart.results.comment", "Event", ev.NameIn(r.Lang)))
+	_, err = r.SendFile(msg, "chart", "results", ev.ID)
+	return err
 }
 
 func signed(lang string, x float64) string {

@@ -133,6 +133,10 @@ type Item struct {
 	// after the retention (Prune): what stays is the receipt an audit
 	// needs — key, id, recipient, created, sent, attempts, platform ref.
 	Pruned bool `json:"pruned,omitempty"`
+	// RequestID is the id of the request, cron run or due item whose
+	// transaction enqueued the message (storage.Tx.RequestID; "" when it
+	// had none): the worker logs it as "req" on delivery and failure.
+	RequestID string `json:"req,omitempty"`
 }
 
 var (
@@ -190,6 +194,7 @@ func add(tx *storage.Tx, it Item) (bool, error) {
 		return false, err
 	}
 	it.Seq, it.State, it.Created, it.NextAt = seq, Pending, tx.Now(), tx.Now()
+	it.RequestID = tx.RequestID()
 	it.Msg.ID = it.ID
 	for _, err := range []error{
 		items.Put(tx, "", seqKey(seq), it),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/storage"
 	"golang.org/x/time/rate"
 )
@@ -181,7 +182,7 @@ func (w *Worker) deliver(ctx context.Context, it Item) (bool, error) {
 		w.Observer.Sending(it)
 	}
 	if err == nil && !found {
-		ref, err = w.send(ctx, p, it)
+		ref, err = w.send(reqid.With(ctx, it.RequestID), p, it)
 	}
 	if err == nil && w.AfterSend != nil {
 		w.AfterSend(it)
@@ -223,23 +224,24 @@ func (w *Worker) record(tx *storage.Tx, it Item, ref chat.MessageRef, err error,
 	switch {
 	case err == nil:
 		it.State, it.Ref, it.Error, it.Sent = Sent, ref, "", now
+		w.log.Info("delivered", "key", it.Key, "to", it.To.String(), "attempt", it.Attempts, reqid.Key, it.RequestID)
 	case errors.As(err, &ra):
 		w.mu.Lock()
 		w.paused[lk] = now.Add(ra.Wait)
 		w.mu.Unlock()
 		it.Attempts-- // being told to wait is not a failed attempt
 		it.NextAt, it.Error = now.Add(ra.Wait), err.Error()
-		w.log.Warn("rate limited", "to", it.To.String(), "wait", ra.Wait)
+		w.log.Warn("rate limited", "key", it.Key, "to", it.To.String(), "wait", ra.Wait, reqid.Key, it.RequestID)
 	case errors.Is(err, chat.ErrNotReady):
 		it.Attempts-- // our own missing state is not the message's fault
 		it.NextAt, it.Error = now.Add(notReadyWait), err.Error()
-		w.log.Warn("platform not ready, will retry", "key", it.Key, "to", it.To.String(), "err", err)
+		w.log.Warn("platform not ready, will retry", "key", it.Key, "to", it.To.String(), "err", err, reqid.Key, it.RequestID)
 	case errors.Is(err, chat.ErrPermanent) || it.Attempts >= MaxAttempts:
 		it.State, it.Error = Failed, err.Error()
-		w.log.Error("message failed", "key", it.Key, "to", it.To.String(), "attempts", it.Attempts, "err", err)
+		w.log.Error("message failed", "key", it.Key, "to", it.To.String(), "attempts", it.Attempts, "err", err, reqid.Key, it.RequestID)
 	default:
 		it.NextAt, it.Error = now.Add(Backoff(it.Attempts)), err.Error()
-		w.log.Warn("delivery failed, will retry", "key", it.Key, "attempt", it.Attempts, "err", err)
+		w.log.Warn("delivery failed, will retry", "key", it.Key, "attempt", it.Attempts, "err", err, reqid.Key, it.RequestID)
 	}
 	return save(tx, it)
 }

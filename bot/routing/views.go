@@ -326,7 +326,7 @@ func buildDigestQueue(tx *storage.Tx, ws string) error {
 // (bot.Registry.Cron).
 func (m *module) digest(ctx context.Context, ws *bot.Workspace) {
 	if err := m.sendDigests(ctx, ws); err != nil {
-		m.b.Log.Error("digest", "workspace", ws.ID, "err", err)
+		m.b.Log.ErrorContext(ctx, "digest", "workspace", ws.ID, "err", err)
 	}
 }
 
@@ -349,7 +349,7 @@ type digestBatch struct {
 // and the marks, so it does not hold up submissions; a batch's key names
 // its applications, so a second run sends nothing twice and a later
 // application makes a new batch.
-func (m *module) sendDigests(_ context.Context, ws *bot.Workspace) error {
+func (m *module) sendDigests(ctx context.Context, ws *bot.Workspace) error {
 	var batches []digestBatch
 	var built bool
 	err := m.b.DB.View(func(tx *storage.Tx) (err error) {
@@ -360,7 +360,7 @@ func (m *module) sendDigests(_ context.Context, ws *bot.Workspace) error {
 		return err
 	}
 	if !built {
-		if err := m.b.Update(func(tx *storage.Tx) error { return buildDigestQueue(tx, ws.ID) }); err != nil {
+		if err := m.b.UpdateFor(ctx, func(tx *storage.Tx) error { return buildDigestQueue(tx, ws.ID) }); err != nil {
 			return fmt.Errorf("digest queue: %w", err)
 		}
 	}
@@ -372,7 +372,7 @@ func (m *module) sendDigests(_ context.Context, ws *bot.Workspace) error {
 		return err
 	}
 	now := m.b.Now()
-	return m.b.Update(func(tx *storage.Tx) error {
+	return m.b.UpdateFor(ctx, func(tx *storage.Tx) error {
 		for _, d := range batches {
 			ids := make([]string, len(d.apps))
 			for i, a := range d.apps {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/storage"
 	"github.com/robfig/cron/v3"
 )
@@ -242,9 +243,10 @@ func (s *Scheduler) Sweep(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			return ran, ctx.Err()
 		}
-		did, err := s.run(k, now)
+		id := reqid.New()
+		did, err := s.run(k, now, id)
 		if err != nil {
-			s.log.Error("due item", "key", k, "err", err)
+			s.log.Error("due item", "key", k, "err", err, reqid.Key, id)
 			continue
 		}
 		if did {
@@ -254,9 +256,12 @@ func (s *Scheduler) Sweep(ctx context.Context) (int, error) {
 	return ran, nil
 }
 
-func (s *Scheduler) run(k string, now time.Time) (bool, error) {
+// run runs the due item k, if still there, in a transaction working for
+// the id req.
+func (s *Scheduler) run(k string, now time.Time, id string) (bool, error) {
 	did := false
 	err := s.db.Update(func(tx *storage.Tx) error {
+		tx = tx.ForRequest(id)
 		it, err := due.Get(tx, "", k)
 		if err != nil {
 			return nil //nolint:nilerr // taken meanwhile
@@ -288,6 +293,7 @@ func (s *Scheduler) run(k string, now time.Time) (bool, error) {
 		if err := fn(tx, it, now.Sub(it.Due)); err != nil {
 			return err
 		}
+		s.log.Info("due item", "kind", it.Kind, "key", it.Key, "late", now.Sub(it.Due), reqid.Key, id)
 		did = true
 		return Cancel(tx, it.Key)
 	})
