@@ -46,6 +46,9 @@ type Workspace struct {
 	Loc   *time.Location
 	Lang  string
 	Quiet schedule.Quiet
+	// organisers holds what the "@username" and e-mail entries of
+	// Organisers resolved to (Bot.ResolveOrganisers).
+	organisers *organiserIDs
 }
 
 // Channel is the address of one of the workspace's chat channels (the
@@ -112,7 +115,7 @@ func New(o Options, modules ...Module) (*Bot, error) {
 		return nil, fmt.Errorf("quiet hours: %w", err)
 	}
 	for _, w := range o.Config.Workspaces {
-		ws := &Workspace{Workspace: w, Lang: w.Language, Quiet: schedule.Quiet{
+		ws := &Workspace{Workspace: w, Lang: w.Language, organisers: &organiserIDs{}, Quiet: schedule.Quiet{
 			Start: quietStart, End: quietEnd, Weekends: o.Config.Defaults.QuietHours.Weekends, Holiday: FinnishHoliday,
 		}}
 		if ws.Lang == "" {

@@ -86,12 +86,16 @@ func Revoke(tx *storage.Tx, u chat.UserRef, role Role) error {
 }
 
 // rolesOf returns the stored roles plus the organiser bootstrap of the
-// workspace configuration (by user id, or by the profile's e-mail where
-// the platform verifies it: configs.Workspace.EmailGrantsOrganiser).
+// workspace configuration (by user id, by what an "@username" or e-mail
+// entry resolved to at start-up (organisers.go), or by the profile's e-mail
+// where the platform verifies it: configs.Workspace.EmailGrantsOrganiser).
 func (ws *Workspace) rolesOf(u User) Roles {
 	rs := Roles{}
 	for _, r := range u.Roles {
 		rs[r] = true
+	}
+	if ws.organisers.has(u.Ref.User) {
+		rs[Organiser] = true
 	}
 	byEmail := u.Profile.Email != "" && ws.EmailGrantsOrganiser()
 	for _, o := range ws.Organisers {

@@ -85,7 +85,9 @@ type Workspace struct {
 	// Timezone and Language override the defaults.
 	Timezone string `yaml:"timezone"`
 	Language string `yaml:"language"`
-	// Organisers are bootstrapped: platform user ids or e-mail addresses.
+	// Organisers are bootstrapped: platform user ids, "@username"s or
+	// e-mail addresses. Usernames and e-mails are looked up at start-up
+	// (bot.Bot.ResolveOrganisers); one that no member has stops the bot.
 	// An e-mail address grants the role only when OrganisersByEmail.
 	Organisers []string `yaml:"organisers"`
 	// OrganisersByEmail says whether an e-mail address in Organisers

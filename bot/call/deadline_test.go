@@ -22,7 +22,7 @@ var helsinki = func() *time.Location {
 // the form at 1.12.2026 and returns the shell's output.
 func newEvent(h *bottest.Harness, date, deadline string) string {
 	h.Clock.Set(time.Date(2026, 12, 1, 10, 0, 0, 0, helsinki))
-	return h.Run(":as nina\n/kipina event new\n" + answers("Kipinä 2027", date, "Tampere-talo", deadline, "") + ":cancel\n")
+	return h.Run(":as nina\n/kipina event new\n" + answers("Kipinä 2027", date, "Tampere-talo", deadline, "", "", "", "", "") + ":cancel\n")
 }
 
 // Issue 21: a call whose deadline reads "14.12. klo 23.59" refused an
@@ -85,12 +85,12 @@ func TestDeadlineRuleEverywhere(t *testing.T) {
 	must(t, newEvent(h, "2026-12-30", "2026-12-29"), "Hakuaika päättyy 29.12.2026 klo 23.59")
 
 	// edit: the event day refused with the rule, the day before kept.
-	out := h.Run("/kipina event edit kipina-2027\n" + answers("", "", "", "30.12.2026", "") + ":cancel\n")
+	out := h.Run("/kipina event edit kipina-2027\n" + answers("", "", "", "30.12.2026", "", "", "", "", "") + ":cancel\n")
 	must(t, out, rule)
 	mustNot(t, out, "Tapahtuma tallennettu")
 
 	// extend: refused with the same rule, not a contradiction.
-	h.Run("/kipina event edit kipina-2027\n" + answers("", "", "", "2026-12-20", ""))
+	h.Run("/kipina event edit kipina-2027\n" + answers("", "", "", "2026-12-20", "", "", "", "", ""))
 	for _, day := range []string{"30.12.2026", "2028-02-29"} {
 		out = h.Run("/kipina event extend kipina-2027 " + day + "\n")
 		must(t, out, rule)

@@ -9,12 +9,17 @@ import (
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/locale"
 	"github.com/kipina/kipina/bot/outbox"
 	"github.com/kipina/kipina/bot/round"
+	"github.com/kipina/kipina/configs"
 	"github.com/kipina/kipina/storage"
 )
 
-// eventForm is the form to create or edit an event.
+// eventForm is the form to create or edit an event. After the default
+// name and description come, optional and last, a name and a description
+// in each other language (otherLangs), like a challenge's: a reader of that
+// language sees them, and the default when they are empty (round.Event.NameIn).
 func eventForm(r *bot.Request, id string, ev *round.Event) *chat.Form {
 	f := &chat.Form{ID: id, Title: r.T("event.form.title"), Submit: r.T("button.save"), Fields: []chat.Field{
 		{ID: "name", Kind: chat.ShortText, Label: r.T("event.name.label"), Placeholder: "Kipinä 2027"},
@@ -23,15 +28,60 @@ func eventForm(r *bot.Request, id string, ev *round.Event) *chat.Form {
 		{ID: "deadline", Kind: chat.Date, Label: r.T("event.deadline.label"), Help: r.T("event.deadline.help")},
 		{ID: "description", Kind: chat.LongText, Label: r.T("event.description.label"), Optional: true},
 	}}
+	for _, l := range otherLangs(r) {
+		f.Fields = append(f.Fields,
+			chat.Field{ID: "name_" + l, Kind: chat.ShortText, Label: r.T("event.name_" + l + ".label"), Help: r.T("event.name_lang.help"), Optional: true},
+			chat.Field{ID: "description_" + l, Kind: chat.LongText, Label: r.T("event.description_" + l + ".label"), Optional: true})
+	}
 	if ev != nil {
 		f.State = ev.ID
 		vals := map[string]string{"name": ev.Name, "date": ev.Date.In(r.WS.Loc).Format(chat.DateLayout), "place": ev.Place,
 			"deadline": ev.Deadline.In(r.WS.Loc).Format(chat.DateLayout), "description": ev.Description}
+		for _, l := range otherLangs(r) {
+			vals["name_"+l], vals["description_"+l] = ev.Names[l], ev.Descriptions[l]
+		}
 		for i := range f.Fields {
 			f.Fields[i].Value = vals[f.Fields[i].ID]
 		}
 	}
 	return f
+}
+
+// otherLangs are the languages an event's name and description may be
+// given in besides the default: every supported language (locale.Languages)
+// but the workspace's, in that order ("en", "sv" in a Finnish workspace).
+func otherLangs(r *bot.Request) []string {
+	var out []string
+	for _, l := range locale.Languages {
+		if l != r.WS.Lang {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// setLangTexts stores the per-language name and description typed in the
+// form v on ev: a filled field sets its language, an empty one removes it
+// (the reader then gets the default). Languages not in the form are kept.
+func setLangTexts(r *bot.Request, ev *round.Event, v map[string]string) {
+	set := func(t configs.Text, l, s string) configs.Text {
+		if t == nil {
+			t = configs.Text{}
+		}
+		if s = strings.TrimSpace(s); s != "" {
+			t[l] = s
+		} else {
+			delete(t, l)
+		}
+		if len(t) == 0 {
+			return nil
+		}
+		return t
+	}
+	for _, l := range otherLangs(r) {
+		ev.Names = set(ev.Names, l, v["name_"+l])
+		ev.Descriptions = set(ev.Descriptions, l, v["description_"+l])
+	}
 }
 
 func eventNew(_ context.Context, r *bot.Request) (chat.Response, error) {
@@ -61,6 +111,13 @@ func eventSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if errDate == nil && errDeadline == nil && !round.DeadlineFits(deadline, date, r.WS.Loc) && problems["deadline"].ID == "" {
 		problems["deadline"] = chat.Problem{ID: "event.deadline.rule", Data: deadlineRuleData(r, date)}
 	}
+	// A description in another language needs the default one: readers
+	// of the languages without their own would see none.
+	for _, l := range otherLangs(r) {
+		if strings.TrimSpace(v["description_"+l]) != "" && strings.TrimSpace(v["description"]) == "" && problems["description"].ID == "" {
+			problems["description"] = chat.Problem{ID: "event.description.needed"}
+		}
+	}
 	if len(problems) > 0 {
 		return r.FieldErrors(problems)
 	}
@@ -80,6 +137,7 @@ func eventSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 			ev = round.Event{ID: id, Created: r.Now()}
 		}
 		ev.Name, ev.Place, ev.Description = strings.TrimSpace(v["name"]), strings.TrimSpace(v["place"]), strings.TrimSpace(v["description"])
+		setLangTexts(r, &ev, v)
 		ev.Date = time.Date(date.Year(), date.Month(), date.Day(), 9, 0, 0, 0, loc)
 		ev.Deadline = round.EndOfDay(time.Date(deadline.Year(), deadline.Month(), deadline.Day(), 12, 0, 0, 0, loc), loc)
 		if err := round.Events.Put(tx, r.WS.ID, ev.ID, ev); err != nil {
@@ -90,7 +148,7 @@ func eventSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("save event"+": %w", err)
 	}
-	return r.Reply("event.saved", "Event", ev.ID, "Name", ev.Name, "Deadline", r.FormatDateTime(ev.Deadline))
+	return r.Reply("event.saved", "Event", ev.ID, "Name", ev.NameIn(r.Lang), "Deadline", r.FormatDateTime(ev.Deadline))
 }
 
 func eventList(_ context.Context, r *bot.Request) (chat.Response, error) {
@@ -110,7 +168,7 @@ func eventList(_ context.Context, r *bot.Request) (chat.Response, error) {
 		case ev.Open(r.Now()):
 			state = r.T("event.state.open")
 		}
-		fmt.Fprintf(&sb, "• %s — %s, %s, %s (%s: %s) — %s\n", ev.ID, ev.Name, r.FormatDate(ev.Date), ev.Place,
+		fmt.Fprintf(&sb, "• %s — %s, %s, %s (%s: %s) — %s\n", ev.ID, ev.NameIn(r.Lang), r.FormatDate(ev.Date), ev.Place,
 			r.T("event.deadline.label"), r.FormatDateTime(ev.Deadline), state)
 	}
 	return r.ReplyText(strings.TrimRight(sb.String(), "\n"))

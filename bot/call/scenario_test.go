@@ -104,7 +104,7 @@ func TestCallToApplication(t *testing.T) {
 			var apply string
 
 			step("event with a deadline after its day, corrected", func(t *testing.T) {
-				out := h.Run(setLang + "/kipina event new\n" + answers("Kipinä 2027", "2027-03-01", "Tampere-talo", "2027-03-05", "Kevään kipinä") +
+				out := h.Run(setLang + "/kipina event new\n" + answers("Kipinä 2027", "2027-03-01", "Tampere-talo", "2027-03-05", "Kevään kipinä", "", "", "", "") +
 					answers("2027-02-15"))
 				must(t, out, x.dateTooEarly, x.eventSaved)
 			})

@@ -247,6 +247,21 @@ type Directory interface {
 	LookupEmail(ctx context.Context, workspace, email string) (UserRef, error)
 }
 
+// NameFinder is the optional capability to find a member of a workspace
+// by the username people mention them with, given without the "@" (the
+// organisers configuration: "@liisa"). It returns an error wrapping
+// ErrNoSuchUser when no member (or more than one) has the name, and any
+// other error when the platform could not answer. LookupEmail returns
+// ErrNoSuchUser the same way. Fallback: the name is the user id (the
+// terminal, where people are their names).
+type NameFinder interface {
+	LookupName(ctx context.Context, workspace, name string) (UserRef, error)
+}
+
+// ErrNoSuchUser is wrapped by NameFinder.LookupName and
+// Directory.LookupEmail when the workspace has no such member.
+var ErrNoSuchUser = errors.New("no such member")
+
 // CachedDirectory is the optional capability of a Directory to answer from
 // what it already holds, without a network call: the core reads it on the
 // request path and leaves Directory.Profile to a background fetch.

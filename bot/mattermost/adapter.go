@@ -147,6 +147,7 @@ var (
 	_ chat.Ephemeral    = (*Adapter)(nil)
 	_ chat.FileUploader = (*Adapter)(nil)
 	_ chat.Directory    = (*Adapter)(nil)
+	_ chat.NameFinder   = (*Adapter)(nil)
 	_ chat.SentFinder   = (*Adapter)(nil)
 	_ chat.RateLimited  = (*Adapter)(nil)
 	_ chat.Readiness    = (*Adapter)(nil)

@@ -504,3 +504,26 @@ func TestNotReadyUntilTheTeamResolves(t *testing.T) {
 		t.Errorf("post after the team resolved: %v", err)
 	}
 }
+
+// TestLookupName: a username (with or without "@", any case) is looked up
+// with users/username; one nobody has wraps chat.ErrNoSuchUser, and so
+// does an e-mail address nobody has. TestOrganisersEndToEnd does the same
+// against a real server.
+func TestLookupName(t *testing.T) {
+	a := newTestAdapter(t, newFake(), nil)
+	ctx := context.Background()
+	for _, name := range []string{"nina", "@Nina"} {
+		if u, err := a.LookupName(ctx, "ws1", name); err != nil || u.User != "u1" || u.Workspace != "ws1" {
+			t.Errorf("%s: %+v, %v", name, u, err)
+		}
+	}
+	if _, err := a.LookupName(ctx, "ws1", "ghost"); !errors.Is(err, chat.ErrNoSuchUser) {
+		t.Errorf("ghost: %v", err)
+	}
+	if u, err := a.LookupEmail(ctx, "ws1", "nina@x.fi"); err != nil || u.User != "u1" {
+		t.Errorf("nina@x.fi: %+v, %v", u, err)
+	}
+	if _, err := a.LookupEmail(ctx, "ws1", "ghost@x.fi"); !errors.Is(err, chat.ErrNoSuchUser) {
+		t.Errorf("ghost@x.fi: %v", err)
+	}
+}

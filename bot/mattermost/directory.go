@@ -2,6 +2,8 @@ package mattermost
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -40,7 +42,8 @@ func profile(u *model.User) chat.Profile {
 }
 
 // LookupEmail finds the member of the workspace's team with an e-mail
-// address.
+// address. No user with the address (HTTP 404), or one outside the team,
+// wraps chat.ErrNoSuchUser.
 func (a *Adapter) LookupEmail(ctx context.Context, workspace, email string) (chat.UserRef, error) {
 	t, err := a.workspace(workspace)
 	if err != nil {
@@ -48,12 +51,50 @@ func (a *Adapter) LookupEmail(ctx context.Context, workspace, email string) (cha
 	}
 	usr, resp, err := t.conn.api.GetUserByEmail(ctx, email, "")
 	if err != nil {
-		return chat.UserRef{}, apiError("user with e-mail "+email, resp, err)
+		return chat.UserRef{}, noSuchUser(apiError("user with e-mail "+email, resp, err), resp, err)
 	}
-	if _, resp, err := t.conn.api.GetTeamMember(ctx, t.id, usr.Id, ""); err != nil {
-		return chat.UserRef{}, apiError("membership of "+email+" in "+t.ws.TeamName, resp, err)
+	return a.member(ctx, t, usr, email)
+}
+
+// LookupName finds the member of the workspace's team with a username
+// (without "@", any case; chat.NameFinder). No user with the name (HTTP
+// 404), or one outside the team, wraps chat.ErrNoSuchUser. It needs the
+// team resolved: call it once Started is closed.
+func (a *Adapter) LookupName(ctx context.Context, workspace, name string) (chat.UserRef, error) {
+	t, err := a.workspace(workspace)
+	if err != nil {
+		return chat.UserRef{}, err
+	}
+	name = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "@"))
+	usr, resp, err := t.conn.api.GetUserByUsername(ctx, name, "")
+	if err != nil {
+		return chat.UserRef{}, noSuchUser(apiError("user @"+name, resp, err), resp, err)
+	}
+	return a.member(ctx, t, usr, "@"+name)
+}
+
+// member returns usr's reference when usr is in t's team; one outside it
+// wraps chat.ErrNoSuchUser.
+func (a *Adapter) member(ctx context.Context, t *team, usr *model.User, as string) (chat.UserRef, error) {
+	a.mu.RLock()
+	teamID := t.id
+	a.mu.RUnlock()
+	if _, resp, err := t.conn.api.GetTeamMember(ctx, teamID, usr.Id, ""); err != nil {
+		e := apiError("membership of "+as+" in "+t.ws.TeamName, resp, err)
+		if status(resp, err) == http.StatusNotFound {
+			return chat.UserRef{}, fmt.Errorf("%s is not a member of the team %q: %w (%w)", as, t.ws.TeamName, chat.ErrNoSuchUser, e)
+		}
+		return chat.UserRef{}, e
 	}
 	return t.user(usr.Id), nil
+}
+
+// noSuchUser wraps e with chat.ErrNoSuchUser when the server answered 404.
+func noSuchUser(e error, resp *model.Response, err error) error {
+	if status(resp, err) == http.StatusNotFound {
+		return fmt.Errorf("%w (%w)", chat.ErrNoSuchUser, e)
+	}
+	return e
 }
 
 var mentionRE = regexp.MustCompile(`(^|[\s(,])@([A-Za-z0-9][A-Za-z0-9._-]*)`)

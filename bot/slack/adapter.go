@@ -164,6 +164,7 @@ var (
 	_ chat.Platform        = (*Adapter)(nil)
 	_ chat.Ephemeral       = (*Adapter)(nil)
 	_ chat.Directory       = (*Adapter)(nil)
+	_ chat.NameFinder      = (*Adapter)(nil)
 	_ chat.CachedDirectory = (*Adapter)(nil)
 	_ chat.RateLimited     = (*Adapter)(nil)
 	_ chat.FileUploader    = (*Adapter)(nil)

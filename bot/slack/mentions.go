@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -98,6 +99,26 @@ func (a *Adapter) lookupName(ctx context.Context, ws *workspace, name string) st
 		return ""
 	}
 	return m[key]
+}
+
+// LookupName finds the member whose username or display name is name
+// (without "@", any case) in users.list (chat.NameFinder), read afresh at
+// most once a minute. No such member, or a display name two members share,
+// wraps chat.ErrNoSuchUser.
+func (a *Adapter) LookupName(ctx context.Context, workspace, name string) (chat.UserRef, error) {
+	ws, err := a.workspaceOf(workspace)
+	if err != nil {
+		return chat.UserRef{}, err
+	}
+	m, err := a.memberList(ctx, ws, true)
+	if err != nil {
+		return chat.UserRef{}, fmt.Errorf("users.list: %w", err)
+	}
+	id := m[strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(strings.TrimSpace(name), "@"), " ", ""))]
+	if id == "" {
+		return chat.UserRef{}, fmt.Errorf("users.list has no member with the username or display name %q, or several share it: %w", name, chat.ErrNoSuchUser)
+	}
+	return chat.UserRef{Platform: "slack", Workspace: ws.WorkspaceID, User: id}, nil
 }
 
 // memberList returns the workspace's members by name, read with users.list

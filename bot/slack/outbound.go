@@ -199,6 +199,9 @@ func (a *Adapter) LookupEmail(ctx context.Context, workspace, email string) (cha
 	}
 	su, err := ws.api.GetUserByEmailContext(ctx, strings.TrimSpace(email))
 	if err != nil {
+		if err.Error() == "users_not_found" {
+			err = fmt.Errorf("%w (%w)", chat.ErrNoSuchUser, err)
+		}
 		return chat.UserRef{}, fmt.Errorf("users.lookupByEmail %s: %w", email, err)
 	}
 	a.users.put(ws.WorkspaceID+":"+su.ID, profileOf(su))

@@ -110,3 +110,38 @@ func TestDemoWaitRunsItemsOnTime(t *testing.T) {
 		t.Errorf("survey not delivered on time:\n%s", out.String())
 	}
 }
+
+// TestOrganiserEntries (issue 20): an organisers entry may be @username;
+// in the terminal it is the name itself. An entry that cannot make anyone
+// an organiser stops the start with a message naming the workspace, the
+// key, the entry and what to write instead.
+func TestOrganiserEntries(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/kipina.yaml"
+	conf := func(organisers string) {
+		writeFile(t, path, "workspaces:\n  - id: demo\n    name: Demo\n    platform: shell\n    organisers: "+organisers+"\n    notify_channel: kipina-organisers\n    privacy_url: https://www.tampere.fi/tietosuoja\n")
+	}
+	conf("[\"@nina\"]")
+	var out, errs strings.Builder
+	code := run(context.Background(), []string{"run", "--config", path, "--data", dir, "--web", "off"}, strings.NewReader("/kipina whoami\n"), &out, &errs)
+	if code != 0 || !strings.Contains(out.String(), "nina> /kipina whoami") || !strings.Contains(out.String(), "järjestäjä") {
+		t.Errorf("@nina: exit %d, %s\n%s", code, errs.String(), out.String())
+	}
+	for entry, want := range map[string][]string{
+		`["nina", "boss@tampere.fi"]`: {`workspace demo: organisers: "boss@tampere.fi"`, "organisers_by_email", "@username"},
+		`["@"]`:                       {`workspace demo: organisers: "@"`, "username after the @"},
+	} {
+		conf(entry)
+		out.Reset()
+		errs.Reset()
+		code := run(context.Background(), []string{"run", "--config", path, "--data", dir, "--web", "off"}, strings.NewReader("/kipina whoami\n"), &out, &errs)
+		if code != 2 {
+			t.Errorf("%s: exit %d, want 2", entry, code)
+		}
+		for _, w := range want {
+			if !strings.Contains(errs.String(), w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", entry, w, errs.String())
+			}
+		}
+	}
+}

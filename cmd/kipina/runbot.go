@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -179,6 +180,10 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		folder.Notify = func(m email.Mail, path string) { sh.Note(mailNote(b.Cat, lang, m, path)) }
 	}
 	if sh != nil {
+		if err := b.ResolveOrganisers(ctx, sh.Name()); err != nil {
+			fmt.Fprintf(stderr, "kipina: the configuration needs fixing: %v\n", err)
+			return 2
+		}
 		sh.T = func(u chat.UserRef, id string, kv ...any) string {
 			lang := cfg.Defaults.Language
 			if err := db.View(func(tx *storage.Tx) error { lang = b.LangOf(tx, u); return nil }); err != nil {
@@ -291,8 +296,8 @@ func buildPlatforms(ctx context.Context, cfg *configs.Config, stdin io.Reader, s
 		return out, bot.SystemClock{}, nil, nil
 	}
 	user := "nina"
-	if len(shells[0].Organisers) > 0 {
-		user = shells[0].Organisers[0]
+	if len(shells[0].Organisers) > 0 { // "@nina" is nina in the terminal
+		user = strings.TrimPrefix(strings.TrimSpace(shells[0].Organisers[0]), "@")
 	}
 	clock := &offsetClock{}
 	sh := shell.New(stdin, stdout, shells[0].ID, user)

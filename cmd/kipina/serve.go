@@ -47,6 +47,9 @@ func serve(ctx context.Context, b *bot.Bot, platforms []chat.Platform, gate *ops
 			return nil
 		})
 	}
+	for _, p := range platforms {
+		g.Go(func() error { return resolveOrganisers(pctx, b, p, log) })
+	}
 	err := g.Wait()
 	log.Info("shutting down: no new events; finishing handlers and deliveries", "timeout", timeout)
 	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
@@ -64,6 +67,46 @@ func serve(ctx context.Context, b *bot.Bot, platforms []chat.Platform, gate *ops
 		err = berr
 	}
 	return err
+}
+
+// organiserRetries are the waits between attempts to look up the
+// organisers of a platform's workspaces when the platform does not answer
+// (about a minute in all); then the bot stops, naming the entry.
+var organiserRetries = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 30 * time.Second}
+
+// resolveOrganisers looks up the "@username" and e-mail entries of the
+// organisers of p's workspaces (bot.ResolveOrganisers) once p can answer:
+// for an adapter with Started (Mattermost), after it has logged in and
+// resolved its teams, which it retries while the server is down. An entry
+// no member has returns its *bot.OrganiserError at once, which stops the
+// bot; a lookup the platform does not answer is retried (organiserRetries)
+// and then stops the bot too. It returns nil when ctx ends first.
+func resolveOrganisers(ctx context.Context, b *bot.Bot, p chat.Platform, log *slog.Logger) error {
+	if s, ok := p.(interface{ Started() <-chan struct{} }); ok {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.Started():
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		err := b.ResolveOrganisers(ctx, p.Name())
+		var bad *bot.OrganiserError
+		switch {
+		case err == nil || ctx.Err() != nil:
+			return nil
+		case errors.As(err, &bad):
+			return fmt.Errorf("the configuration needs fixing: %w", err)
+		case attempt >= len(organiserRetries):
+			return fmt.Errorf("%w; the organisers could not be looked up: fix the entry or the platform's settings and start kipina again", err)
+		}
+		log.Warn("organisers not looked up; retrying", "platform", p.Name(), "in", organiserRetries[attempt], "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(organiserRetries[attempt]):
+		}
+	}
 }
 
 // watchLevel toggles the log level between debug and base on SIGUSR1

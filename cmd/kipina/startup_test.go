@@ -111,7 +111,7 @@ func TestRunBackupRestore(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	fmt.Fprintln(stdinW, "/kipina event new")
-	for _, l := range []string{"Varmuus 2027", "2030-05-01", "Tampere", "2030-04-01", ""} {
+	for _, l := range []string{"Varmuus 2027", "2030-05-01", "Tampere", "2030-04-01", "", "", "", "", ""} { // the last four: the name and description in English and Swedish
 		fmt.Fprintln(stdinW, l)
 	}
 	var out strings.Builder
