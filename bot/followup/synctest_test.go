@@ -12,6 +12,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
@@ -70,7 +71,7 @@ func TestCronWakesCampaign(t *testing.T) {
 			t.Fatal(err)
 		}
 		nina := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "nina"}}
-		if r := b.Handle(context.Background(), &chat.Action{Origin: nina, ActionID: "followup-start:kipina-2017"}); !strings.Contains(r.Reply.Text, "alkoi") {
+		if r := b.Handle(context.Background(), &chat.Action{Origin: nina, ActionID: followup.StartID("kipina-2017")}); !strings.Contains(r.Reply.Text, "alkoi") {
 			t.Fatalf("start: %s", r.Reply.Text)
 		}
 		ctx1, stop1 := context.WithCancel(context.Background())
