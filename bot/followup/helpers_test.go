@@ -128,10 +128,12 @@ func lines(a ...string) string { return strings.Join(a, "\n") + "\n" }
 // startFollowUp starts the demo event's follow-up as nina.
 func startFollowUp(t testing.TB, h *bottest.Harness) string {
 	t.Helper()
+	name := loadEvent(t, h).NameIn("fi")
+	started := upTo(h, "fi", "followup.started", "Count", "Event", name)
 	out := h.Run(":as nina\n/kipina followup start kipina-2017\n")
-	must(t, out, "Aloitetaanko tapahtuman")
-	mustNot(t, out, "jatkoseuranta alkoi") // a preview: nothing starts before the button
-	out = h.Run(button(t, out, "Aloita jatkoseuranta") + "\n")
-	must(t, out, "jatkoseuranta alkoi")
+	must(t, out, upTo(h, "fi", "followup.start.preview", "Count", "Event", name))
+	mustNot(t, out, started) // a preview: nothing starts before the button
+	out = h.Run(button(t, out, h.Bot.Cat.T("fi", "followup.start.button")) + "\n")
+	must(t, out, started)
 	return out
 }
