@@ -65,7 +65,7 @@ func TestIDs(t *testing.T) {
 			"daywant:kipina-2017:c:H0001:U02ABC:+1", // not canonical
 			"daywant:kipina-2017:c:H0001:U02ABC:01",
 			"daywant:kipina-2017:c:H0001:U02ABC:x",
-			"daywant:kipina-2017:c:H0001:U02ABC",   // a field short
+			"daywant:kipina-2017:c:H0001:U02ABC",    // a field short
 			"daywant:kipina-2017:c:H0001:U02ABC:3:", // an empty extra field
 			"daywant:kipina-2017:c::U02ABC:3",       // an empty field
 			"daypage:kipina-2017:c:H0001:U02ABC:3",  // another prefix
