@@ -157,6 +157,14 @@ func upTo(h *bottest.Harness, lang, id, cutAt string, kv ...any) string {
 	return s
 }
 
+// after renders message id in lang with kv and cutAt set to a marker, and
+// returns the text after it: for a message whose head the test does not
+// pin.
+func after(h *bottest.Harness, lang, id, cutAt string, kv ...any) string {
+	_, s, _ := strings.Cut(h.Bot.Cat.T(lang, id, append(kv, cutAt, cut)...), cut)
+	return s
+}
+
 // countCut is the count upTo cuts a message at.
 const countCut = 97
 
