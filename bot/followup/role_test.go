@@ -19,7 +19,7 @@ func TestSurveyRoleFromRecords(t *testing.T) {
 	startFollowUp(t, h)
 	h.Clock.Set(at(2027, 2, 11, 9, 0))
 	out := h.Tick(0)
-	must(t, block(t, out, "── @anna"), "Miten onnistuimme?")
+	must(t, block(t, out, "── @anna"), surveyed(t, h))
 	mustNot(t, out, ":company", ":city") // the ids no longer carry a role
 
 	forged := &chat.Action{Origin: chat.Origin{User: bottest.User("anna"), Channel: "D"}, ActionID: followup.ScoreRoleID("kipina-2017", 1, "juror")}
