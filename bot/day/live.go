@@ -73,7 +73,7 @@ func (m *mod) remind(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 	msg := chat.Message{
 		Text: m.env.Cat.T(lang, "day.remind.text", "Count", int(mt.Start.Sub(tx.Now()).Round(time.Minute).Minutes()),
 			"Time", m.env.Clock(lang, mt.Start, loc), "Table", mt.Table, "Other", other, "About", about, "Event", ev.NameIn(lang)),
-		Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actCancel, ev.ID, p.Side, self}, ":"),
+		Controls: []chat.Control{{Kind: chat.Button, ID: cancelID.ID(cancelRef{ev.ID, party{p.Side, self}}),
 			Label: m.env.Cat.T(lang, "day.remind.cancel.button"), Style: "danger"}},
 	}
 	k := outbox.NewKey(it.Workspace, "day", ev.ID, "meetings", d.Plan.ver(), "remind", strconv.Itoa(mt.ID), p.Side, u.User)
@@ -130,12 +130,13 @@ func (m *mod) noShow(_ context.Context, r *bot.Request) (chat.Response, error) {
 
 // cancelOwn is the Cancel button of a reminder: the party cannot come.
 func (m *mod) cancelOwn(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) != 3 {
-		return chat.Response{}, stale()
+	c, err := cancelID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
 	}
-	event, pt := r.Args[0], party{r.Args[1], r.Args[2]}
+	event, pt := c.Event, c.Party
 	var freed int
-	err := r.Update(func(tx *storage.Tx) error {
+	err = r.Update(func(tx *storage.Tx) error {
 		ev, cs, err := m.castOf(tx, r.WS.ID, event)
 		if err != nil {
 			return err
@@ -452,7 +453,7 @@ func (m *mod) sendOffer(tx *storage.Tx, ws string, ev round.Event, cs cast, o Of
 			loc := m.env.Zone(tx, u)
 			msg := chat.Message{
 				Text: m.env.Cat.T(cr.langs[i], "day.offer.text", m.offerArgs(cr.langs[i], loc, ev, o, st.name)...),
-				Controls: []chat.Control{{Kind: chat.Button, ID: strings.Join([]string{actAccept, ev.ID, strconv.Itoa(o.ID), c}, ":"),
+				Controls: []chat.Control{{Kind: chat.Button, ID: acceptID.ID(offerRef{ev.ID, o.ID, c}),
 					Label: m.env.Cat.T(cr.langs[i], "day.offer.accept.button"), Style: "primary"}},
 			}
 			if _, err := outbox.Enqueue(tx, offerKey(ws, ev.ID, o, c, u), chat.DM(u), msg); err != nil {
@@ -465,14 +466,11 @@ func (m *mod) sendOffer(tx *storage.Tx, ws string, ev round.Event, cs cast, o Of
 
 // accept gives a freed slot to the first candidate who takes it.
 func (m *mod) accept(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) != 3 {
-		return chat.Response{}, stale()
-	}
-	event, cand := r.Args[0], r.Args[2]
-	id, err := strconv.Atoi(r.Args[1])
+	ref, err := acceptID.Of(r)
 	if err != nil {
-		return chat.Response{}, stale()
+		return chat.Response{}, err
 	}
+	event, id, cand := ref.Event, ref.Offer, ref.Cand
 	var upd chat.Message
 	err = r.Update(func(tx *storage.Tx) error {
 		ev, cs, err := m.castOf(tx, r.WS.ID, event)

@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/chat"
@@ -64,22 +65,87 @@ func (Module) Register(reg *bot.Registry, env *bot.Env) error {
 		bot.Command{Name: "my schedule", MinArgs: 1, MaxArgs: 1, Run: m.mySchedule},
 		bot.Command{Name: "noshow", Role: org, MinArgs: 2, MaxArgs: 2, Run: m.noShow},
 	)
-	reg.Action(actWant, bot.Anyone, m.answer)
-	reg.Action(actPage, bot.Anyone, m.page)
-	reg.Action(actCancel, bot.Anyone, m.cancelOwn)
-	reg.Action(actAccept, bot.Anyone, m.accept)
+	reg.Action(wantID.Prefix(), bot.Anyone, m.answer)
+	reg.Action(pageID.Prefix(), bot.Anyone, m.page)
+	reg.Action(cancelID.Prefix(), bot.Anyone, m.cancelOwn)
+	reg.Action(acceptID.Prefix(), bot.Anyone, m.accept)
 	reg.Due(kindRemind, m.remind)
 	return nil
 }
 
-// Action prefixes and the reminder kind.
-const (
-	actWant    = "daywant"
-	actPage    = "daypage"
-	actCancel  = "daycancel"
-	actAccept  = "dayaccept"
-	kindRemind = "day.remind"
+// kindRemind is the scheduler kind of a meeting reminder.
+const kindRemind = "day.remind"
+
+// wantRef is what a select of a meeting-request prompt answers about: the
+// event, the side answering (SideCompany or SidePerson), the row's company
+// (application id) and city person (user id), and the prompt's page (from
+// 0) to show again.
+type wantRef struct {
+	Event, Side, App, Person string
+	Page                     int
+}
+
+// pageRef is a page (from 0) of the prompt of side's party Self (an
+// application id or a user id).
+type pageRef struct {
+	Event, Side, Self string
+	Page              int
+}
+
+// offerRef is a candidate's Accept of a freed slot: the event, the offer's
+// id in Day.Offers and the candidate (an application id or a user id).
+type offerRef struct {
+	Event string
+	Offer int
+	Cand  string
+}
+
+// cancelRef is the Cancel of a reminder: the event and the party that
+// cannot come.
+type cancelRef struct {
+	Event string
+	Party party
+}
+
+// The ids of the day's controls.
+var (
+	// wantID is a row's select: "daywant:<event>:<side>:<app>:<person>:<page>".
+	wantID = bot.NewIDCodec("daywant", 5,
+		func(v wantRef) []string { return []string{v.Event, v.Side, v.App, v.Person, strconv.Itoa(v.Page)} },
+		func(f []string) (wantRef, bool) {
+			page, ok := count(f[4])
+			return wantRef{f[0], f[1], f[2], f[3], page}, ok && isSide(f[1])
+		})
+	// pageID is a Previous or Next button: "daypage:<event>:<side>:<self>:<page>".
+	pageID = bot.NewIDCodec("daypage", 4,
+		func(v pageRef) []string { return []string{v.Event, v.Side, v.Self, strconv.Itoa(v.Page)} },
+		func(f []string) (pageRef, bool) {
+			page, ok := count(f[3])
+			return pageRef{f[0], f[1], f[2], page}, ok && isSide(f[1])
+		})
+	// cancelID is a reminder's Cancel: "daycancel:<event>:<side>:<id>".
+	cancelID = bot.NewIDCodec("daycancel", 3,
+		func(v cancelRef) []string { return []string{v.Event, v.Party.side, v.Party.id} },
+		func(f []string) (cancelRef, bool) { return cancelRef{f[0], party{f[1], f[2]}}, isSide(f[1]) })
+	// acceptID is an offer's Accept: "dayaccept:<event>:<offer>:<candidate>".
+	acceptID = bot.NewIDCodec("dayaccept", 3,
+		func(v offerRef) []string { return []string{v.Event, strconv.Itoa(v.Offer), v.Cand} },
+		func(f []string) (offerRef, bool) {
+			n, ok := count(f[1])
+			return offerRef{f[0], n, f[2]}, ok
+		})
 )
+
+// isSide reports whether s is SideCompany or SidePerson.
+func isSide(s string) bool { return s == SideCompany || s == SidePerson }
+
+// count reads a number an id field holds: a non-negative decimal in the
+// form strconv.Itoa writes ("7", not "+7" or "07"), so an id reads back
+// only as the id it was built as.
+func count(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0 && strconv.Itoa(n) == s
+}
 
 // person is a city participant of the day.
 type person struct {

@@ -146,17 +146,17 @@ func (m *mod) prompt(tx *storage.Tx, ws string, cs cast, side, self string, page
 		if ok {
 			sb.WriteString(" → " + T(interestIDs[v]))
 		}
-		ctrls = append(ctrls, chat.Control{Kind: chat.Select, ID: strings.Join([]string{actWant, cs.ev.ID, side, rw.app, rw.person, strconv.Itoa(page)}, ":"),
+		ctrls = append(ctrls, chat.Control{Kind: chat.Select, ID: wantID.ID(wantRef{cs.ev.ID, side, rw.app, rw.person, page}),
 			Label: clip(fmt.Sprintf("%d. %s", i+1, rw.name), 40), Options: opts})
 	}
 	if len(rows) == 0 {
 		sb.WriteString("\n" + T("day.ask.nobody"))
 	}
 	if page > 0 {
-		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: strings.Join([]string{actPage, cs.ev.ID, side, self, strconv.Itoa(page - 1)}, ":"), Label: T("day.ask.prev.button")})
+		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: pageID.ID(pageRef{cs.ev.ID, side, self, page - 1}), Label: T("day.ask.prev.button")})
 	}
 	if page+1 < pages {
-		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: strings.Join([]string{actPage, cs.ev.ID, side, self, strconv.Itoa(page + 1)}, ":"), Label: T("day.ask.next.button")})
+		ctrls = append(ctrls, chat.Control{Kind: chat.Button, ID: pageID.ID(pageRef{cs.ev.ID, side, self, page + 1}), Label: T("day.ask.next.button")})
 	}
 	return chat.Message{Text: sb.String(), Controls: ctrls}, nil
 }
@@ -262,14 +262,11 @@ func allowed(r *bot.Request, cs cast, side, app, person string) bool {
 // answer stores one answer from a prompt's select and shows the page
 // again with it.
 func (m *mod) answer(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) != 5 {
-		return chat.Response{}, stale()
-	}
-	event, side, app, person := r.Args[0], r.Args[1], r.Args[2], r.Args[3]
-	page, err := strconv.Atoi(r.Args[4])
+	w, err := wantID.Of(r)
 	if err != nil {
-		return chat.Response{}, stale()
+		return chat.Response{}, err
 	}
+	event, side, app, person, page := w.Event, w.Side, w.App, w.Person, w.Page
 	v, err := strconv.Atoi(actionValue(r))
 	if err != nil || v < 0 || v > 2 {
 		return chat.Response{}, stale()
@@ -317,14 +314,11 @@ func (m *mod) askerPrompt(tx *storage.Tx, r *bot.Request, cs cast, side, app, se
 
 // page shows another page of a prompt.
 func (m *mod) page(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) != 4 {
-		return chat.Response{}, stale()
-	}
-	event, side, self := r.Args[0], r.Args[1], r.Args[2]
-	page, err := strconv.Atoi(r.Args[3])
+	p, err := pageID.Of(r)
 	if err != nil {
-		return chat.Response{}, stale()
+		return chat.Response{}, err
 	}
+	event, side, self, page := p.Event, p.Side, p.Self, p.Page
 	var upd chat.Message
 	err = r.Env.DB.View(func(tx *storage.Tx) error {
 		_, cs, err := m.castOf(tx, r.WS.ID, event)

@@ -60,14 +60,15 @@ func surveyRole(tx *storage.Tx, ws, event string, u chat.UserRef) (string, error
 // before the role left the id have a fourth part, ignored) and offers a
 // comment.
 func (m *module) surveyScore(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) < 2 {
-		return chat.Response{}, stale()
+	v, err := scoreID.Of(r)
+	if err != nil {
+		old, legacy := scoreRoleID.Of(r)
+		if legacy != nil {
+			return chat.Response{}, err
+		}
+		v = old.scoreRef
 	}
-	event := r.Args[0]
-	score, err := strconv.Atoi(r.Args[1])
-	if err != nil || score < 1 || score > 5 {
-		return chat.Response{}, stale()
-	}
+	event, score := v.Event, v.Score
 	err = r.Update(func(tx *storage.Tx) error {
 		if err := mustBeAsked(tx, r, event); err != nil {
 			return err
@@ -91,43 +92,47 @@ func (m *module) surveyScore(_ context.Context, r *bot.Request) (chat.Response, 
 		return chat.Response{}, fmt.Errorf("survey answer: %w", err)
 	}
 	msg := chat.Message{Text: r.T("followup.survey.thanks", "Score", score),
-		Controls: []chat.Control{r.Button("fusc:"+event, "followup.comment.button")}}
+		Controls: []chat.Control{r.Button(commentID.ID(event), "followup.comment.button")}}
 	return chat.Response{Update: &msg}, nil
 }
 
 // surveyForm is the optional comment of the survey.
 func surveyForm(r *bot.Request, event, value string) *chat.Form {
-	return &chat.Form{ID: "fusc:" + event, Title: r.T("followup.comment.title"), Submit: r.T("followup.send.button"),
+	return &chat.Form{ID: commentID.ID(event), Title: r.T("followup.comment.title"), Submit: r.T("followup.send.button"),
 		Fields: []chat.Field{{ID: "comment", Kind: chat.LongText, Label: r.T("followup.comment.label"),
 			Help: r.T("followup.comment.help"), Value: value, MaxLen: 1000}}}
 }
 
 func (m *module) surveyCommentOpen(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) < 1 {
-		return chat.Response{}, stale()
+	event, err := commentID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
 	}
 	var prev string
-	err := m.view(func(tx *storage.Tx) error {
-		if err := mustBeAsked(tx, r, r.Args[0]); err != nil {
+	err = m.view(func(tx *storage.Tx) error {
+		if err := mustBeAsked(tx, r, event); err != nil {
 			return err
 		}
-		a, _, err := Answers.Lookup(tx, r.WS.ID, r.Args[0]+"/"+r.User.String()) // none yet: no comment
+		a, _, err := Answers.Lookup(tx, r.WS.ID, event+"/"+r.User.String()) // none yet: no comment
 		prev = a.Comment
 		return err
 	})
 	if err != nil {
 		return chat.Response{}, fmt.Errorf("survey comment form: %w", err)
 	}
-	return chat.Response{Form: surveyForm(r, r.Args[0], prev)}, nil
+	return chat.Response{Form: surveyForm(r, event, prev)}, nil
 }
 
 func (m *module) surveyCommentSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
-	event := strings.SplitN(strings.TrimPrefix(r.Name, "fusc:"), ":", 2)[0]
+	event, err := commentID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
 	if p := surveyForm(r, event, "").Check(r.Values()); len(p) > 0 {
 		return r.FieldErrors(p)
 	}
 	comment := strings.TrimSpace(r.Values()["comment"])
-	err := r.Update(func(tx *storage.Tx) error {
+	err = r.Update(func(tx *storage.Tx) error {
 		if err := mustBeAsked(tx, r, event); err != nil {
 			return err
 		}
@@ -198,14 +203,12 @@ func pairFor(tx *storage.Tx, r *bot.Request, event, appID string) (Pair, error) 
 // answer records a button of a next-steps or pilot prompt
 // ("fa:<event>:<app>:<answer>"); "closed" asks the reason first.
 func (m *module) answer(_ context.Context, r *bot.Request) (chat.Response, error) {
-	if len(r.Args) < 3 {
-		return chat.Response{}, stale()
+	v, err := answerID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
 	}
-	event, appID, ans := r.Args[0], r.Args[1], r.Args[2]
-	stage, known := stageOf[ans]
-	if !known && ans != "closed" {
-		return chat.Response{}, stale()
-	}
+	event, appID, ans := v.Event, v.App, v.Answer
+	stage := stageOf[ans]
 	if ans == "closed" {
 		err := m.view(func(tx *storage.Tx) error {
 			_, err := pairFor(tx, r, event, appID)
@@ -255,7 +258,7 @@ func closeForm(r *bot.Request, event, app string) *chat.Form {
 	for _, c := range closeReasons {
 		opts = append(opts, r.Option(c, "followup.reason."+c))
 	}
-	return &chat.Form{ID: "fac:" + event + ":" + app, Title: r.T("followup.close.title"), Submit: r.T("followup.send.button"),
+	return &chat.Form{ID: closeID.ID(pairRef{event, app}), Title: r.T("followup.close.title"), Submit: r.T("followup.send.button"),
 		Intro: r.T("followup.close.intro", "App", app),
 		Fields: []chat.Field{
 			{ID: "reason", Kind: chat.SelectOne, Label: r.T("followup.reason.label"), Options: opts},
@@ -265,11 +268,11 @@ func closeForm(r *bot.Request, event, app string) *chat.Form {
 
 // closeSubmit ends a pair with the reason given.
 func (m *module) closeSubmit(_ context.Context, r *bot.Request) (chat.Response, error) {
-	parts := strings.Split(strings.TrimPrefix(r.Name, "fac:"), ":")
-	if len(parts) < 2 {
-		return chat.Response{}, stale()
+	v, err := closeID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
 	}
-	event, appID := parts[0], parts[1]
+	event, appID := v.Event, v.App
 	if p := closeForm(r, event, appID).Check(r.Values()); len(p) > 0 {
 		return r.FieldErrors(p)
 	}

@@ -217,7 +217,7 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev round.Event, s Step,
 			msg := chat.Message{Text: note(lang) + m.env.Cat.T(lang, "followup.survey.prompt", "Event", ev.NameIn(lang))}
 			for score := 1; score <= 5; score++ {
 				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: fmt.Sprint(score),
-					ID: fmt.Sprintf("fus:%s:%d", ev.ID, score)})
+					ID: scoreID.ID(scoreRef{ev.ID, score})})
 			}
 			if _, err := outbox.Enqueue(tx, SurveyKey(ws.ID, ev.ID, pp.User), chat.DM(pp.User), msg); err != nil {
 				return n, err
@@ -262,7 +262,7 @@ func (m *module) send(tx *storage.Tx, ws *bot.Workspace, ev round.Event, s Step,
 				"Company", app.Company, "App", app.ID, "Target", ev.TargetName(m.env.Config.Tracks, p.Target, lang))}
 			for _, a := range answersOf(s) {
 				msg.Controls = append(msg.Controls, chat.Control{Kind: chat.Button, Label: m.env.Cat.T(lang, "followup."+a+".button"),
-					ID: "fa:" + ev.ID + ":" + app.ID + ":" + a})
+					ID: answerID.ID(answerRef{ev.ID, app.ID, a})})
 			}
 			if _, err := outbox.Enqueue(tx, PromptKey(ws.ID, ev.ID, s, app.ID, u), chat.DM(u), msg); err != nil {
 				return n, err

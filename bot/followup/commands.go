@@ -65,18 +65,21 @@ func (m *module) startAsk(_ context.Context, r *bot.Request) (chat.Response, err
 	}
 	return chat.Response{Reply: &chat.Message{
 		Text:     r.T("followup.start.preview", "Event", ev.NameIn(r.Lang), "Count", pitched) + "\n" + m.describe(r, p, ev),
-		Controls: []chat.Control{{Kind: chat.Button, ID: "followup-start:" + ev.ID, Label: r.T("followup.start.button"), Style: "primary"}},
+		Controls: []chat.Control{{Kind: chat.Button, ID: startID.ID(ev.ID), Label: r.T("followup.start.button"), Style: "primary"}},
 	}}, nil
 }
 
 // start stores the plan, adds the pairs pitched so far and schedules the
 // steps.
 func (m *module) start(_ context.Context, r *bot.Request) (chat.Response, error) {
-	id := r.Args[0]
+	id, err := startID.Of(r)
+	if err != nil {
+		return chat.Response{}, err
+	}
 	var p Plan
 	var ev round.Event
 	pairs := 0
-	err := r.Update(func(tx *storage.Tx) error {
+	err = r.Update(func(tx *storage.Tx) error {
 		var err error
 		if ev, err = loadEvent(tx, r.WS.ID, id); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/kipina/kipina/bot/event"
 	"github.com/kipina/kipina/bot/export"
 	"github.com/kipina/kipina/bot/followup"
+	"github.com/kipina/kipina/bot/locale"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/routing"
 	"github.com/kipina/kipina/configs"
@@ -128,10 +129,26 @@ func lines(a ...string) string { return strings.Join(a, "\n") + "\n" }
 // startFollowUp starts the demo event's follow-up as nina.
 func startFollowUp(t testing.TB, h *bottest.Harness) string {
 	t.Helper()
+	name := loadEvent(t, h).NameIn("fi")
+	started := upTo(h, "fi", "followup.started", "Count", "Event", name)
 	out := h.Run(":as nina\n/kipina followup start kipina-2017\n")
-	must(t, out, "Aloitetaanko tapahtuman")
-	mustNot(t, out, "jatkoseuranta alkoi") // a preview: nothing starts before the button
-	out = h.Run(button(t, out, "Aloita jatkoseuranta") + "\n")
-	must(t, out, "jatkoseuranta alkoi")
+	must(t, out, upTo(h, "fi", "followup.start.preview", "Count", "Event", name))
+	mustNot(t, out, started) // a preview: nothing starts before the button
+	out = h.Run(button(t, out, h.Bot.Cat.T("fi", "followup.start.button")) + "\n")
+	must(t, out, started)
 	return out
+}
+
+// startedText is the words of followup.started between the event and the
+// count ("jatkoseuranta alkoi: " in Finnish), for tests without a harness.
+func startedText(cat *locale.Catalog) string {
+	_, s, _ := strings.Cut(cat.T("fi", "followup.started", "Event", cut, "Count", countCut), cut)
+	s, _, _ = strings.Cut(s, fmt.Sprint(countCut))
+	return s
+}
+
+// surveyed is the survey prompt of the demo event in Finnish.
+func surveyed(t testing.TB, h *bottest.Harness) string {
+	t.Helper()
+	return h.Bot.Cat.T("fi", "followup.survey.prompt", "Event", loadEvent(t, h).NameIn("fi"))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/schedule"
 	"github.com/kipina/kipina/storage"
@@ -17,37 +18,59 @@ import (
 // up once, not once per missed day.
 func TestCatchUpAfterDowntime(t *testing.T) {
 	event := at(2027, 2, 10, 9, 0) // survey due Thu 11.2., next steps Wed 24.2.
+	// The organisers' notes, as functions of the harness: the part after
+	// the due date, which the test does not pin, and the step's name.
+	lateNote := func(days, sent int) func(*bottest.Harness) string {
+		return func(h *bottest.Harness) string {
+			return after(h, "fi", "followup.late.late-note", "Date", "Count", days, "Sent", sent)
+		}
+	}
+	skipped := func(days int) func(*bottest.Harness) string {
+		return func(h *bottest.Harness) string { return after(h, "fi", "followup.late.skipped", "Date", "Count", days) }
+	}
+	stepNamed := func(s followup.Step) func(*bottest.Harness) string {
+		return func(h *bottest.Harness) string {
+			return upTo(h, "fi", "followup.late.late-note", "Event", "Step", h.Bot.Cat.T("fi", "followup.step."+string(s)))
+		}
+	}
 	for _, c := range []struct {
 		name          string
 		back          time.Time
 		survey, steps string // the policy each step runs under ("" = not yet)
-		wantOrganiser []string
+		wantOrganiser []func(*bottest.Harness) string
 	}{
 		{"a day", at(2027, 2, 12, 10, 0), followup.OnTime, "", nil},
-		{"four days", at(2027, 2, 15, 10, 0), followup.LateNote, "", []string{"4 päivää myöhässä pahoittelun kera (viestejä 4)"}},
+		{"four days", at(2027, 2, 15, 10, 0), followup.LateNote, "", []func(*bottest.Harness) string{lateNote(4, 4)}},
 		{"twenty days, two steps", at(2027, 3, 3, 10, 0), followup.Skipped, followup.LateNote,
-			[]string{"on 20 päivää myöhässä, joten sitä ei lähetetty", "”jatkosta sopiminen”", "7 päivää myöhässä pahoittelun kera (viestejä 4)"}},
+			[]func(*bottest.Harness) string{skipped(20), stepNamed(followup.NextSteps), lateNote(7, 4)}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := setup(t, event, demoApps[:2])
+			fi := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
+			name := loadEvent(t, h).NameIn("fi")
+			surveyed := fi("followup.survey.prompt", "Event", name)
+			sorry := upTo(h, "fi", "followup.late.note", "Date")
 			startFollowUp(t, h)
 			h.Clock.Set(c.back)
 			out := h.Tick(0)
 			switch c.survey {
 			case followup.OnTime:
-				must(t, block(t, out, "── @anna"), "Miten onnistuimme")
-				mustNot(t, out, "Pahoittelut", "#kipina-organisers")
+				must(t, block(t, out, "── @anna"), surveyed)
+				mustNot(t, out, sorry, "#kipina-organisers")
 			case followup.LateNote:
-				must(t, block(t, out, "── @anna"), "Pahoittelut, tämä viesti on myöhässä – sen piti tulla 11.2.2027.", "Miten onnistuimme")
+				must(t, block(t, out, "── @anna"), fi("followup.late.note", "Date", "11.2.2027"), surveyed)
 			case followup.Skipped:
-				mustNot(t, out, "Miten onnistuimme")
+				mustNot(t, out, surveyed)
 			}
 			if c.steps == followup.LateNote {
-				must(t, block(t, out, "── @anna"), "Pahoittelut, tämä viesti on myöhässä – sen piti tulla 24.2.2027.", "Oletteko sopineet")
+				must(t, block(t, out, "── @anna"), fi("followup.late.note", "Date", "24.2.2027"),
+					fi("followup.nextsteps.prompt", "Event", name, "Company", "Katuvalo Oy", "App", "H0001", "Target", "Terveys ja toimintakyky"))
 			}
 			if len(c.wantOrganiser) > 0 {
 				orgs := out[strings.Index(out, "── #kipina-organisers"):]
-				must(t, orgs, c.wantOrganiser...)
+				for _, want := range c.wantOrganiser {
+					must(t, orgs, want(h))
+				}
 			}
 			if err := h.DB.View(func(tx *storage.Tx) error {
 				p, _, err := followup.LoadPlan(tx, "demo", "kipina-2017")
@@ -83,15 +106,20 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 // bad settings are refused with the reason; stop cancels everything.
 func TestPlanCommand(t *testing.T) {
 	h := setup(t, at(2027, 2, 10, 9, 0), demoApps[:1])
+	fi := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
+	name := loadEvent(t, h).NameIn("fi")
+	surveyed := fi("followup.survey.prompt", "Event", name)
+	bad := upTo(h, "fi", "followup.plan.bad", "Problem")
 	out := h.Run("/kipina followup plan kipina-2017\n")
-	must(t, out, "palautekysely (survey=1d): 11.2.2027 klo 9.00 — ajastettu", "Yli 2 pv myöhässä")
+	must(t, out, fi("followup.step.survey")+" (survey=1d): 11.2.2027 klo 9.00 — "+fi("followup.plan.pending"),
+		fi("followup.plan.policy", "At", "9.00", "Note", 2, "Skip", 14, "Stale", 30))
 	startFollowUp(t, h)
 	out = h.Run("/kipina followup plan kipina-2017 survey=2d nextsteps=3w late-skip=1 at=10:30\n")
-	must(t, out, "Asetusta ei voitu käyttää: late-skip (1) ei saa olla pienempi kuin late-note (2).") // the reason in the organiser's language
+	must(t, out, fi("followup.plan.bad", "Problem", fi("followup.setting.late", "Skip", 1, "Note", 2))) // the reason in the organiser's language
 	out = h.Run("/kipina followup plan kipina-2017 pilot=soon\n/kipina followup plan kipina-2017 colour=2\n")
-	must(t, out, "”soon” ei ole päivien määrä", "”colour” ei ole asetus")
+	must(t, out, bad+fi("followup.setting.days", "Value", "soon"), bad+fi("followup.setting.key", "Key", "colour"))
 	out = h.Run("/kipina followup plan kipina-2017 survey=2d nextsteps=3w late-skip=20d stale=45 at=10:30\n")
-	must(t, out, "survey=2d): 12.2.2027 klo 10.30", "nextsteps=21d): 3.3.2027 klo 10.30", "yli 20 pv", "Ilman edistystä 45 pv")
+	must(t, out, "survey=2d): 12.2.2027 klo 10.30", "nextsteps=21d): 3.3.2027 klo 10.30", fi("followup.plan.policy", "At", "10.30", "Note", 2, "Skip", 20, "Stale", 45))
 	if err := h.DB.View(func(tx *storage.Tx) error {
 		items, err := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/")
 		if err != nil {
@@ -105,13 +133,13 @@ func TestPlanCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Clock.Set(at(2027, 2, 11, 9, 30))
-	if out := h.Tick(0); strings.Contains(out, "Miten") {
+	if out := h.Tick(0); strings.Contains(out, surveyed) {
 		t.Errorf("survey went at the old time:\n%s", out)
 	}
 	h.Clock.Set(at(2027, 2, 12, 10, 30))
-	must(t, h.Tick(0), "Miten onnistuimme")
+	must(t, h.Tick(0), surveyed)
 	out = h.Run("/kipina followup stop kipina-2017\n/kipina followup plan kipina-2017 nextsteps=x\n")
-	must(t, out, "jatkoseuranta lopetettu", "Asetusta ei voitu käyttää")
+	must(t, out, fi("followup.stopped", "Event", "kipina-2017"), bad)
 	if err := h.DB.View(func(tx *storage.Tx) error {
 		items, err := schedule.Pending(tx, "demo", "followup/demo/kipina-2017/")
 		if len(items) != 0 {
@@ -121,5 +149,5 @@ func TestPlanCommand(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	must(t, h.Run("/kipina followup plan nosuch\n/kipina followups\n"), "Tapahtumaa ”nosuch” ei löydy", "esitelleet 1")
+	must(t, h.Run("/kipina followup plan nosuch\n/kipina followups\n"), fi("followup.no_event", "Event", "nosuch"), fi("followup.stage.pitched")+" 1")
 }

@@ -30,6 +30,8 @@
 package followup
 
 import (
+	"strconv"
+
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/storage"
 )
@@ -60,23 +62,79 @@ func (Module) Register(reg *bot.Registry, env *bot.Env) error {
 		bot.Command{Name: "followups", Role: org, MaxArgs: 1, Run: m.funnel},
 		bot.Command{Name: "survey results", Role: org, MinArgs: 1, MaxArgs: 1, Run: m.surveyResults},
 	)
-	reg.Action("followup-start", org, m.start)
-	reg.Action("fus", bot.Anyone, m.surveyScore)
-	reg.Action("fusc", bot.Anyone, m.surveyCommentOpen)
-	reg.Form("fusc", bot.Anyone, m.surveyCommentSubmit)
-	reg.Action("fa", bot.Anyone, m.answer)
-	reg.Form("fac", bot.Anyone, m.closeSubmit)
+	reg.Action(startID.Prefix(), org, m.start)
+	reg.Action(scoreID.Prefix(), bot.Anyone, m.surveyScore)
+	reg.Action(commentID.Prefix(), bot.Anyone, m.surveyCommentOpen)
+	reg.Form(commentID.Prefix(), bot.Anyone, m.surveyCommentSubmit)
+	reg.Action(answerID.Prefix(), bot.Anyone, m.answer)
+	reg.Form(closeID.Prefix(), bot.Anyone, m.closeSubmit)
 	reg.Due(kindStep, m.runStep)
 	reg.Due(kindEscalate, m.runEscalate)
 	return nil
 }
 
+// scoreRef is a survey answer: the event and a score from 1 to 5.
+type scoreRef struct {
+	Event string
+	Score int
+}
+
+// roleScoreRef is a survey answer from a button sent before issue 13,
+// whose id also named a role.
+type roleScoreRef struct {
+	scoreRef
+	Role string
+}
+
+// answerRef is a button of a next-steps or pilot prompt: the event, the
+// application and the answer (a key of stageOf, or "closed").
+type answerRef struct{ Event, App, Answer string }
+
+// pairRef names a company–process pair by its event and application.
+type pairRef struct{ Event, App string }
+
+// The ids of the campaign's buttons and forms.
+var (
+	// startID is the Start button of the campaign's preview: "followup-start:<event>".
+	startID = bot.StringID("followup-start")
+	// scoreID is a score button of the survey: "fus:<event>:<score>".
+	scoreID = bot.NewIDCodec("fus", 2,
+		func(v scoreRef) []string { return []string{v.Event, strconv.Itoa(v.Score)} },
+		func(f []string) (scoreRef, bool) { return decodeScore(f[0], f[1]) })
+	// scoreRoleID reads the score buttons sent before the role left the
+	// id ("fus:<event>:<score>:<role>", issue 13). The handler ignores the
+	// role (surveyRole reads it from the records); the bot builds these
+	// ids no more, only tests forge them.
+	scoreRoleID = bot.NewIDCodec("fus", 3,
+		func(v roleScoreRef) []string { return []string{v.Event, strconv.Itoa(v.Score), v.Role} },
+		func(f []string) (roleScoreRef, bool) {
+			v, ok := decodeScore(f[0], f[1])
+			return roleScoreRef{v, f[2]}, ok
+		})
+	// commentID is the survey's Comment button and its form: "fusc:<event>".
+	commentID = bot.StringID("fusc")
+	// answerID is an answer button of a next-steps or pilot prompt:
+	// "fa:<event>:<app>:<answer>".
+	answerID = bot.NewIDCodec("fa", 3,
+		func(v answerRef) []string { return []string{v.Event, v.App, v.Answer} },
+		func(f []string) (answerRef, bool) {
+			_, known := stageOf[f[2]]
+			return answerRef{f[0], f[1], f[2]}, known || f[2] == "closed"
+		})
+	// closeID is the form that asks why a pair closed: "fac:<event>:<app>".
+	closeID = bot.NewIDCodec("fac", 2,
+		func(v pairRef) []string { return []string{v.Event, v.App} },
+		func(f []string) (pairRef, bool) { return pairRef{f[0], f[1]}, true })
+)
+
+// decodeScore reads a score field: 1 to 5, one digit.
+func decodeScore(event, s string) (scoreRef, bool) {
+	n, err := strconv.Atoi(s)
+	return scoreRef{event, n}, err == nil && n >= 1 && n <= 5 && strconv.Itoa(n) == s
+}
+
 // view runs fn in a read transaction.
 func (m *module) view(fn func(tx *storage.Tx) error) error { return m.env.DB.View(fn) }
-
-// stale is the refusal of a button or form whose arguments no longer make
-// sense.
-func stale() error { return bot.Refuse("error.stale") }
 
 // notYours is the refusal of an answer from someone the question was not
 // for.

@@ -198,7 +198,7 @@ func seed(t testing.TB, dir string, n int) {
 	if r := b.Handle(context.Background(), &chat.Command{Origin: nina, Text: "followup people add kipina-2017 @juror1"}); !strings.Contains(r.Reply.Text, "@juror1") {
 		t.Fatalf("people add: %s", r.Reply.Text)
 	}
-	if r := b.Handle(context.Background(), &chat.Action{Origin: nina, ActionID: "followup-start:kipina-2017"}); !strings.Contains(r.Reply.Text, "alkoi") {
+	if r := b.Handle(context.Background(), &chat.Action{Origin: nina, ActionID: followup.StartID("kipina-2017")}); !strings.Contains(r.Reply.Text, startedText(b.Cat)) {
 		t.Fatalf("start: %s", r.Reply.Text)
 	}
 }

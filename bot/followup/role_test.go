@@ -19,14 +19,14 @@ func TestSurveyRoleFromRecords(t *testing.T) {
 	startFollowUp(t, h)
 	h.Clock.Set(at(2027, 2, 11, 9, 0))
 	out := h.Tick(0)
-	must(t, block(t, out, "── @anna"), "Miten onnistuimme?")
+	must(t, block(t, out, "── @anna"), surveyed(t, h))
 	mustNot(t, out, ":company", ":city") // the ids no longer carry a role
 
-	forged := &chat.Action{Origin: chat.Origin{User: bottest.User("anna"), Channel: "D"}, ActionID: "fus:kipina-2017:1:juror"}
+	forged := &chat.Action{Origin: chat.Origin{User: bottest.User("anna"), Channel: "D"}, ActionID: followup.ScoreRoleID("kipina-2017", 1, "juror")}
 	if r := h.Bot.Handle(t.Context(), forged); r.Reply == nil && r.Update == nil {
 		t.Fatalf("forged press not answered: %+v", r)
 	}
-	comment := &chat.FormSubmit{Origin: chat.Origin{User: bottest.User("pekka"), Channel: "D"}, FormID: "fusc:kipina-2017",
+	comment := &chat.FormSubmit{Origin: chat.Origin{User: bottest.User("pekka"), Channel: "D"}, FormID: followup.CommentID("kipina-2017"),
 		Values: map[string]string{"comment": "Hyvä päivä."}}
 	if r := h.Bot.Handle(t.Context(), comment); len(r.Errors) > 0 {
 		t.Fatalf("comment refused: %+v", r)

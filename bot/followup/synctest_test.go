@@ -12,6 +12,7 @@ import (
 	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/chat"
+	"github.com/kipina/kipina/bot/followup"
 	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/storage"
 )
@@ -70,7 +71,7 @@ func TestCronWakesCampaign(t *testing.T) {
 			t.Fatal(err)
 		}
 		nina := chat.Origin{User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "nina"}}
-		if r := b.Handle(context.Background(), &chat.Action{Origin: nina, ActionID: "followup-start:kipina-2017"}); !strings.Contains(r.Reply.Text, "alkoi") {
+		if r := b.Handle(context.Background(), &chat.Action{Origin: nina, ActionID: followup.StartID("kipina-2017")}); !strings.Contains(r.Reply.Text, startedText(b.Cat)) {
 			t.Fatalf("start: %s", r.Reply.Text)
 		}
 		ctx1, stop1 := context.WithCancel(context.Background())
@@ -118,10 +119,10 @@ func TestCronWakesCampaign(t *testing.T) {
 		time.Sleep(time.Until(at(2000, 1, 24, 8, 1)))
 		synctest.Wait()
 		got = p.take()
-		if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "2000-01-24 08:00 shell:demo:@anna Pahoittelut, tämä viesti on myöhässä – sen piti tulla 17.1.2000.") {
+		if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "2000-01-24 08:00 shell:demo:@anna "+b.Cat.T("fi", "followup.late.note", "Date", "17.1.2000")) {
 			t.Fatalf("after the restart = %q", got)
 		}
-		if !strings.Contains(got[1], "shell:demo:#kipina-organisers") || !strings.Contains(got[1], "7 päivää myöhässä") {
+		if !strings.Contains(got[1], "shell:demo:#kipina-organisers") || !strings.Contains(got[1], strings.Split(b.Cat.T("fi", "followup.late.late-note", "Date", cut, "Count", 7, "Sent", cut), cut)[1]) {
 			t.Errorf("organiser notice = %q", got[1])
 		}
 	})
