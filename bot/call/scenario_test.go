@@ -35,15 +35,12 @@ type texts struct {
 	undo, statusWithdrawn, deadlinePassed, history           string
 }
 
-// cut marks where upTo cuts a message.
-const cut = "\x00"
 
 // upTo renders message id with kv and cutAt set to a marker, and returns
 // the text before it: for a message whose tail (a formatted deadline) the
 // test does not pin.
 func upTo(cat *locale.Catalog, lang, id, cutAt string, kv ...any) string {
-	s, _, _ := strings.Cut(cat.T(lang, id, append(kv, cutAt, cut)...), cut)
-	return s
+	return bottest.UpTo(cat, lang, id, cutAt, kv...)
 }
 
 // dateIn writes a date as lang writes it (format.date).

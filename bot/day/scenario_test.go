@@ -88,23 +88,16 @@ func accept(t *testing.T, h *bottest.Harness, ids ...string) {
 	}
 }
 
-// cut marks where upTo cuts a message.
-const cut = "\x00"
-
-// countCut is the count upTo cuts a message at (Count chooses the plural
-// form, so it cannot be the marker).
-const countCut = 97
+const (
+	cut      = bottest.Cut
+	countCut = bottest.CountCut
+)
 
 // upTo renders message id in lang with kv and cutAt set to a marker, and
 // returns the text before it: for a message whose tail the test does not
 // pin.
 func upTo(h *bottest.Harness, lang, id, cutAt string, kv ...any) string {
-	marker := any(cut)
-	if cutAt == "Count" {
-		marker = countCut
-	}
-	s, _, _ := strings.Cut(h.Bot.Cat.T(lang, id, append(kv, cutAt, marker)...), fmt.Sprint(marker))
-	return s
+	return bottest.UpTo(h.Bot.Cat, lang, id, cutAt, kv...)
 }
 
 // shape is the pattern of message id in lang (its "other" plural form):

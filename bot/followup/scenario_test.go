@@ -141,32 +141,25 @@ func loadEvent(t testing.TB, h *bottest.Harness) round.Event {
 	return ev
 }
 
-// cut marks where upTo cuts a message.
-const cut = "\x00"
+const (
+	cut      = bottest.Cut
+	countCut = bottest.CountCut
+)
 
 // upTo renders message id in lang with kv and cutAt set to a marker, and
 // returns the text before it: for a message whose tail the test does not
 // pin. Count, which chooses the plural form, is cut at the number 97
 // (the "other" form).
 func upTo(h *bottest.Harness, lang, id, cutAt string, kv ...any) string {
-	marker := any(cut)
-	if cutAt == "Count" {
-		marker = countCut
-	}
-	s, _, _ := strings.Cut(h.Bot.Cat.T(lang, id, append(kv, cutAt, marker)...), fmt.Sprint(marker))
-	return s
+	return bottest.UpTo(h.Bot.Cat, lang, id, cutAt, kv...)
 }
 
 // after renders message id in lang with kv and cutAt set to a marker, and
 // returns the text after it: for a message whose head the test does not
 // pin.
 func after(h *bottest.Harness, lang, id, cutAt string, kv ...any) string {
-	_, s, _ := strings.Cut(h.Bot.Cat.T(lang, id, append(kv, cutAt, cut)...), cut)
-	return s
+	return bottest.After(h.Bot.Cat, lang, id, cutAt, kv...)
 }
-
-// countCut is the count upTo cuts a message at.
-const countCut = 97
 
 // exportAndAudit exports the campaign's event and checks the files and
 // the audit log of the whole campaign.

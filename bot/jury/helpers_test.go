@@ -177,25 +177,19 @@ func ranking(t *testing.T, h *bottest.Harness) []matching.AppResult {
 	return jury.Ranking(h.Config.Rubric, &j, rs)
 }
 
-// cut marks where upTo cuts a message.
-const cut = "\x00"
 
 // upTo renders message id in lang with kv and cutAt set to a marker, and
 // returns the text before it: for a message whose tail the test does not
 // pin. cutAt is never "Count", which chooses the plural form.
 func upTo(h *bottest.Harness, lang, id, cutAt string, kv ...any) string {
-	s, _, _ := strings.Cut(h.Bot.Cat.T(lang, id, append(kv, cutAt, cut)...), cut)
-	return s
+	return bottest.UpTo(h.Bot.Cat, lang, id, cutAt, kv...)
 }
 
 // pieces renders message id in lang with kv and each key of keys set to a
 // marker, and returns the texts between the markers: the fixed wording
 // around what varies.
 func pieces(h *bottest.Harness, lang, id string, keys []string, kv ...any) []string {
-	for _, k := range keys {
-		kv = append(kv, k, cut)
-	}
-	return strings.Split(h.Bot.Cat.T(lang, id, kv...), cut)
+	return bottest.Pieces(h.Bot.Cat, lang, id, keys, kv...)
 }
 
 // scoresIn is the score line of a review giving q to every criterion of
