@@ -86,21 +86,32 @@ func (m *module) export(ctx context.Context, r *bot.Request) (chat.Response, err
 	if err != nil {
 		return chat.Response{}, err
 	}
-	return m.send(ctx, r, s, "privacy.export")
+	return m.send(ctx, r, &Found{Subject: s, m: newMatcher()}, "privacy.export")
 }
 
+// mine exports the asker's own data. A person reached by e-mail (a
+// company that applied on the web page; their user id is their verified
+// address) also gets the applications sent with that address as their
+// contact e-mail, as an export by e-mail address would find them.
 func (m *module) mine(ctx context.Context, r *bot.Request) (chat.Response, error) {
-	return m.send(ctx, r, Subject{Kind: Person, Value: r.User.User}, "privacy.my")
+	f := &Found{Subject: Subject{Kind: Person, Value: r.User.User}, m: newMatcher()}
+	if r.User.Platform == bot.EmailPlatform {
+		f.m.token(r.User.User, minToken)
+	}
+	return m.send(ctx, r, f, "privacy.my")
 }
 
 // send finds the subject's records, audits the export (without content)
 // and delivers the file to the person who asked: uploaded to their direct
 // messages where the platform takes files, else saved under the data
-// directory.
-func (m *module) send(ctx context.Context, r *bot.Request, s Subject, action string) (chat.Response, error) {
+// directory. A person reached by e-mail gets it as an attachment at their
+// verified address (their user id, never an address typed in the request);
+// if that fails, the error is theirs (nothing is saved on the server for
+// them).
+func (m *module) send(ctx context.Context, r *bot.Request, q *Found, action string) (chat.Response, error) {
 	var f *Found
 	err := r.Update(func(tx *storage.Tx) (err error) {
-		if f, err = Find(tx, r.WS.ID, s); err != nil {
+		if f, err = find(tx, r.WS.ID, q); err != nil {
 			return err
 		}
 		return r.Audit(tx, action, "privacy", fmt.Sprintf("%d records", len(f.Records)))
@@ -115,8 +126,13 @@ func (m *module) send(ctx context.Context, r *bot.Request, s Subject, action str
 	if p, ok := r.Env.Platform(r.User.Platform); ok {
 		if up, can := p.(chat.FileUploader); can {
 			err := up.Upload(ctx, chat.DM(r.User), file, r.T("privacy.file", "Count", len(f.Records)))
-			if err == nil {
+			switch {
+			case err == nil && r.User.Platform == bot.EmailPlatform:
+				return r.Reply("privacy.mailed", "Count", len(f.Records), "Address", r.User.User)
+			case err == nil:
 				return r.Reply("privacy.uploaded", "Count", len(f.Records))
+			case r.User.Platform == bot.EmailPlatform:
+				return chat.Response{}, fmt.Errorf("privacy export by e-mail: %w", err)
 			}
 			r.Env.Log.Warn("privacy export upload failed, saving instead", "err", err)
 		}

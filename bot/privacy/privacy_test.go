@@ -303,19 +303,7 @@ func TestRetention(t *testing.T) {
 	f := setup(t)
 	cat := f.h.Bot.Cat
 	// The due items are planned when an application comes.
-	a := readApp(t, f, "H0002")
-	err := f.h.DB.Update(func(tx *storage.Tx) error {
-		return round.AppSubmitted.Publish(context.Background(), f.h.Bot.Events, tx, round.Submission{Event: f.ev, App: &a, By: a.Owner})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var end time.Time
-	err = f.h.DB.View(func(tx *storage.Tx) (err error) { end, err = privacy.FollowupEnd(tx, f.ws, f.ev); return err })
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := privacy.EraseAt(end, privacy.DefaultRetentionMonths)
+	at := planRetention(t, f)
 	f.h.Clock.Set(at.AddDate(0, -1, -1))
 	out := f.h.Tick(0)
 	bottest.MustNot(t, out, "🗓️")
@@ -332,7 +320,7 @@ func TestRetention(t *testing.T) {
 			t.Errorf("%s after retention: %+v", id, a)
 		}
 	}
-	err = f.h.DB.View(func(tx *storage.Tx) error {
+	err := f.h.DB.View(func(tx *storage.Tx) error {
 		log, err := tx.AuditLog(f.ws, "event/"+f.ev.ID)
 		if err != nil {
 			return err
@@ -352,6 +340,25 @@ func TestRetention(t *testing.T) {
 			}
 		}
 	}
+}
+
+// planRetention plans the event's retention as an application's coming
+// does, and returns when the erasure is due.
+func planRetention(t *testing.T, f *fixture) time.Time {
+	t.Helper()
+	a := readApp(t, f, "H0002")
+	err := f.h.DB.Update(func(tx *storage.Tx) error {
+		return round.AppSubmitted.Publish(context.Background(), f.h.Bot.Events, tx, round.Submission{Event: f.ev, App: &a, By: a.Owner})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end time.Time
+	err = f.h.DB.View(func(tx *storage.Tx) (err error) { end, err = privacy.FollowupEnd(tx, f.ws, f.ev); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return privacy.EraseAt(end, privacy.DefaultRetentionMonths)
 }
 
 func readApp(t *testing.T, f *fixture, id string) round.Application {

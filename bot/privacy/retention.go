@@ -169,7 +169,9 @@ func (m *module) notice(tx *storage.Tx, it schedule.Item, _ time.Duration) error
 
 // eraseEvent erases the personal data of all the event's applications (as
 // /kipina privacy erase does for one; applications with trade secrets
-// first), the comments of its feedback survey, and audits it without
+// first), the comments of its feedback survey, what its staff wrote about
+// it (eraseStaff: conflict declarations, review comments, follow-up
+// reasons, the audit log's personal fields), and audits it without
 // content.
 func (m *module) eraseEvent(tx *storage.Tx, it schedule.Item, _ time.Duration) error {
 	var p duePayload
@@ -195,11 +197,11 @@ func (m *module) eraseEvent(tx *storage.Tx, it schedule.Item, _ time.Duration) e
 		return 0
 	})
 	records := 0
+	ids := make([]string, len(apps))
+	for i, a := range apps {
+		ids[i] = a.ID
+	}
 	if len(apps) > 0 {
-		ids := make([]string, len(apps))
-		for i, a := range apps {
-			ids[i] = a.ID
-		}
 		f, err := find(tx, ws, &Found{Subject: Subject{Kind: App, Value: p.Event}, m: newMatcher(), appIDs: ids})
 		if err != nil {
 			return err
@@ -225,9 +227,13 @@ func (m *module) eraseEvent(tx *storage.Tx, it schedule.Item, _ time.Duration) e
 		}
 	}
 	comments := len(blank)
+	staff, err := eraseStaff(tx, ws, p.Event, ids, newMatcher())
+	if err != nil {
+		return err
+	}
 	tx.ScrubAfterCommit()
 	if err := tx.Audit(ws, storage.AuditEntry{Who: "retention", Action: "privacy.retention", Subject: "event/" + p.Event,
-		Detail: fmt.Sprintf("%d applications, %d records, %d survey comments", len(apps), records, comments)}); err != nil {
+		Detail: fmt.Sprintf("%d applications, %d records, %d survey comments, %d staff records", len(apps), records, comments, staff)}); err != nil {
 		return err
 	}
 	rec.Erased = tx.Now()

@@ -43,8 +43,22 @@ func (a *Adapter) showLink(w http.ResponseWriter, r *http.Request, status int, c
 	tok := r.PathValue("token")
 	t, l, err := a.readLink(tok)
 	lang := a.lang(r, t.W)
+	if errors.Is(err, ErrUsed) {
+		// A used link still proves the mailbox: its holder can have their
+		// data sent to it.
+		v := a.newView(w, r, lang, a.cat.T(lang, "web.link.used"))
+		v.Data = dataPath(tok)
+		a.render(w, http.StatusGone, "message", v)
+		return
+	}
 	if err != nil {
 		a.linkError(w, r, lang, err)
+		return
+	}
+	if l.Kind == linkData {
+		v := a.newView(w, r, lang, a.cat.T(lang, "web.data.title"))
+		v.Data = dataPath(tok)
+		a.render(w, http.StatusOK, "message", v)
 		return
 	}
 	lv := &landingView{Path: "/l/" + tok, Label: l.Label, Error: choiceErr}
@@ -65,7 +79,7 @@ func (a *Adapter) showLink(w http.ResponseWriter, r *http.Request, status int, c
 		v.Text = []string{a.cat.T(lang, "web.link.action.text", "Label", l.Label)}
 		lv.Button = a.cat.T(lang, "web.link.confirm.button")
 	}
-	v.Landing = lv
+	v.Landing, v.Data = lv, dataPath(tok)
 	a.render(w, status, "landing", v)
 }
 
@@ -77,6 +91,10 @@ func (a *Adapter) linkUse(w http.ResponseWriter, r *http.Request) {
 	lang := a.lang(r, t.W)
 	if err != nil {
 		a.linkError(w, r, lang, err)
+		return
+	}
+	if l.Kind == linkData {
+		a.linkData(w, r)
 		return
 	}
 	value := l.Value

@@ -17,6 +17,7 @@ const (
 	linkVerify = "verify" // proves an address, then opens the application form
 	linkAction = "action" // a button of an e-mail: dispatches a chat.Action
 	linkSelect = "select" // a select of an e-mail: a page with its options
+	linkData   = "data"   // the footer of every e-mail: "Send me my data" (datapage.go)
 )
 
 // Link is what a link in an e-mail stands for. The URL carries only the

@@ -27,6 +27,8 @@ func outboxID(to chat.Address, m chat.Message) string {
 // Post sends m as an e-mail to to.User (an address). Its controls become
 // signed links to the page (valid web.link_days; one link per button, one
 // per select leading to a page of its options); its file is attached. The
+// footer links to the page where the addressee can have everything stored
+// about them sent to this address (linkData). The
 // words around the core's text are in the language the person last used
 // on the page, else the workspace's. A channel address, an unknown
 // workspace or a malformed address is a permanent error; SMTP errors are
@@ -47,6 +49,7 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 	lang := info.lang
 	type link struct{ label, url string }
 	var ls []link
+	var dataURL string
 	err := a.db.Update(func(tx *storage.Tx) error {
 		switch p, err := people.Get(tx, to.Workspace, addr); {
 		case err == nil && p.Lang != "":
@@ -55,9 +58,14 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 			return err
 		}
 		cls, err := a.controlLinks(tx, to.Workspace, addr, lang, ref, m.Controls)
+		if err != nil {
+			return err
+		}
 		for _, l := range cls {
 			ls = append(ls, link{l.Label, a.URL(l.Href)})
 		}
+		path, err := a.newLink(tx, to.Workspace, Link{Kind: linkData, Address: addr, Lang: lang, Expires: a.now().Add(a.linkTTL)})
+		dataURL = a.URL(path)
 		return err
 	})
 	if err != nil {
@@ -80,8 +88,10 @@ func (a *Adapter) Post(ctx context.Context, to chat.Address, m chat.Message) (ch
 		htm.WriteString("</ul>")
 	}
 	footer := a.cat.T(lang, "web.mail.footer", "Days", a.cat.T(lang, "web.mail.days", "Count", days)) // each count its own plural
-	text.WriteString("\n\n-- \n" + footer + "\n")
-	htm.WriteString(`<p style="color:#4a4a4a;font-size:90%">` + html.EscapeString(footer) + "</p></body></html>")
+	data := a.cat.T(lang, "web.mail.data")
+	text.WriteString("\n\n-- \n" + footer + "\n" + data + ":\n" + dataURL + "\n")
+	htm.WriteString(`<p style="color:#4a4a4a;font-size:90%">` + html.EscapeString(footer) + `<br><a href="` + html.EscapeString(dataURL) + `">` +
+		html.EscapeString(data) + "</a></p></body></html>")
 	out := email.Mail{To: addr, Subject: subject(m.Text), Text: text.String(), HTML: htm.String(), MessageID: ref.ID}
 	if f := m.File; f != nil {
 		out.Attachments = []email.Attachment{{Name: f.Name, Content: f.Content, ContentType: contentType(f.Name)}}

@@ -49,6 +49,9 @@ type view struct {
 	Errors []summaryItem
 	Back   *linkView
 	Links  []linkView // the answer's buttons, as links
+	// Data, when set, is where the page's "Send me my data" form posts
+	// (the page a link opens).
+	Data string
 
 	Call    *callView
 	Form    *formView

@@ -48,6 +48,7 @@ func (a *Adapter) Handler() http.Handler {
 	mux.HandleFunc("GET /{ws}/calls/{event}/apply", a.applyPage)
 	mux.HandleFunc("GET /l/{token}", a.linkPage)
 	mux.HandleFunc("POST /l/{token}", a.post(a.linkUse))
+	mux.HandleFunc("POST /d/{token}", a.post(a.linkData))
 	mux.HandleFunc("POST /forms", a.post(a.formSubmit))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		a.message(w, r, http.StatusNotFound, a.lang(r, ""), a.cat.T(a.lang(r, ""), "web.not_found"), "", nil)
