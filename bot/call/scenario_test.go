@@ -35,7 +35,6 @@ type texts struct {
 	undo, statusWithdrawn, deadlinePassed, history           string
 }
 
-
 // upTo renders message id with kv and cutAt set to a marker, and returns
 // the text before it: for a message whose tail (a formatted deadline) the
 // test does not pin.

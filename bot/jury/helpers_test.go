@@ -177,7 +177,6 @@ func ranking(t *testing.T, h *bottest.Harness) []matching.AppResult {
 	return jury.Ranking(h.Config.Rubric, &j, rs)
 }
 
-
 // upTo renders message id in lang with kv and cutAt set to a marker, and
 // returns the text before it: for a message whose tail the test does not
 // pin. cutAt is never "Count", which chooses the plural form.

@@ -87,6 +87,7 @@ func TestEachCountHasItsPlural(t *testing.T) {
 		"päivää", "päivä", "days?", "dagar", "dag",
 		"henkilöä", "henkilö", "people", "persons?", "personer",
 		"kysyttyä", "kysytty", "tillfrågade", "tillfrågad",
+		"tietuetta", "tietue", "records?", "poster", "kuukautta", "kuukausi", "months?", "månader", "månad",
 		"esteellisiä", "have", "are", "review",
 	}, "|") + `)(?:[^\p{L}]|$)` // \b is ASCII only: "päivää" would match in "päivään"
 	other := regexp.MustCompile(`\{\{\.(\w+)\}\} (?:[a-zäöå]+ )?` + counted)

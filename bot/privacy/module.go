@@ -155,7 +155,8 @@ func (m *module) erase(_ context.Context, r *bot.Request) (chat.Response, error)
 		return chat.Response{}, err
 	}
 	return chat.Response{Reply: &chat.Message{
-		Text: r.T("privacy.erase.confirm", "Subject", s.Value, "Apps", len(f.Apps), "Count", len(f.Records)) +
+		Text: r.T("privacy.erase.confirm", "Subject", s.Value,
+			"Applications", r.Env.Count(r.Lang, "count.applications", len(f.Apps)), "Records", r.Env.Count(r.Lang, "count.records", len(f.Records))) +
 			"\n" + f.CountLines(),
 		Controls: []chat.Control{r.Button(eraseID.ID(s), "privacy.erase.button")},
 	}}, nil
@@ -184,5 +185,6 @@ func (m *module) confirmErase(_ context.Context, r *bot.Request) (chat.Response,
 	if r.Env.Config.Backups.Keep == 0 {
 		backups = r.T("privacy.backups.all")
 	}
-	return r.ReplyText(r.T("privacy.erased", "Apps", len(f.Apps), "Count", n) + "\n" + backups)
+	return r.ReplyText(r.T("privacy.erased", "Applications", r.Env.Count(r.Lang, "count.applications", len(f.Apps)),
+		"Records", r.Env.Count(r.Lang, "count.records", n)) + "\n" + backups)
 }

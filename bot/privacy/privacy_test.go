@@ -308,7 +308,7 @@ func TestRetention(t *testing.T) {
 	out := f.h.Tick(0)
 	bottest.MustNot(t, out, "🗓️")
 	out = f.h.Tick(26 * time.Hour)
-	notice := cat.T("fi", "privacy.retention.notice", "Event", f.ev.Name, "Date", f.h.Bot.FormatTime("fi", "format.date", at, time.FixedZone("EET", 2*3600)), "Months", 24)
+	notice := cat.T("fi", "privacy.retention.notice", "Event", f.ev.Name, "Date", f.h.Bot.FormatTime("fi", "format.date", at, time.FixedZone("EET", 2*3600)), "Months", cat.T("fi", "count.months", "Count", 24))
 	bottest.Must(t, out, notice)
 	if data := readApp(t, f, "H0001"); data.Company != annaCompany {
 		t.Fatal("erased at the notice")

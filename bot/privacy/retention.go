@@ -155,7 +155,7 @@ func (m *module) notice(tx *storage.Tx, it schedule.Item, _ time.Duration) error
 			lang = m.env.LangOf(tx, chat.UserRef{Platform: a.Platform, Workspace: a.Workspace, User: a.User})
 		}
 		text := m.env.Cat.T(lang, "privacy.retention.notice", "Event", ev.NameIn(lang),
-			"Date", m.env.FormatTime(lang, "format.date", p.At, ws.Loc), "Months", m.months())
+			"Date", m.env.FormatTime(lang, "format.date", p.At, ws.Loc), "Months", m.env.Count(lang, "count.months", m.months()))
 		k := key
 		if a.User != "" {
 			k = key.With(a.User)
