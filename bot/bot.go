@@ -206,7 +206,11 @@ func (b *Bot) Handle(ctx context.Context, e chat.Event) chat.Response {
 		b.Log.Error("identify", "user", o.User.String(), "err", err)
 		return chat.Response{Reply: &chat.Message{Text: b.Cat.T(ws.langOf(User{}, o.Locale), "error.internal")}}
 	}
-	r := &Request{Env: b.Env, Event: e, Origin: o, User: o.User, WS: ws, Lang: ws.langOf(u, o.Locale), Roles: ws.rolesOf(u), ID: reqid.New()}
+	id := reqid.Of(ctx) // an adapter that logs the request itself (the web page) made it
+	if id == "" {
+		id = reqid.New()
+	}
+	r := &Request{Env: b.Env, Event: e, Origin: o, User: o.User, WS: ws, Lang: ws.langOf(u, o.Locale), Roles: ws.rolesOf(u), ID: id}
 	resp, err := b.handler(reqid.With(ctx, r.ID), r)
 	if err != nil { // answer renders every error; this is a safety net
 		b.Log.Error("unanswered error", "user", o.User.String(), "err", err, reqid.Key, r.ID)

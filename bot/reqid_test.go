@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,5 +91,25 @@ func TestRequestIDFromCommandToDelivery(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRequestIDFromAdapter: an adapter that gave the request an id before
+// handing it to the core (the web page logs its own lines with it) gets
+// that id on the core's request line, so one id covers the page and the
+// handler.
+func TestRequestIDFromAdapter(t *testing.T) {
+	h := bottest.New(t, notifyModule{})
+	const id = "0123456789abcdef"
+	h.Bot.Handle(reqid.With(context.Background(), id), &chat.Command{Origin: chat.Origin{
+		User: chat.UserRef{Platform: "shell", Workspace: "demo", User: "nina"}}, Text: "notify c"})
+	var got []string
+	for _, l := range logLines(t, h.Logs()) {
+		if l["msg"] == "request" && l["name"] == "notify" {
+			got = append(got, fmt.Sprint(l[reqid.Key]))
+		}
+	}
+	if len(got) != 1 || got[0] != id {
+		t.Fatalf("request lines carry %q, want [%s]:\n%s", got, id, h.Logs())
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/email"
+	"github.com/kipina/kipina/bot/reqid"
 	"github.com/kipina/kipina/storage"
 )
 
@@ -26,7 +27,7 @@ func (a *Adapter) notFound(w http.ResponseWriter, r *http.Request, lang string) 
 }
 
 func (a *Adapter) internal(w http.ResponseWriter, r *http.Request, lang, what string, err error) {
-	a.log.Error(what, "err", err)
+	a.log.Error(what, "err", err, reqid.Key, reqid.Of(r.Context()))
 	a.message(w, r, http.StatusInternalServerError, lang, a.cat.T(lang, "web.internal"), "", nil)
 }
 
@@ -103,7 +104,7 @@ func (a *Adapter) callStart(w http.ResponseWriter, r *http.Request) {
 	m := email.Mail{To: addr, Subject: a.cat.T(lang, "web.verify.subject", "Event", cp.Event),
 		Text: a.cat.T(lang, "web.verify.mail", "Event", cp.Event, "URL", a.URL(path))}
 	if err := a.mail.Send(r.Context(), m); err != nil {
-		a.log.Warn("confirmation mail", "ws", ws, "err", err)
+		a.log.Warn("confirmation mail", "ws", ws, "err", err, reqid.Key, reqid.Of(r.Context()))
 		a.message(w, r, http.StatusBadGateway, lang, a.cat.T(lang, "web.mail_failed"), "", &linkView{Href: callPath(ws, event), Label: a.cat.T(lang, "web.sent.back")})
 		return
 	}

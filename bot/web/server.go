@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kipina/kipina/bot/locale"
+	"github.com/kipina/kipina/bot/reqid"
 	"golang.org/x/text/language"
 )
 
@@ -72,6 +73,7 @@ func (a *Adapter) secure(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		r = r.WithContext(reqid.With(r.Context(), reqid.New())) // the core's request line and the page's errors share it
 		if l := r.URL.Query().Get("lang"); l != "" && r.Method == http.MethodGet {
 			if l = locale.Normalize(l); l != "" {
 				http.SetCookie(w, a.cookie(cookieLang, l, 365*24*3600))
