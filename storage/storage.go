@@ -255,3 +255,21 @@ func IgnoreNotFound(err error) error {
 	}
 	return err
 }
+
+// WriteStats are the store's cumulative write costs since it was opened
+// (bbolt's transaction statistics): what a commit costs beyond the reads.
+type WriteStats struct {
+	// Pages is the number of pages allocated by write transactions (each
+	// page a commit rewrites is allocated anew: copy on write).
+	Pages int64
+	// Writes is the number of page-run writes to the file.
+	Writes int64
+	// WriteTime is the time spent writing pages, their fsync included.
+	WriteTime time.Duration
+}
+
+// WriteStats returns the write costs since the store was opened.
+func (db *DB) WriteStats() WriteStats {
+	s := db.bolt.Stats()
+	return WriteStats{Pages: s.TxStats.GetPageCount(), Writes: s.TxStats.GetWrite(), WriteTime: s.TxStats.GetWriteTime()}
+}

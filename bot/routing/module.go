@@ -216,7 +216,7 @@ func (m *module) override(r *bot.Request, appID, target string) (chat.Response, 
 		}
 		cur.Override, cur.Updated = target, r.Now()
 		name = ev.TargetName(m.b.Config.Tracks, target, r.Lang)
-		if err := corrections.Put(tx, r.WS.ID, a.ID, correction{Event: a.Event, Target: target, Text: text(&a)}); err != nil {
+		if err := addCorrection(tx, r.WS.ID, a.ID, correction{Event: a.Event, Target: target, Text: text(&a)}); err != nil {
 			return err
 		}
 		if err := m.route(tx, r.WS, ev, a, &cur); err != nil {
