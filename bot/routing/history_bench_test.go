@@ -42,6 +42,18 @@ const (
 	overridesPerEvent = 5
 )
 
+// acceptAll is a platform that takes every message.
+type acceptAll struct{}
+
+func (acceptAll) Name() string                                  { return "shell" }
+func (acceptAll) Run(ctx context.Context, _ chat.Handler) error { <-ctx.Done(); return nil }
+func (acceptAll) Update(context.Context, chat.Address, chat.MessageRef, chat.Message) error {
+	return nil
+}
+func (acceptAll) Post(_ context.Context, to chat.Address, m chat.Message) (chat.MessageRef, error) {
+	return chat.MessageRef{Channel: "D" + to.User, ID: m.ID}, nil
+}
+
 type benchStore struct {
 	b    *bot.Bot
 	db   *storage.DB
@@ -172,6 +184,20 @@ func openStore(dir string, history, prune bool) (*benchStore, error) {
 				if r := bt.Handle(ctx, &chat.Command{Origin: benchOrigin("nina"), Text: "match set " + app + " " + target}); r.Reply == nil || !strings.Contains(r.Reply.Text, app) {
 					return nil, fmt.Errorf("override %s: %+v", app, r)
 				}
+			}
+		}
+	}
+	if history {
+		// Ten years of messages were delivered: so are the overrides'.
+		w := outbox.NewWorker(db, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		w.Register(acceptAll{}, outbox.Limit{Rate: 1e6, Burst: 1e6})
+		for {
+			n, err := w.Deliver(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				break
 			}
 		}
 	}
