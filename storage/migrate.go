@@ -173,15 +173,20 @@ func migrateIndexes(tx *bolt.Tx) error {
 	})
 }
 
+// pruneStep is how many messages one transaction of migration 3 prunes.
+var pruneStep = 5000
+
 // migratePrune is migration 3: it compacts every message delivered before
 // the retention (Options) to its receipt, as the outbox's Prune does —
 // content (msg, error) dropped but for the message id, "pruned" set, the
 // entry of the delivered index removed — so that the first start of this
 // version does not carry the whole history's content. It reads only what
 // it prunes (the delivered index is in time order); pending and failed
-// messages are not in that index and stay as they are. Like migration 2
+// messages are not in that index and stay as they are. It prunes at most
+// pruneStep messages per transaction (errAgain): what it pruned is out of
+// the index, so each step goes on where the last one ended. Like migration 2
 // it works on the records' JSON and depends on no other package.
-func migratePrune(tx *bolt.Tx, o Options) error {
+func migratePrune(tx *bolt.Tx, o Options) (err error) {
 	sys := tx.Bucket(bucketSystem)
 	items, index := sys.Bucket([]byte("outbox")), sys.Bucket([]byte(OutboxDelivered))
 	if items == nil || index == nil {
@@ -190,9 +195,19 @@ func migratePrune(tx *bolt.Tx, o Options) error {
 	end := []byte(DeliveredKey(o.cutoff(), 0))
 	var done [][]byte
 	c := index.Cursor()
+	more := false
 	for k, _ := c.First(); k != nil && string(k) < string(end); k, _ = c.Next() {
+		if len(done) == pruneStep {
+			more = true
+			break
+		}
 		done = append(done, slices.Clone(k))
 	}
+	defer func() {
+		if err == nil && more {
+			err = errAgain
+		}
+	}()
 	for _, k := range done {
 		if err := index.Delete(k); err != nil {
 			return err

@@ -124,6 +124,8 @@ func TestMigrationOfStoreWrittenBefore(t *testing.T) {
 	now, retention := golden.Now, 5*24*time.Hour
 	cutoff := now.Add(-retention)
 
+	// One message per pruning transaction: the migration goes on in steps.
+	defer storage.SetPruneStep(1)()
 	db, err := storage.OpenWith(path, storage.Options{Retention: retention, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,8 @@ type DB struct {
 }
 
 // Migration upgrades the store by one schema version inside a
-// transaction, given what it needs of the configuration.
+// transaction, given what it needs of the configuration. Each runs in its
+// own transaction; a long one may work in steps (errAgain).
 type Migration func(tx *bolt.Tx, o Options) error
 
 // Options are what Open's migrations need of the configuration.
@@ -125,28 +126,49 @@ func OpenWith(path string, o Options) (*DB, error) {
 	return db, nil
 }
 
+// errAgain, returned by a migration, commits what it did so far and runs
+// it again, in a new transaction, before the schema moves on: a long
+// migration (pruning ten years of messages) in bounded steps, so that it
+// never holds its whole work in memory. Such a migration must be safe to
+// run again from any step.
+var errAgain = errors.New("migration: again")
+
+// migrate runs the migrations the file has not had, each in its own
+// transaction (and a step of one that returns errAgain in its own), the
+// schema version moving on with each.
 func (db *DB) migrate(o Options) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
+	for {
+		done := false
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			have := 0
+			if v := meta.Get(keySchema); v != nil {
+				if _, err := fmt.Sscan(string(v), &have); err != nil {
+					return fmt.Errorf("schema version %q: %w", v, err)
+				}
+			}
+			if have > len(Migrations) {
+				return fmt.Errorf("%w (file: %d, known: %d)", ErrNewerSchema, have, len(Migrations))
+			}
+			if have == len(Migrations) {
+				done = true
+				return meta.Put(keySchema, fmt.Appendf(nil, "%d", have))
+			}
+			switch err := Migrations[have](tx, o); {
+			case errors.Is(err, errAgain):
+				return nil
+			case err != nil:
+				return fmt.Errorf("migration %d: %w", have+1, err)
+			}
+			return meta.Put(keySchema, fmt.Appendf(nil, "%d", have+1))
+		})
+		if err != nil || done {
 			return err
 		}
-		have := 0
-		if v := meta.Get(keySchema); v != nil {
-			if _, err := fmt.Sscan(string(v), &have); err != nil {
-				return fmt.Errorf("schema version %q: %w", v, err)
-			}
-		}
-		if have > len(Migrations) {
-			return fmt.Errorf("%w (file: %d, known: %d)", ErrNewerSchema, have, len(Migrations))
-		}
-		for i := have; i < len(Migrations); i++ {
-			if err := Migrations[i](tx, o); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-		}
-		return meta.Put(keySchema, fmt.Appendf(nil, "%d", len(Migrations)))
-	})
+	}
 }
 
 // SchemaVersion returns the schema version stored in the file.
