@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,4 +171,78 @@ func migrateIndexes(tx *bolt.Tx) error {
 		}
 		return nil
 	})
+}
+
+// pruneStep is how many messages one transaction of migration 3 prunes.
+var pruneStep = 5000
+
+// migratePrune is migration 3: it compacts every message delivered before
+// the retention (Options) to its receipt, as the outbox's Prune does —
+// content (msg, error) dropped but for the message id, "pruned" set, the
+// entry of the delivered index removed — so that the first start of this
+// version does not carry the whole history's content. It reads only what
+// it prunes (the delivered index is in time order); pending and failed
+// messages are not in that index and stay as they are. It prunes at most
+// pruneStep messages per transaction (errAgain): what it pruned is out of
+// the index, so each step goes on where the last one ended. Like migration 2
+// it works on the records' JSON and depends on no other package.
+func migratePrune(tx *bolt.Tx, o Options) (err error) {
+	sys := tx.Bucket(bucketSystem)
+	items, index := sys.Bucket([]byte("outbox")), sys.Bucket([]byte(OutboxDelivered))
+	if items == nil || index == nil {
+		return nil
+	}
+	end := []byte(DeliveredKey(o.cutoff(), 0))
+	var done [][]byte
+	c := index.Cursor()
+	more := false
+	for k, _ := c.First(); k != nil && string(k) < string(end); k, _ = c.Next() {
+		if len(done) == pruneStep {
+			more = true
+			break
+		}
+		done = append(done, slices.Clone(k))
+	}
+	defer func() {
+		if err == nil && more {
+			err = errAgain
+		}
+	}()
+	for _, k := range done {
+		if err := index.Delete(k); err != nil {
+			return err
+		}
+		_, seq, _ := strings.Cut(string(k), "\x00")
+		v := items.Get([]byte(seq))
+		if v == nil {
+			continue
+		}
+		var it map[string]json.RawMessage
+		if err := json.Unmarshal(v, &it); err != nil {
+			return fmt.Errorf("outbox %s: %w", seq, err)
+		}
+		var id string
+		if raw, ok := it["id"]; ok {
+			if err := json.Unmarshal(raw, &id); err != nil {
+				return fmt.Errorf("outbox %s id: %w", seq, err)
+			}
+		}
+		msg, err := json.Marshal(struct {
+			Text string `json:"text"`
+			ID   string `json:"id,omitempty"`
+		}{ID: id})
+		if err != nil {
+			return err
+		}
+		it["msg"], it["pruned"] = msg, json.RawMessage("true")
+		delete(it, "error")
+		data, err := json.Marshal(it)
+		if err != nil {
+			return err
+		}
+		if err := items.Put([]byte(seq), data); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -39,13 +39,43 @@ type DB struct {
 	Now func() time.Time
 }
 
-// Migration upgrades the store by one schema version inside a transaction.
-type Migration func(tx *bolt.Tx) error
+// Migration upgrades the store by one schema version inside a
+// transaction, given what it needs of the configuration. Each runs in its
+// own transaction; a long one may work in steps (errAgain).
+type Migration func(tx *bolt.Tx, o Options) error
+
+// Options are what Open's migrations need of the configuration.
+type Options struct {
+	// Retention is how long a delivered message keeps its content
+	// (outbox.retention_days); 0 means DefaultRetention. Migration 3
+	// compacts what was delivered before Now − Retention to receipts.
+	Retention time.Duration
+	// Now is the clock of the migrations; time.Now when nil.
+	Now func() time.Time
+}
+
+// DefaultRetention is how long a delivered message keeps its content when
+// the configuration does not say (outbox.retention_days): long enough for
+// an organiser to look into a complaint about a message, and far longer
+// than any retry, crash recovery or "already sent?" check (those end
+// within the outbox's MaxAttempts backoffs, under an hour).
+const DefaultRetention = 30 * 24 * time.Hour
+
+func (o Options) cutoff() time.Time {
+	now, keep := time.Now, o.Retention
+	if o.Now != nil {
+		now = o.Now
+	}
+	if keep <= 0 {
+		keep = DefaultRetention
+	}
+	return now().Add(-keep)
+}
 
 // Migrations are applied in order; the store records how many ran. Append
 // new ones, never change old ones.
 var Migrations = []Migration{
-	func(tx *bolt.Tx) error { // 1: the root buckets.
+	func(tx *bolt.Tx, _ Options) error { // 1: the root buckets.
 		for _, name := range [][]byte{bucketWorkspaces, bucketSystem} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -53,7 +83,8 @@ var Migrations = []Migration{
 		}
 		return nil
 	},
-	migrateIndexes, // 2: indexes by event, by person, of failed and of delivered messages.
+	func(tx *bolt.Tx, _ Options) error { return migrateIndexes(tx) }, // 2: indexes by event, by person, of failed and of delivered messages.
+	migratePrune, // 3: delivered messages older than the retention compacted to receipts.
 }
 
 var (
@@ -66,7 +97,11 @@ var (
 // Open opens or creates the store at path and brings its schema up to date.
 // It waits at most a second for the file lock, so a second process gets a
 // clear error instead of hanging.
-func Open(path string) (*DB, error) {
+func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
+
+// OpenWith is Open with what the migrations need of the configuration
+// (the outbox retention).
+func OpenWith(path string, o Options) (*DB, error) {
 	b, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: time.Second,
 		// Map generously at once: growing the map waits for every reader,
@@ -85,34 +120,55 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{bolt: b, Now: time.Now}
-	if err := db.migrate(); err != nil {
+	if err := db.migrate(o); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, errors.Join(err, b.Close()))
 	}
 	return db, nil
 }
 
-func (db *DB) migrate() error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
+// errAgain, returned by a migration, commits what it did so far and runs
+// it again, in a new transaction, before the schema moves on: a long
+// migration (pruning ten years of messages) in bounded steps, so that it
+// never holds its whole work in memory. Such a migration must be safe to
+// run again from any step.
+var errAgain = errors.New("migration: again")
+
+// migrate runs the migrations the file has not had, each in its own
+// transaction (and a step of one that returns errAgain in its own), the
+// schema version moving on with each.
+func (db *DB) migrate(o Options) error {
+	for {
+		done := false
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			have := 0
+			if v := meta.Get(keySchema); v != nil {
+				if _, err := fmt.Sscan(string(v), &have); err != nil {
+					return fmt.Errorf("schema version %q: %w", v, err)
+				}
+			}
+			if have > len(Migrations) {
+				return fmt.Errorf("%w (file: %d, known: %d)", ErrNewerSchema, have, len(Migrations))
+			}
+			if have == len(Migrations) {
+				done = true
+				return meta.Put(keySchema, fmt.Appendf(nil, "%d", have))
+			}
+			switch err := Migrations[have](tx, o); {
+			case errors.Is(err, errAgain):
+				return nil
+			case err != nil:
+				return fmt.Errorf("migration %d: %w", have+1, err)
+			}
+			return meta.Put(keySchema, fmt.Appendf(nil, "%d", have+1))
+		})
+		if err != nil || done {
 			return err
 		}
-		have := 0
-		if v := meta.Get(keySchema); v != nil {
-			if _, err := fmt.Sscan(string(v), &have); err != nil {
-				return fmt.Errorf("schema version %q: %w", v, err)
-			}
-		}
-		if have > len(Migrations) {
-			return fmt.Errorf("%w (file: %d, known: %d)", ErrNewerSchema, have, len(Migrations))
-		}
-		for i := have; i < len(Migrations); i++ {
-			if err := Migrations[i](tx); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-		}
-		return meta.Put(keySchema, fmt.Appendf(nil, "%d", len(Migrations)))
-	})
+	}
 }
 
 // SchemaVersion returns the schema version stored in the file.
@@ -289,4 +345,22 @@ func IgnoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// WriteStats are the store's cumulative write costs since it was opened
+// (bbolt's transaction statistics): what a commit costs beyond the reads.
+type WriteStats struct {
+	// Pages is the number of pages allocated by write transactions (each
+	// page a commit rewrites is allocated anew: copy on write).
+	Pages int64
+	// Writes is the number of page-run writes to the file.
+	Writes int64
+	// WriteTime is the time spent writing pages, their fsync included.
+	WriteTime time.Duration
+}
+
+// WriteStats returns the write costs since the store was opened.
+func (db *DB) WriteStats() WriteStats {
+	s := db.bolt.Stats()
+	return WriteStats{Pages: s.TxStats.GetPageCount(), Writes: s.TxStats.GetWrite(), WriteTime: s.TxStats.GetWriteTime()}
 }

@@ -119,7 +119,7 @@ func TestSchemaVersionAndNewerFileRefused(t *testing.T) {
 	db.Close()
 	// A later kipina adds a migration: it runs once on open.
 	ran := 0
-	Migrations = append(Migrations, func(*bolt.Tx) error { ran++; return nil })
+	Migrations = append(Migrations, func(*bolt.Tx, Options) error { ran++; return nil })
 	t.Cleanup(func() { Migrations = Migrations[:len(Migrations)-1] })
 	for range 2 {
 		db, err = Open(path)
@@ -136,7 +136,7 @@ func TestSchemaVersionAndNewerFileRefused(t *testing.T) {
 	if _, err := Open(path); !errors.Is(err, ErrNewerSchema) {
 		t.Errorf("open newer file: %v", err)
 	}
-	Migrations = append(Migrations, func(*bolt.Tx) error { return nil })
+	Migrations = append(Migrations, func(*bolt.Tx, Options) error { return nil })
 }
 
 func TestSecondOpenFailsClearly(t *testing.T) {

@@ -10,11 +10,9 @@ import (
 )
 
 // DefaultRetention is how long a delivered message keeps its content when
-// the configuration does not say (outbox.retention): long enough for an
-// organiser to look into a complaint about a message, and far longer than
-// any retry, crash recovery or "already sent?" check (those end within
-// MaxAttempts backoffs, under an hour).
-const DefaultRetention = 30 * 24 * time.Hour
+// the configuration does not say (outbox.retention_days); see
+// storage.DefaultRetention, whose value it is (migration 3 prunes with it).
+const DefaultRetention = storage.DefaultRetention
 
 // pruneBatch is how many messages one Prune transaction compacts at most,
 // so that pruning a long history never holds the writer for long.

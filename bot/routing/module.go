@@ -29,6 +29,13 @@ type module struct {
 func (Module) Register(reg *bot.Registry, b *bot.Env) error {
 	m := &module{b: b, ms: &matchers{m: map[string]cached{}}}
 	round.AppSubmitted.Subscribe(reg.Events(), m.onSubmit)
+	round.AppChanged.Subscribe(reg.Events(), func(ctx context.Context, tx *storage.Tx, c round.Change) error {
+		ws, ok := m.b.Workspace(c.App.Owner.Workspace)
+		if !ok {
+			return fmt.Errorf("workspace %s is not configured", c.App.Owner.Workspace)
+		}
+		return requeue(ctx, tx, ws.ID, c)
+	})
 	org := bot.Organiser
 	for _, c := range []bot.Command{
 		{Name: "matches", Role: org, MaxArgs: 1, Run: m.list},
@@ -216,7 +223,7 @@ func (m *module) override(r *bot.Request, appID, target string) (chat.Response, 
 		}
 		cur.Override, cur.Updated = target, r.Now()
 		name = ev.TargetName(m.b.Config.Tracks, target, r.Lang)
-		if err := corrections.Put(tx, r.WS.ID, a.ID, correction{Event: a.Event, Target: target, Text: text(&a)}); err != nil {
+		if err := addCorrection(tx, r.WS.ID, a.ID, correction{Event: a.Event, Target: target, Text: text(&a)}); err != nil {
 			return err
 		}
 		if err := m.route(tx, r.WS, ev, a, &cur); err != nil {

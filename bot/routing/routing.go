@@ -60,7 +60,13 @@ type correction struct {
 var (
 	matches     = storage.NewBucket[Match]("matches")
 	corrections = storage.NewBucket[correction]("match-corrections")
-	contactsB   = storage.NewBucket[[]chat.UserRef]("contacts")
+	// correctionsVersion counts, per workspace (key "v"), the corrections
+	// ever written: a cached matcher is current while it has not changed,
+	// so a submission reads one record, not every correction (they grow
+	// with every override of every event). Absent in stores written before
+	// it was kept: version 0, whose matcher is built from all corrections.
+	correctionsVersion = storage.NewBucket[uint64]("match-corrections-version")
+	contactsB          = storage.NewBucket[[]chat.UserRef]("contacts")
 	// fromConfig holds the contacts the configuration names, rewritten at
 	// every start so that it always says what the configuration says.
 	fromConfig = storage.NewBucket[configured]("contacts-config")
@@ -216,26 +222,32 @@ func targets(b *bot.Env, ev round.Event) []matching.Target {
 }
 
 // get returns the matcher of an event, with the workspace's corrections
-// learned.
+// learned. A cached matcher costs one read (correctionsVersion); building
+// one reads every correction of the workspace, since a core process's
+// corrections teach every event's matcher.
 func (ms *matchers) get(b *bot.Env, tx *storage.Tx, ws string, ev round.Event) (*matching.Matcher, error) {
 	var sig strings.Builder
 	for _, c := range ev.Challenges {
 		fmt.Fprintf(&sig, "%s|%v|%v|%q;", c.ID, c.Name, c.Description, c.Keywords)
 	}
-	var corr []correction
-	err := corrections.Scan(tx, ws, "", func(_ string, c correction) error {
-		corr = append(corr, c)
-		return nil
-	})
+	version, _, err := correctionsVersion.Lookup(tx, ws, "v")
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(&sig, "#%d", len(corr))
+	fmt.Fprintf(&sig, "#%d", version)
 	key := ws + "/" + ev.ID
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if c, ok := ms.m[key]; ok && c.sig == sig.String() {
 		return c.m, nil
+	}
+	var corr []correction
+	err = corrections.Scan(tx, ws, "", func(_ string, c correction) error {
+		corr = append(corr, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	m := matching.NewMatcher(targets(b, ev))
 	lessons := make([]matching.Lesson, len(corr))
@@ -248,6 +260,21 @@ func (ms *matchers) get(b *bot.Env, tx *storage.Tx, ws string, ev round.Event) (
 	}
 	ms.m[key] = cached{sig: sig.String(), m: m}
 	return m, nil
+}
+
+// addCorrection stores an organiser's correction of application appID and
+// moves the workspace's corrections version on, so that cached matchers
+// learn it (a second override of the same application replaces the first
+// and changes the version too).
+func addCorrection(tx *storage.Tx, ws, appID string, c correction) error {
+	if err := corrections.Put(tx, ws, appID, c); err != nil {
+		return err
+	}
+	v, _, err := correctionsVersion.Lookup(tx, ws, "v")
+	if err != nil {
+		return err
+	}
+	return correctionsVersion.Put(tx, ws, "v", v+1)
 }
 
 // text is what of an application is matched.

@@ -1,6 +1,7 @@
 package routing_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -261,5 +262,31 @@ func view(t *testing.T, db *storage.DB, fn func(tx *storage.Tx) error) {
 	t.Helper()
 	if err := db.View(fn); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDigestWithdrawnComesBack: a withdrawn application leaves the digest
+// queue (withdrawn ones never pile up in it) and, withdrawn and then
+// submitted again, reaches the next digest.
+func TestDigestWithdrawnComesBack(t *testing.T) {
+	h := bottest.New(t, call.Module{}, routing.Module{})
+	out := h.Run("/kipina contacts add sensors @sami\n") + h.OpenCall("kipina-2017")
+	applyBtn := button(t, out, "Hae mukaan")
+	const sensors = "Sensorit katuvaloissa mittaavat liikennettä ja ilmanlaatua reaaliajassa esineiden internetin avulla."
+	h.Run(":as anna\n" + applyBtn + "\n" + apply("Valoisa Oy", "1572860-0", "2", sensors, "2"))
+	ctx := context.Background()
+	anna := chat.Origin{User: bottest.User("anna"), Channel: "c"}
+	if r := h.Bot.Handle(ctx, &chat.Action{Origin: anna, ActionID: "withdraw-yes:H0001"}); r.Reply == nil {
+		t.Fatal("withdraw: no answer")
+	}
+	out = h.Run(":as nina\n/kipina digest\n")
+	mustNot(t, out, "H0001 Valoisa Oy")
+	if r := h.Bot.Handle(ctx, &chat.Action{Origin: anna, ActionID: "withdraw-undo:H0001"}); r.Reply == nil {
+		t.Fatal("undo: no answer")
+	}
+	out = h.Run(":as nina\n/kipina digest\n/kipina digest\n")
+	must(t, out, "── @sami", "H0001 Valoisa Oy")
+	if n := strings.Count(out, "H0001 Valoisa Oy"); n != 1 {
+		t.Errorf("H0001 in %d digests, want one:\n%s", n, out)
 	}
 }

@@ -290,6 +290,20 @@ func saveMatch(tx *storage.Tx, ws string, mt Match) error {
 	return digestQueue.Put(tx, ws, digestedKey(p, mt.App), tx.Now())
 }
 
+// requeue puts an application that came back (withdrawn, then submitted
+// again) back in the digest queue of its primary target, unless a digest
+// carried it already.
+func requeue(_ context.Context, tx *storage.Tx, ws string, c round.Change) error {
+	if !c.To.Live() || c.From.Live() {
+		return nil
+	}
+	mt, found, err := matches.Lookup(tx, ws, c.App.ID)
+	if err != nil || !found {
+		return err
+	}
+	return saveMatch(tx, ws, mt)
+}
+
 // buildDigestQueue queues every stored match not yet digested for its
 // primary target, once per workspace: the queue of a store written before
 // the queue was kept. It reads every match, once.
@@ -451,7 +465,11 @@ func (m *module) pendingDigests(tx *storage.Tx, ws *bot.Workspace) ([]digestBatc
 				return nil
 			}
 			if !a.State.Live() {
-				return nil // a withdrawn application may come back
+				// Withdrawn: it leaves the queue (so that withdrawn
+				// applications never pile up in it); if it comes back,
+				// requeue puts it back.
+				d.stale = append(d.stale, k)
+				return nil
 			}
 			primary, err := Primary(tx, ws.ID, a.ID)
 			if err != nil {

@@ -31,7 +31,7 @@ func TestBackupRefusesLiveStoreAndExistingFile(t *testing.T) {
 		dir := t.TempDir()
 		store := filepath.Join(dir, "kipina.db")
 		if running {
-			db, err := openData(dir)
+			db, err := openData(dir, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

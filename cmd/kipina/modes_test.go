@@ -45,7 +45,7 @@ func TestDataModes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db, err = openData(dir)
+	db, err = openData(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 2
 	}
 	dir := dataDir(f.data, cfg)
-	db, err := openData(dir)
+	db, err := openData(dir, outboxRetention(cfg))
 	if err != nil {
 		fmt.Fprintf(stderr, "kipina: %v\n", err)
 		return 1
@@ -327,13 +327,14 @@ func isTerminal(r io.Reader) bool {
 
 // openData makes the data directory private to the bot's user (created or
 // tightened to 0700) and opens the log and the store in it, both 0600 even
-// when they existed with a wider mode.
-func openData(dir string) (*storage.DB, error) {
+// when they existed with a wider mode. retention is the outbox's
+// (outboxRetention): the upgrade's migration prunes with it.
+func openData(dir string, retention time.Duration) (*storage.DB, error) {
 	if err := private.Dir(dir); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	dbPath := filepath.Join(dir, "kipina.db")
-	db, err := storage.Open(dbPath)
+	db, err := storage.OpenWith(dbPath, storage.Options{Retention: retention})
 	if err != nil {
 		return nil, err
 	}

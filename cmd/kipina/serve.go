@@ -169,14 +169,21 @@ func scheduleBackups(s *schedule.Scheduler, cfg *configs.Config, db *storage.DB,
 	})
 }
 
-// schedulePrune compacts delivered messages older than the outbox
-// retention (outbox.retention_days, default 30) to receipts: once at start
-// (the first start after an upgrade prunes the history) and daily at 04:15.
-func schedulePrune(s *schedule.Scheduler, cfg *configs.Config, db *storage.DB, now func() time.Time, log *slog.Logger) error {
-	keep := outbox.DefaultRetention
+// outboxRetention is how long a delivered message keeps its content:
+// outbox.retention_days, default outbox.DefaultRetention (30 days).
+func outboxRetention(cfg *configs.Config) time.Duration {
 	if d := cfg.Outbox.RetentionDays; d > 0 {
-		keep = time.Duration(d) * 24 * time.Hour
+		return time.Duration(d) * 24 * time.Hour
 	}
+	return outbox.DefaultRetention
+}
+
+// schedulePrune compacts delivered messages older than the outbox
+// retention (outboxRetention) to receipts: once at start (what came due
+// while the bot was down; the upgrade that added pruning prunes the
+// history in its migration, storage.OpenWith) and daily at 04:15.
+func schedulePrune(s *schedule.Scheduler, cfg *configs.Config, db *storage.DB, now func() time.Time, log *slog.Logger) error {
+	keep := outboxRetention(cfg)
 	prune := func(context.Context) {
 		n, err := outbox.PruneAll(db, now().Add(-keep))
 		if err != nil {
