@@ -3,7 +3,9 @@ package bottest
 import (
 	"fmt"
 	"strings"
+	"testing"
 
+	"github.com/kipina/kipina/bot"
 	"github.com/kipina/kipina/bot/locale"
 )
 
@@ -44,4 +46,18 @@ func Pieces(cat *locale.Catalog, lang, id string, keys []string, kv ...any) []st
 		kv = append(kv, k, Cut)
 	}
 	return strings.Split(cat.T(lang, id, kv...), Cut)
+}
+
+// ReadID reads name with codec as a handler would: ok is false when the
+// id is refused as stale, and the test fails on any other error.
+func ReadID[T any](t testing.TB, codec bot.IDCodec[T], name string) (v T, ok bool) {
+	t.Helper()
+	v, err := codec.Of(&bot.Request{Name: name})
+	if err == nil {
+		return v, true
+	}
+	if ref, isRefusal := bot.AsRefusal(err); !isRefusal || ref.ID != "error.stale" {
+		t.Fatalf("%q: %v, want a stale refusal", name, err)
+	}
+	return v, false
 }

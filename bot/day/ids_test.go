@@ -3,22 +3,8 @@ package day
 import (
 	"testing"
 
-	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/bottest"
 )
-
-// readID reads name with codec as a handler would; ok is false for a
-// stale refusal and the test fails on any other error.
-func readID[T any](t testing.TB, c bot.IDCodec[T], name string) (T, bool) {
-	t.Helper()
-	v, err := c.Of(&bot.Request{Name: name})
-	if err == nil {
-		return v, true
-	}
-	if ref, ok := bot.AsRefusal(err); !ok || ref.ID != "error.stale" {
-		t.Fatalf("%q: %v, want a stale refusal", name, err)
-	}
-	return v, false
-}
 
 // TestIDs: every id the day's controls carry reads back as what built it;
 // a wrong side, a page or offer that is not a canonical non-negative
@@ -29,16 +15,16 @@ func TestIDs(t *testing.T) {
 	cancel := cancelRef{"kipina-2017", party{SidePerson, "U02ABC"}}
 	offer := offerRef{"kipina-2017", 12, "H0003"}
 	t.Run("round trip", func(t *testing.T) {
-		if got, ok := readID(t, wantID, wantID.ID(want)); !ok || got != want {
+		if got, ok := bottest.ReadID(t, wantID, wantID.ID(want)); !ok || got != want {
 			t.Errorf("want: %+v %v", got, ok)
 		}
-		if got, ok := readID(t, pageID, pageID.ID(page)); !ok || got != page {
+		if got, ok := bottest.ReadID(t, pageID, pageID.ID(page)); !ok || got != page {
 			t.Errorf("page: %+v %v", got, ok)
 		}
-		if got, ok := readID(t, cancelID, cancelID.ID(cancel)); !ok || got != cancel {
+		if got, ok := bottest.ReadID(t, cancelID, cancelID.ID(cancel)); !ok || got != cancel {
 			t.Errorf("cancel: %+v %v", got, ok)
 		}
-		if got, ok := readID(t, acceptID, acceptID.ID(offer)); !ok || got != offer {
+		if got, ok := bottest.ReadID(t, acceptID, acceptID.ID(offer)); !ok || got != offer {
 			t.Errorf("accept: %+v %v", got, ok)
 		}
 	})
@@ -59,7 +45,7 @@ func TestIDs(t *testing.T) {
 		read func(string) bool
 		ids  []string
 	}{
-		{"want", func(s string) bool { _, ok := readID(t, wantID, s); return ok }, []string{
+		{"want", func(s string) bool { _, ok := bottest.ReadID(t, wantID, s); return ok }, []string{
 			"daywant:kipina-2017:x:H0001:U02ABC:3",  // no such side
 			"daywant:kipina-2017:c:H0001:U02ABC:-1", // negative page
 			"daywant:kipina-2017:c:H0001:U02ABC:+1", // not canonical
@@ -70,19 +56,19 @@ func TestIDs(t *testing.T) {
 			"daywant:kipina-2017:c::U02ABC:3",       // an empty field
 			"daypage:kipina-2017:c:H0001:U02ABC:3",  // another prefix
 		}},
-		{"page", func(s string) bool { _, ok := readID(t, pageID, s); return ok }, []string{
+		{"page", func(s string) bool { _, ok := bottest.ReadID(t, pageID, s); return ok }, []string{
 			"daypage:kipina-2017:company:H0001:0",
 			"daypage:kipina-2017:c:H0001:99999999999999999999",
 			"daypage:kipina-2017:c:H0001",
 			"daypage:kipina-2017:c:H0001:0:0",
 		}},
-		{"cancel", func(s string) bool { _, ok := readID(t, cancelID, s); return ok }, []string{
+		{"cancel", func(s string) bool { _, ok := bottest.ReadID(t, cancelID, s); return ok }, []string{
 			"daycancel:kipina-2017:P:U02ABC",
 			"daycancel:kipina-2017:p",
 			"daycancel:kipina-2017:p:U02ABC:x",
 			"daycancel",
 		}},
-		{"accept", func(s string) bool { _, ok := readID(t, acceptID, s); return ok }, []string{
+		{"accept", func(s string) bool { _, ok := bottest.ReadID(t, acceptID, s); return ok }, []string{
 			"dayaccept:kipina-2017:one:H0003",
 			"dayaccept:kipina-2017:-2:H0003",
 			"dayaccept:kipina-2017:12",
@@ -109,16 +95,16 @@ func FuzzIDs(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if v, ok := readID(t, wantID, s); ok && wantID.ID(v) != s {
+		if v, ok := bottest.ReadID(t, wantID, s); ok && wantID.ID(v) != s {
 			t.Errorf("%q read as %+v, built back as %q", s, v, wantID.ID(v))
 		}
-		if v, ok := readID(t, pageID, s); ok && pageID.ID(v) != s {
+		if v, ok := bottest.ReadID(t, pageID, s); ok && pageID.ID(v) != s {
 			t.Errorf("%q read as %+v, built back as %q", s, v, pageID.ID(v))
 		}
-		if v, ok := readID(t, cancelID, s); ok && cancelID.ID(v) != s {
+		if v, ok := bottest.ReadID(t, cancelID, s); ok && cancelID.ID(v) != s {
 			t.Errorf("%q read as %+v, built back as %q", s, v, cancelID.ID(v))
 		}
-		if v, ok := readID(t, acceptID, s); ok && acceptID.ID(v) != s {
+		if v, ok := bottest.ReadID(t, acceptID, s); ok && acceptID.ID(v) != s {
 			t.Errorf("%q read as %+v, built back as %q", s, v, acceptID.ID(v))
 		}
 	})

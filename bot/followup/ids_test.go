@@ -4,21 +4,8 @@ import (
 	"testing"
 
 	"github.com/kipina/kipina/bot"
+	"github.com/kipina/kipina/bot/bottest"
 )
-
-// readID reads name with codec as a handler would; ok is false for a
-// stale refusal and the test fails on any other error.
-func readID[T any](t testing.TB, c bot.IDCodec[T], name string) (T, bool) {
-	t.Helper()
-	v, err := c.Of(&bot.Request{Name: name})
-	if err == nil {
-		return v, true
-	}
-	if ref, ok := bot.AsRefusal(err); !ok || ref.ID != "error.stale" {
-		t.Fatalf("%q: %v, want a stale refusal", name, err)
-	}
-	return v, false
-}
 
 // TestIDs: the ids of the campaign's controls read back as what built them
 // and keep their wire form (buttons already sent carry it); a score
@@ -28,23 +15,23 @@ func TestIDs(t *testing.T) {
 	score := scoreRef{"kipina-2017", 4}
 	old := roleScoreRef{scoreRef{"kipina-2017", 1}, "juror"}
 	t.Run("round trip", func(t *testing.T) {
-		if got, ok := readID(t, scoreID, scoreID.ID(score)); !ok || got != score {
+		if got, ok := bottest.ReadID(t, scoreID, scoreID.ID(score)); !ok || got != score {
 			t.Errorf("score: %+v %v", got, ok)
 		}
-		if got, ok := readID(t, scoreRoleID, scoreRoleID.ID(old)); !ok || got != old {
+		if got, ok := bottest.ReadID(t, scoreRoleID, scoreRoleID.ID(old)); !ok || got != old {
 			t.Errorf("score with role: %+v %v", got, ok)
 		}
 		for _, a := range append(answersOf(NextSteps), answersOf(PilotStep)...) {
 			v := answerRef{"kipina-2017", "H0001", a}
-			if got, ok := readID(t, answerID, answerID.ID(v)); !ok || got != v {
+			if got, ok := bottest.ReadID(t, answerID, answerID.ID(v)); !ok || got != v {
 				t.Errorf("answer %s: %+v %v", a, got, ok)
 			}
 		}
-		if got, ok := readID(t, closeID, closeID.ID(pairRef{"kipina-2017", "H0001"})); !ok || got != (pairRef{"kipina-2017", "H0001"}) {
+		if got, ok := bottest.ReadID(t, closeID, closeID.ID(pairRef{"kipina-2017", "H0001"})); !ok || got != (pairRef{"kipina-2017", "H0001"}) {
 			t.Errorf("close: %+v %v", got, ok)
 		}
 		for _, c := range []bot.IDCodec[string]{startID, commentID} {
-			if got, ok := readID(t, c, c.ID("kipina-2017")); !ok || got != "kipina-2017" {
+			if got, ok := bottest.ReadID(t, c, c.ID("kipina-2017")); !ok || got != "kipina-2017" {
 				t.Errorf("%s: %q %v", c.Prefix(), got, ok)
 			}
 		}
@@ -68,21 +55,21 @@ func TestIDs(t *testing.T) {
 		read func(string) bool
 		ids  []string
 	}{
-		{"score", func(s string) bool { _, ok := readID(t, scoreID, s); return ok }, []string{
+		{"score", func(s string) bool { _, ok := bottest.ReadID(t, scoreID, s); return ok }, []string{
 			"fus:kipina-2017:0", "fus:kipina-2017:6", "fus:kipina-2017:+4", "fus:kipina-2017:04", "fus:kipina-2017:x",
 			"fus:kipina-2017", "fus::4", "fusc:kipina-2017:4", "fus:kipina-2017:4:",
 		}},
-		{"score with role", func(s string) bool { _, ok := readID(t, scoreRoleID, s); return ok }, []string{
+		{"score with role", func(s string) bool { _, ok := bottest.ReadID(t, scoreRoleID, s); return ok }, []string{
 			"fus:kipina-2017:4", "fus:kipina-2017:9:juror", "fus:kipina-2017:4:juror:x",
 		}},
-		{"answer", func(s string) bool { _, ok := readID(t, answerID, s); return ok }, []string{
+		{"answer", func(s string) bool { _, ok := bottest.ReadID(t, answerID, s); return ok }, []string{
 			"fa:kipina-2017:H0001:maybe", "fa:kipina-2017:H0001", "fa:kipina-2017:H0001:agreed:x", "fa:kipina-2017::agreed",
 			"fac:kipina-2017:H0001:agreed",
 		}},
-		{"close", func(s string) bool { _, ok := readID(t, closeID, s); return ok }, []string{
+		{"close", func(s string) bool { _, ok := bottest.ReadID(t, closeID, s); return ok }, []string{
 			"fac:kipina-2017", "fac:kipina-2017:H0001:x", "fa:kipina-2017:H0001",
 		}},
-		{"start", func(s string) bool { _, ok := readID(t, startID, s); return ok }, []string{
+		{"start", func(s string) bool { _, ok := bottest.ReadID(t, startID, s); return ok }, []string{
 			"followup-start", "followup-start:", "followup-start:a:b",
 		}},
 	}
@@ -106,13 +93,13 @@ func FuzzIDs(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if v, ok := readID(t, scoreID, s); ok && scoreID.ID(v) != s {
+		if v, ok := bottest.ReadID(t, scoreID, s); ok && scoreID.ID(v) != s {
 			t.Errorf("%q read as %+v, built back as %q", s, v, scoreID.ID(v))
 		}
-		if v, ok := readID(t, scoreRoleID, s); ok && scoreRoleID.ID(v) != s {
+		if v, ok := bottest.ReadID(t, scoreRoleID, s); ok && scoreRoleID.ID(v) != s {
 			t.Errorf("%q read as %+v, built back as %q", s, v, scoreRoleID.ID(v))
 		}
-		if v, ok := readID(t, answerID, s); ok && answerID.ID(v) != s {
+		if v, ok := bottest.ReadID(t, answerID, s); ok && answerID.ID(v) != s {
 			t.Errorf("%q read as %+v, built back as %q", s, v, answerID.ID(v))
 		}
 	})
