@@ -45,3 +45,10 @@ func Pieces(cat *locale.Catalog, lang, id string, keys []string, kv ...any) []st
 	}
 	return strings.Split(cat.T(lang, id, kv...), Cut)
 }
+
+// Indented is text as a transcript shows a message: each line after the
+// first indented by the two spaces the terminal adapter puts before every
+// line of a message, so a test can find a message of several lines whole.
+func Indented(text string) string {
+	return strings.ReplaceAll(text, "\n", "\n  ")
+}
