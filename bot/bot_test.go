@@ -86,24 +86,28 @@ func (testModule) Register(reg *bot.Registry, _ *bot.Env) error {
 
 func TestHelpRolesAndErrorsFinnishAndEnglish(t *testing.T) {
 	h := bottest.New(t, testModule{})
+	T := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
+	E := func(id string, kv ...any) string { return h.Bot.Cat.T("en", id, kv...) }
+	// help writes a command's line as "/kipina <name> <args> — <summary>".
+	usage := "/kipina lang " + T("cmd.lang.args")
 	for _, c := range []struct {
 		name, script string
 		want, not    []string
 	}{
-		{"organiser help", "/kipina help", []string{"Kipinä-botin komennot", "/kipina organiser add @käyttäjä… — lisää järjestäjiä", "/kipina undelivered"}, nil},
-		{"help of one", "/kipina help lang", []string{"Käyttö: /kipina lang fi|en|sv", "Esimerkki: /kipina lang en"}, nil},
+		{"organiser help", "/kipina help", []string{T("help.intro"), "/kipina organiser add " + T("cmd.organiser.add.args") + " — " + T("cmd.organiser.add.summary"), "/kipina undelivered"}, nil},
+		{"help of one", "/kipina help lang", []string{T("help.usage", "Usage", usage), T("help.example", "Example", T("cmd.lang.example"))}, nil},
 		{"related help", "/kipina help organiser", []string{"organiser add", "organiser remove"}, []string{"/kipina lang"}},
-		{"unknown", "/kipina frobnicate", []string{"Tuntematon komento ”frobnicate”"}, nil},
+		{"unknown", "/kipina frobnicate", []string{T("error.unknown_command", "Command", "frobnicate")}, nil},
 		{"unknown with suggestions", "/kipina organiser promote", []string{"organiser add", "organiser remove"}, nil},
-		{"usage", "/kipina lang", []string{"Komennon muoto ei ollut oikea.", "Käyttö: /kipina lang fi|en|sv"}, nil},
-		{"bad language", "/kipina lang de", []string{"Kieltä ”de” ei ole"}, nil},
-		{"refused", ":as mikko\n/kipina undelivered", []string{"vaatii roolin: järjestäjä"}, nil},
+		{"usage", "/kipina lang", []string{T("error.usage"), T("help.usage", "Usage", usage)}, nil},
+		{"bad language", "/kipina lang de", []string{T("lang.unknown", "Lang", "de")}, nil},
+		{"refused", ":as mikko\n/kipina undelivered", []string{T("error.forbidden_command", "Command", "undelivered", "Role", T("role.organiser"))}, nil},
 		{"help hides what one may not run", ":as mikko\n/kipina help", []string{"/kipina lang"}, []string{"undelivered", "organiser add"}},
 		{"english", ":as mikko\n/kipina lang en\n/kipina undelivered\n/kipina help\n/kipina nope",
-			[]string{"Language changed: English.", "The command /kipina undelivered needs the role: organiser.", "Kipinä bot commands you can use", "Unknown command “nope”"}, nil},
-		{"a panic is answered, not crashed", ":as nina\n/kipina boom", []string{"Jotain meni vikaan meidän päässämme"}, nil},
-		{"organiser adds another", ":as nina\n/kipina organiser add @mikko\n:as mikko\n/kipina undelivered", []string{"Järjestäjiksi lisätty: @mikko.", "Every message has been delivered."}, nil},
-		{"not oneself", ":as nina\n/kipina organiser remove @nina", []string{"Et voi poistaa itseäsi"}, nil},
+			[]string{E("lang.set"), E("error.forbidden_command", "Command", "undelivered", "Role", E("role.organiser")), E("help.intro"), E("error.unknown_command", "Command", "nope")}, nil},
+		{"a panic is answered, not crashed", ":as nina\n/kipina boom", []string{T("error.internal")}, nil},
+		{"organiser adds another", ":as nina\n/kipina organiser add @mikko\n:as mikko\n/kipina undelivered", []string{T("organiser.added", "Users", "@mikko"), E("undelivered.none")}, nil},
+		{"not oneself", ":as nina\n/kipina organiser remove @nina", []string{T("organiser.not_self")}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := h.Run(c.script)
@@ -128,14 +132,16 @@ func TestLanguageFromProfileLocale(t *testing.T) {
 			User: chat.UserRef{Platform: "shell", Workspace: "demo", User: user}, Locale: locale}, Text: "whoami"})
 		return r.Reply.Text
 	}
-	if got := ask("sven", "sv_SE"); !strings.HasPrefix(got, "Du är sven") {
+	// whoami starts by naming the person in their language.
+	youAre := func(lang, user string) string { return bottest.UpTo(h.Bot.Cat, lang, "whoami", "Roles", "User", user) }
+	if got := ask("sven", "sv_SE"); !strings.HasPrefix(got, youAre("sv", "sven")) {
 		t.Errorf("Swedish profile: %q", got)
 	}
-	if got := ask("pekka", "de_DE"); !strings.HasPrefix(got, "Olet pekka") {
+	if got := ask("pekka", "de_DE"); !strings.HasPrefix(got, youAre("fi", "pekka")) {
 		t.Errorf("unsupported locale falls back to the workspace's Finnish: %q", got)
 	}
 	h.Run(":as sven\n/kipina lang en")
-	if got := ask("sven", "sv_SE"); !strings.HasPrefix(got, "You are sven") {
+	if got := ask("sven", "sv_SE"); !strings.HasPrefix(got, youAre("en", "sven")) {
 		t.Errorf("a chosen language wins over the profile: %q", got)
 	}
 }
@@ -144,7 +150,7 @@ func TestUnknownWorkspaceRefused(t *testing.T) {
 	h := bottest.New(t)
 	r := h.Bot.Handle(context.Background(), &chat.Command{Origin: chat.Origin{
 		User: chat.UserRef{Platform: "shell", Workspace: "elsewhere", User: "x"}}, Text: "help"})
-	if r.Reply == nil || !strings.Contains(r.Reply.Text, "työtilaa ei ole määritetty") {
+	if r.Reply == nil || !strings.Contains(r.Reply.Text, h.Bot.Cat.T("fi", "error.workspace")) {
 		t.Fatalf("reply = %+v", r.Reply)
 	}
 	err := h.DB.View(func(tx *storage.Tx) error {
@@ -171,16 +177,17 @@ func (manyModule) Register(reg *bot.Registry, _ *bot.Env) error {
 
 func TestHelpGroupsManyCommands(t *testing.T) {
 	h := bottest.New(t, manyModule{})
+	T := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
 	out := h.Run("/kipina help\n")
 	for _, w := range []string{"• /kipina alpha — [cmd.alpha.summary]", "• /kipina alpha one · two", "• /kipina beta one · three · two",
-		"• /kipina zeta one — [cmd.zeta.one.summary]", "• /kipina lang fi|en|sv — valitse kieli"} {
+		"• /kipina zeta one — [cmd.zeta.one.summary]", "• /kipina lang " + T("cmd.lang.args") + " — " + T("cmd.lang.summary")} {
 		if !strings.Contains(out, w) {
 			t.Errorf("help lacks %q:\n%s", w, out)
 		}
 	}
 	// Someone who may run few commands still sees each with its summary.
 	out = h.Run(":as mikko\n/kipina help\n")
-	if strings.Contains(out, "alpha") || !strings.Contains(out, "/kipina whoami — näytä roolisi ja kielesi") {
+	if strings.Contains(out, "alpha") || !strings.Contains(out, "/kipina whoami — "+T("cmd.whoami.summary")) {
 		t.Errorf("help for a non-organiser:\n%s", out)
 	}
 }

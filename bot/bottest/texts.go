@@ -61,3 +61,10 @@ func ReadID[T any](t testing.TB, codec bot.IDCodec[T], name string) (v T, ok boo
 	}
 	return v, false
 }
+
+// Indented is text as a transcript shows a message: each line after the
+// first indented by the two spaces the terminal adapter puts before every
+// line of a message, so a test can find a message of several lines whole.
+func Indented(text string) string {
+	return strings.ReplaceAll(text, "\n", "\n  ")
+}

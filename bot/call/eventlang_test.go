@@ -1,7 +1,6 @@
 package call_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/kipina/kipina/bot/bottest"
@@ -64,7 +63,7 @@ func TestEventNamesPerLanguage(t *testing.T) {
 			out := h.Run(":as " + who + "\n/kipina lang " + lang + "\n" + apply + "\n" + answers("Yritys "+who, bid, who, who+"@example.fi", "", "2",
 				"Katuvalot mittaavat liikennettä.", "2", "", "", "", "", "no", "yes") + ":cancel\n")
 			must(t, out, cat.T(lang, "apply.received", "App", []string{"H0001", "H0002"}[i], "Event", names[lang]),
-				strings.SplitN(cat.T(lang, "apply.intro", "Event", names[lang], "Deadline", "\x00"), "\x00", 2)[0])
+				upTo(cat, lang, "apply.intro", "Deadline", "Event", names[lang]))
 		}
 	})
 	step("without its own name a reader gets the default", func(t *testing.T) {

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/jury"
+	"github.com/kipina/kipina/bot/locale"
 	"github.com/mattermost/mattermost/server/public/model"
 )
 
@@ -31,19 +33,31 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 	nina := listenEphemerals(t, e.s.URL, tokens["nina"])
 	juri := listenEphemerals(t, e.s.URL, tokens["juri"])
 	juriDialogs := openDialogs(t, e.s.URL, tokens["juri"])
+	// Expected texts from the catalogue: the workspace and juri read
+	// English. Only fixed wording without markup the adapter rewrites
+	// (*bold*, <, [, @) is compared.
+	en := func(id string, kv ...any) string { return e2eCat.T("en", id, kv...) }
+	upTo := func(id, cutAt string, kv ...any) string { return bottest.UpTo(e2eCat, "en", id, cutAt, kv...) }
+	pieces := func(id string, keys []string, kv ...any) []string {
+		return bottest.Pieces(e2eCat, "en", id, keys, kv...)
+	}
+	openState := upTo("jury.prompt.state.open", "Criteria")
+	openHead, _, _ := strings.Cut(openState, ".") // its first sentence
+	publishAsk := upTo("jury.publish.confirm", "Deadline", "Count", 1)
+	preview := pieces("jury.decide.preview", []string{"Event"}, "Accepted", 1, "Declined", 0)[1]
 	juriDM := e.dm(tokens["juri"], users["juri"])
 	yritysDM := e.dm(tokens["yritys"], users["yritys"])
 
 	ok := t.Run("jury: organiser adds a juror and drafts the assignment", func(t *testing.T) {
 		text := e.execute(tokens["nina"], "/kipina jury add kipina-2017 @juri"+suffix)
-		if !strings.Contains(text, "added to the jury") || !strings.Contains(text, users["juri"]) {
+		if !strings.Contains(text, pieces("jury.added", []string{"Users", "Event", "Targets"}, "Count", 1)[1]) || !strings.Contains(text, users["juri"]) {
 			t.Fatalf("jury add: %q", text)
 		}
 		e.waitPost(tokens["juri"], juriDM, func(p *model.Post) bool {
-			return strings.Contains(p.Message, "You are invited to the jury")
+			return strings.Contains(p.Message, upTo("jury.added.dm", "Event"))
 		})
 		text = e.execute(tokens["nina"], "/kipina jury assign kipina-2017 reviews=1")
-		if !strings.Contains(text, "Draft assignment") || !strings.Contains(text, "/kipina jury publish kipina-2017") {
+		if !strings.Contains(text, upTo("jury.draft.head", "Event")) || !strings.Contains(text, en("jury.draft.publish_hint", "EventID", "kipina-2017")) {
 			t.Fatalf("jury assign: %q", text)
 		}
 	})
@@ -53,18 +67,20 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 
 	ok = t.Run("jury: publish asks first, the confirm button publishes", func(t *testing.T) {
 		text := e.execute(tokens["nina"], "/kipina jury publish kipina-2017")
-		if !strings.Contains(text, "Publish? 1 juror gets") {
+		if !strings.Contains(text, publishAsk) {
 			t.Fatalf("jury publish: %q", text)
 		}
 		ask := nina.wait(t, e.town, func(p *model.Post) bool {
-			return strings.Contains(p.Message, "Publish? 1 juror gets") && len(p.Attachments()) > 0
+			return strings.Contains(p.Message, publishAsk) && len(p.Attachments()) > 0
 		})
 		// Nothing reaches the juror before the button.
-		if id := e.findPost(tokens["juri"], juriDM, func(p *model.Post) bool { return strings.Contains(p.Message, "Scoring for") }); id != "" {
+		if id := e.findPost(tokens["juri"], juriDM, func(p *model.Post) bool { return strings.Contains(p.Message, upTo("jury.list.dm", "Event")) }); id != "" {
 			t.Fatalf("the juror got post %s before publishing was confirmed", id)
 		}
-		e.clickEphemeral(tokens["nina"], ask, "Publish")
-		nina.wait(t, e.town, func(p *model.Post) bool { return strings.Contains(p.Message, "Published: 1 scoring prompt") })
+		e.clickEphemeral(tokens["nina"], ask, en("jury.publish.button"))
+		nina.wait(t, e.town, func(p *model.Post) bool {
+			return strings.Contains(p.Message, upTo("jury.published", "Jurors", "Count", 1))
+		})
 	})
 	if !ok {
 		t.FailNow()
@@ -73,10 +89,11 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 	var prompt, app string
 	ok = t.Run("jury: the juror gets the list and the prompt", func(t *testing.T) {
 		e.waitPost(tokens["juri"], juriDM, func(p *model.Post) bool {
-			return strings.Contains(p.Message, "Scoring for") && strings.Contains(p.Message, "You have 1 application")
+			return strings.Contains(p.Message, upTo("jury.list.dm", "Event")) &&
+				strings.Contains(p.Message, pieces("jury.list.dm", []string{"Event", "Criteria", "Deadline"}, "Count", 1)[1])
 		})
 		prompt = e.waitPost(tokens["juri"], juriDM, func(p *model.Post) bool {
-			return strings.Contains(p.Message, "Pajakulma Oy") && strings.Contains(p.Message, "Not scored yet") && len(p.Attachments()) > 0
+			return strings.Contains(p.Message, "Pajakulma Oy") && strings.Contains(p.Message, openState) && len(p.Attachments()) > 0
 		})
 		p := e.getPost(tokens["juri"], prompt)
 		m := regexp.MustCompile(`(H\d{4}) Pajakulma Oy`).FindStringSubmatch(p.Message)
@@ -84,7 +101,8 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 			t.Fatalf("prompt %q names no application", p.Message)
 		}
 		app = m[1]
-		if got := labels(p); strings.Join(got, "|") != "Score|Full text|Conflict of interest|Abstain" {
+		want := []string{en("jury.prompt.score.button"), en("jury.prompt.full.button"), en("jury.prompt.conflict.button"), en("jury.prompt.abstain.button")}
+		if got := labels(p); strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Fatalf("prompt buttons %v", got)
 		}
 	})
@@ -94,7 +112,7 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 
 	var dlg model.OpenDialogRequest
 	ok = t.Run("jury: Score opens the rubric dialog", func(t *testing.T) {
-		e.clickLabel(tokens["juri"], prompt, "Score")
+		e.clickLabel(tokens["juri"], prompt, en("jury.prompt.score.button"))
 		dlg = nextDialog(t, juriDialogs)
 		if dlg.Dialog.CallbackId != jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: app}) || dlg.URL != e.callback()+PathDialog {
 			t.Fatalf("dialog %q at %q", dlg.Dialog.CallbackId, dlg.URL)
@@ -121,7 +139,7 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 		if errs["novelty"] == "" || len(errs) != 1 {
 			t.Fatalf("errors %v, want novelty only", errs)
 		}
-		if p := e.getPost(tokens["juri"], prompt); !strings.Contains(p.Message, "Not scored yet") {
+		if p := e.getPost(tokens["juri"], prompt); !strings.Contains(p.Message, openState) {
 			t.Fatalf("the prompt changed after a refused submission: %q", p.Message)
 		}
 	})
@@ -131,21 +149,25 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 		if errs := e.submitIn(tokens["juri"], juriDM, dlg, scores); len(errs) > 0 {
 			t.Fatalf("errors %v", errs)
 		}
-		line := "Your scores: Impact 4 · Total economic value 3 · Fit to the challenge 5 · Feasibility 4 · Novelty 2"
+		var given []string
+		for _, c := range e.cfg.Rubric {
+			given = append(given, en("jury.criterion."+c.ID+".label")+" "+scores[c.ID].(string))
+		}
+		line := en("jury.prompt.state.scored", "Scores", strings.Join(given, " · "))
 		var p *model.Post
 		waitFor(t, "the prompt to show the scores", func() bool {
 			p = e.getPost(tokens["juri"], prompt)
 			return strings.Contains(p.Message, line)
 		})
-		if !strings.Contains(p.Message, "Your comment: Hyvä pilotti.") || strings.Contains(p.Message, "Not scored yet") {
+		if !strings.Contains(p.Message, en("jury.prompt.comment", "Comment", "Hyvä pilotti.")) || strings.Contains(p.Message, openHead) {
 			t.Fatalf("rewritten prompt %q", p.Message)
 		}
-		if got := labels(p); len(got) == 0 || got[0] != "Change scores" {
-			t.Fatalf("rewritten prompt's buttons %v, want Change scores first", got)
+		if got := labels(p); len(got) == 0 || got[0] != en("jury.prompt.change.button") {
+			t.Fatalf("rewritten prompt's buttons %v, want %s first", got, en("jury.prompt.change.button"))
 		}
 		// The answer to the dialog: ephemeral where the bot may post one,
 		// else a direct message.
-		e.waitReply(tokens["juri"], juriDM, juri, "Saved: "+app+" Pajakulma Oy")
+		e.waitReply(tokens["juri"], juriDM, juri, upTo("jury.score.saved", "Scores", "App", app, "Company", "Pajakulma Oy"))
 	})
 	if !ok {
 		t.FailNow()
@@ -153,29 +175,29 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 
 	t.Run("jury: results and shortlist", func(t *testing.T) {
 		text := e.execute(tokens["nina"], "/kipina results kipina-2017")
-		if !strings.Contains(text, "Results, ") || !strings.Contains(text, "(1 application)") ||
+		if !strings.Contains(text, upTo("jury.results.head", "Event")) || !strings.Contains(text, pieces("jury.results.head", []string{"Event"}, "Count", 1)[1]) ||
 			!strings.Contains(text, app) || !strings.Contains(text, "Pajakulma Oy") {
 			t.Fatalf("results: %q", text)
 		}
 		text = e.execute(tokens["nina"], "/kipina shortlist kipina-2017 top 1")
-		if !strings.Contains(text, "1 application of") || !strings.Contains(text, "• "+app+" Pajakulma Oy") {
+		if !strings.Contains(text, upTo("jury.shortlist.saved", "Event", "Count", 1)) || !strings.Contains(text, "• "+app+" Pajakulma Oy") {
 			t.Fatalf("shortlist: %q", text)
 		}
 	})
 
 	t.Run("jury: decide, confirm, the company hears once", func(t *testing.T) {
 		text := e.execute(tokens["nina"], "/kipina decide kipina-2017")
-		if !strings.Contains(text, "1 accepted, 0 declined") {
+		if !strings.Contains(text, preview) {
 			t.Fatalf("decide: %q", text)
 		}
 		ask := nina.wait(t, e.town, func(p *model.Post) bool {
-			return strings.Contains(p.Message, "1 accepted, 0 declined") && len(p.Attachments()) > 0
+			return strings.Contains(p.Message, preview) && len(p.Attachments()) > 0
 		})
 		if id := e.findPost(tokens["yritys"], yritysDM, decision); id != "" {
 			t.Fatalf("the company got post %s before the decision was confirmed", id)
 		}
-		e.clickEphemeral(tokens["nina"], ask, "Confirm decisions")
-		nina.wait(t, e.town, func(p *model.Post) bool { return strings.Contains(p.Message, "Decisions made") })
+		e.clickEphemeral(tokens["nina"], ask, en("jury.decide.confirm.button"))
+		nina.wait(t, e.town, func(p *model.Post) bool { return strings.Contains(p.Message, upTo("jury.decided", "Event")) })
 		id := e.waitPost(tokens["yritys"], yritysDM, decision)
 		if p := e.getPost(tokens["yritys"], id); !strings.Contains(p.Message, app) {
 			t.Fatalf("decision DM %q does not name %s", p.Message, app)
@@ -184,14 +206,16 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 		var p *model.Post
 		waitFor(t, "the prompt to show that scoring has ended", func() bool {
 			p = e.getPost(tokens["juri"], prompt)
-			return strings.Contains(p.Message, "Scoring has ended")
+			return strings.Contains(p.Message, en("jury.prompt.closed"))
 		})
-		if len(p.Attachments()) != 0 || !strings.Contains(p.Message, "Novelty 2") {
+		if len(p.Attachments()) != 0 || !strings.Contains(p.Message, en("jury.criterion.novelty.label")+" 2") {
 			t.Fatalf("closed prompt %q with buttons %v", p.Message, labels(p))
 		}
 		// A second confirmation is refused and sends nothing.
-		e.clickEphemeral(tokens["nina"], ask, "Confirm decisions")
-		nina.wait(t, e.town, func(p *model.Post) bool { return strings.Contains(p.Message, "already made and told") })
+		e.clickEphemeral(tokens["nina"], ask, en("jury.decide.confirm.button"))
+		nina.wait(t, e.town, func(p *model.Post) bool {
+			return strings.Contains(p.Message, bottest.After(e2eCat, "en", "jury.decide.already", "Event"))
+		})
 		var list model.PostList
 		e.s.MustGet(t, "/api/v4/channels/"+yritysDM+"/posts?per_page=100", tokens["yritys"], &list)
 		n := 0
@@ -206,10 +230,13 @@ func (e *e2e) juryFlow(tokens, users map[string]string, suffix string) {
 	})
 }
 
+// e2eCat is the catalogue the end-to-end tests build expected texts from.
+var e2eCat = locale.MustLoad()
+
 // decision matches the acceptance DM of Pajakulma Oy, whose application
 // is in Finnish.
 func decision(p *model.Post) bool {
-	return strings.Contains(p.Message, "Hyviä uutisia, Pajakulma Oy!")
+	return strings.Contains(p.Message, bottest.UpTo(e2eCat, "fi", "jury.decision.accepted.dm", "App", "Company", "Pajakulma Oy"))
 }
 
 // getPost reads a post as the user.

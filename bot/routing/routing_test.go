@@ -30,6 +30,28 @@ func applySecret(company, bid, target, summary, lang string) string {
 	return strings.Join([]string{company, bid, "Contact", "c@example.fi", "", target, summary, "1", "", "", "", lang, "yes", "yes"}, "\n") + "\n"
 }
 
+// catalogue gives a test the demo workspace's texts in Finnish, built from
+// message ids, and the kipina-2017 event's targets by name, so a change of
+// wording changes the expectation with it.
+type catalogue struct {
+	T    func(id string, kv ...any) string
+	upTo func(id, cutAt string, kv ...any) string
+	name func(target string) string
+	ev   round.Event
+}
+
+func catalogueOf(t *testing.T, h *bottest.Harness) catalogue {
+	t.Helper()
+	var ev round.Event
+	view(t, h.DB, func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, "demo", "kipina-2017"); return })
+	return catalogue{
+		T:    func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) },
+		upTo: func(id, cutAt string, kv ...any) string { return bottest.UpTo(h.Bot.Cat, "fi", id, cutAt, kv...) },
+		name: func(id string) string { return ev.TargetName(h.Config.Tracks, id, "fi") },
+		ev:   ev,
+	}
+}
+
 // TestRoutingOverrideAndDigest: an application is ranked when submitted
 // and routed to the target its applicant chose, even where the matcher
 // disagrees; the organisers' notice flags the disagreement with a
@@ -37,16 +59,8 @@ func applySecret(company, bid, target, summary, lang string) string {
 // command does the same; the daily digest lists it.
 func TestRoutingOverrideAndDigest(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
-	T := func(id string, kv ...any) string { return h.Bot.Cat.T("fi", id, kv...) }
-	var ev round.Event
-	if err := h.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, "demo", "kipina-2017"); return }); err != nil {
-		t.Fatal(err)
-	}
-	name := func(id string) string { return ev.TargetName(h.Config.Tracks, id, "fi") }
-	upTo := func(id, cutAt string, kv ...any) string {
-		s, _, _ := strings.Cut(T(id, append(kv, cutAt, "\x00")...), "\x00")
-		return s
-	}
+	c := catalogueOf(t, h)
+	T, upTo, name := c.T, c.upTo, c.name
 	step := func(name string, f func(t *testing.T)) {
 		t.Helper()
 		if !t.Run(name, f) {
@@ -120,36 +134,51 @@ func TestRoutingOverrideAndDigest(t *testing.T) {
 // the choice re-routes.
 func TestRoutingHonoursChoice(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
+	c := catalogueOf(t, h)
+	step := func(name string, f func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
 	out := h.Run("/kipina contacts add urban-planning @kaisa\n/kipina contacts add children @lauri\n/kipina contacts add culture @kulle\n") + h.OpenCall("kipina-2017")
-	applyBtn := button(t, out, "Hae mukaan")
+	applyBtn := button(t, out, c.T("call.apply.button"))
 
-	// A challenge (option 1), for a text that fits it and culture too.
-	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Kaavapeli Oy", "1572860-0", "1",
-		"Asukkaat suunnittelevat puistoa ja aukiota 3D-mallissa ja karttakyselyssä ennen asemakaavaa; taiteilijat tuovat mukaan julkista taidetta.", "1"))
-	must(t, out, "── @kaisa", "Uusi hakemus H0001 kohteellesi Kaupunkiympäristön vuorovaikutteinen suunnittelu",
-		"Ohjattiin kohteeseen Kaupunkiympäristön vuorovaikutteinen suunnittelu.")
-	mustNot(t, out, "⚠", "Siirrä:", "── @lauri")
-
-	// Not sure (option 9): the matcher routes a school product to children.
-	out = h.Run(":as bertil\n" + applyBtn + "\n" + apply("Luokkaäly Oy", "2345678-0", "9",
-		"Opettaja näkee luokan oppilaiden edistymisen matematiikassa, ja peruskoulun oppilas saa tehtäviä omalla tasollaan.", "1"))
-	must(t, out, "Kohde: En osaa sanoa", "── @lauri", "Uusi hakemus H0002 kohteellesi Lasten ja nuorten kasvu",
-		"(En osaa sanoa – botti ehdottaa kohdetta)", "Hakija ei osannut valita kohdetta, joten botti ohjasi hakemuksen.")
-	mustNot(t, out, "⚠", "── @kaisa")
-	view(t, h.DB, func(tx *storage.Tx) error {
-		for app, want := range map[string]string{"H0001": "urban-planning", "H0002": "children"} {
-			if p, err := routing.Primary(tx, "demo", app); err != nil || p != want {
-				t.Errorf("primary of %s = %q, want %q", app, p, want)
+	step("a chosen challenge routes, with no flag where the matcher agrees", func(t *testing.T) {
+		// A challenge (option 1), for a text that fits it and culture too.
+		out := h.Run(":as anna\n" + applyBtn + "\n" + apply("Kaavapeli Oy", "1572860-0", "1",
+			"Asukkaat suunnittelevat puistoa ja aukiota 3D-mallissa ja karttakyselyssä ennen asemakaavaa; taiteilijat tuovat mukaan julkista taidetta.", "1"))
+		must(t, out, "── @kaisa", c.upTo("routing.routed.dm", "Score", "App", "H0001", "Target", c.name("urban-planning")),
+			c.T("routing.routed", "Target", c.name("urban-planning")))
+		mustNot(t, out, "⚠", c.upTo("routing.move.button", "Target"), "── @lauri")
+	})
+	step("not sure: the matcher routes a school product to children", func(t *testing.T) {
+		// Not sure (option 9).
+		out := h.Run(":as bertil\n" + applyBtn + "\n" + apply("Luokkaäly Oy", "2345678-0", "9",
+			"Opettaja näkee luokan oppilaiden edistymisen matematiikassa, ja peruskoulun oppilas saa tehtäviä omalla tasollaan.", "1"))
+		unsure := c.T("apply.target.unsure")
+		must(t, out, bottest.Indented(c.upTo("apply.confirm.dm", "Summary", "App", "H0002", "Company", "Luokkaäly Oy", "Event", c.ev.NameIn("fi"), "Target", unsure)),
+			"── @lauri", c.upTo("routing.routed.dm", "Score", "App", "H0002", "Target", c.name("children")),
+			c.T("apply.notice", "App", "H0002", "Company", "Luokkaäly Oy", "Event", c.ev.NameIn("fi"), "Target", unsure),
+			c.T("routing.unsure"))
+		mustNot(t, out, "⚠", "── @kaisa")
+	})
+	step("the stored targets", func(t *testing.T) {
+		view(t, h.DB, func(tx *storage.Tx) error {
+			for app, want := range map[string]string{"H0001": "urban-planning", "H0002": "children"} {
+				if p, err := routing.Primary(tx, "demo", app); err != nil || p != want {
+					t.Errorf("primary of %s = %q, want %q", app, p, want)
+				}
 			}
-		}
-		a, err := round.LoadApp(tx, "demo", "H0002")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a.Target != "" {
-			t.Errorf("an unsure applicant's target is stored as %q, want empty", a.Target)
-		}
-		return nil
+			a, err := round.LoadApp(tx, "demo", "H0002")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Target != "" {
+				t.Errorf("an unsure applicant's target is stored as %q, want empty", a.Target)
+			}
+			return nil
+		})
 	})
 }
 
@@ -163,12 +192,13 @@ func routingUser(name string) chat.UserRef {
 // nothing twice.
 func TestDigestCarriesEveryApplicationOnce(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
+	c := catalogueOf(t, h)
 	out := h.Run("/kipina contacts add sensors @sami\n") + h.OpenCall("kipina-2017")
-	applyBtn := button(t, out, "Hae mukaan")
+	applyBtn := button(t, out, c.T("call.apply.button"))
 	const sensors = "Sensorit katuvaloissa mittaavat liikennettä ja ilmanlaatua reaaliajassa esineiden internetin avulla."
 	h.Run(":as anna\n" + applyBtn + "\n" + apply("Valoisa Oy", "1572860-0", "2", sensors, "2"))
 	out = h.Run(":as nina\n/kipina digest\n/kipina digest\n")
-	if n := strings.Count(out, "Päivän kooste – Älykkäät palvelut"); n != 1 {
+	if n := strings.Count(out, c.upTo("routing.digest", "Count", "Target", c.name("sensors"))); n != 1 {
 		t.Errorf("digest sent %d times, want once:\n%s", n, out)
 	}
 	must(t, out, "── @sami", "H0001 Valoisa Oy")
@@ -190,8 +220,9 @@ func TestTradeSecretsStayOutOfNoticesAndDigests(t *testing.T) {
 		}
 	}
 	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{})
+	c := catalogueOf(t, h)
 	out := h.OpenCall("kipina-2017")
-	applyBtn := button(t, out, "Hae mukaan")
+	applyBtn := button(t, out, c.T("call.apply.button"))
 	const secret = "Kaatumisia tunnistava ranneke ikäihmisille SALAINENMENETELMÄ, kotihoito saa hälytyksen kun vanhus kaatuu."
 	out = h.Run(":as anna\n" + applyBtn + "\n" + applySecret("Turvaranneke Oy", "1572860-0", "6", secret, "1"))
 	out += h.Run(":as nina\n/kipina digest\n")
@@ -201,7 +232,7 @@ func TestTradeSecretsStayOutOfNoticesAndDigests(t *testing.T) {
 		mustNot(t, got, "SALAINENMENETELMÄ", "salainenmenetelm")
 		must(t, got, "H0001")
 	}
-	must(t, out, "── #vanhuspalvelut\n  Uusi hakemus H0001", "🔒", "/kipina app H0001")
+	must(t, out, "── #vanhuspalvelut\n  "+bottest.Indented(c.T("routing.routed.secret", "App", "H0001", "Company", "Turvaranneke Oy", "Target", c.name("elderly"))))
 	out = h.Run("/kipina app H0001\n")
 	must(t, out, "SALAINENMENETELMÄ")
 }
@@ -217,12 +248,14 @@ func TestContactsFromConfiguration(t *testing.T) {
 		}
 	}
 	h := bottest.NewWith(t, cfg, call.Module{}, routing.Module{})
+	c := catalogueOf(t, h)
 	out := h.Run("/kipina contacts\n") + h.OpenCall("kipina-2017")
 	must(t, out, "• elderly: @hilkka, #vanhuspalvelut")
-	applyBtn := button(t, out, "Hae mukaan")
+	applyBtn := button(t, out, c.T("call.apply.button"))
 	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("Turvaranneke Oy", "1572860-0", "6",
 		"Kaatumisia tunnistava ranneke ikäihmisille, jotka asuvat kotona. Kotihoito saa hälytyksen, kun vanhus kaatuu.", "1"))
-	must(t, out, "── @hilkka\n  Uusi hakemus H0001", "── #vanhuspalvelut\n  Uusi hakemus H0001")
+	routed := c.upTo("routing.routed.dm", "Score", "App", "H0001", "Target", c.name("elderly"))
+	must(t, out, "── @hilkka\n  "+routed, "── #vanhuspalvelut\n  "+routed)
 	err := h.DB.View(func(tx *storage.Tx) error {
 		if ts, err := routing.TargetsOf(tx, "demo", routingUser("hilkka")); err != nil || len(ts) != 1 || ts[0] != "elderly" {
 			t.Errorf("TargetsOf(hilkka) = %v, %v", ts, err)
@@ -240,12 +273,13 @@ func TestContactsFromConfiguration(t *testing.T) {
 // keywords, and its contact hears of it.
 func TestChallengeKeywords(t *testing.T) {
 	h := bottest.New(t, call.Module{}, routing.Module{})
+	c := catalogueOf(t, h)
 	form := strings.Join([]string{"drones", "Droonit kaupungin palveluissa", "Miehittämättömät lennokit kaupungin kunnossapidossa ja valvonnassa.",
 		"", "", "", "", "drooni, lennokki; drone, UAV, flygdrönare"}, "\n") + "\n"
 	out := h.Run("/kipina challenge add kipina-2017\n" + form + "/kipina challenge edit kipina-2017 drones\n\n\n\n\n\n\n\n\n")
-	must(t, out, "Hakusanat", "[drooni, lennokki, drone, uav, flygdrönar")
+	must(t, out, c.T("challenge.keywords.label"), "[drooni, lennokki, drone, uav, flygdrönar")
 	out = h.Run("/kipina contacts add drones @dora\n") + h.OpenCall("kipina-2017")
-	applyBtn := button(t, out, "Hae mukaan")
+	applyBtn := button(t, out, c.T("call.apply.button"))
 	out = h.Run(":as anna\n" + applyBtn + "\n" + apply("SkyEye Oy", "1572860-0", "10",
 		"Our UAV fleet inspects roofs after storms. Each drone flies a fixed route and uploads photos the same day.", "2"))
 	must(t, out, "── @dora", "H0001", "Droonit kaupungin palveluissa")

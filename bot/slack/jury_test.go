@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kipina/kipina/bot/bottest"
 	"github.com/kipina/kipina/bot/call"
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/jury"
@@ -34,6 +35,10 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	run(t, a, b)
 	f.waitConnected(n + 1)
 	ctx := context.Background()
+	// Expected texts come from the catalogue: the organisers' workspace
+	// reads Finnish, UJURB and Care Robotics Ltd English.
+	T := func(lang, id string, kv ...any) string { return b.Cat.T(lang, id, kv...) }
+	upTo := func(lang, id, cutAt string, kv ...any) string { return bottest.UpTo(b.Cat, lang, id, cutAt, kv...) }
 
 	deliver := func() {
 		t.Helper()
@@ -67,6 +72,10 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	cmd("UORG", "call open kipina-2017")
 	press("UORG", "call-post:kipina-2017")
 	deliver()
+	var ev round.Event
+	if err := b.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, "tampere", "kipina-2017"); return }); err != nil {
+		t.Fatal(err)
+	}
 	companies := []struct{ user, company, lang string }{
 		{"UAPP1", "Katuvalo Oy", "fi"},
 		{"UAPP2", "Care Robotics Ltd", "en"},
@@ -104,37 +113,42 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	r := cmd("UORG", "jury add kipina-2017 <@UJURA|liisa> <@UJURB|olli> urban-planning")
 	r.must(t, "<@UJURA>", "<@UJURB>", "Kipinä 2017")
 	deliver()
-	f.onePost(t, "DUJURA", "Sinut on kutsuttu tapahtuman Kipinä 2017")
-	f.onePost(t, "DUJURB", "You are invited to the jury of Kipinä 2017")
+	f.onePost(t, "DUJURA", upTo("fi", "jury.added.dm", "Targets", "Event", ev.NameIn("fi")))
+	f.onePost(t, "DUJURB", upTo("en", "jury.added.dm", "Targets", "Event", ev.NameIn("en")))
 
 	// Draft, then publish: the command asks first and nothing is sent
 	// before the button.
 	r = cmd("UORG", "jury assign kipina-2017 reviews=2")
-	r.must(t, "Jakoluonnos", "/kipina jury publish kipina-2017")
+	r.must(t, upTo("fi", "jury.draft.head", "Event"), T("fi", "jury.draft.publish_hint", "EventID", "kipina-2017"))
 	r = cmd("UORG", "jury publish kipina-2017")
-	r.must(t, "Julkaistaanko?")
-	r.mustButton(t, jury.PublishID.ID("kipina-2017"), "Julkaise jako")
+	r.must(t, upTo("fi", "jury.publish.confirm", "Count"))
+	r.mustButton(t, jury.PublishID.ID("kipina-2017"), T("fi", "jury.publish.button"))
 	deliver()
 	if ps := f.postsWith("DUJURA", `"action_id":"`+jury.ScoreID.Prefix()+`:`); len(ps) != 0 {
 		t.Fatalf("prompts sent before the publish button: %v", ps)
 	}
 	reply := press("UORG", jury.PublishID.ID("kipina-2017"))
-	mustHave(t, "publish reply", reply, "Jako julkaistu: 4 arviointipyyntöä lähetetty 2 tuomarille")
+	mustHave(t, "publish reply", reply, T("fi", "jury.published", "Count", 4, "Jurors", 2))
 	deliver()
 
 	// Each juror gets the list and one prompt per application, in their
 	// language, with the prompt's buttons.
-	f.onePost(t, "DUJURA", "Tapahtuman Kipinä 2017 – avoin haku arviointi alkaa")
-	f.onePost(t, "DUJURB", "Scoring for Kipinä 2017 – open call begins")
-	jurors := []struct {
-		user, score, scored, change, closed, saved string
-		names                                      []string
-		q                                          map[string]int
-	}{
-		{"UJURA", "Arvioi", "✅ Arviosi: Vaikuttavuus ", "Muuta arviota", "🔒 Arviointi on päättynyt.", "Tallennettu: ",
-			[]string{"Ei vielä arvioitu"}, map[string]int{app1: 5, app2: 2}},
-		{"UJURB", "Score", "✅ Your scores: Impact ", "Change scores", "🔒 Scoring has ended.", "Saved: ",
-			[]string{"Not scored yet"}, map[string]int{app1: 4, app2: 1}},
+	f.onePost(t, "DUJURA", upTo("fi", "jury.list.dm", "Count", "Event", ev.NameIn("fi")))
+	f.onePost(t, "DUJURB", upTo("en", "jury.list.dm", "Count", "Event", ev.NameIn("en")))
+	type juror struct {
+		user, score, scored, change, closed string
+		names                               []string
+		q                                   map[string]int
+	}
+	jurorIn := func(user, lang string, q map[string]int) juror {
+		return juror{user, T(lang, "jury.prompt.score.button"),
+			upTo(lang, "jury.prompt.state.scored", "Scores") + T(lang, "jury.criterion."+b.Config.Rubric[0].ID+".label") + " ",
+			T(lang, "jury.prompt.change.button"), T(lang, "jury.prompt.closed"),
+			[]string{upTo(lang, "jury.prompt.state.open", "Criteria")}, q}
+	}
+	jurors := []juror{
+		jurorIn("UJURA", "fi", map[string]int{app1: 5, app2: 2}),
+		jurorIn("UJURB", "en", map[string]int{app1: 4, app2: 1}),
 	}
 	promptItem := func(user, app string) outbox.Item {
 		t.Helper()
@@ -240,33 +254,36 @@ func TestJuryFlowOverSlack(t *testing.T) {
 
 	// Results, normalised: Katuvalo Oy first.
 	r = cmd("UORG", "results kipina-2017")
-	r.must(t, "Tulokset, Kipinä 2017 – avoin haku (2 hakemusta)", "Katuvalo Oy", "Care Robotics Ltd")
+	r.must(t, T("fi", "jury.results.head", "Event", ev.NameIn("fi"), "Count", 2), "Katuvalo Oy", "Care Robotics Ltd")
 	if strings.Index(r.text, app1) > strings.Index(r.text, app2) {
 		t.Errorf("ranking does not follow the scores:\n%s", r.text)
 	}
 	r = cmd("UORG", "shortlist kipina-2017 top 1")
-	r.must(t, "pitchaajiksi valittu 1 hakemus", app1+" Katuvalo Oy")
+	r.must(t, T("fi", "jury.shortlist.saved", "Event", ev.NameIn("fi"), "Count", 1, "EventID", "kipina-2017"), app1+" Katuvalo Oy")
 	if strings.Contains(r.text, app2) {
 		t.Errorf("shortlist names %s:\n%s", app2, r.text)
 	}
 
 	// The decision preview asks first; nothing is sent before the button.
 	r = cmd("UORG", "decide kipina-2017")
-	r.must(t, "hyväksytään 1, hylätään 1", "Hyviä uutisia", "englanniksi 1, ruotsiksi 0")
-	r.mustButton(t, jury.DecideID.ID("kipina-2017"), "Vahvista päätökset")
+	accepted := upTo("fi", "jury.decision.accepted.dm", "Company")
+	declined := upTo("en", "jury.decision.declined.dm", "App")
+	r.must(t, T("fi", "jury.decide.preview", "Event", ev.NameIn("fi"), "Accepted", 1, "Declined", 1), accepted,
+		T("fi", "jury.decide.languages", "English", 1, "Swedish", 0))
+	r.mustButton(t, jury.DecideID.ID("kipina-2017"), T("fi", "jury.decide.confirm.button"))
 	deliver()
-	if ps := append(f.postsWith("DUAPP1", "Tuomaristo"), f.postsWith("DUAPP2", "the jury")...); len(ps) != 0 {
+	if ps := append(f.postsWith("DUAPP1", accepted), f.postsWith("DUAPP2", declined)...); len(ps) != 0 {
 		t.Fatalf("decisions sent before the button: %v", ps)
 	}
 	reply = press("UORG", jury.DecideID.ID("kipina-2017"))
-	mustHave(t, "decide reply", reply, "Päätökset tehty", "hyväksyttyjä 1, hylättyjä 1")
+	mustHave(t, "decide reply", reply, T("fi", "jury.decided", "Event", ev.NameIn("fi"), "Accepted", 1, "Declined", 1))
 	deliver()
 
 	// Each company hears once, in its own language.
-	acc := f.onePost(t, "DUAPP1", "Tuomaristo")
-	mustHave(t, "decision to Katuvalo Oy", acc.Form.Get("text"), "Hyviä uutisia, Katuvalo Oy!", app1)
-	dec := f.onePost(t, "DUAPP2", "the jury")
-	mustHave(t, "decision to Care Robotics Ltd", dec.Form.Get("text"), "Thank you for your application "+app2+" (Care Robotics Ltd)")
+	acc := f.onePost(t, "DUAPP1", accepted)
+	mustHave(t, "decision to Katuvalo Oy", acc.Form.Get("text"), upTo("fi", "jury.decision.accepted.dm", "App", "Company", "Katuvalo Oy"), app1)
+	dec := f.onePost(t, "DUAPP2", declined)
+	mustHave(t, "decision to Care Robotics Ltd", dec.Form.Get("text"), upTo("en", "jury.decision.declined.dm", "Event", "App", app2, "Company", "Care Robotics Ltd"))
 	b.DB.View(func(tx *storage.Tx) error {
 		for app, want := range map[string]round.State{app1: round.Accepted, app2: round.Declined} {
 			if x, err := round.LoadApp(tx, "tampere", app); err != nil || x.State != want {
@@ -290,7 +307,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	// A second confirmation sends nothing.
 	posts := len(f.callsTo("chat.postMessage"))
 	reply = press("UORG", jury.DecideID.ID("kipina-2017"))
-	mustHave(t, "second decide reply", reply, "päätökset on jo tehty")
+	mustHave(t, "second decide reply", reply, T("fi", "jury.decide.already", "Event", ev.NameIn("fi")))
 	deliver()
 	if got := f.callsTo("chat.postMessage"); len(got) != posts {
 		t.Errorf("a second confirmation posted %d messages: %v", len(got)-posts, got[posts:])

@@ -101,7 +101,7 @@ func TestWebApplicantInChat(t *testing.T) {
 	var decision smtptest.Message
 	for n := 5; decision.Data == nil; n++ {
 		m := e.SMTP.Wait(t, n, 30*time.Second)
-		if strings.Contains(string(m.Data), "Good news") {
+		if strings.Contains(string(m.Data), bottest.UpTo(e.Bot.Cat, "en", "jury.decision.accepted.dm", "Company")) {
 			decision = m
 		}
 	}
@@ -120,18 +120,28 @@ func TestWebApplicantInChat(t *testing.T) {
 	// The follow-up survey the morning after the event reaches the web
 	// applicant by e-mail; its "4" link lands on a page that records the
 	// answer and offers a comment, which is a form on the page.
-	startLabel := e.Bot.Cat.T("fi", "followup.start.button")
-	out = e.Type(t, "/kipina followup start kipina-2017\n", startLabel)
-	e.Type(t, bottest.Button(t, out[strings.LastIndex(out, "/kipina followup start"):], startLabel)+"\n", "jatkoseuranta alkoi")
 	var ev round.Event
 	if err := e.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, e.WS, e.Event); return }); err != nil {
 		t.Fatal(err)
+	}
+	startLabel := e.Bot.Cat.T("fi", "followup.start.button")
+	out = e.Type(t, "/kipina followup start kipina-2017\n", startLabel)
+	e.Type(t, bottest.Button(t, out[strings.LastIndex(out, "/kipina followup start"):], startLabel)+"\n",
+		bottest.UpTo(e.Bot.Cat, "fi", "followup.started", "Count", "Event", ev.NameIn("fi")))
+	// The survey's question after the event's name, up to the first
+	// character quoted-printable would encode: the mail's raw text.
+	question := strings.TrimLeft(bottest.After(e.Bot.Cat, "en", "followup.survey.prompt", "Event"), "*!_ ")
+	if i := strings.IndexFunc(question, func(r rune) bool { return r > 126 || r == '=' }); i >= 0 {
+		question = question[:i]
+	}
+	if len(question) < 10 {
+		t.Fatalf("survey question %q too short to find the mail by", question)
 	}
 	e.Clock.Set(ev.Date.Add(48 * time.Hour))
 	e.Bot.Tick(context.Background())
 	var survey string
 	for n := e.SMTP.Attempts(); survey == ""; n++ {
-		if m := strings.ReplaceAll(string(e.SMTP.Wait(t, n, 30*time.Second).Data), "=\r\n", ""); strings.Contains(m, "How did we do?") {
+		if m := strings.ReplaceAll(string(e.SMTP.Wait(t, n, 30*time.Second).Data), "=\r\n", ""); strings.Contains(m, question) {
 			survey = m
 		}
 	}

@@ -7,6 +7,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/kipina/kipina/bot/bottest"
+	"github.com/kipina/kipina/bot/locale"
 )
 
 func TestMatchCommandContract(t *testing.T) {
@@ -106,7 +109,10 @@ func TestDemoWaitRunsItemsOnTime(t *testing.T) {
 	if code := run(context.Background(), []string{"run", "--data", t.TempDir()}, strings.NewReader(script), &out, io.Discard); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	if !strings.Contains(out.String(), "── @pekka\n  Kiitos osallistumisesta") || strings.Contains(out.String(), "Pahoittelut, tämä viesti on myöhässä") {
+	cat := locale.MustLoad()
+	survey := bottest.UpTo(cat, "fi", "followup.survey.prompt", "Event")
+	late := strings.TrimSpace(bottest.UpTo(cat, "fi", "followup.late.note", "Date"))
+	if !strings.Contains(out.String(), "── @pekka\n  "+survey) || strings.Contains(out.String(), late) {
 		t.Errorf("survey not delivered on time:\n%s", out.String())
 	}
 }
@@ -124,7 +130,7 @@ func TestOrganiserEntries(t *testing.T) {
 	conf("[\"@nina\"]")
 	var out, errs strings.Builder
 	code := run(context.Background(), []string{"run", "--config", path, "--data", dir, "--web", "off"}, strings.NewReader("/kipina whoami\n"), &out, &errs)
-	if code != 0 || !strings.Contains(out.String(), "nina> /kipina whoami") || !strings.Contains(out.String(), "järjestäjä") {
+	if code != 0 || !strings.Contains(out.String(), "nina> /kipina whoami") || !strings.Contains(out.String(), locale.MustLoad().T("fi", "role.organiser")) {
 		t.Errorf("@nina: exit %d, %s\n%s", code, errs.String(), out.String())
 	}
 	for entry, want := range map[string][]string{
