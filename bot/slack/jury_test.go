@@ -39,26 +39,47 @@ func TestJuryFlowOverSlack(t *testing.T) {
 	// reads Finnish, UJURB and Care Robotics Ltd English.
 	T := func(lang, id string, kv ...any) string { return b.Cat.T(lang, id, kv...) }
 	upTo := func(lang, id, cutAt string, kv ...any) string { return bottest.UpTo(b.Cat, lang, id, cutAt, kv...) }
+	// step runs one named step of the scenario; the steps share the fake
+	// Slack and the bot, so the first failing step ends the scenario.
+	// The fake's own checks (waitCall, roundTrip, command) report to
+	// f.t, so a step hands it its t while it runs: a FailNow there ends
+	// the step, not its parent from the step's goroutine.
+	step := func(name string, fn func(t *testing.T)) {
+		t.Helper()
+		ok := t.Run(name, func(st *testing.T) {
+			f.t = st
+			fn(st)
+		})
+		f.t = t
+		if !ok {
+			t.FailNow()
+		}
+	}
 
-	deliver := func() {
+	// The helpers take the running step's t, so that a failure is
+	// reported by, and ends, that step.
+	deliver := func(t *testing.T) {
 		t.Helper()
 		if _, err := b.Outbox.Deliver(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// cmd sends /kipina text as user in C1 and returns the ack's reply.
-	cmd := func(user, text string) juryReply {
+	cmd := func(t *testing.T, user, text string) juryReply {
 		t.Helper()
 		got := f.command(user, "C1", text)
 		if got["response_type"] != "ephemeral" {
 			t.Fatalf("/kipina %s: ack %v", text, got)
 		}
-		blocks, _ := json.Marshal(got["blocks"])
+		blocks, err := json.Marshal(got["blocks"])
+		if err != nil {
+			t.Fatalf("/kipina %s: blocks %v: %v", text, got["blocks"], err)
+		}
 		return juryReply{text: got["text"].(string), blocks: string(blocks)}
 	}
 	// press sends a button press from an organiser's ephemeral reply in C1
 	// and returns the reply that comes through the response URL.
-	press := func(user, actionID string) string {
+	press := func(t *testing.T, user, actionID string) string {
 		t.Helper()
 		before := len(f.callsTo("respond/action"))
 		if got := f.roundTrip("interactive", f.blockAction(user, "C1", "", actionID, "")); len(got.Payload) != 0 {
@@ -66,91 +87,7 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		}
 		return responseText(f.waitCall("respond/action", before+1))
 	}
-
-	// The call opens and two companies apply through the modal: Katuvalo
-	// Oy in Finnish, Care Robotics Ltd in English.
-	cmd("UORG", "call open kipina-2017")
-	press("UORG", "call-post:kipina-2017")
-	deliver()
-	var ev round.Event
-	if err := b.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, "tampere", "kipina-2017"); return }); err != nil {
-		t.Fatal(err)
-	}
-	companies := []struct{ user, company, lang string }{
-		{"UAPP1", "Katuvalo Oy", "fi"},
-		{"UAPP2", "Care Robotics Ltd", "en"},
-	}
-	for i, c := range companies {
-		opens := len(f.callsTo("views.open"))
-		f.roundTrip("interactive", f.blockAction(c.user, "C1", "1700000000.000001", "apply:kipina-2017", ""))
-		view := viewOf(t, f.waitCall("views.open", opens+1))
-		values := application(t, view, businessID(t, i))
-		values["company"], values["lang"] = c.company, c.lang
-		values["email"] = strings.ToLower(c.user) + "@example.fi"
-		if got := decode(t, f.roundTrip("interactive", viewSubmission(c.user, view, values)).Payload); got["response_action"] != "update" {
-			t.Fatalf("application of %s: ack %v", c.company, got)
-		}
-	}
-	appID := map[string]string{}
-	b.DB.View(func(tx *storage.Tx) error {
-		apps, err := round.Apps.All(tx, "tampere")
-		for _, x := range apps {
-			appID[x.Company] = x.ID
-		}
-		return err
-	})
-	app1, app2 := appID["Katuvalo Oy"], appID["Care Robotics Ltd"]
-	if app1 == "" || app2 == "" || app1 == app2 {
-		t.Fatalf("applications stored: %v", appID)
-	}
-	deliver()
-
-	// The jury: UJURB reads English; both are added with one command, by
-	// Slack mentions, which the adapter turns into @U… for the core.
-	if r := cmd("UJURB", "lang en"); r.text == "" {
-		t.Fatal("no answer to /kipina lang en")
-	}
-	r := cmd("UORG", "jury add kipina-2017 <@UJURA|liisa> <@UJURB|olli> urban-planning")
-	r.must(t, "<@UJURA>", "<@UJURB>", "Kipinä 2017")
-	deliver()
-	f.onePost(t, "DUJURA", upTo("fi", "jury.added.dm", "Targets", "Event", ev.NameIn("fi")))
-	f.onePost(t, "DUJURB", upTo("en", "jury.added.dm", "Targets", "Event", ev.NameIn("en")))
-
-	// Draft, then publish: the command asks first and nothing is sent
-	// before the button.
-	r = cmd("UORG", "jury assign kipina-2017 reviews=2")
-	r.must(t, upTo("fi", "jury.draft.head", "Event"), T("fi", "jury.draft.publish_hint", "EventID", "kipina-2017"))
-	r = cmd("UORG", "jury publish kipina-2017")
-	r.must(t, upTo("fi", "jury.publish.confirm", "Count"))
-	r.mustButton(t, jury.PublishID.ID("kipina-2017"), T("fi", "jury.publish.button"))
-	deliver()
-	if ps := f.postsWith("DUJURA", `"action_id":"`+jury.ScoreID.Prefix()+`:`); len(ps) != 0 {
-		t.Fatalf("prompts sent before the publish button: %v", ps)
-	}
-	reply := press("UORG", jury.PublishID.ID("kipina-2017"))
-	mustHave(t, "publish reply", reply, T("fi", "jury.published", "Count", 4, "Jurors", 2))
-	deliver()
-
-	// Each juror gets the list and one prompt per application, in their
-	// language, with the prompt's buttons.
-	f.onePost(t, "DUJURA", upTo("fi", "jury.list.dm", "Count", "Event", ev.NameIn("fi")))
-	f.onePost(t, "DUJURB", upTo("en", "jury.list.dm", "Count", "Event", ev.NameIn("en")))
-	type juror struct {
-		user, score, scored, change, closed string
-		names                               []string
-		q                                   map[string]int
-	}
-	jurorIn := func(user, lang string, q map[string]int) juror {
-		return juror{user, T(lang, "jury.prompt.score.button"),
-			upTo(lang, "jury.prompt.state.scored", "Scores") + T(lang, "jury.criterion."+b.Config.Rubric[0].ID+".label") + " ",
-			T(lang, "jury.prompt.change.button"), T(lang, "jury.prompt.closed"),
-			[]string{upTo(lang, "jury.prompt.state.open", "Criteria")}, q}
-	}
-	jurors := []juror{
-		jurorIn("UJURA", "fi", map[string]int{app1: 5, app2: 2}),
-		jurorIn("UJURB", "en", map[string]int{app1: 4, app2: 1}),
-	}
-	promptItem := func(user, app string) outbox.Item {
+	promptItem := func(t *testing.T, user, app string) outbox.Item {
 		t.Helper()
 		var it outbox.Item
 		err := b.DB.View(func(tx *storage.Tx) (err error) {
@@ -162,156 +99,280 @@ func TestJuryFlowOverSlack(t *testing.T) {
 		}
 		return it
 	}
-	promptRef := func(user, app string) chat.MessageRef { t.Helper(); return promptItem(user, app).Ref }
-	for _, j := range jurors {
-		for _, app := range []string{app1, app2} {
-			arg := jury.AppRef{Event: "kipina-2017", App: app}
-			p := f.onePost(t, "D"+j.user, `"action_id":"`+jury.ScoreID.ID(arg)+`"`)
-			mustHave(t, "prompt of "+app+" to "+j.user, p.Form.Get("blocks"), "*"+app+" ", j.names[0],
-				`"action_id":"`+jury.FullID.ID(arg)+`"`, `"action_id":"`+jury.ConflictID.ID(arg)+`"`, `"action_id":"`+jury.AbstainID.ID(arg)+`"`,
-				`"text":"`+j.score+`"`)
-			if !strings.Contains(p.Form.Get("metadata"), promptItem(j.user, app).ID) {
-				t.Errorf("prompt without its outbox message id: %s", p.Form.Get("metadata"))
-			}
-			if ref := promptRef(j.user, app); ref.Channel != "D"+j.user {
-				t.Errorf("prompt of %s sent to %s", j.user, ref.Channel)
+	promptRef := func(t *testing.T, user, app string) chat.MessageRef {
+		t.Helper()
+		return promptItem(t, user, app).Ref
+	}
+
+	// State the steps share, set by the step that makes it.
+	var (
+		ev         round.Event
+		app1, app2 string // Katuvalo Oy's and Care Robotics Ltd's application ids
+		rubric     []string
+		// accepted and declined are the decision DMs' openings.
+		accepted = upTo("fi", "jury.decision.accepted.dm", "Company")
+		declined = upTo("en", "jury.decision.declined.dm", "App")
+	)
+	type juror struct {
+		user, score, scored, change, closed string
+		names                               []string
+		q                                   map[string]int
+	}
+	jurorIn := func(user, lang string, q map[string]int) juror {
+		return juror{user, T(lang, "jury.prompt.score.button"),
+			upTo(lang, "jury.prompt.state.scored", "Scores") + T(lang, "jury.criterion."+b.Config.Rubric[0].ID+".label") + " ",
+			T(lang, "jury.prompt.change.button"), T(lang, "jury.prompt.closed"),
+			[]string{upTo(lang, "jury.prompt.state.open", "Criteria")}, q}
+	}
+	var jurors []juror // set once the applications are stored
+
+	step("call opened in the channel", func(t *testing.T) {
+		cmd(t, "UORG", "call open kipina-2017")
+		press(t, "UORG", "call-post:kipina-2017")
+		deliver(t)
+		if err := b.DB.View(func(tx *storage.Tx) (err error) { ev, err = round.LoadEvent(tx, "tampere", "kipina-2017"); return }); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	step("two companies apply through the modal, one in English", func(t *testing.T) {
+		companies := []struct{ user, company, lang string }{
+			{"UAPP1", "Katuvalo Oy", "fi"},
+			{"UAPP2", "Care Robotics Ltd", "en"},
+		}
+		for i, c := range companies {
+			opens := len(f.callsTo("views.open"))
+			f.roundTrip("interactive", f.blockAction(c.user, "C1", "1700000000.000001", "apply:kipina-2017", ""))
+			view := viewOf(t, f.waitCall("views.open", opens+1))
+			values := application(t, view, businessID(t, i))
+			values["company"], values["lang"] = c.company, c.lang
+			values["email"] = strings.ToLower(c.user) + "@example.fi"
+			if got := decode(t, f.roundTrip("interactive", viewSubmission(c.user, view, values)).Payload); got["response_action"] != "update" {
+				t.Fatalf("application of %s: ack %v", c.company, got)
 			}
 		}
-	}
+		appID := map[string]string{}
+		err := b.DB.View(func(tx *storage.Tx) error {
+			apps, err := round.Apps.All(tx, "tampere")
+			for _, x := range apps {
+				appID[x.Company] = x.ID
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		app1, app2 = appID["Katuvalo Oy"], appID["Care Robotics Ltd"]
+		if app1 == "" || app2 == "" || app1 == app2 {
+			t.Fatalf("applications stored: %v", appID)
+		}
+		jurors = []juror{
+			jurorIn("UJURA", "fi", map[string]int{app1: 5, app2: 2}),
+			jurorIn("UJURB", "en", map[string]int{app1: 4, app2: 1}),
+		}
+		deliver(t)
+	})
+
+	// The jury: UJURB reads English; both are added with one command, by
+	// Slack mentions, which the adapter turns into @U… for the core.
+	step("two jurors added by Slack mention, each told in their language", func(t *testing.T) {
+		if r := cmd(t, "UJURB", "lang en"); r.text == "" {
+			t.Fatal("no answer to /kipina lang en")
+		}
+		r := cmd(t, "UORG", "jury add kipina-2017 <@UJURA|liisa> <@UJURB|olli> urban-planning")
+		r.must(t, "<@UJURA>", "<@UJURB>", "Kipinä 2017")
+		deliver(t)
+		f.onePost(t, "DUJURA", upTo("fi", "jury.added.dm", "Targets", "Event", ev.NameIn("fi")))
+		f.onePost(t, "DUJURB", upTo("en", "jury.added.dm", "Targets", "Event", ev.NameIn("en")))
+	})
+
+	// Draft, then publish: the command asks first and nothing is sent
+	// before the button.
+	step("assignment drafted, published only with the button", func(t *testing.T) {
+		r := cmd(t, "UORG", "jury assign kipina-2017 reviews=2")
+		r.must(t, upTo("fi", "jury.draft.head", "Event"), T("fi", "jury.draft.publish_hint", "EventID", "kipina-2017"))
+		r = cmd(t, "UORG", "jury publish kipina-2017")
+		r.must(t, upTo("fi", "jury.publish.confirm", "Count"))
+		r.mustButton(t, jury.PublishID.ID("kipina-2017"), T("fi", "jury.publish.button"))
+		deliver(t)
+		if ps := f.postsWith("DUJURA", `"action_id":"`+jury.ScoreID.Prefix()+`:`); len(ps) != 0 {
+			t.Fatalf("prompts sent before the publish button: %v", ps)
+		}
+		reply := press(t, "UORG", jury.PublishID.ID("kipina-2017"))
+		mustHave(t, "publish reply", reply, T("fi", "jury.published", "Count", 4, "Jurors", 2))
+		deliver(t)
+	})
+
+	// Each juror gets the list and one prompt per application, in their
+	// language, with the prompt's buttons.
+	step("each juror gets the list and a prompt per application", func(t *testing.T) {
+		f.onePost(t, "DUJURA", upTo("fi", "jury.list.dm", "Count", "Event", ev.NameIn("fi")))
+		f.onePost(t, "DUJURB", upTo("en", "jury.list.dm", "Count", "Event", ev.NameIn("en")))
+		for _, j := range jurors {
+			for _, app := range []string{app1, app2} {
+				arg := jury.AppRef{Event: "kipina-2017", App: app}
+				p := f.onePost(t, "D"+j.user, `"action_id":"`+jury.ScoreID.ID(arg)+`"`)
+				mustHave(t, "prompt of "+app+" to "+j.user, p.Form.Get("blocks"), "*"+app+" ", j.names[0],
+					`"action_id":"`+jury.FullID.ID(arg)+`"`, `"action_id":"`+jury.ConflictID.ID(arg)+`"`, `"action_id":"`+jury.AbstainID.ID(arg)+`"`,
+					`"text":"`+j.score+`"`)
+				if !strings.Contains(p.Form.Get("metadata"), promptItem(t, j.user, app).ID) {
+					t.Errorf("prompt without its outbox message id: %s", p.Form.Get("metadata"))
+				}
+				if ref := promptRef(t, j.user, app); ref.Channel != "D"+j.user {
+					t.Errorf("prompt of %s sent to %s", j.user, ref.Channel)
+				}
+			}
+		}
+	})
 
 	// The jurors score: Score opens the rubric modal (a select per
 	// criterion and a comment), the submission clears it and is saved.
-	rubric := []string{}
-	for _, c := range b.Config.Rubric {
-		rubric = append(rubric, c.ID)
-	}
-	for _, j := range jurors {
-		for _, app := range []string{app1, app2} {
-			ref := promptRef(j.user, app)
-			scoreID := jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: app})
-			opens := len(f.callsTo("views.open"))
-			if got := f.roundTrip("interactive", f.blockAction(j.user, ref.Channel, ref.ID, scoreID, "")); len(got.Payload) != 0 {
-				t.Errorf("Score ack carries %s", got.Payload)
-			}
-			open := f.waitCall("views.open", opens+1)
-			if open.JSON["trigger_id"] != "trig-a-"+j.user {
-				t.Errorf("rubric opened with trigger %v", open.JSON["trigger_id"])
-			}
-			view := viewOf(t, open)
-			if view["callback_id"] != scoreID {
-				t.Fatalf("rubric modal: callback %v, metadata %v", view["callback_id"], view["private_metadata"])
-			}
-			var inputs []string
-			for _, bl := range view["blocks"].([]any) {
-				blk := bl.(map[string]any)
-				if blk["type"] != "input" {
-					continue
+	step("jurors score through the rubric modal", func(t *testing.T) {
+		for _, c := range b.Config.Rubric {
+			rubric = append(rubric, c.ID)
+		}
+		for _, j := range jurors {
+			for _, app := range []string{app1, app2} {
+				ref := promptRef(t, j.user, app)
+				scoreID := jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: app})
+				opens := len(f.callsTo("views.open"))
+				if got := f.roundTrip("interactive", f.blockAction(j.user, ref.Channel, ref.ID, scoreID, "")); len(got.Payload) != 0 {
+					t.Errorf("Score ack carries %s", got.Payload)
 				}
-				id := blk["block_id"].(string)
-				inputs = append(inputs, id)
-				el := blk["element"].(map[string]any)
-				if slices.Contains(rubric, id) {
-					if opts, _ := el["options"].([]any); el["type"] != "static_select" || len(opts) != 5 {
-						t.Errorf("criterion %s: %s with %d options", id, el["type"], len(opts))
+				open := f.waitCall("views.open", opens+1)
+				if open.JSON["trigger_id"] != "trig-a-"+j.user {
+					t.Errorf("rubric opened with trigger %v", open.JSON["trigger_id"])
+				}
+				view := viewOf(t, open)
+				if view["callback_id"] != scoreID {
+					t.Fatalf("rubric modal: callback %v, metadata %v", view["callback_id"], view["private_metadata"])
+				}
+				var inputs []string
+				for _, bl := range view["blocks"].([]any) {
+					blk := bl.(map[string]any)
+					if blk["type"] != "input" {
+						continue
+					}
+					id := blk["block_id"].(string)
+					inputs = append(inputs, id)
+					el := blk["element"].(map[string]any)
+					if slices.Contains(rubric, id) {
+						if opts, _ := el["options"].([]any); el["type"] != "static_select" || len(opts) != 5 {
+							t.Errorf("criterion %s: %s with %d options", id, el["type"], len(opts))
+						}
 					}
 				}
-			}
-			if want := append(slices.Clone(rubric), "comment"); !slices.Equal(inputs, want) {
-				t.Fatalf("rubric blocks %v, want %v", inputs, want)
-			}
-			values := map[string]any{"comment": "Hyvä pilotti."}
-			for _, c := range rubric {
-				values[c] = strconv.Itoa(j.q[app])
-			}
-			if got := decode(t, f.roundTrip("interactive", viewSubmission(j.user, view, values)).Payload); !receivedModal(got, app) {
-				t.Fatalf("score submission of %s by %s: ack %v", app, j.user, got)
+				if want := append(slices.Clone(rubric), "comment"); !slices.Equal(inputs, want) {
+					t.Fatalf("rubric blocks %v, want %v", inputs, want)
+				}
+				values := map[string]any{"comment": "Hyvä pilotti."}
+				for _, c := range rubric {
+					values[c] = strconv.Itoa(j.q[app])
+				}
+				if got := decode(t, f.roundTrip("interactive", viewSubmission(j.user, view, values)).Payload); !receivedModal(got, app) {
+					t.Fatalf("score submission of %s by %s: ack %v", app, j.user, got)
+				}
 			}
 		}
-	}
-	var reviews int
-	b.DB.View(func(tx *storage.Tx) error {
-		return jury.Reviews.Scan(tx, "tampere", "kipina-2017/", func(_ string, rv jury.Review) error {
-			if len(rv.Scores) == len(rubric) && rv.Comment == "Hyvä pilotti." {
-				reviews++
-			}
-			return nil
+		var reviews int
+		err := b.DB.View(func(tx *storage.Tx) error {
+			return jury.Reviews.Scan(tx, "tampere", "kipina-2017/", func(_ string, rv jury.Review) error {
+				if len(rv.Scores) == len(rubric) && rv.Comment == "Hyvä pilotti." {
+					reviews++
+				}
+				return nil
+			})
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reviews != 4 {
+			t.Fatalf("%d complete reviews stored, want 4", reviews)
+		}
 	})
-	if reviews != 4 {
-		t.Fatalf("%d complete reviews stored, want 4", reviews)
-	}
 
 	// The prompts are rewritten in place with what was given (the saved
 	// answers were shown in the modal, in place of the form).
-	deliver()
-	for _, j := range jurors {
-		for _, app := range []string{app1, app2} {
-			u := f.lastUpdate(t, promptRef(j.user, app))
-			mustHave(t, "updated prompt of "+app+" to "+j.user, u.Form.Get("blocks"),
-				j.scored+strconv.Itoa(j.q[app]), `"action_id":"`+jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: app})+`"`, `"text":"`+j.change+`"`)
-		}
-	}
-
-	// Results, normalised: Katuvalo Oy first.
-	r = cmd("UORG", "results kipina-2017")
-	r.must(t, T("fi", "jury.results.head", "Event", ev.NameIn("fi"), "Count", 2), "Katuvalo Oy", "Care Robotics Ltd")
-	if strings.Index(r.text, app1) > strings.Index(r.text, app2) {
-		t.Errorf("ranking does not follow the scores:\n%s", r.text)
-	}
-	r = cmd("UORG", "shortlist kipina-2017 top 1")
-	r.must(t, T("fi", "jury.shortlist.saved", "Event", ev.NameIn("fi"), "Count", 1, "EventID", "kipina-2017"), app1+" Katuvalo Oy")
-	if strings.Contains(r.text, app2) {
-		t.Errorf("shortlist names %s:\n%s", app2, r.text)
-	}
-
-	// The decision preview asks first; nothing is sent before the button.
-	r = cmd("UORG", "decide kipina-2017")
-	accepted := upTo("fi", "jury.decision.accepted.dm", "Company")
-	declined := upTo("en", "jury.decision.declined.dm", "App")
-	r.must(t, T("fi", "jury.decide.preview", "Event", ev.NameIn("fi"), "Accepted", 1, "Declined", 1), accepted,
-		T("fi", "jury.decide.languages", "English", 1, "Swedish", 0))
-	r.mustButton(t, jury.DecideID.ID("kipina-2017"), T("fi", "jury.decide.confirm.button"))
-	deliver()
-	if ps := append(f.postsWith("DUAPP1", accepted), f.postsWith("DUAPP2", declined)...); len(ps) != 0 {
-		t.Fatalf("decisions sent before the button: %v", ps)
-	}
-	reply = press("UORG", jury.DecideID.ID("kipina-2017"))
-	mustHave(t, "decide reply", reply, T("fi", "jury.decided", "Event", ev.NameIn("fi"), "Accepted", 1, "Declined", 1))
-	deliver()
-
-	// Each company hears once, in its own language.
-	acc := f.onePost(t, "DUAPP1", accepted)
-	mustHave(t, "decision to Katuvalo Oy", acc.Form.Get("text"), upTo("fi", "jury.decision.accepted.dm", "App", "Company", "Katuvalo Oy"), app1)
-	dec := f.onePost(t, "DUAPP2", declined)
-	mustHave(t, "decision to Care Robotics Ltd", dec.Form.Get("text"), upTo("en", "jury.decision.declined.dm", "Event", "App", app2, "Company", "Care Robotics Ltd"))
-	b.DB.View(func(tx *storage.Tx) error {
-		for app, want := range map[string]round.State{app1: round.Accepted, app2: round.Declined} {
-			if x, err := round.LoadApp(tx, "tampere", app); err != nil || x.State != want {
-				t.Errorf("%s is %v (%v), want %s", app, x.State, err, want)
+	step("prompts rewritten in place with the scores", func(t *testing.T) {
+		deliver(t)
+		for _, j := range jurors {
+			for _, app := range []string{app1, app2} {
+				u := f.lastUpdate(t, promptRef(t, j.user, app))
+				mustHave(t, "updated prompt of "+app+" to "+j.user, u.Form.Get("blocks"),
+					j.scored+strconv.Itoa(j.q[app]), `"action_id":"`+jury.ScoreID.ID(jury.AppRef{Event: "kipina-2017", App: app})+`"`, `"text":"`+j.change+`"`)
 			}
 		}
-		return nil
+	})
+
+	// Results, normalised: Katuvalo Oy first.
+	step("results ranked by score, the top one shortlisted", func(t *testing.T) {
+		r := cmd(t, "UORG", "results kipina-2017")
+		r.must(t, T("fi", "jury.results.head", "Event", ev.NameIn("fi"), "Count", 2), "Katuvalo Oy", "Care Robotics Ltd")
+		if strings.Index(r.text, app1) > strings.Index(r.text, app2) {
+			t.Errorf("ranking does not follow the scores:\n%s", r.text)
+		}
+		r = cmd(t, "UORG", "shortlist kipina-2017 top 1")
+		r.must(t, T("fi", "jury.shortlist.saved", "Event", ev.NameIn("fi"), "Count", 1, "EventID", "kipina-2017"), app1+" Katuvalo Oy")
+		if strings.Contains(r.text, app2) {
+			t.Errorf("shortlist names %s:\n%s", app2, r.text)
+		}
+	})
+
+	// The decision preview asks first; nothing is sent before the button.
+	step("decisions previewed, sent only with the button", func(t *testing.T) {
+		r := cmd(t, "UORG", "decide kipina-2017")
+		r.must(t, T("fi", "jury.decide.preview", "Event", ev.NameIn("fi"), "Accepted", 1, "Declined", 1), accepted,
+			T("fi", "jury.decide.languages", "English", 1, "Swedish", 0))
+		r.mustButton(t, jury.DecideID.ID("kipina-2017"), T("fi", "jury.decide.confirm.button"))
+		deliver(t)
+		if ps := append(f.postsWith("DUAPP1", accepted), f.postsWith("DUAPP2", declined)...); len(ps) != 0 {
+			t.Fatalf("decisions sent before the button: %v", ps)
+		}
+		reply := press(t, "UORG", jury.DecideID.ID("kipina-2017"))
+		mustHave(t, "decide reply", reply, T("fi", "jury.decided", "Event", ev.NameIn("fi"), "Accepted", 1, "Declined", 1))
+		deliver(t)
+	})
+
+	step("each company hears once, in its own language", func(t *testing.T) {
+		acc := f.onePost(t, "DUAPP1", accepted)
+		mustHave(t, "decision to Katuvalo Oy", acc.Form.Get("text"), upTo("fi", "jury.decision.accepted.dm", "App", "Company", "Katuvalo Oy"), app1)
+		dec := f.onePost(t, "DUAPP2", declined)
+		mustHave(t, "decision to Care Robotics Ltd", dec.Form.Get("text"), upTo("en", "jury.decision.declined.dm", "Event", "App", app2, "Company", "Care Robotics Ltd"))
+		err := b.DB.View(func(tx *storage.Tx) error {
+			for app, want := range map[string]round.State{app1: round.Accepted, app2: round.Declined} {
+				if x, err := round.LoadApp(tx, "tampere", app); err != nil || x.State != want {
+					t.Errorf("%s is %v (%v), want %s", app, x.State, err, want)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	})
 
 	// Deciding closes the jury: the prompts lose their buttons.
-	for _, j := range jurors {
-		for _, app := range []string{app1, app2} {
-			u := f.lastUpdate(t, promptRef(j.user, app))
-			mustHave(t, "closed prompt of "+app+" to "+j.user, u.Form.Get("blocks"), j.closed)
-			if strings.Contains(u.Form.Get("blocks"), `"action_id"`) {
-				t.Errorf("closed prompt of %s to %s keeps buttons: %s", app, j.user, u.Form.Get("blocks"))
+	step("deciding closes the prompts, without buttons", func(t *testing.T) {
+		for _, j := range jurors {
+			for _, app := range []string{app1, app2} {
+				u := f.lastUpdate(t, promptRef(t, j.user, app))
+				mustHave(t, "closed prompt of "+app+" to "+j.user, u.Form.Get("blocks"), j.closed)
+				if strings.Contains(u.Form.Get("blocks"), `"action_id"`) {
+					t.Errorf("closed prompt of %s to %s keeps buttons: %s", app, j.user, u.Form.Get("blocks"))
+				}
 			}
 		}
-	}
+	})
 
-	// A second confirmation sends nothing.
-	posts := len(f.callsTo("chat.postMessage"))
-	reply = press("UORG", jury.DecideID.ID("kipina-2017"))
-	mustHave(t, "second decide reply", reply, T("fi", "jury.decide.already", "Event", ev.NameIn("fi")))
-	deliver()
-	if got := f.callsTo("chat.postMessage"); len(got) != posts {
-		t.Errorf("a second confirmation posted %d messages: %v", len(got)-posts, got[posts:])
-	}
+	step("a second confirmation sends nothing", func(t *testing.T) {
+		posts := len(f.callsTo("chat.postMessage"))
+		reply := press(t, "UORG", jury.DecideID.ID("kipina-2017"))
+		mustHave(t, "second decide reply", reply, T("fi", "jury.decide.already", "Event", ev.NameIn("fi")))
+		deliver(t)
+		if got := f.callsTo("chat.postMessage"); len(got) != posts {
+			t.Errorf("a second confirmation posted %d messages: %v", len(got)-posts, got[posts:])
+		}
+	})
 }
 
 // juryReply is a slash command's ephemeral answer in its ack.
