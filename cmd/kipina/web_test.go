@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -110,4 +111,41 @@ func TestDemoWebLine(t *testing.T) {
 			t.Errorf("want only en shell.web.open in:\n%s", out)
 		}
 	})
+}
+
+// TestREADMEWalkthrough runs scripts/walkthrough.txt and checks that every
+// line of the README's terminal transcript (but those shortened with …)
+// is what the bot prints, in order: the README shows what really happens.
+func TestREADMEWalkthrough(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "## Trying it in the terminal")
+	_, block, _ := strings.Cut(section, "```text\n")
+	block, _, _ = strings.Cut(block, "```")
+	script, err := os.ReadFile("../../scripts/walkthrough.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errs lockedOut
+	if code := run(context.Background(), []string{"run", "--data", filepath.Join(t.TempDir(), "data"), "--web", "127.0.0.1:0"}, strings.NewReader(string(script)), &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	// The port and the demo's dates (offsets from today) vary.
+	port := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	date := regexp.MustCompile(`\d{1,2} [A-Z][a-z]{2} \d{4}( \d{1,2}:\d{2})?`)
+	clean := func(s string) string { return date.ReplaceAllString(port.ReplaceAllString(s, "HOST"), "DATE") }
+	got := clean(out.String())
+	rest := got
+	for _, line := range strings.Split(block, "\n") {
+		if line == "" || strings.HasPrefix(line, "$") || strings.Contains(line, "…") {
+			continue
+		}
+		i := strings.Index(rest, clean(line)+"\n")
+		if i < 0 {
+			t.Fatalf("README line not printed (in order):\n%s\noutput:\n%s", line, got)
+		}
+		rest = rest[i:]
+	}
 }
