@@ -94,9 +94,9 @@ func isEmail(entry string) bool {
 
 // ResolveOrganisers looks up the "@username" and e-mail organiser entries
 // of every workspace on platform (a platform name: "slack", "mattermost",
-// "shell"), once that platform's adapter can answer (for Mattermost, after
-// Started). Entries already resolved are not asked again, so a caller may
-// retry after an error. It returns an *OrganiserError for an entry no
+// "shell"), once that platform's adapter can answer (for Mattermost, once
+// its teams are found: its BeforeRegister hook). Entries already resolved
+// are not asked again, so a caller may retry after an error. It returns an *OrganiserError for an entry no
 // member has or that cannot grant the role, and the platform's error when
 // it could not answer (the caller retries that).
 func (b *Bot) ResolveOrganisers(ctx context.Context, platform string) error {

@@ -209,7 +209,7 @@ type conn struct {
 
 	mu      sync.Mutex
 	botID   string
-	botName string // the bot's username
+	botName string               // the bot's username
 	dms     map[string]string    // user id → direct channel id
 	names   map[string]nameEntry // username → user id, or a miss
 	noEphem bool                 // CreatePostEphemeral was refused
