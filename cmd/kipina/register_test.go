@@ -24,7 +24,7 @@ type registrar struct {
 	registered bool
 }
 
-func (*registrar) Name() string { return "shell" }
+func (*registrar) Name() string                                    { return "shell" }
 func (r *registrar) BeforeRegister(fn func(context.Context) error) { r.hook = fn }
 func (r *registrar) Run(ctx context.Context, _ chat.Handler) error {
 	if r.hook != nil {
