@@ -94,9 +94,9 @@ func isEmail(entry string) bool {
 
 // ResolveOrganisers looks up the "@username" and e-mail organiser entries
 // of every workspace on platform (a platform name: "slack", "mattermost",
-// "shell"), once that platform's adapter can answer (for Mattermost, after
-// Started). Entries already resolved are not asked again, so a caller may
-// retry after an error. It returns an *OrganiserError for an entry no
+// "shell"), once that platform's adapter can answer (for Mattermost, once
+// its teams are found: its BeforeRegister hook). Entries already resolved
+// are not asked again, so a caller may retry after an error. It returns an *OrganiserError for an entry no
 // member has or that cannot grant the role, and the platform's error when
 // it could not answer (the caller retries that).
 func (b *Bot) ResolveOrganisers(ctx context.Context, platform string) error {
@@ -139,8 +139,7 @@ func (b *Bot) resolveOrganiser(ctx context.Context, p chat.Platform, ws *Workspa
 			return nil
 		}
 		if u, err = nf.LookupName(ctx, ws.ID, name); errors.Is(err, chat.ErrNoSuchUser) {
-			return bad(fmt.Sprintf("no member of the %s workspace has this username; check its spelling in the person's profile, "+
-				"or write their e-mail address or user id (the person can see it with /kipina whoami)", ws.Platform), err)
+			return bad(noSuchOrganiser(ws, "username", name), err)
 		}
 	case isEmail(entry):
 		if !ws.EmailGrantsOrganiser() {
@@ -152,8 +151,7 @@ func (b *Bot) resolveOrganiser(ctx context.Context, p chat.Platform, ws *Workspa
 			return nil
 		}
 		if u, err = dir.LookupEmail(ctx, ws.ID, entry); errors.Is(err, chat.ErrNoSuchUser) {
-			return bad(fmt.Sprintf("no member of the %s workspace has this e-mail address; check it, "+
-				"or write the person's @username or user id (the person can see it with /kipina whoami)", ws.Platform), err)
+			return bad(noSuchOrganiser(ws, "e-mail address", ""), err)
 		}
 	default: // a user id
 		return nil
@@ -164,4 +162,44 @@ func (b *Bot) resolveOrganiser(ctx context.Context, p chat.Platform, ws *Workspa
 	ws.organisers.set(entry, u.User)
 	b.Log.Info("organiser resolved", "workspace", ws.ID, "entry", entry, "user", u.User)
 	return nil
+}
+
+// noSuchOrganiser is the remedy for an organisers entry that no member of
+// ws has: what (a "username" or an "e-mail address") was not found; name is
+// the username, for the lookup it suggests. The bot stops on it, so the
+// remedy names only what works while the bot is down, and only entries
+// the platform accepts (an e-mail address only where it grants the role).
+func noSuchOrganiser(ws *Workspace, what, name string) string {
+	if name == "" {
+		name = "NAME"
+	}
+	var check, member, id string
+	switch ws.Platform {
+	case "mattermost":
+		check = "check its spelling in the person's profile"
+		if what == "username" {
+			check += " (the username, not the full name)"
+		}
+		member = "and that the person is a member of the team (System Console → User Management → Teams → the team → Add Members, " +
+			"or POST /api/v4/teams/TEAM_ID/members with {\"team_id\":\"TEAM_ID\",\"user_id\":\"USER_ID\"})"
+		id = "their user id (System Console → User Management → Users → the person, or GET /api/v4/users/username/" + name + " → .id)"
+	case "slack":
+		check = "check its spelling in the person's profile (Slack matches the username or the display name)"
+		member = "and that the person is a member of the Slack workspace"
+		id = "their member ID (the person's profile → ⋮ → Copy member ID)"
+	default:
+		check, member, id = "check its spelling", "", "their user id"
+	}
+	alt := "their @username or " + id
+	if what == "username" {
+		alt = id
+		if ws.EmailGrantsOrganiser() {
+			alt = "their e-mail address or " + id
+		}
+	}
+	s := fmt.Sprintf("no member of the %s workspace has this %s; %s", ws.Platform, what, check)
+	if member != "" {
+		s += ", " + member
+	}
+	return s + "; or write " + alt
 }

@@ -74,6 +74,10 @@ type Workspace struct {
 	// TokenEnv names the environment variable Token came from, for error
 	// messages; optional.
 	TokenEnv string
+	// NotifyChannel is the workspace's notify_channel (a channel name of
+	// the team, "#name" or a channel id), checked at start (notify.go);
+	// optional.
+	NotifyChannel string
 }
 
 // Options configure an Adapter.
@@ -134,7 +138,18 @@ type Adapter struct {
 	// outbox's messages.
 	replies *rate.Limiter
 	check   selfCheck
+	// beforeRegister runs once the teams are resolved, before /kipina is
+	// registered (BeforeRegister).
+	beforeRegister func(context.Context) error
 }
+
+// BeforeRegister sets fn to run in Run once the bot has logged in and
+// found every team (LookupName and LookupEmail work from then on), before
+// /kipina is created or updated on any team. An error from fn ends Run with
+// that error and leaves the commands as they were, so a start that fails
+// there (an organisers entry nobody has) leaves no new or rewritten
+// /kipina pointing at a stopped bot. Call it before Run.
+func (a *Adapter) BeforeRegister(fn func(ctx context.Context) error) { a.beforeRegister = fn }
 
 // maxDMsInFlight bounds the direct messages handled at once.
 const maxDMsInFlight = 8
@@ -194,6 +209,7 @@ type conn struct {
 
 	mu      sync.Mutex
 	botID   string
+	botName string               // the bot's username
 	dms     map[string]string    // user id → direct channel id
 	names   map[string]nameEntry // username → user id, or a miss
 	noEphem bool                 // CreatePostEphemeral was refused
@@ -330,16 +346,36 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var wg sync.WaitGroup
 	served := make(chan error, 1)
 	go func() { served <- a.serve(ctx, ln, h) }()
+	// Log in and find the teams, then let the caller check what needs them
+	// (the organisers) before /kipina is touched: a start that fails there
+	// leaves no live command pointing at a stopped bot.
 	for _, c := range a.conns {
-		if err := a.setup(ctx, c); err != nil {
+		if err := a.setup(ctx, c, a.resolveOnce); err != nil {
+			cancel()
+			return errors.Join(err, <-served)
+		}
+	}
+	if a.beforeRegister != nil {
+		if err := a.beforeRegister(ctx); err != nil {
+			cancel()
+			return errors.Join(err, <-served)
+		}
+	}
+	for _, c := range a.conns {
+		if err := a.setup(ctx, c, a.registerOnce); err != nil {
 			cancel()
 			return errors.Join(err, <-served)
 		}
 	}
 	close(a.ready)
-	var wg sync.WaitGroup
+	for _, c := range a.conns {
+		for _, t := range c.teams {
+			wg.Go(func() { a.checkNotify(ctx, t) })
+		}
+	}
 	for _, c := range a.conns {
 		wg.Go(func() { a.listen(ctx, c, h) })
 	}
@@ -353,11 +389,11 @@ func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	return ctx.Err()
 }
 
-// setup logs in and resolves and registers the teams, retrying while the
-// server cannot be reached.
-func (a *Adapter) setup(ctx context.Context, c *conn) error {
+// setup runs step (resolveOnce: log in and find the teams; registerOnce:
+// register /kipina) on c, retrying while the server cannot be reached.
+func (a *Adapter) setup(ctx context.Context, c *conn, step func(context.Context, *conn) error) error {
 	for attempt := 0; ; attempt++ {
-		err := a.setupOnce(ctx, c)
+		err := step(ctx, c)
 		if err == nil || !transient(err) {
 			return err
 		}
@@ -391,7 +427,17 @@ func status(resp *model.Response, err error) int {
 	return 0
 }
 
+// setupOnce resolves c's teams and registers /kipina on them, in one go.
 func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
+	if err := a.resolveOnce(ctx, c); err != nil {
+		return err
+	}
+	return a.registerOnce(ctx, c)
+}
+
+// resolveOnce logs in on c and finds its teams (their ids), registering
+// nothing.
+func (a *Adapter) resolveOnce(ctx context.Context, c *conn) error {
 	first := c.teams[0].ws
 	me, resp, err := c.api.GetMe(ctx, "")
 	if err != nil {
@@ -399,7 +445,7 @@ func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
 		case http.StatusUnauthorized, http.StatusForbidden:
 			return configErrorf("workspace %s: %s refused %s (HTTP %d): it must hold the bot account's access token, "+
 				"the one shown once when the token was made, not the token id listed under it "+
-				"(System Console → Integrations → Bot Accounts → Create New Token)",
+				"(in the web app: Integrations → Bot Accounts → the bot → Create New Token; the System Console only switches bot accounts and tokens on)",
 				first.ID, c.url, tokenSource(first), code)
 		case 0:
 			return fmt.Errorf("workspace %s: cannot reach the Mattermost server %s (mattermost.url): %w", first.ID, c.url, err)
@@ -408,7 +454,7 @@ func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
 		}
 	}
 	c.mu.Lock()
-	c.botID = me.Id
+	c.botID, c.botName = me.Id, me.Username
 	c.mu.Unlock()
 	for _, t := range c.teams {
 		tm, resp, err := c.api.GetTeamByName(ctx, t.ws.TeamName, "")
@@ -418,19 +464,35 @@ func (a *Adapter) setupOnce(ctx context.Context, c *conn) error {
 			}
 			return fmt.Errorf("workspace %s: team %q: %w", t.ws.ID, t.ws.TeamName, err)
 		}
-		tok, err := a.register(ctx, c, tm.Id)
-		if err != nil {
-			return fmt.Errorf("workspace %s: %w", t.ws.ID, unprefixed{err})
-		}
 		a.mu.Lock()
 		if old := a.byTeam[tm.Id]; old != nil && old != t {
 			a.mu.Unlock()
 			return configErrorf("workspaces %s and %s are the same team", old.ws.ID, t.ws.ID)
 		}
-		t.id, t.cmdToken = tm.Id, tok
+		t.id = tm.Id
 		a.byTeam[tm.Id] = t
 		a.mu.Unlock()
-		a.log.Info("team ready", "workspace", t.ws.ID, "team", t.ws.TeamName, "team_id", tm.Id)
+		a.log.Info("team found", "workspace", t.ws.ID, "team", t.ws.TeamName, "team_id", tm.Id)
+	}
+	return nil
+}
+
+// registerOnce creates or updates /kipina on each of c's teams (found
+// by resolveOnce) and keeps the commands' tokens.
+func (a *Adapter) registerOnce(ctx context.Context, c *conn) error {
+	for _, t := range c.teams {
+		teamID, err := a.teamID(t)
+		if err != nil {
+			return err
+		}
+		tok, err := a.register(ctx, c, teamID)
+		if err != nil {
+			return fmt.Errorf("workspace %s: %w", t.ws.ID, unprefixed{err})
+		}
+		a.mu.Lock()
+		t.cmdToken = tok
+		a.mu.Unlock()
+		a.log.Info("team ready", "workspace", t.ws.ID, "team", t.ws.TeamName, "team_id", teamID)
 	}
 	return nil
 }
@@ -486,9 +548,16 @@ func (a *Adapter) register(ctx context.Context, c *conn, teamID string) (string,
 		Description: "Kipinä pitch events", AutoComplete: true,
 		AutoCompleteDesc: "Kipinä: /kipina help", AutoCompleteHint: "[help]",
 	}
+	c.mu.Lock()
+	bot := c.botID
+	c.mu.Unlock()
+	// How to grant what a refused call lacks, with this team's and bot's ids.
+	grant := fmt.Sprintf("the bot needs the manage_slash_commands permission: make it a team admin, "+
+		"as a system admin: curl -X PUT -H \"Authorization: Bearer $ADMIN_TOKEN\" %s/api/v4/teams/%s/members/%s/roles -d '{\"roles\":\"team_user team_admin\"}' "+
+		"(or System Console → User Management → Teams → the team → the bot → Team Admin)", c.url, teamID, bot)
 	cmds, resp, err := c.api.ListCommands(ctx, teamID, true)
 	if err != nil {
-		return "", apiError("list slash commands (the bot needs to be a team admin or have manage_slash_commands)", resp, err)
+		return "", apiError("list slash commands ("+grant+")", resp, err)
 	}
 	for _, old := range cmds {
 		if !strings.EqualFold(old.Trigger, Trigger) || old.DeleteAt != 0 {
@@ -508,7 +577,7 @@ func (a *Adapter) register(ctx context.Context, c *conn, teamID string) (string,
 	}
 	got, resp, err := c.api.CreateCommand(ctx, want)
 	if err != nil {
-		return "", apiError("create the /"+Trigger+" command (the bot needs to be a team admin or have manage_slash_commands)", resp, err)
+		return "", apiError("create the /"+Trigger+" command ("+grant+")", resp, err)
 	}
 	return got.Token, nil
 }

@@ -455,7 +455,7 @@ func TestStartupAdvice(t *testing.T) {
 	_, done := runAdapter(t, f, "tre", "")
 	err := <-done
 	if err == nil || !strings.Contains(err.Error(), "$KIPINA_MM_TOKEN") || !strings.Contains(err.Error(), "token id") ||
-		strings.Contains(err.Error(), "mattermost:") || strings.Contains(err.Error(), "login again") {
+		!strings.Contains(err.Error(), "in the web app: Integrations → Bot Accounts") || strings.Contains(err.Error(), "mattermost:") || strings.Contains(err.Error(), "login again") {
 		t.Errorf("refused token: %v", err)
 	}
 

@@ -31,6 +31,7 @@ type setupAPI interface {
 	UpdateCommand(ctx context.Context, cmd *model.Command) (*model.Command, *model.Response, error)
 	GetTeamsForUser(ctx context.Context, userID, etag string) ([]*model.Team, *model.Response, error)
 	ExecuteCommandWithTeam(ctx context.Context, channelID, teamID, command string) (*model.CommandResponse, *model.Response, error)
+	GetChannelMember(ctx context.Context, channelID, userID, etag string) (*model.ChannelMember, *model.Response, error)
 }
 
 // postAPI is what sending needs.

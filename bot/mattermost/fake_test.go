@@ -32,6 +32,12 @@ type fakeAPI struct {
 	byName     int // GetUserByUsername calls
 	// refuseToken makes GetMe answer 401, as for a token id.
 	refuseToken bool
+	// missingChannels are channel names the team has not (404);
+	// notMember are channel ids the bot is not a member of (404).
+	missingChannels, notMember map[string]bool
+	// refuseCommands makes ListCommands answer 403, as for a bot that is
+	// not a team admin.
+	refuseCommands bool
 }
 
 // fakeFile is an uploaded file and the post it was attached to.
@@ -69,6 +75,9 @@ func (f *fakeAPI) GetTeamByName(_ context.Context, name, _ string) (*model.Team,
 func (f *fakeAPI) ListCommands(context.Context, string, bool) ([]*model.Command, *model.Response, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.refuseCommands {
+		return nil, &model.Response{StatusCode: 403}, model.NewAppError("Client4", "api.context.permissions.app_error", nil, "You do not have the appropriate permissions.", 403)
+	}
 	var out []*model.Command
 	for _, c := range f.commands {
 		cp := *c
@@ -194,7 +203,24 @@ func (f *fakeAPI) CreateDirectChannel(_ context.Context, a, b string) (*model.Ch
 	return &model.Channel{Id: "dm" + a + b + fmt.Sprintf("%020d", 0)}, nil, nil
 }
 func (f *fakeAPI) GetChannelByName(_ context.Context, name, _, _ string) (*model.Channel, *model.Response, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.missingChannels[name] {
+		r, err := notFound()
+		return nil, r, err
+	}
 	return &model.Channel{Id: "channel-" + name}, nil, nil
+}
+
+// GetChannelMember knows the bot in every channel but those in notMember.
+func (f *fakeAPI) GetChannelMember(_ context.Context, channel, user, _ string) (*model.ChannelMember, *model.Response, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.notMember[channel] {
+		r, err := notFound()
+		return nil, r, err
+	}
+	return &model.ChannelMember{ChannelId: channel, UserId: user}, nil, nil
 }
 func (f *fakeAPI) GetPostsForChannel(_ context.Context, ch string, _, _ int, _ string, _, _ bool) (*model.PostList, *model.Response, error) {
 	f.mu.Lock()

@@ -71,9 +71,14 @@ func (a *Adapter) command(w http.ResponseWriter, r *http.Request, h chat.Handler
 		httpsrv.Refuse(w, err)
 		return
 	}
-	t := a.teamOf(r.PostForm.Get("team_id"))
+	t, want := a.teamOf(r.PostForm.Get("team_id")), ""
+	if t != nil {
+		a.mu.RLock()
+		want = t.cmdToken // set once /kipina is registered: until then nothing is accepted
+		a.mu.RUnlock()
+	}
 	auth, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Token ")
-	if t == nil || !sameToken(t.cmdToken, r.PostForm.Get("token")) || !sameToken(t.cmdToken, auth) {
+	if t == nil || !sameToken(want, r.PostForm.Get("token")) || !sameToken(want, auth) {
 		a.log.Warn("slash command refused: unknown team or bad token", "team_id", r.PostForm.Get("team_id"), "remote", r.RemoteAddr)
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return

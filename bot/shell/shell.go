@@ -41,8 +41,10 @@ type Adapter struct {
 	Advance func(d time.Duration)
 	// FileDir is where uploaded files are saved.
 	FileDir string
-	// Intro lines are printed after the welcome (the demo's web page).
-	Intro []string
+	// Intro, when set, gives the lines printed after the welcome for the
+	// user the session starts as (the demo's web page), in their language
+	// and as things stand when Run starts.
+	Intro func(u chat.UserRef) []string
 
 	mu       sync.Mutex
 	user     string
@@ -119,8 +121,10 @@ func (a *Adapter) Connected() bool { return true }
 // Run reads lines until the input ends or ctx is done.
 func (a *Adapter) Run(ctx context.Context, h chat.Handler) error {
 	a.printf("%s\n", a.t("shell.welcome", "User", a.me().User))
-	for _, l := range a.Intro {
-		a.printf("%s\n", l)
+	if a.Intro != nil {
+		for _, l := range a.Intro(a.me()) {
+			a.printf("%s\n", l)
+		}
 	}
 	return a.loop(ctx, h)
 }

@@ -73,7 +73,7 @@ func TestOrganisersByNameOverSlack(t *testing.T) {
 		if !errors.As(err, &bad) || !errors.Is(err, chat.ErrNoSuchUser) {
 			t.Fatalf("%s: %v, want an OrganiserError", entry, err)
 		}
-		for _, want := range []string{"workspace tampere", "organisers", `"` + entry + `"`, "whoami"} {
+		for _, want := range []string{"workspace tampere", "organisers", `"` + entry + `"`, "member ID"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: %q lacks %q", entry, err, want)
 			}

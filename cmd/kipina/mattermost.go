@@ -33,7 +33,7 @@ func mattermostPlatform(_ context.Context, _ *configs.Config, wss []configs.Work
 		if token == "" {
 			return nil, fmt.Errorf("workspace %s: set %s to the Mattermost bot account's access token", w.ID, m.TokenEnv)
 		}
-		opts.Workspaces = append(opts.Workspaces, mattermost.Workspace{ID: w.ID, ServerURL: m.URL, TeamName: m.TeamName, Token: token, TokenEnv: m.TokenEnv})
+		opts.Workspaces = append(opts.Workspaces, mattermost.Workspace{ID: w.ID, ServerURL: m.URL, TeamName: m.TeamName, Token: token, TokenEnv: m.TokenEnv, NotifyChannel: w.NotifyChannel})
 		// One endpoint serves every team: the first workspace's settings
 		// win and the others must agree.
 		if opts.Listen == "" {

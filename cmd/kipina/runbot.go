@@ -18,6 +18,7 @@ import (
 	"github.com/kipina/kipina/bot/chat"
 	"github.com/kipina/kipina/bot/email"
 	"github.com/kipina/kipina/bot/ops"
+	"github.com/kipina/kipina/bot/round"
 	"github.com/kipina/kipina/bot/shell"
 	"github.com/kipina/kipina/bot/web"
 	"github.com/kipina/kipina/configs"
@@ -171,12 +172,7 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if ws, ok := b.Workspace(cfg.Workspaces[0].ID); ok {
 			lang = ws.Lang
 		}
-		event := cfg.DemoEvent.ID
-		if event == "" {
-			event = "EVENT"
-		}
-		u, _ := cfg.CallURL(cfg.Workspaces[0].ID, event)
-		sh.Intro = append(sh.Intro, b.Cat.T(lang, "shell.web", "URL", u, "Event", event, "Dir", folder.Dir()))
+		sh.Intro = func(u chat.UserRef) []string { return []string{demoWebLine(b, cfg, u, folder.Dir())} }
 		folder.Notify = func(m email.Mail, path string) { sh.Note(mailNote(b.Cat, lang, m, path)) }
 	}
 	if sh != nil {
@@ -266,6 +262,32 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 1
 	}
 	return 0
+}
+
+// demoWebLine is the terminal demo's line about the public web page, for
+// the user u the session starts as: in u's language, and saying to open
+// the call first only while the demo event's call is not open.
+func demoWebLine(b *bot.Bot, cfg *configs.Config, u chat.UserRef, mailDir string) string {
+	event := cfg.DemoEvent.ID
+	if event == "" {
+		event = "EVENT"
+	}
+	link, _ := cfg.CallURL(u.Workspace, event)
+	lang, open := cfg.Defaults.Language, false
+	err := b.DB.View(func(tx *storage.Tx) error {
+		lang = b.LangOf(tx, u)
+		ev, found, err := round.Events.Lookup(tx, u.Workspace, event)
+		open = found && ev.Open(b.Now())
+		return err
+	})
+	if err != nil {
+		b.Log.Error("the demo's web page line", "user", u.String(), "err", err)
+	}
+	id := "shell.web"
+	if open {
+		id = "shell.web.open"
+	}
+	return b.Cat.T(lang, id, "URL", link, "Event", event, "Dir", mailDir)
 }
 
 // errShell marks a terminal session that ended with an error already shown.

@@ -39,6 +39,17 @@ func serve(ctx context.Context, b *bot.Bot, platforms []chat.Platform, gate *ops
 	go func() { background <- b.RunBackground(bg) }()
 
 	g, pctx := errgroup.WithContext(ctx)
+	// A platform that registers a command at start (Mattermost) looks the
+	// organisers up before it does, so a wrong entry leaves no live command
+	// pointing at a stopped bot; the others as soon as they can answer.
+	var later []chat.Platform
+	for _, p := range platforms {
+		if h, ok := p.(beforeRegister); ok {
+			h.BeforeRegister(func(ctx context.Context) error { return lookupOrganisers(ctx, b, p.Name(), log) })
+			continue
+		}
+		later = append(later, p)
+	}
 	for _, p := range platforms {
 		g.Go(func() error {
 			if err := p.Run(pctx, gate); err != nil && !errors.Is(err, context.Canceled) {
@@ -47,7 +58,7 @@ func serve(ctx context.Context, b *bot.Bot, platforms []chat.Platform, gate *ops
 			return nil
 		})
 	}
-	for _, p := range platforms {
+	for _, p := range later {
 		g.Go(func() error { return resolveOrganisers(pctx, b, p, log) })
 	}
 	err := g.Wait()
@@ -76,11 +87,11 @@ var organiserRetries = []time.Duration{time.Second, 2 * time.Second, 4 * time.Se
 
 // resolveOrganisers looks up the "@username" and e-mail entries of the
 // organisers of p's workspaces (bot.ResolveOrganisers) once p can answer:
-// for an adapter with Started (Mattermost), after it has logged in and
-// resolved its teams, which it retries while the server is down. An entry
-// no member has returns its *bot.OrganiserError at once, which stops the
-// bot; a lookup the platform does not answer is retried (organiserRetries)
-// and then stops the bot too. It returns nil when ctx ends first.
+// for an adapter with Started, after it has started. (Mattermost looks
+// them up earlier, through BeforeRegister: see serve.) An entry no member
+// has returns its *bot.OrganiserError at once, which stops the bot; a
+// lookup the platform does not answer is retried (organiserRetries) and
+// then stops the bot too. It returns nil when ctx ends first.
 func resolveOrganisers(ctx context.Context, b *bot.Bot, p chat.Platform, log *slog.Logger) error {
 	if s, ok := p.(interface{ Started() <-chan struct{} }); ok {
 		select {
@@ -89,8 +100,22 @@ func resolveOrganisers(ctx context.Context, b *bot.Bot, p chat.Platform, log *sl
 		case <-s.Started():
 		}
 	}
+	return lookupOrganisers(ctx, b, p.Name(), log)
+}
+
+// beforeRegister is a platform that runs a check of the caller's after it
+// has connected and before it registers its command (the Mattermost
+// adapter's BeforeRegister).
+type beforeRegister interface {
+	BeforeRegister(fn func(ctx context.Context) error)
+}
+
+// lookupOrganisers looks up the organisers of platform's workspaces now,
+// retrying (organiserRetries) while the platform does not answer; see
+// resolveOrganisers.
+func lookupOrganisers(ctx context.Context, b *bot.Bot, platform string, log *slog.Logger) error {
 	for attempt := 0; ; attempt++ {
-		err := b.ResolveOrganisers(ctx, p.Name())
+		err := b.ResolveOrganisers(ctx, platform)
 		var bad *bot.OrganiserError
 		switch {
 		case err == nil || ctx.Err() != nil:
@@ -100,7 +125,7 @@ func resolveOrganisers(ctx context.Context, b *bot.Bot, p chat.Platform, log *sl
 		case attempt >= len(organiserRetries):
 			return fmt.Errorf("%w; the organisers could not be looked up: fix the entry or the platform's settings and start kipina again", err)
 		}
-		log.Warn("organisers not looked up; retrying", "platform", p.Name(), "in", organiserRetries[attempt], "err", err)
+		log.Warn("organisers not looked up; retrying", "platform", platform, "in", organiserRetries[attempt], "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
