@@ -137,15 +137,32 @@ func TestREADMEWalkthrough(t *testing.T) {
 	date := regexp.MustCompile(`\d{1,2} [A-Z][a-z]{2} \d{4}( \d{1,2}:\d{2})?`)
 	clean := func(s string) string { return date.ReplaceAllString(port.ReplaceAllString(s, "HOST"), "DATE") }
 	got := clean(out.String())
-	rest := got
+	// What a person types comes in order; within the answer to one line,
+	// the reply and the channel posts the outbox delivers may come in
+	// either order, so each other line is looked for in its turn's output.
+	typed := regexp.MustCompile(`(?m)^(nina|anna)> `)
+	turnOf := func(s string) string {
+		if loc := typed.FindStringIndex(s[1:]); loc != nil {
+			return s[:loc[0]+1]
+		}
+		return s
+	}
+	rest, turn := got, got
 	for _, line := range strings.Split(block, "\n") {
 		if line == "" || strings.HasPrefix(line, "$") || strings.Contains(line, "…") {
 			continue
 		}
-		i := strings.Index(rest, clean(line)+"\n")
-		if i < 0 {
-			t.Fatalf("README line not printed (in order):\n%s\noutput:\n%s", line, got)
+		if typed.MatchString(line) {
+			i := strings.Index(rest, clean(line)+"\n")
+			if i < 0 {
+				t.Fatalf("README line not typed (in order):\n%s\noutput:\n%s", line, got)
+			}
+			rest = rest[i:]
+			turn = turnOf(rest)
+			continue
 		}
-		rest = rest[i:]
+		if !strings.Contains(turn, clean(line)+"\n") {
+			t.Fatalf("README line not printed in its turn:\n%s\noutput:\n%s", line, got)
+		}
 	}
 }
