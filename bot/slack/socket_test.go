@@ -125,15 +125,26 @@ func TestReconnectTooManyWebsockets(t *testing.T) {
 	}
 }
 
-// TestReconnectRefusedDial: a websocket URL that refuses the connection
-// backs off like the storm.
+// TestReconnectRefusedDial: a websocket URL whose server drops every
+// connection before the handshake backs off like the storm. The listener
+// stays bound for the whole test: a closed port could be taken by another
+// test meanwhile and hold the dial open.
 func TestReconnectRefusedDial(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return // closed at the end of the test
+			}
+			c.Close()
+		}
+	}()
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
 	f := newFakeSlack(t)
 	n, waits := reconnects(t, f, 2*time.Minute, func() {
 		f.mu.Lock()
